@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs every test level and ends with the line "N passed, N failed".
+#   TESTS=unit|fuzz|interop|all (default all); FUZZ_SECONDS per fuzz target (default 20).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+TESTS=${TESTS:-all}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+BUILD=${BUILD:-build}
+passed=0
+failed=0
+failures=()
+
+record() { # name status
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1)); echo "PASS: $1"
+	else
+		failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1"
+	fi
+}
+
+run_unit() {
+	[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dwerror=true >/dev/null
+	meson setup --reconfigure "$BUILD" >/dev/null || { record "unit: meson setup" 1; return; }
+	ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; record "unit: build" 1; return; }
+	meson test -C "$BUILD" --print-errorlogs >/tmp/v6l-unit.$$ 2>&1
+	# One line per test program: " 3/12 pppoe_codec   OK   0.01s"
+	while read -r name res; do
+		record "unit: $name" "$([ "$res" = OK ] && echo 0 || echo 1)"
+	done < <(sed -nE 's/^ *[0-9]+\/[0-9]+ +([^ ]+) +(OK|FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)\b.*/\1 \2/p' /tmp/v6l-unit.$$)
+	grep -q ' FAIL\| TIMEOUT\| ERROR' /tmp/v6l-unit.$$ && cat /tmp/v6l-unit.$$
+	rm -f /tmp/v6l-unit.$$
+}
+
+run_fuzz() {
+	local fb=build-fuzz
+	if [ ! -f "$fb/build.ninja" ]; then
+		CC=clang meson setup "$fb" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dwerror=true >/dev/null || { record "fuzz: setup" 1; return; }
+	fi
+	meson setup --reconfigure "$fb" >/dev/null
+	ninja -C "$fb" >/dev/null || { ninja -C "$fb"; record "fuzz: build" 1; return; }
+	for f in "$fb"/tests/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		local name corpus
+		name=$(basename "$f")
+		corpus=$(mktemp -d)
+		[ -d "tests/fuzz/seeds/${name#fuzz_}" ] && cp tests/fuzz/seeds/"${name#fuzz_}"/* "$corpus"/ 2>/dev/null
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			"$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="/tmp/$name-" \
+			"$corpus" >/tmp/v6l-fuzz.log 2>&1
+		local rc=$?
+		[ $rc = 0 ] || tail -40 /tmp/v6l-fuzz.log
+		record "fuzz: $name ($(grep -o 'Done [0-9]* runs' /tmp/v6l-fuzz.log | tail -1))" $rc
+		rm -rf "$corpus"
+	done
+}
+
+run_interop() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "interop tests need root: skipped"
+		return
+	fi
+	for t in tests/interop/test_*.sh; do
+		[ -f "$t" ] || continue
+		local log=/tmp/v6l-interop-$(basename "$t" .sh).log
+		V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
+		local rc=$? n=0
+		while read -r status name; do
+			n=$((n + 1))
+			record "interop: $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
+		done < <(sed -nE 's/^(PASS|FAIL): (.*)$/\1 \2/p' "$log")
+		if [ $n = 0 ] || { [ $rc != 0 ] && ! grep -q '^FAIL: ' "$log"; }; then
+			record "interop: $(basename "$t") (exit $rc)" 1
+		fi
+		if grep -q '^FAIL: ' "$log" || [ $rc != 0 ]; then
+			echo "---- $log (tail) ----"; tail -60 "$log"
+		fi
+	done
+}
+
+case "$TESTS" in
+unit) run_unit ;;
+fuzz) run_fuzz ;;
+interop) run_interop ;;
+all) run_unit; run_fuzz; run_interop ;;
+*) echo "TESTS=$TESTS: expected unit, fuzz, interop or all"; exit 2 ;;
+esac
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"; printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
