@@ -58,12 +58,19 @@ struct ppp_auth {
 	uint8_t mschap_peer_challenge[16];
 	uint8_t mschap_nt_response[24];
 	uint8_t mschap_auth_challenge[16];
+	/* Added after the first contract: */
+	const char *name;       /* connection name for log lines; borrowed, "ppp" after init */
+	bool is_cred_too_long;  /* user or secret did not fit (255 bytes max): start fails */
+	unsigned n_ignored;     /* malformed or unexpected packets dropped */
 };
 
-/* Prepares a for method with user/secret copied in; nothing is sent yet. */
+/* Prepares a for method with user/secret copied in (NULL = ""); nothing is sent yet. The caller
+ * may set a->name and the restart_ms/max_tx/wait_ms defaults after this call. */
 void ppp_auth_init(struct ppp_auth *a, enum ppp_auth_method m, const char *user, const char *secret,
 		   const struct ppp_auth_ops *ops, void *ctx, struct v6l_rng *rng);
-/* Starts authenticating (PAP sends its Authenticate-Request now; CHAP waits for a Challenge). */
+/* Starts authenticating (PAP sends its Authenticate-Request now; CHAP waits for a Challenge).
+ * Only from IDLE; after a result, ppp_auth_reset + ppp_auth_init before starting again (the
+ * secret is wiped on failure, and after a PAP success). */
 void ppp_auth_start(struct ppp_auth *a, uint64_t now_ms);
 /* Feeds one received PAP or CHAP packet (buf at the Code field). Malformed input is ignored. */
 void ppp_auth_on_packet(struct ppp_auth *a, uint16_t proto, const uint8_t *buf, size_t len,
@@ -74,5 +81,6 @@ uint64_t ppp_auth_next_deadline(const struct ppp_auth *a);
 /* Wipes the secret and returns to IDLE. */
 void ppp_auth_reset(struct ppp_auth *a);
 const char *ppp_auth_method_name(enum ppp_auth_method m);
+const char *ppp_auth_state_name(enum ppp_auth_state s);
 
 #endif

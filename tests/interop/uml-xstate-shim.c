@@ -1,19 +1,19 @@
 /*
- * LD_PRELOAD shim for the User-Mode Linux kernel (Debian user-mode-linux 6.1).
+ * LD_PRELOAD shim for the User-Mode Linux kernel (Debian user-mode-linux 6.1um).
  *
- * UML 6.1 saves and restores a user process's FPU state with
- * PTRACE_{GET,SET}REGSET(NT_X86_XSTATE) using a fixed 832-byte buffer
- * (struct _xstate: legacy area + header + AVX).  Host kernels since 5.14
- * refuse PTRACE_SETREGSET(NT_X86_XSTATE) unless the buffer is exactly the
- * host's full XSAVE size, which on CPUs with AVX-512 / AMX / CET is larger,
- * so UML dies at the first context switch with
- *   "userspace - ptrace set fp regs failed, errno = 14".
- * Newer UML kernels size the buffer from the host; this shim does the same
- * from the outside: a short SETREGSET is widened to the host size by reading
- * the tracee's current full state and overlaying UML's bytes on it.
- * Components beyond the first 832 bytes (AVX-512, PKRU, ...) are therefore
- * not context-switched by UML; the UML init disables AVX-512 use in glibc
- * (GLIBC_TUNABLES) so ordinary programs never depend on them.
+ * UML saves and restores each user process's FPU state with
+ * PTRACE_{GET,SET}REGSET(NT_X86_XSTATE), using the size the host's GETREGSET
+ * reports (2696 bytes on this AVX-512 host: x87, SSE, AVX, AVX-512, PKRU).
+ * The host kernel rejects PTRACE_SETREGSET(NT_X86_XSTATE) with EFAULT unless
+ * the buffer has the full *maximum* user XSAVE size, which on CPUs with AMX
+ * is larger (11008 bytes: + TILECFG, TILEDATA), so UML dies at its first
+ * context switch with "userspace - ptrace set fp regs failed, errno = 14".
+ *
+ * A short SETREGSET is widened here to the host size: read the tracee's
+ * current full state, overlay UML's bytes, write it all back.  Only the AMX
+ * components are then not context-switched by UML, and no process uses AMX
+ * unless it asks for it with arch_prctl(ARCH_REQ_XCOMP_PERM).  On hosts where
+ * the sizes already agree, every call passes through unchanged.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -1,0 +1,327 @@
+/* connections.ini: one [NAME] section per connection (key table), the dial string and the
+ * encrypted password checked on the way in, then cross-field checks over all connections. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg/cfg_int.h"
+#include "cfg/secret.h"
+
+static const char *const cfg_duid_names[] = {
+	[CFG_DUID_LLT] = "llt", [CFG_DUID_EN] = "en", [CFG_DUID_LL] = "ll",
+	[CFG_DUID_UUID] = "uuid", NULL,
+};
+static const char *const cfg_mode_names[] = {
+	[CFG_MODE_AUTO] = "auto", [CFG_MODE_DIALUP] = "dial-up", [CFG_MODE_ROUTER] = "router",
+	[CFG_MODE_MIXED] = "mixed", NULL,
+};
+
+const char *cfg_mode_name(enum cfg_mode m)
+{
+	switch (m) {
+	case CFG_MODE_AUTO: return "auto";
+	case CFG_MODE_DIALUP: return "dial-up";
+	case CFG_MODE_ROUTER: return "router";
+	case CFG_MODE_MIXED: return "mixed";
+	}
+	return "?";
+}
+
+const char *cfg_duid_name(enum cfg_duid d)
+{
+	switch (d) {
+	case CFG_DUID_LLT: return "llt";
+	case CFG_DUID_EN: return "en";
+	case CFG_DUID_LL: return "ll";
+	case CFG_DUID_UUID: return "uuid";
+	}
+	return "?";
+}
+
+static void conn_dial_err(void *arg, const char *msg)
+{
+	struct cfg_ctx *c = arg;
+
+	cfg_err(c, "[%s] key 'dial_string': %s", c->section, msg);
+}
+
+static bool conn_parse_dial(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			    const char *val)
+{
+	struct cfg_conn *conn = base;
+
+	if (!cfg_parse_text(c, k, base, val))
+		return false;
+	return cfg_dial_parse(val, &conn->dial, c ? conn_dial_err : NULL, c) == 0;
+}
+
+static bool conn_parse_password(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+				const char *val)
+{
+	struct cfg_conn *conn = base;
+	enum cfg_secret_err e;
+
+	if (*val == '\0') {
+		conn->password_enc[0] = '\0';
+		return true;
+	}
+	e = cfg_secret_check(val);
+	if (e == CFG_SECRET_E_PREFIX) {
+		cfg_bad(c, k, val, "expected an encrypted password (enc:v1:...), got a plain one: "
+				   "remove it and run 'v6link passwd %s'", conn->name);
+		return false;
+	}
+	if (e != CFG_SECRET_OK || strlen(val) >= sizeof(conn->password_enc)) {
+		cfg_bad(c, k, val, "encrypted password is damaged (%s): run 'v6link passwd %s'",
+			e != CFG_SECRET_OK ? cfg_secret_err_str(e) : "too long", conn->name);
+		return false;
+	}
+	memcpy(conn->password_enc, val, strlen(val) + 1);
+	return true;
+}
+
+static bool conn_parse_auth(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			    const char *val)
+{
+	static const struct { const char *name; unsigned bit; } methods[] = {
+		{ "pap", CFG_AUTH_PAP }, { "chap", CFG_AUTH_CHAP },
+		{ "mschapv2", CFG_AUTH_MSCHAPV2 },
+	};
+	unsigned mask = 0;
+	const char *p = val;
+
+	while (*p) {
+		size_t n = strcspn(p, ", \t"), i;
+		for (i = 0; i < 3; i++)
+			if (strlen(methods[i].name) == n && !strncasecmp(p, methods[i].name, n))
+				break;
+		if (i == 3)
+			goto bad;
+		mask |= methods[i].bit;
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	if (mask == 0)
+		goto bad;
+	memcpy((char *)base + k->off, &mask, sizeof(mask));
+	return true;
+bad:
+	cfg_bad(c, k, val, "expected a comma-separated list of pap, chap, mschapv2");
+	return false;
+}
+
+static bool conn_parse_pdlen(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			     const char *val)
+{
+	long x;
+
+	if (!cfg_decimal(val, 0, 64, &x) || (x > 0 && x < 48)) {
+		cfg_bad(c, k, val, "expected 0 (no hint) or 48..64");
+		return false;
+	}
+	memcpy((char *)base + k->off, &(unsigned){ (unsigned)x }, sizeof(unsigned));
+	return true;
+}
+
+static bool conn_parse_prefix(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			      const char *val)
+{
+	struct cfg_conn *conn = base;
+
+	conn->has_ipv6_prefix = cfg_parse_prefix64(c, k, base, val);
+	return conn->has_ipv6_prefix;
+}
+
+#define C(field) offsetof(struct cfg_conn, field)
+
+/* Connection keys: the original product's, then Linux additions. use_ipv4/use_ipv6 have no
+ * table default: they come from [param] default_use_ipv4/6. */
+static const struct cfg_key conn_keys[] = {
+	{ "enabled", cfg_parse_bool, C(enabled), 0, 1, "0", NULL, "1 = dial whenever needed" },
+	{ "dial_string", conn_parse_dial, C(dial_string), 0, CFG_DIAL_STRING_MAX - 1, "", NULL,
+	  "PPPoE parameters: aidx= if= serv= h= ac= to= tr= prio= vlan=" },
+	{ "user_name", cfg_parse_text, C(user_name), 0, CFG_USER_MAX - 1, NULL, NULL,
+	  "PPP user name" },
+	{ "password", conn_parse_password, C(password_enc), 0, CFG_PASSWORD_ENC_MAX - 1, NULL,
+	  NULL, "encrypted password; set with v6link passwd NAME" },
+	{ "mru", cfg_parse_uint, C(mru), 128, 1500, "1492", NULL, "LCP MRU; >1492 needs RFC 4638" },
+	{ "use_ipv4", cfg_parse_bool, C(use_ipv4), 0, 1, NULL, NULL, "negotiate IPCP" },
+	{ "use_ipv6", cfg_parse_bool, C(use_ipv6), 0, 1, NULL, NULL, "negotiate IPv6CP" },
+	{ "ipv6_prefix", conn_parse_prefix, C(ipv6_prefix), 0, 0, NULL, NULL, "static /64" },
+	{ "idle_timeout", cfg_parse_uint, C(idle_timeout_s), 0, 86400, "0", NULL,
+	  "hang up after this many idle seconds; 0 = always on" },
+	{ "ipv6_dns1", cfg_parse_ipv6, C(ipv6_dns1), 0, 0, NULL, NULL, "static IPv6 DNS server" },
+	{ "ipv6_dns2", cfg_parse_ipv6, C(ipv6_dns2), 0, 0, NULL, NULL, "static IPv6 DNS server" },
+	{ "interface", cfg_parse_ifname, C(interface), 0, 0, "v6link0", NULL, "TUN name" },
+	{ "auth", conn_parse_auth, C(auth), 0, 0, "pap,chap,mschapv2", NULL,
+	  "authentication methods accepted" },
+	{ "lcp_echo_interval", cfg_parse_uint, C(lcp_echo_interval_s), 0, 3600, "10", NULL,
+	  "seconds between LCP echo requests; 0 = none" },
+	{ "lcp_echo_failure", cfg_parse_uint, C(lcp_echo_failure), 1, 100, "3", NULL,
+	  "unanswered echo requests before the link is declared dead" },
+	{ "redial_delay", cfg_parse_uint, C(redial_delay_s), 1, 3600, "5", NULL,
+	  "first delay before redialling, doubled per failure" },
+	{ "redial_delay_max", cfg_parse_uint, C(redial_delay_max_s), 1, 86400, "120", NULL,
+	  "longest redial delay" },
+	{ "persist", cfg_parse_bool, C(persist), 0, 1, "1", NULL, "redial after a hang-up" },
+	{ "dns", cfg_parse_bool, C(dns), 0, 1, "1", NULL, "configure the host's DNS" },
+	{ "duid", cfg_parse_enum, C(duid), 0, 0, "ll", cfg_duid_names, "DHCPv6 DUID type" },
+	{ "pd_length", conn_parse_pdlen, C(pd_length), 0, 64, "0", NULL, "IA_PD length hint" },
+	{ "hook", cfg_parse_path, C(hook), 0, CFG_PATH_MAX - 1, NULL, NULL,
+	  "executable run on state changes" },
+	{ "mode", cfg_parse_enum, C(mode), 0, 0, "auto", cfg_mode_names,
+	  "auto, dial-up, router or mixed" },
+};
+#define CONN_N_KEYS (sizeof(conn_keys) / sizeof(conn_keys[0]))
+
+_Static_assert(CONN_N_KEYS <= CFG_MAX_KEYS, "seen[] too small");
+_Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_duid) == sizeof(int) &&
+		       sizeof(enum log_level) == sizeof(int),
+	       "cfg_parse_enum writes an int");
+
+struct conns_state {
+	struct cfg_conns cs;
+	struct cfg_conn *cur;
+	unsigned seen[CFG_MAX_CONNS][CFG_MAX_KEYS];
+	const struct cfg_param *param;
+};
+
+bool cfg_conn_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= CFG_NAME_MAX)
+		return false;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	       n;
+}
+
+void cfg_conn_defaults(struct cfg_conn *c, const char *name, const struct cfg_param *param)
+{
+	struct cfg_param builtin;
+
+	if (!param) {
+		cfg_param_defaults(&builtin);
+		param = &builtin;
+	}
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	cfg_dial_defaults(&c->dial);
+	cfg_table_defaults(conn_keys, CONN_N_KEYS, c);
+	c->use_ipv4 = param->default_use_ipv4;
+	c->use_ipv6 = param->default_use_ipv6;
+}
+
+const struct cfg_conn *cfg_conn_find(const struct cfg_conns *cs, const char *name)
+{
+	for (unsigned i = 0; i < cs->n; i++)
+		if (!strcmp(cs->conn[i].name, name))
+			return &cs->conn[i];
+	return NULL;
+}
+
+static void conns_on_section(struct cfg_ctx *c, const char *name)
+{
+	struct conns_state *st = c->priv;
+	const struct cfg_conn *old = cfg_conn_find(&st->cs, name);
+
+	st->cur = NULL;
+	c->skip_section = true;
+	if (!cfg_conn_name_valid(name)) {
+		cfg_err(c, "connection name [%s] invalid: expected 1..32 characters of A-Z a-z 0-9 "
+			   "_ . -", c->section);
+	} else if (old) {
+		cfg_err(c, "connection [%s] already defined on line %u", name, old->line);
+	} else if (st->cs.n == CFG_MAX_CONNS) {
+		cfg_err(c, "connection [%s]: more than %d connections", name, CFG_MAX_CONNS);
+	} else {
+		st->cur = &st->cs.conn[st->cs.n++];
+		cfg_conn_defaults(st->cur, name, st->param);
+		st->cur->line = c->line;
+		c->skip_section = false;
+	}
+}
+
+static void conns_on_key(struct cfg_ctx *c, const char *key, const char *val)
+{
+	struct conns_state *st = c->priv;
+
+	cfg_table_set(c, conn_keys, CONN_N_KEYS, st->seen[st->cur - st->cs.conn], st->cur, key,
+		      val);
+}
+
+/* Line a key of connection i was set on, else the connection's header line. */
+static unsigned conns_line(const struct conns_state *st, unsigned i, const char *key)
+{
+	unsigned l = st->seen[i][cfg_table_find(conn_keys, CONN_N_KEYS, key)];
+
+	return l ? l : st->cs.conn[i].line;
+}
+
+static void conns_check_one(struct cfg_ctx *c, const struct conns_state *st, unsigned i)
+{
+	static const uint8_t zero[16];
+	const struct cfg_conn *k = &st->cs.conn[i];
+
+	if (k->mru > 1492)
+		cfg_warn(c, conns_line(st, i, "mru"), "[%s] key 'mru': %u > 1492 needs RFC 4638 "
+			 "PPP-Max-Payload from the access concentrator, else 1492 is used",
+			 k->name, k->mru);
+	if (!memcmp(k->ipv6_dns1, zero, 16) && memcmp(k->ipv6_dns2, zero, 16))
+		cfg_warn(c, conns_line(st, i, "ipv6_dns2"),
+			 "[%s] key 'ipv6_dns2' set without ipv6_dns1", k->name);
+	if (k->password_enc[0] && !k->user_name[0])
+		cfg_warn(c, conns_line(st, i, "password"), "[%s] password set without user_name",
+			 k->name);
+	c->line = conns_line(st, i, "redial_delay");
+	if (k->redial_delay_s > k->redial_delay_max_s)
+		cfg_err(c, "[%s] key 'redial_delay': %u is more than redial_delay_max %u", k->name,
+			k->redial_delay_s, k->redial_delay_max_s);
+	c->line = k->line;
+	if (!k->use_ipv4 && !k->use_ipv6)
+		cfg_err(c, "[%s] use_ipv4 and use_ipv6 are both 0: nothing to connect", k->name);
+	for (unsigned j = 0; j < i; j++) {
+		const struct cfg_conn *o = &st->cs.conn[j];
+		if (strcmp(o->interface, k->interface))
+			continue;
+		if (o->enabled && k->enabled) {
+			c->line = conns_line(st, i, "interface");
+			cfg_err(c, "[%s] key 'interface': '%s' is also used by [%s] and both are "
+				   "enabled; give each connection its own interface", k->name,
+				k->interface, o->name);
+		} else {
+			cfg_warn(c, conns_line(st, i, "interface"), "[%s] key 'interface': '%s' is "
+				 "also used by [%s]: they cannot be up at the same time", k->name,
+				 k->interface, o->name);
+		}
+	}
+}
+
+int cfg_conns_parse(const char *buf, size_t len, const char *file, const struct cfg_param *param,
+		    struct cfg_conns *out, struct cfg_msgs *errs, struct cfg_msgs *warns)
+{
+	struct conns_state *st = calloc(1, sizeof(*st));
+	struct cfg_ctx c = {
+		.file = file, .buf = buf, .len = len, .errs = errs, .warns = warns,
+		.on_section = conns_on_section, .on_key = conns_on_key, .priv = st,
+	};
+	int rc;
+
+	if (!st) {
+		cfg_msgs_add(errs, "%s: out of memory", file);
+		return -1;
+	}
+	st->param = param;
+	rc = cfg_run(&c);
+	for (unsigned i = 0; i < st->cs.n; i++)
+		conns_check_one(&c, st, i);
+	if (c.n_err == 0) {
+		*out = st->cs;
+		rc = 0;
+	} else {
+		rc = -1;
+	}
+	free(st);
+	return rc;
+}

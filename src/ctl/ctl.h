@@ -1,0 +1,23 @@
+/* Control socket: a root-only Unix stream socket served on the daemon's loop, and the CLI side. */
+#ifndef V6L_CTL_H
+#define V6L_CTL_H
+
+#include "core/loop.h"
+#include "core/strbuf.h"
+#include "ctl/ctl_proto.h"
+
+struct ctl_server;
+
+/* Handles one request; writes the body to out; returns 0 (ok) or -1 with err filled. */
+typedef int (*ctl_handler)(void *ctx, const struct ctl_req *req, struct strbuf *out, char *err,
+			   size_t errlen);
+
+/* Listens on path (its directory is created 0755, the socket is 0600); refuses to start when
+ * another daemon answers there. Returns NULL with a logged reason. */
+struct ctl_server *ctl_server_new(struct loop *l, const char *path, ctl_handler h, void *ctx);
+void ctl_server_free(struct ctl_server *s);
+
+/* CLI: sends line, prints the body to stdout; returns the exit status (0, or 1 with a message). */
+int ctl_client_request(const char *path, const char *line);
+
+#endif

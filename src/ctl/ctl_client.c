@@ -1,0 +1,58 @@
+/* CLI side of the control socket; see ctl.h. */
+#include "ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int ctl_client_request(const char *path, const char *line)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "v6link: cannot reach the daemon at %s: %s (is 'v6link run' running?)\n",
+			path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+		fprintf(stderr, "v6link: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	char buf[4096];
+	size_t have = 0;
+	int first = 1, rc = 1;
+	ssize_t n;
+	/* The first line says ok or error; the rest is the body. */
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = 0;
+		if (first) {
+			char *nl = strchr(buf, '\n');
+			if (!nl && have < sizeof(buf) - 1)
+				continue;
+			if (nl)
+				*nl = 0;
+			first = 0;
+			if (!strncmp(buf, "ok", 2)) {
+				rc = 0;
+			} else {
+				fprintf(stderr, "v6link: %s\n", !strncmp(buf, "error ", 6) ? buf + 6 : buf);
+				rc = 1;
+			}
+			if (nl)
+				fputs(nl + 1, rc ? stderr : stdout);
+		} else {
+			fputs(buf, rc ? stderr : stdout);
+		}
+		have = 0;
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* CLI commands: run, up, down, status, passwd, version. */
+#include "daemon/cli.h"
+
+#include "cfg/secret.h"
+#include "ctl/ctl.h"
+#include "daemon/daemon.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Reads one line without echo from the tty, or from stdin when it is not a tty. */
+static int cli_read_password(char *buf, size_t cap)
+{
+	struct termios old, noecho;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	}
+	char *r = fgets(buf, (int)cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (!r)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = 0;
+	return 0;
+}
+
+static int cli_passwd(const struct cli_opts *o, const char *conn)
+{
+	static struct cfg_param p;
+	static struct cfg_conns cs;
+	int rc = daemon_load_config(o->confdir, &p, &cs);
+	if (rc)
+		return rc;
+	if (!cfg_conn_find(&cs, conn)) {
+		fprintf(stderr, "v6link: no connection '%s' in %s/connections.ini\n", conn, o->confdir);
+		return 2;
+	}
+	char path[512], err[512], plain[CFG_SECRET_PLAIN_MAX + 2], enc[CFG_PASSWORD_ENC_MAX];
+	uint8_t key[CFG_SECRET_KEY_LEN];
+	if (sodium_init() < 0 || cli_read_password(plain, sizeof(plain)) < 0 || !plain[0]) {
+		fprintf(stderr, "v6link: passwd: no password read\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/secret.key", o->confdir);
+	rc = 1;
+	if (cfg_secret_key_load_or_create(path, key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "v6link: %s\n", err);
+		goto out;
+	}
+	enum cfg_secret_err e = cfg_secret_encrypt(key, plain, strlen(plain), enc, sizeof(enc));
+	if (e != CFG_SECRET_OK) {
+		fprintf(stderr, "v6link: passwd: %s\n", cfg_secret_err_str(e));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/connections.ini", o->confdir);
+	if (cfg_passwd_store(path, conn, enc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "v6link: %s\n", err);
+		goto out;
+	}
+	fprintf(stderr, "v6link: password of '%s' stored encrypted in %s\n", conn, path);
+	rc = 0;
+out:
+	sodium_memzero(plain, sizeof(plain));
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **argv)
+{
+	char line[128];
+	if (!strcmp(cmd, "version") && argc == 0) {
+		printf("v6link %s\n", V6L_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run") && argc <= 1)
+		return daemon_run(o, argc ? argv[0] : NULL);
+	if ((!strcmp(cmd, "up") || !strcmp(cmd, "down")) && argc == 1) {
+		snprintf(line, sizeof(line), "%s %s", cmd, argv[0]);
+		return ctl_client_request(o->socket, line);
+	}
+	if (!strcmp(cmd, "status") && argc <= 1) {
+		if (argc && strcmp(argv[0], "--json") != 0)
+			return -1;
+		return ctl_client_request(o->socket, argc ? "status json" : "status");
+	}
+	if (!strcmp(cmd, "passwd") && argc == 1)
+		return cli_passwd(o, argv[0]);
+	return -1;
+}

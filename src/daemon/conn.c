@@ -1,0 +1,586 @@
+/* Connection orchestration; see conn.h. The protocol state machines are pure; this file wires
+ * their ops to the sockets, the data plane and the host, and owns redial and demand policy. */
+#include "daemon/conn.h"
+#include "daemon/conn_priv.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "hostcfg/tun.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define CONN_TERM_WAIT_MS 3000u /* LCP Terminate-Request retransmissions before forcing PADT */
+#define CONN_IDLE_TICK_MS 1000u
+
+
+
+
+static void conn_reschedule(struct conn *c);
+static void conn_teardown(struct conn *c, const char *why, uint64_t now);
+
+const char *conn_state_name(enum conn_state s)
+{
+	switch (s) {
+	case CONN_IDLE: return "idle";
+	case CONN_DETECTING: return "detecting";
+	case CONN_DISCOVERY: return "discovery";
+	case CONN_AUTH: return "authenticating";
+	case CONN_NETWORK: return "network";
+	case CONN_UP: return "up";
+	case CONN_TERMINATING: return "terminating";
+	}
+	return "?";
+}
+
+const char *conn_name(const struct conn *c)
+{
+	return c->cfg.name;
+}
+
+bool conn_is_idle(const struct conn *c)
+{
+	return c->state == CONN_IDLE;
+}
+
+static void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why)
+{
+	if (c->state != s)
+		log_info("conn[%s]: %s -> %s (%s)", c->cfg.name, conn_state_name(c->state),
+			 conn_state_name(s), why);
+	c->state = s;
+	c->since_ms = now;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	if (s == CONN_IDLE && c->stopped_cb && !c->want_up) {
+		conn_stopped_cb cb = c->stopped_cb;
+		c->stopped_cb = NULL;
+		cb(c->stopped_ctx, c);
+	}
+}
+
+/* --- PPPoE discovery ops --- */
+
+static void conn_disc_send(void *ctx, const uint8_t dst[6], const uint8_t *pkt, size_t len)
+{
+	struct conn *c = ctx;
+	uint8_t frame[1600];
+	struct pppoe_eth_hdr h = { .has_vlan = c->cfg.has_vlan, .vlan_id = c->cfg.vlan_id,
+				   .priority = c->cfg.prio, .ethertype = PPPOE_ETHERTYPE_DISC };
+	memcpy(h.dst, dst, 6);
+	memcpy(h.src, c->eth.mac, 6);
+	int hl = pppoe_eth_build(&h, frame, sizeof(frame));
+	if (hl < 0 || len > sizeof(frame) - (size_t)hl)
+		return;
+	memcpy(frame + hl, pkt, len);
+	if (pkt_send(c->disc_fd, c->eth.ifindex, frame, (size_t)hl + len) < 0)
+		log_warn("pppoe[%s]: send on %s", c->cfg.name, c->eth.name);
+}
+
+static void conn_publish_dp(struct conn *c)
+{
+	dp_set_session(c->dp, &c->dps);
+}
+
+static void conn_disc_on_session(void *ctx, uint16_t sid, const uint8_t ac_mac[6],
+				 const struct pppoe_session_info *info)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	snprintf(c->ac_name, sizeof(c->ac_name), "%s", info->ac_name ? info->ac_name : "");
+	snprintf(c->service, sizeof(c->service), "%s", info->service ? info->service : "");
+	c->has_session = true;
+	c->dps.is_up = true;
+	c->dps.session_id = sid;
+	memcpy(c->dps.ac_mac, ac_mac, 6);
+	/* RFC 4638: without a granted PPP-Max-Payload the session MTU stays at 1492. */
+	uint16_t max = info->max_payload ? info->max_payload : 1492;
+	ppp_link_set_max_mru(&c->link, max < c->cfg.mru ? max : c->cfg.mru);
+	conn_publish_dp(c);
+	log_info("pppoe[%s]: session %u with AC '%s' (%02x:%02x:%02x:%02x:%02x:%02x)", c->cfg.name,
+		 sid, c->ac_name, ac_mac[0], ac_mac[1], ac_mac[2], ac_mac[3], ac_mac[4], ac_mac[5]);
+	conn_enter(c, CONN_AUTH, now, "PPPoE session established; LCP negotiating");
+	ppp_link_lower_up(&c->link, now);
+	conn_reschedule(c);
+}
+
+static void conn_schedule_redial(struct conn *c, uint64_t now)
+{
+	if (!c->want_up || !c->cfg.persist) {
+		c->want_up = c->want_up && c->cfg.persist;
+		c->redial_at_ms = V6L_NEVER;
+		return;
+	}
+	unsigned delay = c->cfg.redial_delay_s ? c->cfg.redial_delay_s : 1;
+	for (unsigned i = 1; i < c->n_fail && delay < c->cfg.redial_delay_max_s; i++)
+		delay *= 2;
+	if (delay > c->cfg.redial_delay_max_s)
+		delay = c->cfg.redial_delay_max_s;
+	c->redial_at_ms = now + (uint64_t)delay * 1000u;
+	log_info("conn[%s]: redialling in %u s (attempt %u)", c->cfg.name, delay, c->n_fail + 1);
+}
+
+static void conn_disc_on_failed(void *ctx, const char *why)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	log_warnx("pppoe[%s]: discovery failed: %s", c->cfg.name, why);
+	snprintf(c->last_error, sizeof(c->last_error), "discovery failed: %s", why);
+	c->n_fail++;
+	conn_schedule_redial(c, now);
+	conn_enter(c, CONN_IDLE, now, c->last_error);
+	conn_reschedule(c);
+}
+
+static void conn_disc_on_terminated(void *ctx, const char *why)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	ppp_link_lower_down(&c->link, now);
+	conn_teardown(c, why, now);
+}
+
+static const struct pppoe_disc_ops conn_disc_ops = {
+	.send = conn_disc_send,
+	.on_session = conn_disc_on_session,
+	.on_failed = conn_disc_on_failed,
+	.on_terminated = conn_disc_on_terminated,
+};
+
+/* --- PPP link ops --- */
+
+static void conn_ppp_send(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
+{
+	struct conn *c = ctx;
+	if (dp_send_control(c->dp, proto, buf, len) < 0)
+		log_debug(LOGC_PPP, "ppp[%s]: send %s: %s", c->cfg.name, ppp_proto_name(proto),
+			  strerror(errno));
+}
+
+static void conn_ppp_on_phase(void *ctx, enum ppp_phase phase, const char *why)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	switch (phase) {
+	case PPP_PHASE_ESTABLISH:
+	case PPP_PHASE_AUTHENTICATE:
+		conn_enter(c, CONN_AUTH, now, why);
+		break;
+	case PPP_PHASE_NETWORK:
+		if (c->state != CONN_UP)
+			conn_enter(c, CONN_NETWORK, now, why);
+		break;
+	case PPP_PHASE_TERMINATE:
+		conn_enter(c, CONN_TERMINATING, now, why);
+		break;
+	case PPP_PHASE_DEAD:
+		break;
+	}
+}
+
+static void conn_sync_dp_addrs(struct conn *c)
+{
+	c->dps.ipv4_up = c->v4_up;
+	c->dps.ipv6_up = c->v6_up;
+	if (c->v4_up)
+		memcpy(c->dps.ipv4_local, c->v4.local, 4);
+	conn_host_fill_prefixes(&c->host, &c->dps);
+	c->dps.mtu = ppp_link_peer_mru(&c->link);
+	conn_publish_dp(c);
+}
+
+static void conn_mark_up(struct conn *c, uint64_t now, const char *why)
+{
+	if (c->state != CONN_UP) {
+		c->up_since_ms = now;
+		c->n_fail = 0;
+		c->last_error[0] = 0;
+		conn_enter(c, CONN_UP, now, why);
+	}
+}
+
+static void conn_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	c->v4 = *r;
+	if (conn_host_ipv4_up(&c->host, c->v4.local, c->v4.peer, ppp_link_peer_mru(&c->link)) < 0) {
+		log_warnx("conn[%s]: IPv4 host configuration failed; hanging up", c->cfg.name);
+		ppp_link_close(&c->link, "host configuration failed", now);
+		return;
+	}
+	c->v4_up = true;
+	conn_sync_dp_addrs(c);
+	conn_mark_up(c, now, "IPCP up");
+	conn_reschedule(c);
+}
+
+static void conn_ppp_on_ipcp_down(void *ctx)
+{
+	struct conn *c = ctx;
+	c->v4_up = false;
+	conn_host_ipv4_down(&c->host);
+	conn_sync_dp_addrs(c);
+}
+
+static void conn_ppp_on_ipv6cp_up(void *ctx, const struct ipv6cp_result *r)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	c->v6 = *r;
+	if (conn_host_ipv6_up(&c->host, r->our_iid, ppp_link_peer_mru(&c->link)) < 0) {
+		log_warnx("conn[%s]: IPv6 host configuration failed; hanging up", c->cfg.name);
+		ppp_link_close(&c->link, "host configuration failed", now);
+		return;
+	}
+	c->v6_up = true;
+	conn_sync_dp_addrs(c);
+	conn_mark_up(c, now, "IPv6CP up");
+	conn_reschedule(c);
+}
+
+static void conn_ppp_on_ipv6cp_down(void *ctx)
+{
+	struct conn *c = ctx;
+	c->v6_up = false;
+	conn_host_ipv6_down(&c->host);
+	conn_sync_dp_addrs(c);
+}
+
+static void conn_ppp_on_auth_failed(void *ctx, const char *msg)
+{
+	struct conn *c = ctx;
+	log_warnx("auth[%s]: login as '%s' refused: %s", c->cfg.name, c->cfg.user, msg);
+	snprintf(c->last_error, sizeof(c->last_error), "authentication failed: %s", msg);
+}
+
+static void conn_ppp_on_link_down(void *ctx, const char *why)
+{
+	struct conn *c = ctx;
+	conn_teardown(c, why, clock_now_ms());
+}
+
+static const struct ppp_link_ops conn_ppp_ops = {
+	.send = conn_ppp_send,
+	.on_phase = conn_ppp_on_phase,
+	.on_ipcp_up = conn_ppp_on_ipcp_up,
+	.on_ipcp_down = conn_ppp_on_ipcp_down,
+	.on_ipv6cp_up = conn_ppp_on_ipv6cp_up,
+	.on_ipv6cp_down = conn_ppp_on_ipv6cp_down,
+	.on_auth_failed = conn_ppp_on_auth_failed,
+	.on_link_down = conn_ppp_on_link_down,
+};
+
+/* Ends the session (PADT if it still exists), removes what the session added to the host and
+ * decides between redial, demand and idle. */
+static void conn_teardown(struct conn *c, const char *why, uint64_t now)
+{
+	bool had_session = c->has_session || c->state != CONN_IDLE;
+	if (c->disc.state == PPPOE_DISC_SESSION)
+		pppoe_disc_stop(&c->disc, now);
+	c->has_session = false;
+	c->v4_up = c->v6_up = false;
+	c->dps.is_up = c->dps.ipv4_up = c->dps.ipv6_up = false;
+	conn_publish_dp(c);
+	conn_host_session_down(&c->host);
+	if (!had_session)
+		return;
+	if (c->state != CONN_UP)
+		c->n_fail++;
+	if (c->last_error[0] == 0 && c->want_up)
+		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	conn_schedule_redial(c, now);
+	if (c->cfg.demand && !c->want_up)
+		dp_set_demand(c->dp, true);
+	conn_enter(c, CONN_IDLE, now, why);
+	conn_reschedule(c);
+}
+
+static void conn_dial(struct conn *c, uint64_t now, const char *why)
+{
+	c->redial_at_ms = V6L_NEVER;
+	dp_set_demand(c->dp, false);
+	ppp_link_reset(&c->link);
+	conn_enter(c, CONN_DISCOVERY, now, why);
+	pppoe_disc_start(&c->disc, now);
+	conn_reschedule(c);
+}
+
+void conn_up(struct conn *c, const char *why, uint64_t now)
+{
+	c->want_up = true;
+	c->n_fail = 0;
+	if (c->state == CONN_IDLE)
+		conn_dial(c, now, why);
+}
+
+void conn_down(struct conn *c, const char *why, uint64_t now, conn_stopped_cb cb, void *ctx)
+{
+	c->want_up = false;
+	c->redial_at_ms = V6L_NEVER;
+	c->stopped_cb = cb;
+	c->stopped_ctx = ctx;
+	switch (c->state) {
+	case CONN_IDLE:
+		conn_enter(c, CONN_IDLE, now, why);
+		break;
+	case CONN_DETECTING:
+	case CONN_DISCOVERY:
+		pppoe_disc_stop(&c->disc, now);
+		conn_enter(c, CONN_IDLE, now, why);
+		break;
+	case CONN_AUTH:
+	case CONN_NETWORK:
+	case CONN_UP:
+	case CONN_TERMINATING:
+		c->term_deadline_ms = now + CONN_TERM_WAIT_MS;
+		conn_enter(c, CONN_TERMINATING, now, why);
+		ppp_link_close(&c->link, why, now);
+		break;
+	}
+	conn_reschedule(c);
+}
+
+/* --- timers and input --- */
+
+static uint64_t conn_idle_deadline(struct conn *c)
+{
+	if (c->state != CONN_UP || !c->cfg.idle_timeout_s)
+		return V6L_NEVER;
+	struct dp_stats st;
+	dp_get_stats(c->dp, &st);
+	uint64_t last = c->up_since_ms;
+	last = st.last_tx_ms > last ? st.last_tx_ms : last;
+	last = st.last_rx_ms > last ? st.last_rx_ms : last;
+	return last + (uint64_t)c->cfg.idle_timeout_s * 1000u;
+}
+
+static void conn_reschedule(struct conn *c)
+{
+	uint64_t d = clock_min(pppoe_disc_next_deadline(&c->disc), ppp_link_next_deadline(&c->link));
+	d = clock_min(d, c->redial_at_ms);
+	if (c->state == CONN_TERMINATING)
+		d = clock_min(d, c->term_deadline_ms);
+	uint64_t idle = conn_idle_deadline(c);
+	/* Idleness is polled: traffic moves the deadline without waking the control loop. */
+	if (idle != V6L_NEVER)
+		d = clock_min(d, idle < clock_now_ms() + CONN_IDLE_TICK_MS ? idle
+									  : clock_now_ms() + CONN_IDLE_TICK_MS);
+	loop_timer_set(c->loop, &c->timer, d);
+}
+
+static void conn_on_timer(void *arg, uint64_t now)
+{
+	struct conn *c = arg;
+	if (pppoe_disc_next_deadline(&c->disc) <= now)
+		pppoe_disc_on_timer(&c->disc, now);
+	if (ppp_link_next_deadline(&c->link) <= now)
+		ppp_link_on_timer(&c->link, now);
+	if (c->state == CONN_TERMINATING && c->term_deadline_ms <= now) {
+		ppp_link_lower_down(&c->link, now);
+		conn_teardown(c, "peer did not acknowledge LCP Terminate", now);
+	}
+	if (c->state == CONN_IDLE && c->redial_at_ms <= now && c->want_up)
+		conn_dial(c, now, "redial");
+	uint64_t idle = conn_idle_deadline(c);
+	if (idle <= now) {
+		char why[64];
+		snprintf(why, sizeof(why), "idle for %u s", c->cfg.idle_timeout_s);
+		bool demand = c->cfg.demand;
+		conn_down(c, why, now, NULL, NULL);
+		if (demand)
+			dp_set_demand(c->dp, true);
+	}
+	conn_reschedule(c);
+}
+
+static void conn_on_disc_frame(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	uint8_t frame[1600];
+	(void)ev;
+	for (int i = 0; i < 16; i++) {
+		bool has_vlan;
+		uint16_t tci;
+		ssize_t n = pkt_recv(fd, frame, sizeof(frame), &has_vlan, &tci);
+		if (n < 0)
+			break;
+		if (has_vlan != c->cfg.has_vlan || (has_vlan && (tci & 0xfff) != c->cfg.vlan_id))
+			continue;
+		struct pppoe_eth_hdr eth;
+		static struct pppoe_disc_pkt pkt;
+		if (pppoe_disc_parse_frame(frame, (size_t)n, &eth, &pkt) != PPPOE_E_OK)
+			continue;
+		/* Frames to other hosts reach us as PACKET_OTHERHOST when tagged: filter by MAC. */
+		if (memcmp(eth.dst, c->eth.mac, 6) != 0 && pkt.code != PPPOE_CODE_PADT)
+			continue;
+		if (memcmp(eth.dst, c->eth.mac, 6) != 0)
+			continue;
+		pppoe_disc_on_packet(&c->disc, eth.src, &pkt, clock_now_ms());
+	}
+	conn_reschedule(c);
+}
+
+static void conn_on_control(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
+{
+	struct conn *c = ctx;
+	ppp_link_on_packet(&c->link, proto, buf, len, clock_now_ms());
+}
+
+static void conn_on_ctl_fd(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)ev;
+	dp_control_drain(c->dp, conn_on_control, c);
+	conn_reschedule(c);
+}
+
+static void conn_on_demand(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	eventfd_t v;
+	(void)ev;
+	eventfd_read(fd, &v);
+	if (c->state == CONN_IDLE)
+		conn_up(c, "demand: the host sent a packet", clock_now_ms());
+}
+
+/* --- life cycle --- */
+
+static int conn_open_io(struct conn *c)
+{
+	if (pkt_if_lookup(c->cfg.eth_if, &c->eth) < 0) {
+		log_warn("conn[%s]: Ethernet adapter '%s'", c->cfg.name, c->cfg.eth_if);
+		return -1;
+	}
+	c->disc_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_DISC);
+	c->sess_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_SESS);
+	if (c->disc_fd < 0 || c->sess_fd < 0) {
+		log_warn("conn[%s]: AF_PACKET socket on %s", c->cfg.name, c->eth.name);
+		return -1;
+	}
+	snprintf(c->tun_name, sizeof(c->tun_name), "%s", c->cfg.tun_name);
+	if (tun_open(c->tun_name, false, false, &c->tun_fd) < 0) {
+		log_warn("conn[%s]: TUN device '%s'", c->cfg.name, c->cfg.tun_name);
+		return -1;
+	}
+	return 0;
+}
+
+static int conn_open_dp(struct conn *c)
+{
+	c->dp = dp_new(c->tun_fd, c->sess_fd, c->eth.ifindex);
+	if (!c->dp || dp_start(c->dp) < 0) {
+		log_warn("conn[%s]: data plane", c->cfg.name);
+		return -1;
+	}
+	if (loop_add_fd(c->loop, c->disc_fd, EPOLLIN, conn_on_disc_frame, c) < 0 ||
+	    loop_add_fd(c->loop, dp_control_fd(c->dp), EPOLLIN, conn_on_ctl_fd, c) < 0 ||
+	    loop_add_fd(c->loop, dp_demand_fd(c->dp), EPOLLIN, conn_on_demand, c) < 0) {
+		log_warn("conn[%s]: event loop", c->cfg.name);
+		return -1;
+	}
+	return 0;
+}
+
+static void conn_init_dps(struct conn *c)
+{
+	c->dps = (struct dp_session){
+		.check_traffic = c->cfg.check_traffic,
+		.mcast4_unicast = c->cfg.mcast4_unicast,
+		.has_vlan = c->cfg.has_vlan,
+		.vlan_tci = (uint16_t)(c->cfg.prio << 13 | c->cfg.vlan_id),
+		.mtu = 1492,
+	};
+	memcpy(c->dps.our_mac, c->eth.mac, 6);
+}
+
+static void conn_init_link(struct conn *c)
+{
+	struct ppp_link_cfg lc = {
+		.conn = c->cfg.name,
+		.mru = c->cfg.mru,
+		.use_ipv4 = c->cfg.use_ipv4,
+		.use_ipv6 = c->cfg.use_ipv6,
+		.want_dns = true,
+		.echo_interval_ms = c->cfg.echo_interval_s * 1000u,
+		.echo_failures = c->cfg.echo_failures,
+		.auth_mask = c->cfg.auth_mask,
+	};
+	snprintf(lc.user, sizeof(lc.user), "%s", c->cfg.user);
+	snprintf(lc.secret, sizeof(lc.secret), "%s", c->cfg.secret);
+	ppp_link_init(&c->link, &lc, &conn_ppp_ops, c, c->rng);
+	sodium_memzero(lc.secret, sizeof(lc.secret));
+}
+
+struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	c->loop = l;
+	c->rng = rng;
+	c->disc_fd = c->sess_fd = c->tun_fd = -1;
+	c->redial_at_ms = V6L_NEVER;
+	c->since_ms = clock_now_ms();
+	snprintf(c->why, sizeof(c->why), "started");
+	loop_timer_init(&c->timer, conn_on_timer, c);
+	if (conn_open_io(c) < 0)
+		goto fail;
+	if (conn_host_init(&c->host, c->cfg.name, c->tun_name, c->cfg.use_ipv4, c->cfg.use_ipv6,
+			   c->cfg.demand, 1492) < 0)
+		goto fail;
+	conn_init_dps(c);
+	if (conn_open_dp(c) < 0)
+		goto fail;
+	pppoe_disc_init(&c->disc, &c->cfg.disc, &conn_disc_ops, c, rng, c->cfg.name);
+	conn_init_link(c);
+	return c;
+fail:
+	conn_free(c);
+	return NULL;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	loop_timer_stop(c->loop, &c->timer);
+	if (c->dp) {
+		loop_del_fd(c->loop, dp_control_fd(c->dp));
+		loop_del_fd(c->loop, dp_demand_fd(c->dp));
+		dp_free(c->dp);
+	}
+	if (c->disc_fd >= 0) {
+		loop_del_fd(c->loop, c->disc_fd);
+		close(c->disc_fd);
+	}
+	conn_host_undo_all(&c->host);
+	if (c->sess_fd >= 0)
+		close(c->sess_fd);
+	if (c->tun_fd >= 0)
+		close(c->tun_fd);
+	ppp_link_reset(&c->link);
+	sodium_memzero(&c->link, sizeof(c->link));
+	sodium_memzero(&c->cfg, sizeof(c->cfg));
+	free(c);
+}
+
+void conn_start(struct conn *c, uint64_t now_ms)
+{
+	if (!c->cfg.demand)
+		return;
+	if (conn_host_demand(&c->host) == 0) {
+		dp_set_demand(c->dp, true);
+		log_info("conn[%s]: dial on demand armed on %s", c->cfg.name, c->tun_name);
+	}
+	conn_enter(c, CONN_IDLE, now_ms, "waiting for traffic (dial on demand)");
+}

@@ -1,0 +1,70 @@
+/* One connection: PPPoE discovery, the PPP link, the data plane and the host configuration,
+ * with redial back-off, dial on demand and idle timeout. Runs on the control loop. */
+#ifndef V6L_CONN_H
+#define V6L_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/loop.h"
+#include "core/rng.h"
+#include "core/strbuf.h"
+#include "daemon/pkt_io.h"
+#include "dataplane/dp.h"
+#include "pppoe/pppoe_disc.h"
+#include "ppp/ppp_link.h"
+#include "daemon/conn_host.h"
+
+enum conn_state {
+	CONN_IDLE,
+	CONN_DETECTING,
+	CONN_DISCOVERY,
+	CONN_AUTH,
+	CONN_NETWORK,
+	CONN_UP,
+	CONN_TERMINATING,
+};
+
+/* Everything a connection needs, resolved from v6link.ini + connections.ini. */
+struct conn_cfg {
+	char name[64];
+	char eth_if[16];            /* the Ethernet adapter */
+	char tun_name[16];          /* default v6link0 */
+	struct pppoe_disc_cfg disc;
+	bool has_vlan;
+	uint16_t vlan_id;
+	uint8_t prio;
+	uint16_t mru;
+	bool use_ipv4, use_ipv6;
+	bool demand;                /* enabled=1: dial on the first packet */
+	unsigned idle_timeout_s;    /* 0 = never hang up for idleness */
+	bool persist;               /* redial after a dropped session */
+	unsigned redial_delay_s, redial_delay_max_s;
+	unsigned echo_interval_s, echo_failures;
+	unsigned auth_mask;         /* bit (1 << enum ppp_auth_method) of allowed methods */
+	bool check_traffic, mcast4_unicast;
+	char user[256];
+	char secret[256];           /* decrypted; wiped when the connection is freed */
+};
+
+struct conn;
+typedef void (*conn_stopped_cb)(void *ctx, struct conn *c);
+
+/* Creates the TUN, the AF_PACKET sockets and the data plane; NULL on failure (logged). */
+struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng);
+/* Undoes every host change, closes everything, wipes the secret. */
+void conn_free(struct conn *c);
+const char *conn_name(const struct conn *c);
+const char *conn_state_name(enum conn_state s);
+/* Arms dial on demand when configured (interface and routes exist before the session). */
+void conn_start(struct conn *c, uint64_t now_ms);
+/* Dials now and keeps the link up (redialling per persist) until conn_down. */
+void conn_up(struct conn *c, const char *why, uint64_t now_ms);
+/* Hangs up (LCP Terminate, PADT), undoes host changes; calls cb once idle (may be at once). */
+void conn_down(struct conn *c, const char *why, uint64_t now_ms, conn_stopped_cb cb, void *ctx);
+bool conn_is_idle(const struct conn *c);
+/* Appends one JSON object (DESIGN.md status fields) or a human-readable block. */
+void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now_ms);
+void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,161 @@
+/* Host configuration of one connection; see conn_host.h. */
+#include "daemon/conn_host.h"
+
+#include "core/log.h"
+#include "hostcfg/sys.h"
+
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* RFC 7600 reserves 192.0.0.8 as the "IPv4 dummy address" for exactly this: a host that needs
+ * an IPv4 source before it has a real one. Used only while dialling on demand. */
+static const uint8_t conn_host_dummy4[4] = { 192, 0, 0, 8 };
+static const uint8_t conn_host_any[16];
+
+int conn_host_init(struct conn_host *h, const char *conn, const char *ifname, bool use_ipv4,
+		   bool use_ipv6, bool demand, unsigned mtu)
+{
+	char path[96];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->ifname, sizeof(h->ifname), "%s", ifname);
+	h->use_ipv4 = use_ipv4;
+	h->use_ipv6 = use_ipv6;
+	h->demand = demand;
+	if (hostcfg_nl_open(&h->nl) < 0) {
+		log_warn("host[%s]: rtnetlink", conn);
+		return -1;
+	}
+	hostcfg_init(&h->hc, conn, ifname, &hostcfg_sys_ops, &h->nl);
+	hostcfg_init(&h->hc_link, conn, ifname, &hostcfg_sys_ops, &h->nl);
+	/* v6link answers RAs and ND itself; the kernel must not autoconfigure the TUN. */
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", ifname);
+	if (hostcfg_sysctl_set(&h->hc_link, path, "0") < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/addr_gen_mode", ifname);
+	if (hostcfg_sysctl_set(&h->hc_link, path, "1") < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
+	if (hostcfg_sysctl_set(&h->hc_link, path, use_ipv6 ? "0" : "1") < 0)
+		goto fail;
+	if (hostcfg_link_setup(&h->hc_link, mtu, true) < 0)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("host[%s]: %s", conn, hostcfg_last_error(&h->hc_link));
+	hostcfg_undo_all(&h->hc_link);
+	hostcfg_nl_close(&h->nl);
+	h->nl.sock = NULL;
+	return -1;
+}
+
+int conn_host_demand(struct conn_host *h)
+{
+	if (h->use_ipv4) {
+		if (hostcfg_addr_add(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL,
+				     HOSTCFG_LIFETIME_INF, HOSTCFG_LIFETIME_INF, 0) < 0 ||
+		    hostcfg_route_add(&h->hc_link, AF_INET, conn_host_any, 0, NULL, 0, NULL,
+				      CONN_HOST_METRIC) < 0)
+			goto fail;
+	}
+	if (h->use_ipv6 &&
+	    hostcfg_route_add(&h->hc_link, AF_INET6, conn_host_any, 0, NULL, 0, NULL,
+			      CONN_HOST_METRIC) < 0)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("host[%s]: demand routes: %s", h->hc_link.conn, hostcfg_last_error(&h->hc_link));
+	return -1;
+}
+
+int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t peer[4],
+		      unsigned mtu)
+{
+	if (hostcfg_link_setup(&h->hc_link, mtu, true) < 0 ||
+	    hostcfg_addr_add(&h->hc, AF_INET, local, 32, peer, HOSTCFG_LIFETIME_INF,
+			     HOSTCFG_LIFETIME_INF, 0) < 0)
+		goto fail;
+	/* The demand placeholder goes after the real address exists, so that the interface never
+	 * loses its last address (which would flush the default route). */
+	if (h->demand)
+		hostcfg_addr_del(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL);
+	if (!h->demand && hostcfg_route_add(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, NULL,
+					    CONN_HOST_METRIC) < 0)
+		goto fail;
+	memcpy(h->v4_local, local, 4);
+	memcpy(h->v4_peer, peer, 4);
+	h->has_v4 = true;
+	return 0;
+fail:
+	log_warnx("host[%s]: %s", h->hc.conn, hostcfg_last_error(&h->hc));
+	return -1;
+}
+
+void conn_host_ipv4_down(struct conn_host *h)
+{
+	if (!h->has_v4)
+		return;
+	if (h->demand)
+		hostcfg_addr_add(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL,
+				 HOSTCFG_LIFETIME_INF, HOSTCFG_LIFETIME_INF, 0);
+	hostcfg_route_del(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+	hostcfg_addr_del(&h->hc, AF_INET, h->v4_local, 32, h->v4_peer);
+	h->has_v4 = false;
+}
+
+int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu)
+{
+	uint8_t ll[16] = { 0xfe, 0x80 };
+	memcpy(ll + 8, iid, 8);
+	/* RFC 5072 §5: IPv6CP already guaranteed the identifier is unique on the link. */
+	if (hostcfg_link_setup(&h->hc_link, mtu, true) < 0 ||
+	    hostcfg_addr_add(&h->hc, AF_INET6, ll, 64, NULL, HOSTCFG_LIFETIME_INF,
+			     HOSTCFG_LIFETIME_INF, IFA_F_NODAD) < 0)
+		goto fail;
+	if (!h->demand && hostcfg_route_add(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, NULL,
+					    CONN_HOST_METRIC) < 0)
+		goto fail;
+	memcpy(h->v6_ll, ll, 16);
+	h->has_v6 = true;
+	return 0;
+fail:
+	log_warnx("host[%s]: %s", h->hc.conn, hostcfg_last_error(&h->hc));
+	return -1;
+}
+
+void conn_host_ipv6_down(struct conn_host *h)
+{
+	if (!h->has_v6)
+		return;
+	hostcfg_route_del(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+	hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
+	h->has_v6 = false;
+}
+
+void conn_host_session_down(struct conn_host *h)
+{
+	conn_host_ipv4_down(h);
+	conn_host_ipv6_down(h);
+	hostcfg_undo_all(&h->hc);
+}
+
+void conn_host_undo_all(struct conn_host *h)
+{
+	if (!h->nl.sock)
+		return;
+	hostcfg_undo_all(&h->hc);
+	hostcfg_undo_all(&h->hc_link);
+	hostcfg_nl_close(&h->nl);
+	h->nl.sock = NULL;
+}
+
+void conn_host_fill_prefixes(const struct conn_host *h, struct dp_session *s)
+{
+	s->n_prefixes = 0;
+	if (h->has_v6) {
+		s->prefixes[0] = (struct dp_prefix6){ .addr = { 0xfe, 0x80 }, .len = 10 };
+		s->n_prefixes = 1;
+	}
+}

@@ -1,0 +1,46 @@
+/* What a connection does to the host, in its terms: the TUN link, demand placeholders, the
+ * IPv4 address and default route from IPCP, the IPv6 link-local from IPv6CP and the IPv6
+ * default route. Everything goes through the hostcfg undo list. */
+#ifndef V6L_CONN_HOST_H
+#define V6L_CONN_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane/dp_filter.h"
+#include "hostcfg/hostcfg.h"
+#include "hostcfg/nl.h"
+
+/* Metric of our default routes: below common Ethernet defaults (100 and up) so the line wins. */
+#define CONN_HOST_METRIC 50
+
+struct conn_host {
+	struct hostcfg_nl nl;      /* rtnetlink socket of both lists */
+	struct hostcfg hc;       /* session-lifetime records */
+	struct hostcfg hc_link;  /* records kept for the daemon's lifetime (link, sysctls, demand) */
+	char ifname[16];
+	bool use_ipv4, use_ipv6, demand;
+	bool has_v4;
+	uint8_t v4_local[4], v4_peer[4];
+	bool has_v6;
+	uint8_t v6_ll[16];
+};
+
+/* Prepares the TUN ifname: IPv6 without kernel autoconfiguration, MTU, link up. 0 or -1. */
+int conn_host_init(struct conn_host *h, const char *conn, const char *ifname, bool use_ipv4,
+		   bool use_ipv6, bool demand, unsigned mtu);
+/* Installs the dial-on-demand routes (and IPv4 placeholder address). 0 or -1. */
+int conn_host_demand(struct conn_host *h);
+int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t peer[4],
+		      unsigned mtu);
+void conn_host_ipv4_down(struct conn_host *h);
+int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu);
+void conn_host_ipv6_down(struct conn_host *h);
+/* Removes what the session added; demand routes stay. */
+void conn_host_session_down(struct conn_host *h);
+/* Removes everything, demand routes and link settings included. */
+void conn_host_undo_all(struct conn_host *h);
+/* Fills the data path's list of our IPv6 source prefixes (fe80::/10 once IPv6CP is up). */
+void conn_host_fill_prefixes(const struct conn_host *h, struct dp_session *s);
+
+#endif

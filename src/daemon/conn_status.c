@@ -1,0 +1,161 @@
+/* Status of a connection for `v6link status` (text) and `status --json` (DESIGN.md fields). */
+#include "daemon/conn.h"
+#include "daemon/conn_priv.h"
+
+#include "core/clock.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+static void st_addr4(struct strbuf *sb, const uint8_t a[4], bool have)
+{
+	char s[INET_ADDRSTRLEN];
+	if (!have) {
+		sb_printf(sb, "null");
+		return;
+	}
+	inet_ntop(AF_INET, a, s, sizeof(s));
+	sb_json_str(sb, s);
+}
+
+static const char *st_fmt6(char *buf, const uint8_t a[16])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static bool st_nonzero4(const uint8_t a[4])
+{
+	return a[0] | a[1] | a[2] | a[3];
+}
+
+static void st_json_ipv4(struct conn *c, struct strbuf *sb)
+{
+	sb_printf(sb, "\"ipv4\":{\"address\":");
+	st_addr4(sb, c->v4.local, c->v4_up);
+	sb_printf(sb, ",\"peer\":");
+	st_addr4(sb, c->v4.peer, c->v4_up);
+	sb_printf(sb, ",\"dns\":[");
+	bool first = true;
+	if (c->v4_up && st_nonzero4(c->v4.dns1)) {
+		st_addr4(sb, c->v4.dns1, true);
+		first = false;
+	}
+	if (c->v4_up && st_nonzero4(c->v4.dns2)) {
+		sb_printf(sb, first ? "" : ",");
+		st_addr4(sb, c->v4.dns2, true);
+	}
+	sb_printf(sb, "]}");
+}
+
+static void st_json_ipv6(struct conn *c, struct strbuf *sb)
+{
+	char s[INET6_ADDRSTRLEN];
+	sb_printf(sb, "\"ipv6\":{\"link_local\":");
+	if (c->v6_up)
+		sb_json_str(sb, st_fmt6(s, c->host.v6_ll));
+	else
+		sb_printf(sb, "null");
+	sb_printf(sb, ",\"peer_link_local\":");
+	if (c->v6_up) {
+		uint8_t ll[16] = { 0xfe, 0x80 };
+		memcpy(ll + 8, c->v6.peer_iid, 8);
+		sb_json_str(sb, st_fmt6(s, ll));
+	} else {
+		sb_printf(sb, "null");
+	}
+	sb_printf(sb, ",\"addresses\":[],\"delegated_prefixes\":[],\"routers\":[],\"dns\":[],"
+		      "\"domains\":[]}");
+}
+
+static void st_json_counters(struct conn *c, struct strbuf *sb)
+{
+	struct dp_stats st;
+	dp_get_stats(c->dp, &st);
+	sb_printf(sb,
+		  "\"counters\":{\"tx_packets\":%llu,\"rx_packets\":%llu,\"tx_bytes\":%llu,"
+		  "\"rx_bytes\":%llu,\"drops\":{",
+		  (unsigned long long)st.tx_packets, (unsigned long long)st.rx_packets,
+		  (unsigned long long)st.tx_bytes, (unsigned long long)st.rx_bytes);
+	for (int i = 1; i < DP_DROP_N; i++)
+		sb_printf(sb, "%s\"%s\":%llu", i > 1 ? "," : "", dp_drop_name((enum dp_drop)i),
+			  (unsigned long long)st.drops[i]);
+	sb_printf(sb, "}}");
+}
+
+void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	sb_printf(sb, "{\"name\":");
+	sb_json_str(sb, c->cfg.name);
+	sb_printf(sb, ",\"mode\":\"dial-up\",\"state\":\"%s\",\"reason\":", conn_state_name(c->state));
+	sb_json_str(sb, c->why);
+	sb_printf(sb, ",\"last_error\":");
+	sb_json_str(sb, c->last_error[0] ? c->last_error : NULL);
+	sb_printf(sb, ",\"interface\":");
+	sb_json_str(sb, c->tun_name);
+	sb_printf(sb, ",\"adapter\":");
+	sb_json_str(sb, c->eth.name);
+	sb_printf(sb, ",\"ac_name\":");
+	sb_json_str(sb, c->has_session ? c->ac_name : NULL);
+	sb_printf(sb, ",\"service\":");
+	sb_json_str(sb, c->has_session ? c->service : NULL);
+	if (c->has_session)
+		sb_printf(sb, ",\"session_id\":%u", c->dps.session_id);
+	else
+		sb_printf(sb, ",\"session_id\":null");
+	sb_printf(sb, ",\"auth\":\"%s\",\"mtu\":%u,",
+		  ppp_auth_method_name(ppp_link_auth_method(&c->link)), c->dps.mtu);
+	st_json_ipv4(c, sb);
+	sb_printf(sb, ",");
+	st_json_ipv6(c, sb);
+	sb_printf(sb, ",");
+	st_json_counters(c, sb);
+	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
+		sb_printf(sb, ",\"redial_in\":%llu",
+			  (unsigned long long)((c->redial_at_ms - now + 999) / 1000));
+	sb_printf(sb, ",\"since\":%llu}", (unsigned long long)((now - c->since_ms) / 1000));
+}
+
+static void st_text_duration(struct strbuf *sb, uint64_t s)
+{
+	if (s >= 3600)
+		sb_printf(sb, "%lluh%02llum", (unsigned long long)(s / 3600),
+			  (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		sb_printf(sb, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else
+		sb_printf(sb, "%llus", (unsigned long long)s);
+}
+
+void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	sb_printf(sb, "%s: %s for ", c->cfg.name, conn_state_name(c->state));
+	st_text_duration(sb, (now - c->since_ms) / 1000);
+	sb_printf(sb, " (%s)\n", c->why);
+	sb_printf(sb, "  %-12s %s over %s\n", "interface", c->tun_name, c->eth.name);
+	if (c->last_error[0])
+		sb_printf(sb, "  %-12s %s\n", "last error", c->last_error);
+	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
+		sb_printf(sb, "  %-12s in %llus\n", "redial",
+			  (unsigned long long)((c->redial_at_ms - now + 999) / 1000));
+	if (c->has_session)
+		sb_printf(sb, "  %-12s '%s' session %u, service '%s', auth %s, mtu %u\n", "ac",
+			  c->ac_name, c->dps.session_id, c->service,
+			  ppp_auth_method_name(ppp_link_auth_method(&c->link)), c->dps.mtu);
+	if (c->v4_up)
+		sb_printf(sb, "  %-12s %s peer %s\n", "ipv4", inet_ntop(AF_INET, c->v4.local, a, sizeof(a)),
+			  inet_ntop(AF_INET, c->v4.peer, b, sizeof(b)));
+	if (c->v6_up)
+		sb_printf(sb, "  %-12s %s\n", "ipv6 ll", inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)));
+	struct dp_stats st;
+	dp_get_stats(c->dp, &st);
+	sb_printf(sb, "  %-12s tx %llu pkts %llu bytes, rx %llu pkts %llu bytes\n", "traffic",
+		  (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
+		  (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes);
+	for (int i = 1; i < DP_DROP_N; i++)
+		if (st.drops[i])
+			sb_printf(sb, "  %-12s %s %llu\n", "dropped", dp_drop_name((enum dp_drop)i),
+				  (unsigned long long)st.drops[i]);
+}

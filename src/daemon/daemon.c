@@ -1,0 +1,217 @@
+/* The daemon; see daemon.h. */
+#include "daemon/daemon.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ctl/ctl.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#define DAEMON_MAX_CONNS CFG_MAX_CONNS
+#define DAEMON_STOP_GRACE_MS 5000u
+
+struct daemon {
+	struct loop *loop;
+	struct v6l_rng rng;
+	struct conn *conns[DAEMON_MAX_CONNS];
+	unsigned n_conns;
+	struct ctl_server *ctl;
+	bool stopping;
+	struct loop_timer stop_timer;
+};
+
+static void daemon_print_msgs(const struct cfg_msgs *m, const char *prefix)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		fprintf(stderr, "%s%s\n", prefix, m->text[i]);
+	if (m->n_dropped)
+		fprintf(stderr, "%s(%u more)\n", prefix, m->n_dropped);
+}
+
+int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conns *cs)
+{
+	char path[512];
+	static struct cfg_msgs errs, warns;
+	memset(&errs, 0, sizeof(errs));
+	memset(&warns, 0, sizeof(warns));
+	snprintf(path, sizeof(path), "%s/v6link.ini", confdir);
+	int rc = cfg_param_load(path, true, p, &errs, &warns);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/connections.ini", confdir);
+		rc = cfg_conns_load(path, p, cs, &errs, &warns);
+	}
+	daemon_print_msgs(&warns, "warning: ");
+	daemon_print_msgs(&errs, "");
+	return rc == 0 ? 0 : 2;
+}
+
+static struct conn *daemon_find(struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < d->n_conns; i++)
+		if (!strcmp(conn_name(d->conns[i]), name))
+			return d->conns[i];
+	return NULL;
+}
+
+static int daemon_on_ctl(void *ctx, const struct ctl_req *req, struct strbuf *out, char *err,
+			 size_t errlen)
+{
+	struct daemon *d = ctx;
+	uint64_t now = clock_now_ms();
+	struct conn *c = NULL;
+	if (req->cmd == CTL_CMD_UP || req->cmd == CTL_CMD_DOWN) {
+		c = daemon_find(d, req->arg);
+		if (!c) {
+			snprintf(err, errlen, "no connection '%s' in this daemon", req->arg);
+			return -1;
+		}
+	}
+	switch (req->cmd) {
+	case CTL_CMD_STATUS:
+		for (unsigned i = 0; i < d->n_conns; i++)
+			conn_status_text(d->conns[i], out, now);
+		break;
+	case CTL_CMD_STATUS_JSON:
+		sb_printf(out, "{\"version\":\"%s\",\"connections\":[", V6L_VERSION);
+		for (unsigned i = 0; i < d->n_conns; i++) {
+			sb_printf(out, i ? "," : "");
+			conn_status_json(d->conns[i], out, now);
+		}
+		sb_printf(out, "]}\n");
+		break;
+	case CTL_CMD_UP:
+		conn_up(c, "'v6link up' from the control socket", now);
+		sb_printf(out, "%s: dialling\n", req->arg);
+		break;
+	case CTL_CMD_DOWN:
+		conn_down(c, "'v6link down' from the control socket", now, NULL, NULL);
+		sb_printf(out, "%s: hanging up\n", req->arg);
+		break;
+	}
+	return 0;
+}
+
+static void daemon_check_stopped(void *ctx, struct conn *c)
+{
+	struct daemon *d = ctx;
+	(void)c;
+	for (unsigned i = 0; i < d->n_conns; i++)
+		if (!conn_is_idle(d->conns[i]))
+			return;
+	loop_stop(d->loop);
+}
+
+static void daemon_on_stop_timer(void *arg, uint64_t now)
+{
+	struct daemon *d = arg;
+	(void)now;
+	log_warnx("daemon: connections did not hang up within %u ms; exiting anyway",
+		  DAEMON_STOP_GRACE_MS);
+	loop_stop(d->loop);
+}
+
+static void daemon_on_signal(void *arg, int signo)
+{
+	struct daemon *d = arg;
+	uint64_t now = clock_now_ms();
+	if (d->stopping) {
+		loop_stop(d->loop);
+		return;
+	}
+	d->stopping = true;
+	log_info("daemon: %s: hanging up and cleaning up", strsignal(signo));
+	loop_timer_set(d->loop, &d->stop_timer, now + DAEMON_STOP_GRACE_MS);
+	for (unsigned i = 0; i < d->n_conns; i++)
+		conn_down(d->conns[i], "daemon stopping", now, daemon_check_stopped, d);
+	daemon_check_stopped(d, NULL);
+}
+
+static int daemon_add_conns(struct daemon *d, const char *confdir, const struct cfg_param *p,
+			    const struct cfg_conns *cs, const char *only)
+{
+	static struct conn_cfg cc;
+	for (unsigned i = 0; i < cs->n; i++) {
+		const struct cfg_conn *k = &cs->conn[i];
+		if (only ? strcmp(k->name, only) != 0 : !k->enabled)
+			continue;
+		int rc = daemon_conn_cfg(confdir, p, k, &cc);
+		if (rc)
+			return rc;
+		struct conn *c = conn_new(d->loop, &cc, &d->rng);
+		sodium_memzero(&cc, sizeof(cc));
+		if (!c)
+			return 1;
+		d->conns[d->n_conns++] = c;
+	}
+	if (only && !d->n_conns) {
+		fprintf(stderr, "v6link: no connection '%s' in %s/connections.ini\n", only, confdir);
+		return 2;
+	}
+	if (!d->n_conns)
+		log_info("daemon: no connection has enabled=1; waiting for 'v6link up NAME'");
+	return 0;
+}
+
+static int daemon_setup(struct daemon *d, const struct cli_opts *o)
+{
+	d->loop = loop_new();
+	if (!d->loop || rng_init_secure(&d->rng) < 0) {
+		log_warn("daemon: start-up");
+		return 1;
+	}
+	loop_timer_init(&d->stop_timer, daemon_on_stop_timer, d);
+	signal(SIGPIPE, SIG_IGN);
+	if (loop_add_signal(d->loop, SIGTERM, daemon_on_signal, d) < 0 ||
+	    loop_add_signal(d->loop, SIGINT, daemon_on_signal, d) < 0) {
+		log_warn("daemon: signals");
+		return 1;
+	}
+	d->ctl = ctl_server_new(d->loop, o->socket, daemon_on_ctl, d);
+	return d->ctl ? 0 : 1;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->n_conns; i++)
+		conn_free(d->conns[i]);
+	ctl_server_free(d->ctl);
+	if (d->loop) {
+		loop_timer_stop(d->loop, &d->stop_timer);
+		loop_free(d->loop);
+	}
+}
+
+int daemon_run(const struct cli_opts *o, const char *only)
+{
+	static struct cfg_param p;
+	static struct cfg_conns cs;
+	struct daemon d = { 0 };
+	int rc = daemon_load_config(o->confdir, &p, &cs);
+	if (rc)
+		return rc;
+	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
+	if (sodium_init() < 0)
+		log_fatalx("daemon: libsodium failed to initialise");
+	rc = daemon_setup(&d, o);
+	if (!rc)
+		rc = daemon_add_conns(&d, o->confdir, &p, &cs, only);
+	if (!rc) {
+		uint64_t now = clock_now_ms();
+		log_info("v6link %s running: %u connection(s), control socket %s", V6L_VERSION,
+			 d.n_conns, o->socket);
+		for (unsigned i = 0; i < d.n_conns; i++) {
+			conn_start(d.conns[i], now);
+			if (only)
+				conn_up(d.conns[i], "'v6link run NAME'", now);
+		}
+		if (loop_run(d.loop) < 0)
+			rc = 1;
+	}
+	daemon_teardown(&d);
+	log_info("v6link: exited, host configuration restored");
+	return rc;
+}

@@ -1,0 +1,158 @@
+/* From parsed configuration to what a connection runs with: adapter choice, decrypted
+ * password, PPPoE and PPP parameters. */
+#include "daemon/daemon.h"
+
+#include "cfg/secret.h"
+#include "core/log.h"
+#include "ppp/auth.h"
+
+#include <dirent.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+
+static bool daemon_passthrough(const struct cfg_param *p, const char *ifname)
+{
+	for (unsigned i = 0; i < p->n_passthrough; i++)
+		if (strstr(ifname, p->passthrough[i]))
+			return true;
+	return false;
+}
+
+static int daemon_sys_int(const char *ifname, const char *attr)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? (int)strtol(buf, NULL, 0) : -1;
+}
+
+/* aidx=-1 without if=: the first Ethernet adapter that is up and not passed through. Full
+ * probing of every adapter (PADI on each) is `detect` (issue #4). */
+static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
+{
+	DIR *dir = opendir("/sys/class/net");
+	struct dirent *e;
+	int rc = -1;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
+			continue;
+		/* type 1 = ARPHRD_ETHER; flags bit 0 = IFF_UP */
+		if (daemon_sys_int(e->d_name, "type") != 1 || daemon_passthrough(p, e->d_name))
+			continue;
+		int flags = daemon_sys_int(e->d_name, "flags");
+		if (flags < 0 || !(flags & 1))
+			continue;
+		if (rc == 0 && strcmp(e->d_name, out) > 0)
+			continue;
+		snprintf(out, 16, "%s", e->d_name);
+		rc = 0;
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int daemon_adapter(const struct cfg_param *p, const struct cfg_conn *cc, char out[16])
+{
+	if (cc->dial.ifname[0]) {
+		snprintf(out, 16, "%s", cc->dial.ifname);
+		return 0;
+	}
+	if (cc->dial.aidx >= 0) {
+		char name[IF_NAMESIZE];
+		if (!if_indextoname((unsigned)cc->dial.aidx, name)) {
+			fprintf(stderr, "v6link: connection '%s': dial_string aidx=%d: no such adapter\n",
+				cc->name, cc->dial.aidx);
+			return 2;
+		}
+		snprintf(out, 16, "%s", name);
+		return 0;
+	}
+	if (daemon_pick_adapter(p, out) < 0) {
+		fprintf(stderr, "v6link: connection '%s': no Ethernet adapter is up "
+				"(set if=NAME in dial_string)\n", cc->name);
+		return 1;
+	}
+	log_info("conn[%s]: using adapter %s (aidx=-1)", cc->name, out);
+	return 0;
+}
+
+static int daemon_password(const char *confdir, const struct cfg_conn *cc, char *out, size_t cap)
+{
+	char path[512], err[256];
+	uint8_t key[CFG_SECRET_KEY_LEN];
+	size_t len;
+	out[0] = 0;
+	if (!cc->password_enc[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/secret.key", confdir);
+	if (cfg_secret_key_load(path, key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "v6link: %s\n", err);
+		return 2;
+	}
+	enum cfg_secret_err e = cfg_secret_decrypt(key, cc->password_enc, out, cap, &len);
+	sodium_memzero(key, sizeof(key));
+	if (e != CFG_SECRET_OK) {
+		fprintf(stderr, "v6link: connection '%s': password: %s (run 'v6link passwd %s')\n",
+			cc->name, cfg_secret_err_str(e), cc->name);
+		return 2;
+	}
+	return 0;
+}
+
+static unsigned daemon_auth_mask(unsigned cfg_mask)
+{
+	unsigned m = 0;
+	if (cfg_mask & CFG_AUTH_PAP)
+		m |= 1u << PPP_AUTH_PAP;
+	if (cfg_mask & CFG_AUTH_CHAP)
+		m |= 1u << PPP_AUTH_CHAP_MD5;
+	if (cfg_mask & CFG_AUTH_MSCHAPV2)
+		m |= 1u << PPP_AUTH_MSCHAPV2;
+	return m;
+}
+
+int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct cfg_conn *cc,
+		    struct conn_cfg *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", cc->name);
+	int rc = daemon_adapter(p, cc, o->eth_if);
+	if (!rc)
+		rc = daemon_password(confdir, cc, o->secret, sizeof(o->secret));
+	if (rc)
+		return rc;
+	snprintf(o->tun_name, sizeof(o->tun_name), "%s", cc->interface);
+	snprintf(o->user, sizeof(o->user), "%s", cc->user_name);
+	snprintf(o->disc.service, sizeof(o->disc.service), "%s", cc->dial.service);
+	snprintf(o->disc.ac_filter, sizeof(o->disc.ac_filter), "%s", cc->dial.ac_name);
+	o->disc.use_host_uniq = cc->dial.host_uniq;
+	o->disc.timeout_ms = cc->dial.timeout_ms;
+	o->disc.tries = cc->dial.retries;
+	o->disc.mru = (uint16_t)cc->mru;
+	o->has_vlan = cc->dial.vlan != 0;
+	o->vlan_id = (uint16_t)cc->dial.vlan;
+	o->prio = (uint8_t)cc->dial.prio;
+	o->mru = (uint16_t)cc->mru;
+	o->use_ipv4 = cc->use_ipv4;
+	o->use_ipv6 = cc->use_ipv6;
+	o->demand = cc->enabled;
+	o->idle_timeout_s = cc->idle_timeout_s;
+	o->persist = cc->persist;
+	o->redial_delay_s = cc->redial_delay_s;
+	o->redial_delay_max_s = cc->redial_delay_max_s;
+	o->echo_interval_s = cc->lcp_echo_interval_s;
+	o->echo_failures = cc->lcp_echo_failure;
+	o->auth_mask = daemon_auth_mask(cc->auth);
+	o->check_traffic = p->check_traffic;
+	o->mcast4_unicast = p->ipv4_mcast_is_unicast;
+	return 0;
+}

@@ -1,0 +1,339 @@
+/* Data-plane threads; see dp.h. Per-batch (not per-packet) locking of the session view, per-
+ * thread counters, no allocation or logging per packet. */
+#include "dp.h"
+
+#include "core/clock.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DP_BATCH 32
+#define DP_FRAME 2048
+#define DP_CTLQ 64
+
+struct dp_counters {
+	_Atomic uint64_t packets, bytes, last_ms;
+	_Atomic uint64_t drops[DP_DROP_N];
+};
+
+struct dp_ctl_frame {
+	uint16_t proto;
+	uint16_t len;
+	uint8_t buf[DP_FRAME];
+};
+
+struct dataplane {
+	int tun_fd, sess_fd, ifindex;
+	int stop_efd, ctl_efd, demand_efd;
+	pthread_t up, down;
+	bool started;
+	pthread_rwlock_t lock;
+	struct dp_session sess;
+	_Atomic bool demand_armed;
+	struct dp_counters tx, rx;
+	pthread_mutex_t ctl_lock;
+	struct dp_ctl_frame ctlq[DP_CTLQ];
+	unsigned ctl_head, ctl_n;
+	/* Control frames sent from the control loop use this buffer. */
+	uint8_t ctl_tx[DP_FRAME + DP_HEADROOM];
+};
+
+static void dp_count_drop(struct dp_counters *c, enum dp_drop d)
+{
+	atomic_fetch_add_explicit(&c->drops[d], 1, memory_order_relaxed);
+}
+
+static void dp_snapshot(struct dataplane *dp, struct dp_session *s)
+{
+	pthread_rwlock_rdlock(&dp->lock);
+	*s = dp->sess;
+	pthread_rwlock_unlock(&dp->lock);
+}
+
+static void dp_queue_control(struct dataplane *dp, uint16_t proto, const uint8_t *p, size_t len)
+{
+	if (len > DP_FRAME)
+		return;
+	pthread_mutex_lock(&dp->ctl_lock);
+	if (dp->ctl_n < DP_CTLQ) {
+		struct dp_ctl_frame *f = &dp->ctlq[(dp->ctl_head + dp->ctl_n) % DP_CTLQ];
+		f->proto = proto;
+		f->len = (uint16_t)len;
+		memcpy(f->buf, p, len);
+		dp->ctl_n++;
+	}
+	pthread_mutex_unlock(&dp->ctl_lock);
+}
+
+static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t (*frames)[DP_FRAME],
+			const struct dp_session *s)
+{
+	bool queued = false;
+	uint64_t pkts = 0, bytes = 0;
+	for (int i = 0; i < n; i++) {
+		uint16_t tci = 0;
+		bool has_vlan = false;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m[i].msg_hdr); c;
+		     c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
+			if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+				continue;
+			struct tpacket_auxdata aux;
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			has_vlan = (aux.tp_status & TP_STATUS_VLAN_VALID) != 0;
+			tci = aux.tp_vlan_tci;
+		}
+		struct dp_rx rx;
+		dp_classify_rx(s, frames[i], m[i].msg_len, tci, has_vlan, &rx);
+		if (rx.kind == DP_RX_CONTROL) {
+			dp_queue_control(dp, rx.proto, frames[i] + rx.off, rx.len);
+			queued = true;
+		} else if (rx.kind == DP_RX_DROP) {
+			dp_count_drop(&dp->rx, rx.drop);
+		} else if (write(dp->tun_fd, frames[i] + rx.off, rx.len) < 0) {
+			dp_count_drop(&dp->rx, DP_DROP_IO);
+		} else {
+			pkts++;
+			bytes += rx.len;
+		}
+	}
+	if (pkts) {
+		atomic_fetch_add_explicit(&dp->rx.packets, pkts, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dp->rx.bytes, bytes, memory_order_relaxed);
+		atomic_store_explicit(&dp->rx.last_ms, clock_now_ms(), memory_order_relaxed);
+	}
+	if (queued)
+		eventfd_write(dp->ctl_efd, 1);
+}
+
+static void *dp_down_main(void *arg)
+{
+	struct dataplane *dp = arg;
+	static _Thread_local uint8_t frames[DP_BATCH][DP_FRAME];
+	static _Thread_local uint8_t ctrl[DP_BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	struct iovec iov[DP_BATCH];
+	struct mmsghdr m[DP_BATCH];
+	struct pollfd pf[2] = { { dp->sess_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
+	struct dp_session s;
+	for (;;) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		for (int i = 0; i < DP_BATCH; i++) {
+			iov[i] = (struct iovec){ frames[i], DP_FRAME };
+			m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
+							.msg_control = ctrl[i],
+							.msg_controllen = sizeof(ctrl[i]) };
+		}
+		int n = recvmmsg(dp->sess_fd, m, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			continue;
+		dp_snapshot(dp, &s);
+		dp_rx_batch(dp, m, n, frames, &s);
+	}
+	return NULL;
+}
+
+/* Reads up to DP_BATCH packets from the TUN and sends the valid ones in one sendmmsg. */
+static void dp_tx_batch(struct dataplane *dp, uint8_t (*bufs)[DP_FRAME + DP_HEADROOM])
+{
+	struct iovec iov[DP_BATCH];
+	struct mmsghdr m[DP_BATCH];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = dp->ifindex };
+	struct dp_session s;
+	dp_snapshot(dp, &s);
+	int n = 0;
+	uint64_t bytes = 0;
+	for (int i = 0; i < DP_BATCH; i++) {
+		ssize_t r = read(dp->tun_fd, bufs[n] + DP_HEADROOM, DP_FRAME);
+		if (r <= 0)
+			break;
+		uint16_t proto = 0;
+		enum dp_drop d = dp_check_tx(&s, bufs[n] + DP_HEADROOM, (size_t)r, &proto);
+		if (d != DP_DROP_NONE) {
+			if (d == DP_DROP_NO_SESSION && atomic_exchange(&dp->demand_armed, false))
+				eventfd_write(dp->demand_efd, 1);
+			dp_count_drop(&dp->tx, d);
+			continue;
+		}
+		size_t start = dp_build_tx_hdr(&s, bufs[n], proto, (size_t)r);
+		iov[n] = (struct iovec){ bufs[n] + start, DP_HEADROOM - start + (size_t)r };
+		m[n].msg_hdr = (struct msghdr){ .msg_name = &sll, .msg_namelen = sizeof(sll),
+						.msg_iov = &iov[n], .msg_iovlen = 1 };
+		bytes += (size_t)r;
+		n++;
+	}
+	int sent = 0;
+	while (sent < n) {
+		int k = sendmmsg(dp->sess_fd, m + sent, (unsigned)(n - sent), 0);
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			for (; sent < n; sent++)
+				dp_count_drop(&dp->tx, DP_DROP_IO);
+			break;
+		}
+		sent += k;
+	}
+	if (n) {
+		atomic_fetch_add_explicit(&dp->tx.packets, (uint64_t)n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dp->tx.bytes, bytes, memory_order_relaxed);
+		atomic_store_explicit(&dp->tx.last_ms, clock_now_ms(), memory_order_relaxed);
+	}
+}
+
+static void *dp_up_main(void *arg)
+{
+	struct dataplane *dp = arg;
+	static _Thread_local uint8_t bufs[DP_BATCH][DP_FRAME + DP_HEADROOM];
+	struct pollfd pf[2] = { { dp->tun_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
+	for (;;) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (pf[0].revents & POLLIN)
+			dp_tx_batch(dp, bufs);
+	}
+	return NULL;
+}
+
+struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex)
+{
+	struct dataplane *dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return NULL;
+	dp->tun_fd = tun_fd;
+	dp->sess_fd = sess_fd;
+	dp->ifindex = ifindex;
+	dp->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dp->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dp->demand_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dp->stop_efd < 0 || dp->ctl_efd < 0 || dp->demand_efd < 0)
+		goto fail;
+	pthread_rwlock_init(&dp->lock, NULL);
+	pthread_mutex_init(&dp->ctl_lock, NULL);
+	return dp;
+fail:
+	if (dp->stop_efd >= 0)
+		close(dp->stop_efd);
+	if (dp->ctl_efd >= 0)
+		close(dp->ctl_efd);
+	if (dp->demand_efd >= 0)
+		close(dp->demand_efd);
+	free(dp);
+	return NULL;
+}
+
+int dp_start(struct dataplane *dp)
+{
+	int err = pthread_create(&dp->down, NULL, dp_down_main, dp);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	err = pthread_create(&dp->up, NULL, dp_up_main, dp);
+	if (err) {
+		eventfd_write(dp->stop_efd, 1);
+		pthread_join(dp->down, NULL);
+		errno = err;
+		return -1;
+	}
+	dp->started = true;
+	return 0;
+}
+
+void dp_free(struct dataplane *dp)
+{
+	if (!dp)
+		return;
+	if (dp->started) {
+		eventfd_write(dp->stop_efd, 1);
+		pthread_join(dp->up, NULL);
+		pthread_join(dp->down, NULL);
+	}
+	close(dp->stop_efd);
+	close(dp->ctl_efd);
+	close(dp->demand_efd);
+	pthread_rwlock_destroy(&dp->lock);
+	pthread_mutex_destroy(&dp->ctl_lock);
+	free(dp);
+}
+
+void dp_set_session(struct dataplane *dp, const struct dp_session *s)
+{
+	pthread_rwlock_wrlock(&dp->lock);
+	dp->sess = *s;
+	pthread_rwlock_unlock(&dp->lock);
+}
+
+void dp_set_demand(struct dataplane *dp, bool armed)
+{
+	atomic_store(&dp->demand_armed, armed);
+}
+
+int dp_demand_fd(const struct dataplane *dp)
+{
+	return dp->demand_efd;
+}
+
+int dp_control_fd(const struct dataplane *dp)
+{
+	return dp->ctl_efd;
+}
+
+void dp_control_drain(struct dataplane *dp, dp_control_cb cb, void *ctx)
+{
+	eventfd_t v;
+	eventfd_read(dp->ctl_efd, &v);
+	static struct dp_ctl_frame f;
+	for (;;) {
+		pthread_mutex_lock(&dp->ctl_lock);
+		if (!dp->ctl_n) {
+			pthread_mutex_unlock(&dp->ctl_lock);
+			return;
+		}
+		f = dp->ctlq[dp->ctl_head];
+		dp->ctl_head = (dp->ctl_head + 1) % DP_CTLQ;
+		dp->ctl_n--;
+		pthread_mutex_unlock(&dp->ctl_lock);
+		cb(ctx, f.proto, f.buf, f.len);
+	}
+}
+
+int dp_send_control(struct dataplane *dp, uint16_t proto, const uint8_t *buf, size_t len)
+{
+	struct dp_session s;
+	dp_snapshot(dp, &s);
+	if (!s.is_up || len > DP_FRAME) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	memcpy(dp->ctl_tx + DP_HEADROOM, buf, len);
+	size_t start = dp_build_tx_hdr(&s, dp->ctl_tx, proto, len);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = dp->ifindex };
+	ssize_t r = sendto(dp->sess_fd, dp->ctl_tx + start, DP_HEADROOM - start + len, 0,
+			   (struct sockaddr *)&sll, sizeof(sll));
+	return r < 0 ? -1 : 0;
+}
+
+void dp_get_stats(struct dataplane *dp, struct dp_stats *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->tx_packets = atomic_load(&dp->tx.packets);
+	o->tx_bytes = atomic_load(&dp->tx.bytes);
+	o->rx_packets = atomic_load(&dp->rx.packets);
+	o->rx_bytes = atomic_load(&dp->rx.bytes);
+	o->last_tx_ms = atomic_load(&dp->tx.last_ms);
+	o->last_rx_ms = atomic_load(&dp->rx.last_ms);
+	for (int i = 0; i < DP_DROP_N; i++)
+		o->drops[i] = atomic_load(&dp->tx.drops[i]) + atomic_load(&dp->rx.drops[i]);
+}

@@ -1,0 +1,134 @@
+# Shared helpers for v6link's interop tests (sourced). A test script:
+#   source lib.sh; t_begin NAME; isp_up ...; v6l_conf ...; v6l_start; ...; t_ok/t_fail; (trap cleans up)
+# Every result line is "PASS: name" or "FAIL: name" (counted by tests/run_all.sh).
+set -uo pipefail
+T_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T_TOP=$(cd "$T_HERE/../.." && pwd)
+V6L_BIN=${V6L_BIN:-$T_TOP/build/v6link}
+NS_CLI=${NS_CLI:-v6l-cli}
+ISP_USER=${ISP_USER:-v6luser}
+ISP_PASS=${ISP_PASS:-v6lpass-Secret1}
+FAR4=203.0.113.10
+FAR6=2001:db8:f::10
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_RUN=${T_RUN:-/tmp/v6l-$T_NAME}
+ISP_RUN=$T_RUN/isp
+V6L_CONF=$T_RUN/conf
+V6L_SOCK=$T_RUN/ctl.sock
+V6L_LOG=$T_RUN/v6link.log
+V6L_PID=
+T_FAILED=0
+
+t_log() { echo "[$(date +%T)] $*"; }
+t_ok() { echo "PASS: $*"; }
+t_fail() { echo "FAIL: $*"; T_FAILED=1; }
+# t_check NAME CMD...: PASS if CMD succeeds.
+t_check() {
+	local name=$1
+	shift
+	if "$@"; then t_ok "$name"; else t_fail "$name"; fi
+}
+
+isp_up() { # KEY=VALUE ... (see isp.sh)
+	bash "$T_HERE/isp.sh" up "$ISP_RUN" "$@"
+}
+isp() { bash "$T_HERE/isp.sh" "$1" "$ISP_RUN" "${@:2}"; }
+
+in_cli() { ip netns exec "$NS_CLI" "$@"; }
+
+# v6l_conf [connections.ini keys as KEY=VALUE ...]: writes a config for connection 'dsl'.
+v6l_conf() {
+	mkdir -p "$V6L_CONF"
+	chmod 0755 "$V6L_CONF"
+	cat >"$V6L_CONF/v6link.ini" <<-INI
+	[param]
+	func_trace = 1
+	INI
+	{
+		echo "[dsl]"
+		echo "dial_string = if=eth0"
+		echo "user_name = $ISP_USER"
+		echo "redial_delay = 1"
+		echo "redial_delay_max = 4"
+		local kv
+		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+	} >"$V6L_CONF/connections.ini"
+	echo "$ISP_PASS" | "$V6L_BIN" -C "$V6L_CONF" passwd dsl
+}
+
+# v6l_start [run args]: starts the daemon in the client namespace (default: run dsl).
+v6l_start() {
+	local args=("$@")
+	[ ${#args[@]} -gt 0 ] || args=(run dsl)
+	ip netns exec "$NS_CLI" "$V6L_BIN" -d -C "$V6L_CONF" -S "$V6L_SOCK" "${args[@]}" \
+		>>"$V6L_LOG" 2>&1 &
+	V6L_PID=$!
+}
+
+v6l() { ip netns exec "$NS_CLI" "$V6L_BIN" -S "$V6L_SOCK" "$@"; }
+
+# v6l_json EXPR: evaluates a python expression on the status JSON (variable c = connection 0).
+v6l_json() {
+	v6l status --json 2>/dev/null | python3 -c "import json,sys
+d=json.load(sys.stdin); c=d['connections'][0]
+print($1)"
+}
+
+# v6l_wait_state STATE [SECS]: waits until connection 0 is in STATE.
+v6l_wait_state() {
+	local want=$1 secs=${2:-20} i
+	for ((i = 0; i < secs * 10; i++)); do
+		[ "$(v6l_json "c['state']" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.1
+	done
+	t_log "state is '$(v6l_json "c['state']" 2>/dev/null)', wanted '$want' after ${secs}s"
+	return 1
+}
+
+# v6l_stop: SIGTERM and wait (5 s grace, then KILL).
+v6l_stop() {
+	[ -n "$V6L_PID" ] || return 0
+	kill -TERM "$V6L_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 80; i++)); do
+		kill -0 "$V6L_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$V6L_PID" 2>/dev/null; then
+		t_log "v6link did not exit on SIGTERM; killing"
+		kill -KILL "$V6L_PID" 2>/dev/null
+	fi
+	wait "$V6L_PID" 2>/dev/null
+	local rc=$?
+	V6L_PID=
+	return $rc
+}
+
+# Nothing of v6link left in the client namespace: no TUN, no route through it, no address.
+v6l_host_clean() {
+	! in_cli ip link show v6link0 >/dev/null 2>&1 &&
+		! in_cli ip -4 route | grep -q v6link &&
+		! in_cli ip -6 route | grep -q v6link &&
+		! in_cli ip addr | grep -q -E '100\.64\.|192\.0\.0\.8'
+}
+
+t_cleanup() {
+	v6l_stop >/dev/null 2>&1
+	bash "$T_HERE/isp.sh" down "$ISP_RUN" >/dev/null 2>&1
+}
+
+t_begin() {
+	rm -rf "$T_RUN"
+	mkdir -p "$T_RUN"
+	trap 't_cleanup' EXIT
+	trap 'exit 130' INT TERM
+	[ -x "$V6L_BIN" ] || { t_fail "$T_NAME: no binary at $V6L_BIN"; exit 1; }
+}
+
+# Shows the logs after a failure, so CI output explains it.
+t_dump() {
+	echo "---- v6link log (tail) ----"
+	tail -40 "$V6L_LOG" 2>/dev/null
+	echo "---- ISP pppd log (tail) ----"
+	tail -20 "$ISP_RUN/pppd.log" 2>/dev/null
+}
