@@ -578,9 +578,15 @@ void conn_start(struct conn *c, uint64_t now_ms)
 {
 	if (!c->cfg.demand)
 		return;
-	if (conn_host_demand(&c->host) == 0) {
-		dp_set_demand(c->dp, true);
-		log_info("conn[%s]: dial on demand armed on %s", c->cfg.name, c->tun_name);
+	if (conn_host_demand(&c->host) < 0)
+		return;
+	/* enabled=1: the interface and routes exist before the session. Without an idle timeout
+	 * the line is always on, so dial now; with one, the first packet dials (pppd's demand). */
+	if (!c->cfg.idle_timeout_s) {
+		conn_up(c, "enabled=1 (always on)", now_ms);
+		return;
 	}
+	dp_set_demand(c->dp, true);
+	log_info("conn[%s]: dial on demand armed on %s", c->cfg.name, c->tun_name);
 	conn_enter(c, CONN_IDLE, now_ms, "waiting for traffic (dial on demand)");
 }

@@ -30,6 +30,18 @@ static bool st_nonzero4(const uint8_t a[4])
 	return a[0] | a[1] | a[2] | a[3];
 }
 
+/* Machine-readable method names for JSON (the log uses the RFC spellings). */
+static const char *st_auth_id(enum ppp_auth_method m)
+{
+	switch (m) {
+	case PPP_AUTH_NONE: return "none";
+	case PPP_AUTH_PAP: return "pap";
+	case PPP_AUTH_CHAP_MD5: return "chap-md5";
+	case PPP_AUTH_MSCHAPV2: return "mschapv2";
+	}
+	return "none";
+}
+
 static void st_json_ipv4(struct conn *c, struct strbuf *sb)
 {
 	sb_printf(sb, "\"ipv4\":{\"address\":");
@@ -105,7 +117,7 @@ void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
 	else
 		sb_printf(sb, ",\"session_id\":null");
 	sb_printf(sb, ",\"auth\":\"%s\",\"mtu\":%u,",
-		  ppp_auth_method_name(ppp_link_auth_method(&c->link)), c->dps.mtu);
+		  c->has_session ? st_auth_id(ppp_link_auth_method(&c->link)) : "none", c->dps.mtu);
 	st_json_ipv4(c, sb);
 	sb_printf(sb, ",");
 	st_json_ipv6(c, sb);

@@ -216,6 +216,8 @@ static void link_lcp_down(void *ctx, uint64_t now)
 	link_auth_stop(link);
 	link_ncps_down(link, now);
 	enum ppp_fsm_state s = link->lcp.fsm.state;
+	if (!link->is_lower_up)
+		return; /* ppp_link_lower_down sets Dead itself */
 	if (s == PPP_ST_CLOSING || s == PPP_ST_STOPPING)
 		link_enter(link, PPP_PHASE_TERMINATE, "LCP terminating");
 	else

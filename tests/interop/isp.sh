@@ -147,13 +147,19 @@ _isp_boot() { # RUNDIR UMID NS ROLE VEC-ARGS...
     _isp_shim "$rd"
     t0=$EPOCHREALTIME
     # setsid: own session/process group (killed as a group if halt fails), no terminal.
-    ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        LD_PRELOAD="$rd/uml-xstate-shim.so" \
-        setsid /usr/bin/linux mem="$UML_MEM" rootfstype=hostfs rootflags=/ ro \
-        init="$ISP_HERE/uml-init.sh" umid="$umid" uml_dir="$rd/uml" \
-        con=null ssl=null con0=fd:0,fd:1 "$@" \
-        v6l_rundir="$rd" v6l_role="$role" \
-        </dev/null >"$rd/uml-console.log" 2>&1 &
+    # No inherited descriptors beyond 0-2 (a caller's pipe held open by UML would hang it).
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            ((fd > 2)) && eval "exec $fd>&-"
+        done 2>/dev/null
+        exec ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            LD_PRELOAD="$rd/uml-xstate-shim.so" \
+            setsid /usr/bin/linux mem="$UML_MEM" rootfstype=hostfs rootflags=/ ro \
+            init="$ISP_HERE/uml-init.sh" umid="$umid" uml_dir="$rd/uml" \
+            con=null ssl=null con0=fd:0,fd:1 "$@" \
+            v6l_rundir="$rd" v6l_role="$role"
+    ) </dev/null >"$rd/uml-console.log" 2>&1 &
     echo $! >"$rd/uml.pid"
     for ((i = 0; i < UP_TIMEOUT * 20; i++)); do
         [ -e "$rd/ready" ] && break
@@ -232,6 +238,7 @@ isp_up() ( # RUNDIR [KEY=VALUE ...]
     _isp_write_env "$rd/isp.env" NS_CLI NS_ISP NS_FAR VLAN AC_NAME SERVICE SECOND_AC AC_NAME_B \
         SERVICE_B AUTH KMODE MAC_CLI MAC_UML0 FAR_HOST4 FAR_HOST6
     trap 'rc=$?; [ $rc = 0 ] || isp_down "$rd"; exit $rc' EXIT
+    trap 'exit 130' INT TERM
     local t0=$EPOCHREALTIME
     ip netns add "$NS_ISP"
     ip netns add "$NS_CLI"
@@ -278,13 +285,13 @@ isp_up() ( # RUNDIR [KEY=VALUE ...]
     _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE; client: ip netns exec $NS_CLI ... eth0"
 )
 
-isp_down() ( # RUNDIR
+isp_down() ( # RUNDIR   (only touches what RUNDIR/isp.env records as ours)
     set -uo pipefail
     local rd c
     rd=$(_isp_rundir "${1:-}")
+    [ -e "$rd/isp.env" ] || exit 0
     # shellcheck source=/dev/null
-    [ -e "$rd/isp.env" ] && . "$rd/isp.env"
-    _isp_defaults
+    . "$rd/isp.env"
     if [ -e "$rd/clients.list" ]; then
         while read -r c; do [ -n "$c" ] && isp_client_down "$c"; done <"$rd/clients.list"
         rm -f "$rd/clients.list"

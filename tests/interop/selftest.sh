@@ -11,7 +11,8 @@
 #   vlan    VLAN=7 AUTH=mschapv2: untagged discovery gets nothing, a tagged PADI from v6l-cli
 #           (pppoe-probe.py) gets PADOs; pppd session over eth0.7 in the client UML
 #   umode   KMODE=0: a session through pppoe-server's user-mode relay
-# Env: SELFTEST_DIR (default /tmp/v6l-selftest).  Exit status 0 when every check passed.
+# Env: SELFTEST_DIR (default /tmp/v6l-selftest); NS_CLI, NS_ISP, NS_FAR as for isp.sh (use other
+# names to run beside another ISP).  Exit status 0 when every check passed.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=isp.sh
@@ -19,7 +20,7 @@ source "$HERE/isp.sh"
 BASE=${SELFTEST_DIR:-/tmp/v6l-selftest}
 ISP=$BASE/isp
 CL=$BASE/cl
-NS_CLI=${NS_CLI:-v6l-cli}
+export NS_CLI=${NS_CLI:-v6l-cli} NS_ISP=${NS_ISP:-v6l-isp} NS_FAR=${NS_FAR:-v6l-far}
 FAILS=0
 TSHARK_PID=''
 
@@ -137,7 +138,7 @@ sc_basic() {
     check "ping 203.0.113.10 (far host) through the session" isp_exec "$CL" ping -c 3 -i 0.2 -W 2 203.0.113.10
     client_ipv6
     check "ping 2001:db8:f::10 (far host) through the session" isp_exec "$CL" ping -6 -c 3 -i 0.2 -W 2 2001:db8:f::10
-    check "far host reaches the client (ping 100.64.0.10)" ip netns exec v6l-far ping -c 2 -i 0.2 -W 2 100.64.0.10
+    check "far host reaches the client (ping 100.64.0.10)" ip netns exec "$NS_FAR" ping -c 2 -i 0.2 -W 2 100.64.0.10
     check "1400-byte DF ping fits (MTU 1492)" isp_exec "$CL" ping -c 2 -i 0.2 -W 2 -M do -s 1400 203.0.113.10
     check_out "isp.sh sessions lists the session" 'session=1:02:76:36:00:00:2' isp_sessions "$ISP"
     sleep 1.5

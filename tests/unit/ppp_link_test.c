@@ -168,7 +168,8 @@ static void t_ipcp_up(uint64_t now)
 
 static void t_ncps_up(uint64_t now)
 {
-	t_ipcp_up(now);
+	if (LK.cfg.use_ipv4)
+		t_ipcp_up(now);
 	if (!LK.cfg.use_ipv6)
 		return;
 	t_feed(PPP_PROTO_IPV6CP, "01 %02x 00 0e 01 0a 1c 2a 3b ff fe 4c 5d 6e", 1, now + 20);
@@ -224,6 +225,31 @@ static void test_full_bring_up_pap_and_teardown(void **state)
 				  "link down: user hang-up");
 	ppp_link_lower_down(&LK, 5100);
 	assert_int_equal(ppp_link_next_deadline(&LK), V6L_NEVER);
+}
+
+static void test_chap_md5_bring_up(void **state)
+{
+	(void)state;
+	t_init(false, true);
+	t_lcp_up("01 %02x 00 13 01 04 05 d4 03 05 c2 23 05 05 06 5e 63 0a b8");
+	assert_int_equal(LK.phase, PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_link_auth_method(&LK), PPP_AUTH_CHAP_MD5);
+	/* pppd's Challenge id 7, value 00..0f, name "isp" (RFC 1994 §4.1) */
+	t_feed(PPP_PROTO_CHAP, "01 %02x 00 18 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f "
+	       "69 73 70", 7, 1200);
+	/* Response: MD5(id 7 | "s3cret" | challenge), then our name "alice" */
+	uint8_t exp[64];
+	int n = test_hex("02 07 00 1a 10 40 75 61 a2 ab a3 7c d1 32 69 62 31 5f f8 7e e0 "
+			 "61 6c 69 63 65", exp, sizeof(exp));
+	assert_int_equal(T.proto[T.n - 1], PPP_PROTO_CHAP);
+	assert_int_equal(T.len[T.n - 1], n);
+	assert_memory_equal(T.pkt[T.n - 1], exp, (size_t)n);
+	t_feed(PPP_PROTO_CHAP, "03 %02x 00 04", 7, 1300);
+	assert_int_equal(LK.phase, PPP_PHASE_NETWORK);
+	assert_int_equal(t_find(PPP_PROTO_IPCP, PPP_CONF_REQ), -1);
+	t_ncps_up(1400);
+	assert_string_equal(T.ev, "phase establish; phase authenticate; phase network; "
+				  "ipv6cp up");
 }
 
 static void test_no_auth_straight_to_network(void **state)
@@ -365,7 +391,7 @@ static void test_lower_down_while_up(void **state)
 	unsigned n = T.n;
 	ppp_link_lower_down(&LK, 2000); /* PADT: nothing is sent, everything goes down */
 	assert_int_equal(T.n, n);
-	assert_string_equal(T.ev, "ipcp down; ipv6cp down; phase establish; phase dead");
+	assert_string_equal(T.ev, "ipcp down; ipv6cp down; phase dead");
 	assert_int_equal(ppp_link_next_deadline(&LK), V6L_NEVER);
 	/* frames after lower down are dropped */
 	t_feed(PPP_PROTO_LCP, lcp_req_noauth, 1, 2100);
@@ -379,6 +405,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_bring_up_pap_and_teardown),
+		cmocka_unit_test(test_chap_md5_bring_up),
 		cmocka_unit_test(test_no_auth_straight_to_network),
 		cmocka_unit_test(test_unknown_protocol),
 		cmocka_unit_test(test_auth_failure),
