@@ -46,6 +46,13 @@ struct dataplane {
 	uint8_t ctl_tx[DP_FRAME + DP_HEADROOM];
 };
 
+/* An fd in error (interface gone, TUN detached) would make poll return at once forever. */
+static void dp_error_pause(short revents)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		usleep(20000);
+}
+
 static void dp_count_drop(struct dp_counters *c, enum dp_drop d)
 {
 	atomic_fetch_add_explicit(&c->drops[d], 1, memory_order_relaxed);
@@ -127,6 +134,10 @@ static void *dp_down_main(void *arg)
 			break;
 		if (pf[1].revents)
 			break;
+		if (!(pf[0].revents & POLLIN)) {
+			dp_error_pause(pf[0].revents);
+			continue;
+		}
 		for (int i = 0; i < DP_BATCH; i++) {
 			iov[i] = (struct iovec){ frames[i], DP_FRAME };
 			m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
@@ -151,7 +162,7 @@ static void dp_tx_batch(struct dataplane *dp, uint8_t (*bufs)[DP_FRAME + DP_HEAD
 	struct dp_session s;
 	dp_snapshot(dp, &s);
 	int n = 0;
-	uint64_t bytes = 0;
+	size_t plen[DP_BATCH];
 	for (int i = 0; i < DP_BATCH; i++) {
 		ssize_t r = read(dp->tun_fd, bufs[n] + DP_HEADROOM, DP_FRAME);
 		if (r <= 0)
@@ -168,23 +179,24 @@ static void dp_tx_batch(struct dataplane *dp, uint8_t (*bufs)[DP_FRAME + DP_HEAD
 		iov[n] = (struct iovec){ bufs[n] + start, DP_HEADROOM - start + (size_t)r };
 		m[n].msg_hdr = (struct msghdr){ .msg_name = &sll, .msg_namelen = sizeof(sll),
 						.msg_iov = &iov[n], .msg_iovlen = 1 };
-		bytes += (size_t)r;
-		n++;
+		plen[n++] = (size_t)r;
 	}
 	int sent = 0;
 	while (sent < n) {
 		int k = sendmmsg(dp->sess_fd, m + sent, (unsigned)(n - sent), 0);
-		if (k <= 0) {
-			if (k < 0 && errno == EINTR)
-				continue;
-			for (; sent < n; sent++)
-				dp_count_drop(&dp->tx, DP_DROP_IO);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
 			break;
-		}
 		sent += k;
 	}
-	if (n) {
-		atomic_fetch_add_explicit(&dp->tx.packets, (uint64_t)n, memory_order_relaxed);
+	for (int i = sent; i < n; i++)
+		dp_count_drop(&dp->tx, DP_DROP_IO);
+	if (sent) {
+		uint64_t bytes = 0;
+		for (int i = 0; i < sent; i++)
+			bytes += plen[i];
+		atomic_fetch_add_explicit(&dp->tx.packets, (uint64_t)sent, memory_order_relaxed);
 		atomic_fetch_add_explicit(&dp->tx.bytes, bytes, memory_order_relaxed);
 		atomic_store_explicit(&dp->tx.last_ms, clock_now_ms(), memory_order_relaxed);
 	}
@@ -202,6 +214,8 @@ static void *dp_up_main(void *arg)
 			break;
 		if (pf[0].revents & POLLIN)
 			dp_tx_batch(dp, bufs);
+		else
+			dp_error_pause(pf[0].revents);
 	}
 	return NULL;
 }

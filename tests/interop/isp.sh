@@ -391,7 +391,7 @@ isp_status() ( # RUNDIR
     # shellcheck source=/dev/null
     . "$rd/isp.env"
     pid=$(_isp_uml_pid "$rd" isp)
-    echo "uml: ${pid:+running pid $pid}${pid:-not running}; ready: $([ -e "$rd/ready" ] && echo yes || echo no)"
+    echo "uml: $([ -n "$pid" ] && echo "running, pid $pid" || echo "not running"); ready: $([ -e "$rd/ready" ] && echo yes || echo no)"
     echo "namespaces: $NS_CLI (client eth0) $NS_ISP (hub) $NS_FAR (far host $FAR_HOST4 $FAR_HOST6)"
     echo "AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo "; AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE"
     [ -n "$pid" ] && [ -e "$rd/ready" ] && { echo "sessions:"; isp_sessions "$rd"; }
