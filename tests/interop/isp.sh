@@ -13,7 +13,10 @@
 #                                           the UML (ISP -> client direction; also covers
 #                                           eth0.VLAN); PCT 0 removes the qdisc.
 #   isp.sh kill-pppd RUNDIR [SIG]           signal every session pppd in the UML (default KILL:
-#                                           no LCP Terminate; pppoe-server then sends a PADT).
+#                                           no LCP Terminate, no ip-down scripts; pppoe-server
+#                                           then sends a PADT).  STOP/CONT freeze/thaw pppd:
+#                                           LCP goes silent while the kernel still forwards data
+#                                           (KMODE=1).  Prints the pids; status 1 if none.
 #   isp.sh padt RUNDIR                      orderly end: SIGTERM to pppd -> LCP Terminate-Request
 #                                           (pppd waits for the Ack), then PADT from pppoe-server.
 #   isp.sh sessions RUNDIR                  live sessions: pid, interface, session id, client MAC
@@ -42,6 +45,9 @@
 #   UML_TRACE=1                   trace the UML init (set -x with timestamps) in uml-init.log
 #   Credentials: ISP_USER=v6luser ISP_PASS=v6lpass-Secret1, ISP_USER_B=v6lbiz
 #   ISP_PASS_B=v6lbiz-Secret2 (both accepted by both ACs, for PAP and CHAP/MS-CHAPv2).
+# Several ISPs can run at once with different RUNDIRs and namespace names.  `up` refuses to
+# reuse an existing namespace; `down` only removes what RUNDIR/isp.env records.  A failed or
+# SIGTERM'd `up` undoes itself.  Needs root.
 #
 # Topology (addresses fixed; see README.md):
 #   v6l-cli: eth0 (veth, MAC 02:76:36:00:00:10)  -- client under test, no addresses
@@ -54,7 +60,8 @@
 #   v6l-far: eth0 203.0.113.10/24, 2001:db8:f::10/64, default routes via the UML.
 # RUNDIR (absolute, no spaces, short: the UML mconsole socket path must fit 108 bytes) gets:
 #   ready, uml-console.log, uml-init.log, syslog.log (pppoe-server, pppd), pppd.log,
-#   events.log (pppd-start / ip-up / ipv6-up / ip-down / ipv6-down lines), hooks.log,
+#   events.log ("EPOCH EVENT ARGS" lines; EVENT = pppd-start, ip-up, ipv6-up, ip-down,
+#   ipv6-down, pppd-exit; the *-up/down ones carry pppd's script arguments), hooks.log,
 #   and reads hook scripts RUNDIR/{ip-up,ipv6-up,ip-down,ipv6-down}.d/*.sh, run inside the
 #   UML with pppd's script arguments (IFNAME TTY SPEED LOCAL REMOTE IPPARAM; ipparam = a|b
 #   for the AC) before the event is logged.
@@ -208,7 +215,10 @@ _isp_write_env() { # FILE VAR... : shell-quoted assignments
 }
 
 # ---------------------------------------------------------------------------------------------
-isp_up() ( # RUNDIR [KEY=VALUE ...]
+# isp_up runs in a subshell (library use); the CLI runs the body in its own process so that a
+# signal to `isp.sh up` reaches the shell whose EXIT trap undoes a half-built set-up.
+isp_up() ( _isp_up_body "$@" )
+_isp_up_body() { # RUNDIR [KEY=VALUE ...]
     set -euo pipefail
     local rd kv
     rd=$(_isp_rundir "${1:-}")
@@ -237,8 +247,8 @@ isp_up() ( # RUNDIR [KEY=VALUE ...]
     # From here on, undo everything on failure.
     _isp_write_env "$rd/isp.env" NS_CLI NS_ISP NS_FAR VLAN AC_NAME SERVICE SECOND_AC AC_NAME_B \
         SERVICE_B AUTH KMODE MAC_CLI MAC_UML0 FAR_HOST4 FAR_HOST6
-    trap 'rc=$?; [ $rc = 0 ] || isp_down "$rd"; exit $rc' EXIT
-    trap 'exit 130' INT TERM
+    trap "rc=\$?; [ \$rc = 0 ] || isp_down '$rd'; exit \$rc" EXIT
+    trap 'exit 130' INT TERM HUP
     local t0=$EPOCHREALTIME
     ip netns add "$NS_ISP"
     ip netns add "$NS_CLI"
@@ -283,7 +293,8 @@ isp_up() ( # RUNDIR [KEY=VALUE ...]
     # UML may have changed tap features when it attached
     _isp_offloads_off "$NS_ISP" tisp0 tisp1
     _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE; client: ip netns exec $NS_CLI ... eth0"
-)
+    trap - EXIT INT TERM HUP
+}
 
 isp_down() ( # RUNDIR   (only touches what RUNDIR/isp.env records as ours)
     set -uo pipefail
@@ -423,7 +434,7 @@ isp_client_up() ( # CRUNDIR ISPRUNDIR
     ports+=("$tap")
     echo "${ports[*]}" >"$rd/hub-acc.ports"
     _isp_hub "$NS_ISP" "${ports[@]}"
-    ROLE=client UML_HOSTNAME=v6l-client$n ISP_PASS=$ISP_PASS
+    ROLE=client UML_HOSTNAME=v6l-client$n
     rm -f "$crd"/*.log
     _isp_write_env "$crd/uml.env" ROLE UML_HOSTNAME ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B
     if ! _isp_boot "$crd" "cl$n" "$NS_ISP" client \
@@ -463,7 +474,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     cmd=${1:-help}
     shift || true
     case "$cmd" in
-        up) isp_up "$@" ;;
+        up) _isp_up_body "$@" ;;
         down) isp_down "$@" ;;
         exec) isp_exec "$@" ;;
         netem-loss) isp_netem_loss "$@" ;;

@@ -44,14 +44,16 @@ v6l_conf() {
 	[param]
 	func_trace = 1
 	INI
+	local -A kv=([dial_string]="if=eth0" [user_name]="$ISP_USER" [redial_delay]=1 [redial_delay_max]=4)
+	local order=(dial_string user_name redial_delay redial_delay_max) a k
+	for a in "$@"; do
+		k=${a%%=*}
+		[ -n "${kv[$k]+x}" ] || order+=("$k")
+		kv[$k]=${a#*=}
+	done
 	{
 		echo "[dsl]"
-		echo "dial_string = if=eth0"
-		echo "user_name = $ISP_USER"
-		echo "redial_delay = 1"
-		echo "redial_delay_max = 4"
-		local kv
-		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+		for k in "${order[@]}"; do echo "$k = ${kv[$k]}"; done
 	} >"$V6L_CONF/connections.ini"
 	echo "$ISP_PASS" | "$V6L_BIN" -C "$V6L_CONF" passwd dsl
 }
