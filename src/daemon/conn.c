@@ -177,6 +177,8 @@ static void conn_ppp_on_phase(void *ctx, enum ppp_phase phase, const char *why)
 			conn_enter(c, CONN_NETWORK, now, why);
 		break;
 	case PPP_PHASE_TERMINATE:
+		if (c->state != CONN_TERMINATING)
+			c->term_deadline_ms = now + CONN_TERM_WAIT_MS;
 		conn_enter(c, CONN_TERMINATING, now, why);
 		break;
 	case PPP_PHASE_DEAD:
@@ -339,7 +341,8 @@ void conn_down(struct conn *c, const char *why, uint64_t now, conn_stopped_cb cb
 	case CONN_NETWORK:
 	case CONN_UP:
 	case CONN_TERMINATING:
-		c->term_deadline_ms = now + CONN_TERM_WAIT_MS;
+		if (c->state != CONN_TERMINATING)
+			c->term_deadline_ms = now + CONN_TERM_WAIT_MS;
 		conn_enter(c, CONN_TERMINATING, now, why);
 		ppp_link_close(&c->link, why, now);
 		break;
@@ -384,7 +387,7 @@ static void conn_on_timer(void *arg, uint64_t now)
 		ppp_link_on_timer(&c->link, now);
 	if (c->state == CONN_TERMINATING && c->term_deadline_ms <= now) {
 		ppp_link_lower_down(&c->link, now);
-		conn_teardown(c, "peer did not acknowledge LCP Terminate", now);
+		conn_teardown(c, "LCP Terminate not completed in time", now);
 	}
 	if (c->state == CONN_IDLE && c->redial_at_ms <= now && c->want_up)
 		conn_dial(c, now, "redial");
@@ -411,15 +414,16 @@ static void conn_on_disc_frame(void *arg, int fd, uint32_t ev)
 		ssize_t n = pkt_recv(fd, frame, sizeof(frame), &has_vlan, &tci);
 		if (n < 0)
 			break;
-		if (has_vlan != c->cfg.has_vlan || (has_vlan && (tci & 0xfff) != c->cfg.vlan_id))
+		/* 802.1Q: VLAN ID 0 is a priority tag only, so such a frame counts as untagged. */
+		uint16_t vid = has_vlan ? (tci & 0x0fff) : 0;
+		if (vid != (c->cfg.has_vlan ? c->cfg.vlan_id : 0))
 			continue;
 		struct pppoe_eth_hdr eth;
 		static struct pppoe_disc_pkt pkt;
 		if (pppoe_disc_parse_frame(frame, (size_t)n, &eth, &pkt) != PPPOE_E_OK)
 			continue;
-		/* Frames to other hosts reach us as PACKET_OTHERHOST when tagged: filter by MAC. */
-		if (memcmp(eth.dst, c->eth.mac, 6) != 0 && pkt.code != PPPOE_CODE_PADT)
-			continue;
+		/* A shared segment (or a tagged frame) can bring unicast for other hosts: filter by
+		 * MAC. A PADI from another client is broadcast and ignored by the FSM. */
 		if (memcmp(eth.dst, c->eth.mac, 6) != 0)
 			continue;
 		pppoe_disc_on_packet(&c->disc, eth.src, &pkt, clock_now_ms());
@@ -460,8 +464,9 @@ static int conn_open_io(struct conn *c)
 		log_warn("conn[%s]: Ethernet adapter '%s'", c->cfg.name, c->cfg.eth_if);
 		return -1;
 	}
-	c->disc_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_DISC);
-	c->sess_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_SESS);
+	bool tagged = c->cfg.has_vlan && c->cfg.vlan_id != 0;
+	c->disc_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_DISC, tagged);
+	c->sess_fd = pkt_open(c->eth.ifindex, PPPOE_ETHERTYPE_SESS, tagged);
 	if (c->disc_fd < 0 || c->sess_fd < 0) {
 		log_warn("conn[%s]: AF_PACKET socket on %s", c->cfg.name, c->eth.name);
 		return -1;
@@ -530,6 +535,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	c->rng = rng;
 	c->disc_fd = c->sess_fd = c->tun_fd = -1;
 	c->redial_at_ms = V6L_NEVER;
+	c->term_deadline_ms = V6L_NEVER;
 	c->since_ms = clock_now_ms();
 	snprintf(c->why, sizeof(c->why), "started");
 	loop_timer_init(&c->timer, conn_on_timer, c);

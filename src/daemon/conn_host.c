@@ -100,7 +100,9 @@ void conn_host_ipv4_down(struct conn_host *h)
 	if (h->demand)
 		hostcfg_addr_add(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL,
 				 HOSTCFG_LIFETIME_INF, HOSTCFG_LIFETIME_INF, 0);
-	hostcfg_route_del(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+	/* With demand the default route belongs to hc_link and outlives the session. */
+	if (!h->demand)
+		hostcfg_route_del(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
 	hostcfg_addr_del(&h->hc, AF_INET, h->v4_local, 32, h->v4_peer);
 	h->has_v4 = false;
 }
@@ -129,7 +131,8 @@ void conn_host_ipv6_down(struct conn_host *h)
 {
 	if (!h->has_v6)
 		return;
-	hostcfg_route_del(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+	if (!h->demand)
+		hostcfg_route_del(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
 	hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
 	h->has_v6 = false;
 }

@@ -138,7 +138,8 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->disc.timeout_ms = cc->dial.timeout_ms;
 	o->disc.tries = cc->dial.retries;
 	o->disc.mru = (uint16_t)cc->mru;
-	o->has_vlan = cc->dial.vlan != 0;
+	/* prio= without vlan= sends priority-tagged frames (VLAN ID 0). */
+	o->has_vlan = cc->dial.vlan != 0 || cc->dial.prio != 0;
 	o->vlan_id = (uint16_t)cc->dial.vlan;
 	o->prio = (uint8_t)cc->dial.prio;
 	o->mru = (uint16_t)cc->mru;

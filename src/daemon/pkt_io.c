@@ -2,6 +2,8 @@
 #include "pkt_io.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -41,16 +43,37 @@ out:
 	return rc;
 }
 
-int pkt_open(int ifindex, uint16_t ethertype)
+/* A classic BPF program for an ETH_P_ALL socket: frames of ethertype that we did not send.
+ * The kernel strips an 802.1Q tag into PACKET_AUXDATA before the filter runs, so offset 12 is
+ * the inner ethertype. */
+static int pkt_attach_filter(int fd, uint16_t ethertype)
 {
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ethertype));
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 2, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ethertype, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+int pkt_open(int ifindex, uint16_t ethertype, bool tagged)
+{
+	/* A socket bound to the PPPoE ethertypes never sees the VLAN tag of a tagged frame (the
+	 * kernel clears it before protocol delivery); an ETH_P_ALL socket gets it in auxdata. */
+	uint16_t bind_proto = tagged ? ETH_P_ALL : ethertype;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(bind_proto));
 	if (fd < 0)
 		return -1;
 	int one = 1;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ethertype),
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(bind_proto),
 				   .sll_ifindex = ifindex };
 	int buf = 4 << 20;
 	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
+	    (tagged && pkt_attach_filter(fd, ethertype) < 0) ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		int e = errno;
 		close(fd);

@@ -17,8 +17,9 @@ struct pkt_if {
 
 /* Looks up ifname (index, MAC, MTU); 0 or -1 with errno. */
 int pkt_if_lookup(const char *ifname, struct pkt_if *out);
-/* Opens a non-blocking AF_PACKET SOCK_RAW socket bound to ethertype on ifindex; fd or -1. */
-int pkt_open(int ifindex, uint16_t ethertype);
+/* Opens a non-blocking AF_PACKET SOCK_RAW socket for ethertype on ifindex; with tagged, an
+ * ETH_P_ALL socket filtered to ethertype so that VLAN tags reach PACKET_AUXDATA. fd or -1. */
+int pkt_open(int ifindex, uint16_t ethertype, bool tagged);
 /* Receives one frame (Ethernet header first); fills the VLAN TCI from auxdata. */
 ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vlan_tci);
 /* Sends one complete Ethernet frame; 0 or -1. */

@@ -75,10 +75,9 @@ static bool dp_frame_is_ours(const struct dp_session *s, const uint8_t *f, bool 
 	if (memcmp(f, s->our_mac, 6) != 0 || memcmp(f + 6, s->ac_mac, 6) != 0)
 		return false;
 	/* 802.1Q: VLAN ID 0 is a priority tag only, so such a frame counts as untagged. */
-	bool tagged = has_vlan && (vlan_tci & 0x0fff) != 0;
-	if (s->has_vlan != tagged)
-		return false;
-	return !tagged || (vlan_tci & 0x0fff) == (s->vlan_tci & 0x0fff);
+	uint16_t got = has_vlan ? (vlan_tci & 0x0fff) : 0;
+	uint16_t want = s->has_vlan ? (s->vlan_tci & 0x0fff) : 0;
+	return got == want;
 }
 
 void dp_classify_rx(const struct dp_session *s, const uint8_t *f, size_t len, uint16_t vlan_tci,
