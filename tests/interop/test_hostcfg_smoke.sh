@@ -72,5 +72,5 @@ if ip netns exec "$NS" ip link show dev $IF >/dev/null 2>&1; then
 	echo "FAIL: $IF still exists after hostcfg-smoke exited"
 	rc=1
 fi
-[ $rc = 0 ] && echo "hostcfg_smoke: PASS" || echo "hostcfg_smoke: FAIL"
+[ $rc = 0 ] && echo "PASS: hostcfg_netlink_apply_and_undo" || echo "FAIL: hostcfg_netlink_apply_and_undo"
 exit $rc
