@@ -102,8 +102,8 @@ static void conn_disc_on_session(void *ctx, uint16_t sid, const uint8_t ac_mac[6
 	uint16_t max = info->max_payload ? info->max_payload : 1492;
 	ppp_link_set_max_mru(&c->link, max < c->cfg.mru ? max : c->cfg.mru);
 	conn_publish_dp(c);
-	log_info("pppoe[%s]: session %u with AC '%s' (%02x:%02x:%02x:%02x:%02x:%02x)", c->cfg.name,
-		 sid, c->ac_name, ac_mac[0], ac_mac[1], ac_mac[2], ac_mac[3], ac_mac[4], ac_mac[5]);
+	log_debug(LOGC_PPPOE, "pppoe[%s]: AC MAC %02x:%02x:%02x:%02x:%02x:%02x", c->cfg.name,
+		  ac_mac[0], ac_mac[1], ac_mac[2], ac_mac[3], ac_mac[4], ac_mac[5]);
 	conn_enter(c, CONN_AUTH, now, "PPPoE session established; LCP negotiating");
 	ppp_link_lower_up(&c->link, now);
 	conn_reschedule(c);

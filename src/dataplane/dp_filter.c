@@ -2,6 +2,8 @@
  * with memcpy-based loads after the length has been checked (STYLE §12). */
 #include "dp_filter.h"
 
+#include "pppoe/pppoe_codec.h"
+
 #include <string.h>
 
 const char *dp_drop_name(enum dp_drop d)
@@ -159,14 +161,7 @@ size_t dp_build_tx_hdr(const struct dp_session *s, uint8_t *buf, uint16_t proto,
 	}
 	*p++ = 0x88;
 	*p++ = 0x64;
-	*p++ = 0x11;
-	*p++ = 0x00;
-	*p++ = (uint8_t)(s->session_id >> 8);
-	*p++ = (uint8_t)s->session_id;
-	size_t plen = payload_len + 2;
-	*p++ = (uint8_t)(plen >> 8);
-	*p++ = (uint8_t)plen;
-	*p++ = (uint8_t)(proto >> 8);
-	*p = (uint8_t)proto;
+	/* payload_len is at most one frame, so the 16-bit LENGTH cannot overflow. */
+	pppoe_sess_hdr_write(p, s->session_id, proto, payload_len);
 	return start;
 }
