@@ -41,7 +41,7 @@ run_fuzz() {
 	meson setup --reconfigure "$fb" >/dev/null
 	ninja -C "$fb" >/dev/null || { ninja -C "$fb"; record "fuzz: build" 1; return; }
 	for f in "$fb"/tests/fuzz/fuzz_*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		local name corpus
 		name=$(basename "$f")
 		corpus=$(mktemp -d)
