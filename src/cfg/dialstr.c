@@ -1,6 +1,7 @@
 /* Dial-string parser: key=value parameters in any order, separated by whitespace, ',' or ';';
  * tokens without '=' (phone numbers and other digits) are ignored. Pure: errors go to a callback. */
 #include "cfg/dialstr.h"
+#include "cfg/cfg_int.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -77,26 +78,6 @@ bool cfg_ifname_valid(const char *name)
 	return true;
 }
 
-/* Strict decimal: optional '-', 1..10 digits, no sign for positive values. */
-static bool dial_int(const char *v, long *out)
-{
-	const char *p = v;
-	long x = 0;
-	bool neg = *p == '-';
-
-	if (neg)
-		p++;
-	if (!*p || strlen(p) > 10)
-		return false;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		x = x * 10 + (*p - '0');
-	}
-	*out = neg ? -x : x;
-	return true;
-}
-
 static bool dial_printable(const char *v)
 {
 	for (; *v; v++)
@@ -114,7 +95,7 @@ static bool dial_set(struct dial_ctx *c, const struct dial_key *k, const char *v
 
 	switch (k->type) {
 	case DIAL_INT:
-		if (!dial_int(v, &x) || x < k->min || x > k->max) {
+		if (!cfg_decimal(v, k->min, k->max, &x)) {
 			dial_err(c, "key '%s': expected %ld..%ld, got '%s'", k->key, k->min, k->max, v);
 			return false;
 		}
