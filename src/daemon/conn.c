@@ -141,7 +141,9 @@ static void conn_disc_on_terminated(void *ctx, const char *why)
 {
 	struct conn *c = ctx;
 	uint64_t now = clock_now_ms();
-	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	/* An AC ends a session it refused with a PADT: keep the first, more telling reason. */
+	if (!c->last_error[0])
+		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	ppp_link_lower_down(&c->link, now);
 	conn_teardown(c, why, now);
 }

@@ -71,6 +71,18 @@ static enum dp_drop dp_check_rx_ip(const struct dp_session *s, uint16_t proto, c
 	return DP_DROP_NONE;
 }
 
+/* Neighbor Discovery (RFC 4861 types 133-137) and DHCPv6 to the client port (RFC 8415 §7.2)
+ * belong to v6link's control plane, not to the host: v6link owns the link. Only packets whose
+ * ICMPv6/UDP header directly follows the fixed IPv6 header are recognised. */
+static bool dp_is_link_ctl6(const uint8_t *ip, size_t len)
+{
+	if (len < 48)
+		return false;
+	if (ip[6] == 58)
+		return ip[40] >= 133 && ip[40] <= 137;
+	return ip[6] == 17 && ld16(ip + 42) == 546;
+}
+
 static bool dp_frame_is_ours(const struct dp_session *s, const uint8_t *f, bool has_vlan,
 			     uint16_t vlan_tci)
 {
@@ -111,8 +123,11 @@ void dp_classify_rx(const struct dp_session *s, const uint8_t *f, size_t len, ui
 	}
 	bool ncp_up = out->proto == DP_PPP_IPV4 ? s->ipv4_up : s->ipv6_up;
 	out->drop = ncp_up ? dp_check_rx_ip(s, out->proto, f + out->off, out->len) : DP_DROP_NO_SESSION;
-	if (out->drop == DP_DROP_NONE)
-		out->kind = out->proto == DP_PPP_IPV4 ? DP_RX_DATA4 : DP_RX_DATA6;
+	if (out->drop != DP_DROP_NONE)
+		return;
+	out->kind = out->proto == DP_PPP_IPV4 ? DP_RX_DATA4 : DP_RX_DATA6;
+	if (out->kind == DP_RX_DATA6 && s->ipv6_link_ctl && dp_is_link_ctl6(f + out->off, out->len))
+		out->kind = DP_RX_CONTROL;
 }
 
 enum dp_drop dp_check_tx(const struct dp_session *s, const uint8_t *pkt, size_t len, uint16_t *proto)

@@ -43,6 +43,7 @@ struct dp_session {
 	bool is_up;           /* a PPPoE session exists */
 	bool ipv4_up, ipv6_up;
 	bool check_traffic;
+	bool ipv6_link_ctl;   /* hand ND and DHCPv6 client traffic to the control loop */
 	bool mcast4_unicast;
 	uint16_t session_id;
 	uint8_t ac_mac[6], our_mac[6];
@@ -64,7 +65,8 @@ struct dp_rx {
 };
 
 /* Classifies one received frame (Ethernet header first, VLAN tag already removed by the kernel;
- * vlan_tci from PACKET_AUXDATA or 0). Control frames pass even when no NCP is up. */
+ * vlan_tci from PACKET_AUXDATA or 0). Control frames pass even when no NCP is up; with
+ * ipv6_link_ctl, ND and DHCPv6 packets for us are control too (proto DP_PPP_IPV6). */
 void dp_classify_rx(const struct dp_session *s, const uint8_t *frame, size_t len, uint16_t vlan_tci,
 		    bool has_vlan, struct dp_rx *out);
 

@@ -27,6 +27,16 @@
 #                                           segment (for an independent pppd client); run things
 #                                           in it with `isp.sh exec CRUNDIR ...`
 #   isp.sh client-down CRUNDIR
+#   isp.sh ra-renumber RUNDIR NEWPREFIX/64 [IFNAME]   (RA != none) radvd of IFNAME (default: the
+#                                           newest session) restarts advertising NEWPREFIX; the
+#                                           old prefix is announced with valid/preferred lifetime
+#                                           0 (RA_RENUMBER_OLD=zero) or just left out (=drop);
+#                                           the UML's <prefix>::1 and route move.  Prints IF PREFIX
+#   isp.sh dhcp6-renumber RUNDIR            (DHCP6 != none) next pool generation G (1..15): IA_NA
+#                                           2001:db8:200::(G+1)000-(G+1)fff, PD pool
+#                                           2001:db8:80G0::/44, Kea subnet id G+1 (old leases no
+#                                           longer match: Renew -> NoBinding); server reloaded
+#   isp.sh ipv6 RUNDIR                      state of the per-session IPv6 services
 #
 # Options for `up` (environment variables, or KEY=VALUE arguments after RUNDIR):
 #   AUTH=pap|chap|mschapv2|none   what the ISP's pppd requires from the client      [pap]
@@ -43,6 +53,36 @@
 #   NS_CLI=v6l-cli NS_ISP=v6l-isp NS_FAR=v6l-far    namespace names
 #   UML_MEM=256M  UP_TIMEOUT=30  ISP_EXEC_TIMEOUT=60
 #   UML_TRACE=1                   trace the UML init (set -x with timestamps) in uml-init.log
+# IPv6 services per session, started by isp6-hook.sh from the ipv6-up script (before RUNDIR hooks):
+#   RA=none|slaac|slaac+o|m       radvd on the ppp link (source fe80::1): prefix
+#                                 2001:db8:100:X::/64 (A=1 for slaac*, A=0 for m; M=1 for m;
+#                                 O=1 for slaac+o and m), RDNSS 2001:db8:f::53, DNSSL isp.example,
+#                                 MTU RA_MTU=1492, router lifetime RA_LIFETIME=1800, unsolicited RAs
+#                                 every RA_MIN_INT=3..RA_MAX_INT=4 s; UML gets X::1/64 on the link [none]
+#   RA_VALID=86400 RA_PREF=14400  prefix lifetimes (s);  RA_DNS_LIFETIME=30 (RDNSS/DNSSL)
+#   RA_PREFIX_MODE=mac|session|counter   X = last 2 bytes of the client MAC in hex (v6l-cli's
+#                                 eth0: 2001:db8:100:10::/64, the same after every redial), or the
+#                                 PPPoE session id in hex, or 1, 2, 3... (both: a new /64 for each
+#                                 session, since pppoe-server counts session ids up)        [mac]
+#   RA_RENUMBER_OLD=zero|drop     what ra-renumber does with the old prefix               [zero]
+#   DHCP6=none|kea|wide           DHCPv6 server on the newest session's ppp link: IA_NA pool
+#                                 2001:db8:200::1000-1fff, IA_PD from 2001:db8:8000::/40 (pool
+#                                 2001:db8:8000::/44 while PD_LEN >= 44), DNS 2001:db8:f::53,
+#                                 domain search isp.example; routes 2001:db8:200::/64 and
+#                                 2001:db8:8000::/40 to that link.  Kea: leases persist in
+#                                 RUNDIR/kea-leases6.csv (same DUID+IAID -> same prefix after a
+#                                 redial).  wide (dhcp6s): IA_PD only for DHCP6_DUID          [none]
+#   PD_LEN=56                     delegated prefix length (44..64; 48 56 60 64 tested)
+#   DHCP6_T1=1000 DHCP6_T2=1600 DHCP6_PREF=2000 DHCP6_VALID=4000   timers/lifetimes (s) (Kea;
+#                                 wide only has the lifetimes)
+#   DHCP6_RAPID=0|1               honour Rapid Commit in Solicit
+#   DHCP6_DUID='00:01:..'         (wide) client DUIDs (hex, ':' separated; space separated list)
+#                                 that get a static prefix: the n-th gets the n-th PD_LEN prefix
+# Far host services (namespace NS_FAR; stopped by down):
+#   FAR_DNS=1|0                   dnsmasq at 2001:db8:f::53 and 203.0.113.53 (the ISP's IPCP DNS):
+#                                 host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
+#                                 v6only.isp.example AAAA 2001:db8:f::10; queries in RUNDIR/dns.log
+#   FAR_HTTP=1|0                  python3 http.server on [::]:80 (v4 too), files from RUNDIR/www
 #   Credentials: ISP_USER=v6luser ISP_PASS=v6lpass-Secret1, ISP_USER_B=v6lbiz
 #   ISP_PASS_B=v6lbiz-Secret2 (both accepted by both ACs, for PAP and CHAP/MS-CHAPv2).
 # Several ISPs can run at once with different RUNDIRs and namespace names.  `up` refuses to
@@ -80,6 +120,13 @@ _isp_defaults() {
     : "${KMODE:=1}" "${UML_MEM:=256M}" "${UP_TIMEOUT:=30}" "${UML_TRACE:=0}"
     : "${ISP_USER:=v6luser}" "${ISP_PASS:=v6lpass-Secret1}"
     : "${ISP_USER_B:=v6lbiz}" "${ISP_PASS_B:=v6lbiz-Secret2}"
+    : "${RA:=none}" "${RA_VALID:=86400}" "${RA_PREF:=14400}" "${RA_PREFIX_MODE:=mac}"
+    : "${RA_RENUMBER_OLD:=zero}" "${RA_MIN_INT:=3}" "${RA_MAX_INT:=4}" "${RA_LIFETIME:=1800}"
+    : "${RA_MTU:=1492}" "${RA_DNS_LIFETIME:=30}"
+    : "${DHCP6:=none}" "${PD_LEN:=56}" "${DHCP6_T1:=1000}" "${DHCP6_T2:=1600}"
+    : "${DHCP6_PREF:=2000}" "${DHCP6_VALID:=4000}" "${DHCP6_RAPID:=0}" "${DHCP6_DUID:=}"
+    : "${FAR_DNS:=1}" "${FAR_HTTP:=1}"
+    FAR_DNS4=203.0.113.53 FAR_DNS6=2001:db8:f::53
     LOCAL4=100.64.0.1 POOL4=100.64.0.10 LOCAL4_B=100.64.1.1 POOL4_B=100.64.1.10
     DNS4=203.0.113.53
     FAR_UML4=203.0.113.1 FAR_UML6=2001:db8:f::1 FAR_HOST4=203.0.113.10 FAR_HOST6=2001:db8:f::10
@@ -130,8 +177,12 @@ _isp_offloads_off() { # NS DEV...
     done
 }
 
-_isp_shim() { # build the UML ptrace shim into RUNDIR
+_isp_shim() { # build the UML ptrace shim into RUNDIR; copy the scripts the UML runs there too
     local rd=$1
+    # The UML mounts a tmpfs on /tmp, so a checkout below /tmp is invisible inside it: the
+    # scripts it runs live in RUNDIR/bin, which it mounts.
+    mkdir -p "$rd/bin"
+    cp "$ISP_HERE"/*.sh "$rd/bin/"
     gcc -O2 -Wall -shared -fPIC -o "$rd/uml-xstate-shim.so" "$ISP_HERE/uml-xstate-shim.c" -ldl ||
         _isp_die "cannot build uml-xstate-shim.so (gcc needed)"
 }
@@ -208,6 +259,82 @@ _isp_halt() { # RUNDIR UMID
     return 0
 }
 
+_isp_check6() { # validate the IPv6 service options
+    local v
+    case "$RA" in none | slaac | slaac+o | m) ;; *) _isp_die "RA=$RA: want none, slaac, slaac+o or m" ;; esac
+    case "$DHCP6" in none | kea | wide) ;; *) _isp_die "DHCP6=$DHCP6: want none, kea or wide" ;; esac
+    case "$RA_PREFIX_MODE" in mac | session | counter) ;; *) _isp_die "RA_PREFIX_MODE: mac, session or counter" ;; esac
+    case "$RA_RENUMBER_OLD" in zero | drop) ;; *) _isp_die "RA_RENUMBER_OLD: zero or drop" ;; esac
+    for v in RA_VALID RA_PREF RA_MIN_INT RA_MAX_INT RA_LIFETIME RA_MTU RA_DNS_LIFETIME PD_LEN \
+        DHCP6_T1 DHCP6_T2 DHCP6_PREF DHCP6_VALID; do
+        [[ "${!v}" =~ ^[0-9]+$ ]] || _isp_die "$v=${!v}: want a number"
+    done
+    ((RA_PREF <= RA_VALID)) || _isp_die "RA_PREF must not exceed RA_VALID"
+    ((PD_LEN >= 41 && PD_LEN <= 64)) || _isp_die "PD_LEN=$PD_LEN: want 41..64"
+    ((DHCP6_PREF <= DHCP6_VALID)) || _isp_die "DHCP6_PREF must not exceed DHCP6_VALID"
+    [[ "$FAR_DNS" == [01] && "$FAR_HTTP" == [01] && "$DHCP6_RAPID" == [01] ]] ||
+        _isp_die "FAR_DNS, FAR_HTTP and DHCP6_RAPID take 0 or 1"
+    [ "$RA" = none ] || [ -x /usr/sbin/radvd ] || _isp_die "RA=$RA needs /usr/sbin/radvd (package radvd)"
+    [ "$DHCP6" != kea ] || [ -x /usr/sbin/kea-dhcp6 ] || _isp_die "DHCP6=kea needs kea-dhcp6 (package kea-dhcp6-server)"
+    [ "$DHCP6" != wide ] || [ -x /usr/sbin/dhcp6s ] || _isp_die "DHCP6=wide needs dhcp6s (package wide-dhcpv6-server)"
+    [ "$FAR_DNS" = 0 ] || command -v dnsmasq >/dev/null || _isp_die "FAR_DNS=1 needs dnsmasq (package dnsmasq-base; FAR_DNS=0 to go without)"
+}
+
+# Start a long-running far-host service in namespace NS, pid in RUNDIR/far-NAME.pid.
+_isp_far_bg() { # RUNDIR NS NAME CMD...
+    local rd=$1 ns=$2 name=$3
+    shift 3
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            ((fd > 2)) && eval "exec $fd>&-"
+        done 2>/dev/null
+        exec ip netns exec "$ns" "$@"
+    ) </dev/null >>"$rd/far-$name.log" 2>&1 &
+    echo "$! $1" >"$rd/far-$name.pid"
+}
+
+_isp_far_stop() { # RUNDIR   stop the far-host services we started (pid + command checked)
+    local rd=$1 f pid comm i
+    for f in "$rd"/far-*.pid; do
+        [ -e "$f" ] || continue
+        read -r pid comm <"$f" || true
+        rm -f "$f"
+        [ -n "${pid:-}" ] && [ -r "/proc/$pid/cmdline" ] || continue
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$comm" || continue
+        kill -TERM "$pid" 2>/dev/null
+        for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+_isp_far_services() { # RUNDIR
+    local rd=$1 i
+    if [ "$FAR_DNS" = 1 ]; then
+        ip -n "$NS_FAR" addr add "$FAR_DNS4/24" dev eth0
+        ip -n "$NS_FAR" -6 addr add "$FAR_DNS6/64" dev eth0 nodad
+        _isp_far_bg "$rd" "$NS_FAR" dns dnsmasq --no-daemon --conf-file=/dev/null --no-resolv \
+            --no-hosts --user=root --group=root --bind-interfaces --listen-address="$FAR_DNS4" \
+            --listen-address="$FAR_DNS6" --local=/isp.example/ --log-queries \
+            --log-facility="$rd/dns.log" --pid-file= \
+            --host-record=host.isp.example,"$FAR_HOST4","$FAR_HOST6" \
+            --host-record=v6only.isp.example,"$FAR_HOST6"
+    fi
+    if [ "$FAR_HTTP" = 1 ]; then
+        mkdir -p "$rd/www"
+        [ -e "$rd/www/index.html" ] || echo "v6link far host" >"$rd/www/index.html"
+        _isp_far_bg "$rd" "$NS_FAR" http python3 -m http.server --bind :: --directory "$rd/www" 80
+    fi
+    # wait until they listen (dns: udp 53, http: tcp 80)
+    for ((i = 0; i < 100; i++)); do
+        { [ "$FAR_DNS" = 0 ] || _isp_ns "$NS_FAR" ss -Hlun "sport = :53" | grep -q .; } &&
+            { [ "$FAR_HTTP" = 0 ] || _isp_ns "$NS_FAR" ss -Hltn "sport = :80" | grep -q .; } && return 0
+        sleep 0.05
+    done
+    _isp_die "far host DNS/HTTP not listening (see $rd/far-*.log)"
+}
+
 _isp_write_env() { # FILE VAR... : shell-quoted assignments
     local f=$1 v
     shift
@@ -231,6 +358,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     case "$AUTH" in pap | chap | mschapv2 | none) ;; *) _isp_die "AUTH=$AUTH: want pap, chap, mschapv2 or none" ;; esac
     [[ -z "$VLAN" || ( "$VLAN" =~ ^[0-9]+$ && VLAN -ge 1 && VLAN -le 4094 ) ]] || _isp_die "VLAN=$VLAN: want 1..4094 or empty"
     [[ "$SECOND_AC" == [01] && "$KMODE" == [01] ]] || _isp_die "SECOND_AC and KMODE take 0 or 1"
+    _isp_check6
     for c in linux pppoe-server pppd ethtool tc gcc; do
         command -v "$c" >/dev/null || _isp_die "'$c' not found (see README.md for packages)"
     done
@@ -280,19 +408,23 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     ip -n "$NS_FAR" -6 addr add "$FAR_HOST6/64" dev eth0 nodad
     ip -n "$NS_FAR" route add default via "$FAR_UML4"
     ip -n "$NS_FAR" -6 route add default via "$FAR_UML6"
+    _isp_far_services "$rd"
 
     # what the UML init reads
-    ROLE=isp UML_HOSTNAME=v6l-isp WRAP="$ISP_HERE/isp-pppd-wrap.sh"
+    ROLE=isp UML_HOSTNAME=v6l-isp WRAP="$rd/bin/isp-pppd-wrap.sh" ISP6_HOOK="$rd/bin/isp6-hook.sh"
     _isp_write_env "$rd/uml.env" ROLE UML_HOSTNAME AUTH VLAN AC_NAME SERVICE SECOND_AC AC_NAME_B \
         SERVICE_B LOCAL4 POOL4 LOCAL4_B POOL4_B DNS4 LCP_ECHO_INTERVAL LCP_ECHO_FAILURE PPP_MTU \
-        PPPD_EXTRA KMODE ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B FAR_UML4 FAR_UML6 WRAP UML_TRACE
+        PPPD_EXTRA KMODE ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B FAR_UML4 FAR_UML6 WRAP UML_TRACE \
+        ISP6_HOOK RA RA_VALID RA_PREF RA_PREFIX_MODE RA_RENUMBER_OLD RA_MIN_INT RA_MAX_INT \
+        RA_LIFETIME RA_MTU RA_DNS_LIFETIME DHCP6 PD_LEN DHCP6_T1 DHCP6_T2 DHCP6_PREF DHCP6_VALID \
+        DHCP6_RAPID DHCP6_DUID
     mkdir -p "$rd/ip-up.d" "$rd/ipv6-up.d" "$rd/ip-down.d" "$rd/ipv6-down.d"
     _isp_boot "$rd" isp "$NS_ISP" isp \
         "vec0:transport=tap,ifname=tisp0,mac=$MAC_UML0" \
         "vec1:transport=tap,ifname=tisp1,mac=$MAC_UML1"
     # UML may have changed tap features when it attached
     _isp_offloads_off "$NS_ISP" tisp0 tisp1
-    _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE; client: ip netns exec $NS_CLI ... eth0"
+    _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE ra=$RA dhcp6=$DHCP6$([ "$DHCP6" = none ] || echo " pd_len=$PD_LEN"); client: ip netns exec $NS_CLI ... eth0"
     trap - EXIT INT TERM HUP
 }
 
@@ -308,6 +440,7 @@ isp_down() ( # RUNDIR   (only touches what RUNDIR/isp.env records as ours)
         rm -f "$rd/clients.list"
     fi
     _isp_halt "$rd" isp
+    _isp_far_stop "$rd"
     for n in "$NS_CLI" "$NS_ISP" "$NS_FAR"; do
         [ -e "/run/netns/$n" ] && ip netns del "$n"
     done
@@ -409,6 +542,20 @@ isp_status() ( # RUNDIR
     true
 )
 
+isp_ra_renumber() ( # RUNDIR NEWPREFIX/64 [IFNAME]
+    set -euo pipefail
+    [ -n "${2:-}" ] || _isp_die "ra-renumber: NEWPREFIX missing"
+    isp_exec "$1" bash "$(_isp_rundir "$1")/bin/isp6-hook.sh" ra-renumber "$2" ${3:+"$3"}
+)
+isp_dhcp6_renumber() ( # RUNDIR
+    set -euo pipefail
+    isp_exec "$1" bash "$(_isp_rundir "$1")/bin/isp6-hook.sh" dhcp6-renumber
+)
+isp_ipv6() ( # RUNDIR
+    set -euo pipefail
+    isp_exec "$1" bash "$(_isp_rundir "$1")/bin/isp6-hook.sh" show
+)
+
 # A second, bare UML on the access segment, e.g. to run pppd as an independent client.
 isp_client_up() ( # CRUNDIR ISPRUNDIR
     set -euo pipefail
@@ -485,6 +632,9 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
         status) isp_status "$@" ;;
         client-up) isp_client_up "$@" ;;
         client-down) isp_client_down "$@" ;;
+        ra-renumber) isp_ra_renumber "$@" ;;
+        dhcp6-renumber) isp_dhcp6_renumber "$@" ;;
+        ipv6) isp_ipv6 "$@" ;;
         help | -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" ;;
         *) _isp_die "unknown command '$cmd' (try: isp.sh help)" ;;
     esac
