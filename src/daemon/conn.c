@@ -8,6 +8,7 @@
 #include "hostcfg/tun.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,42 @@ static void conn_mark_up(struct conn *c, uint64_t now, const char *why)
 	}
 }
 
+static bool conn_nonzero(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return true;
+	return false;
+}
+
+/* Gathers every DNS server the connection knows (static ones first) and hands the set to the
+ * host's resolver when it changed; an empty set restores the resolver. */
+static void conn_dns_update(struct conn *c)
+{
+	struct dns_servers d;
+	memset(&d, 0, sizeof(d));
+	if (!c->cfg.dns)
+		return;
+	if (c->has_session) {
+		for (int i = 0; i < 2; i++)
+			if (conn_nonzero(c->cfg.ipv6_dns[i], 16))
+				dns_servers_add(&d, AF_INET6, c->cfg.ipv6_dns[i]);
+	}
+	if (c->v4_up && conn_nonzero(c->v4.dns1, 4))
+		dns_servers_add(&d, AF_INET, c->v4.dns1);
+	if (c->v4_up && conn_nonzero(c->v4.dns2, 4))
+		dns_servers_add(&d, AF_INET, c->v4.dns2);
+	if (d.n == 0) {
+		dns_undo(&c->dns);
+		memset(&c->dns_applied, 0, sizeof(c->dns_applied));
+		return;
+	}
+	if (c->dns.is_applied && dns_servers_equal(&d, &c->dns_applied))
+		return;
+	if (dns_apply(&c->dns, &d, c->cfg.name) == 0)
+		c->dns_applied = d;
+}
+
 static void conn_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
 {
 	struct conn *c = ctx;
@@ -221,6 +258,7 @@ static void conn_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
 	}
 	c->v4_up = true;
 	conn_sync_dp_addrs(c);
+	conn_dns_update(c);
 	conn_mark_up(c, now, "IPCP up");
 	conn_reschedule(c);
 }
@@ -231,6 +269,7 @@ static void conn_ppp_on_ipcp_down(void *ctx)
 	c->v4_up = false;
 	conn_host_ipv4_down(&c->host);
 	conn_sync_dp_addrs(c);
+	conn_dns_update(c);
 }
 
 static void conn_ppp_on_ipv6cp_up(void *ctx, const struct ipv6cp_result *r)
@@ -292,6 +331,7 @@ static void conn_teardown(struct conn *c, const char *why, uint64_t now)
 	c->v4_up = c->v6_up = false;
 	c->dps.is_up = c->dps.ipv4_up = c->dps.ipv6_up = false;
 	conn_publish_dp(c);
+	conn_dns_update(c);
 	conn_host_session_down(&c->host);
 	if (!had_session)
 		return;
@@ -547,6 +587,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 			   c->cfg.demand, 1492) < 0)
 		goto fail;
 	conn_init_dps(c);
+	dns_init(&c->dns, c->tun_name, NULL);
 	if (conn_open_dp(c) < 0)
 		goto fail;
 	pppoe_disc_init(&c->disc, &c->cfg.disc, &conn_disc_ops, c, rng, c->cfg.name);
@@ -571,6 +612,7 @@ void conn_free(struct conn *c)
 		loop_del_fd(c->loop, c->disc_fd);
 		close(c->disc_fd);
 	}
+	dns_undo(&c->dns);
 	conn_host_undo_all(&c->host);
 	if (c->sess_fd >= 0)
 		close(c->sess_fd);

@@ -43,6 +43,8 @@ struct conn_cfg {
 	unsigned echo_interval_s, echo_failures;
 	unsigned auth_mask;         /* bit (1 << enum ppp_auth_method) of allowed methods */
 	bool check_traffic, mcast4_unicast;
+	bool dns;                   /* configure the host's resolver */
+	uint8_t ipv6_dns[2][16];    /* static servers (all zero = unset) */
 	char user[256];
 	char secret[256];           /* decrypted; wiped when the connection is freed */
 };

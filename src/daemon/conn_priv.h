@@ -3,6 +3,7 @@
 #define V6L_CONN_PRIV_H
 
 #include "daemon/conn.h"
+#include "hostcfg/dns.h"
 
 #define CONN_WHY_MAX 256
 
@@ -24,6 +25,8 @@ struct conn {
 	struct ppp_link link;
 	struct conn_host host;
 	struct loop_timer timer;
+	struct dns_cfg dns;
+	struct dns_servers dns_applied;
 
 	char ac_name[PPPOE_STR_MAX + 1];
 	char service[PPPOE_STR_MAX + 1];

@@ -153,6 +153,9 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->echo_interval_s = cc->lcp_echo_interval_s;
 	o->echo_failures = cc->lcp_echo_failure;
 	o->auth_mask = daemon_auth_mask(cc->auth);
+	o->dns = cc->dns;
+	memcpy(o->ipv6_dns[0], cc->ipv6_dns1, 16);
+	memcpy(o->ipv6_dns[1], cc->ipv6_dns2, 16);
 	o->check_traffic = p->check_traffic;
 	o->mcast4_unicast = p->ipv4_mcast_is_unicast;
 	return 0;

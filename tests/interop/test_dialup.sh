@@ -29,9 +29,13 @@ dial_case() { # AUTH
 	t_check "rfc1332_${auth}_ipv4_ping_far_host" in_cli ping -c 3 -i 0.2 -W 2 "$FAR4"
 	t_check "rfc5072_${auth}_ipv6_ping_ac_link_local" in_cli ping -6 -c 3 -i 0.2 -W 2 "fe80::1%v6link0"
 	t_check "rfc1877_${auth}_dns_from_ipcp" test "$(v6l_json "c['ipv4']['dns'][0]")" = 203.0.113.53
+	# A daemon in a named namespace configures /etc/netns/NAME/resolv.conf, never the host's.
+	t_check "${auth}_dns_in_netns_resolv_conf" grep -q "^nameserver 203.0.113.53" "/etc/netns/$NS_CLI/resolv.conf"
+	t_check "${auth}_host_resolv_conf_untouched" bash -c "! grep -q v6link /etc/resolv.conf"
 	v6l status
 	v6l_stop
 	t_check "${auth}_sigterm_leaves_nothing" v6l_host_clean
+	t_check "${auth}_sigterm_removes_netns_resolv_conf" test ! -e "/etc/netns/$NS_CLI/resolv.conf"
 	isp down >/dev/null 2>&1
 	grep -q "$ISP_PASS" "$V6L_LOG" && t_fail "${auth}_password_never_logged" || t_ok "${auth}_password_never_logged"
 }

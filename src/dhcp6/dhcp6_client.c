@@ -1,0 +1,504 @@
+/* DHCPv6 client FSM (RFC 8415 §15 retransmission, §18.2 client behaviour, §21.4 T1/T2): IDLE ->
+ * SOLICIT -> REQUEST -> BOUND -> RENEW -> REBIND, CONFIRM/REBIND after a redial, INFO_REQ ->
+ * INFO_BOUND for stateless. One IA_NA and one IA_PD (IAIDs from the config). Release is sent once.
+ * Reconfigure (§18.2.11) is not supported: such messages are dropped. */
+#include "dhcp6/dhcp6_client.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#define DHCP6_LOGC LOGC_PPP /* TODO(#3): a LOGC_DHCP6 category in core/log.h */
+#define DHCP6_MIN_DEFAULT_T1_MS 60000u /* floor for our own T1 when the server leaves it to us */
+
+/* RFC 8415 §15 parameters of one exchange; values from §7.6. */
+struct dhcp6_rtx_param {
+	uint32_t max_delay_ms; /* random initial delay 0..max before the first message */
+	uint32_t irt_ms, mrt_ms, mrc, mrd_ms; /* 0 = no limit */
+	uint8_t msg;
+};
+
+static const struct dhcp6_rtx_param dhcp6_rtx_table[] = {
+	/* §18.2.1: SOL_MAX_DELAY 1 s, SOL_TIMEOUT 1 s, SOL_MAX_RT 3600 s (or the server's). */
+	[DHCP6_CL_SOLICIT] = { .max_delay_ms = 1000, .irt_ms = 1000, .mrt_ms = 3600000,
+		.msg = DHCP6_SOLICIT },
+	/* §18.2.2: REQ_TIMEOUT 1 s, REQ_MAX_RT 30 s, REQ_MAX_RC 10. */
+	[DHCP6_CL_REQUEST] = { .irt_ms = 1000, .mrt_ms = 30000, .mrc = 10, .msg = DHCP6_REQUEST },
+	/* §18.2.3: CNF_MAX_DELAY 1 s, CNF_TIMEOUT 1 s, CNF_MAX_RT 4 s, CNF_MAX_RD 10 s. */
+	[DHCP6_CL_CONFIRM] = { .max_delay_ms = 1000, .irt_ms = 1000, .mrt_ms = 4000,
+		.mrd_ms = 10000, .msg = DHCP6_CONFIRM },
+	/* §18.2.4: REN_TIMEOUT 10 s, REN_MAX_RT 600 s; MRD = time left until T2. */
+	[DHCP6_CL_RENEW] = { .irt_ms = 10000, .mrt_ms = 600000, .msg = DHCP6_RENEW },
+	/* §18.2.5: REB_TIMEOUT 10 s, REB_MAX_RT 600 s; MRD = until the valid lifetimes end. */
+	[DHCP6_CL_REBIND] = { .irt_ms = 10000, .mrt_ms = 600000, .msg = DHCP6_REBIND },
+	/* §18.2.6: INF_MAX_DELAY 1 s, INF_TIMEOUT 1 s, INF_MAX_RT 3600 s (or the server's). */
+	[DHCP6_CL_INFO_REQ] = { .max_delay_ms = 1000, .irt_ms = 1000, .mrt_ms = 3600000,
+		.msg = DHCP6_INFORMATION_REQUEST },
+};
+
+/* §18.2.12: a Rebind after a link change uses the Confirm parameters. */
+static const struct dhcp6_rtx_param dhcp6_rtx_link_rebind = {
+	.max_delay_ms = 1000, .irt_ms = 1000, .mrt_ms = 4000, .mrd_ms = 10000, .msg = DHCP6_REBIND,
+};
+
+/* §7.6 REL_TIMEOUT 1 s, REL_MAX_RC 4 (RFC 3315 had 5): we send only the first transmission,
+ * since the link is going down (§18.2.7 allows the client to give up). */
+
+const char *dhcp6_client_state_name(enum dhcp6_client_state s)
+{
+	switch (s) {
+	case DHCP6_CL_IDLE:
+		return "idle";
+	case DHCP6_CL_SOLICIT:
+		return "solicit";
+	case DHCP6_CL_REQUEST:
+		return "request";
+	case DHCP6_CL_BOUND:
+		return "bound";
+	case DHCP6_CL_RENEW:
+		return "renew";
+	case DHCP6_CL_REBIND:
+		return "rebind";
+	case DHCP6_CL_CONFIRM:
+		return "confirm";
+	case DHCP6_CL_INFO_REQ:
+		return "info-request";
+	case DHCP6_CL_INFO_BOUND:
+		return "info-bound";
+	}
+	return "?";
+}
+
+static const char *dhcp6_conn(const struct dhcp6_client *cl)
+{
+	return cl->conn ? cl->conn : "-";
+}
+
+static bool dhcp6_wants_na(const struct dhcp6_client *cl)
+{
+	return cl->cfg.mode == DHCP6_MODE_NA || cl->cfg.mode == DHCP6_MODE_NA_PD;
+}
+
+static bool dhcp6_wants_pd(const struct dhcp6_client *cl)
+{
+	return cl->cfg.mode == DHCP6_MODE_PD || cl->cfg.mode == DHCP6_MODE_NA_PD;
+}
+
+void dhcp6_client_init(struct dhcp6_client *cl, const struct dhcp6_client_cfg *cfg,
+	const struct dhcp6_client_ops *ops, void *ctx, struct v6l_rng *rng, const char *conn)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->cfg = *cfg;
+	if (cl->cfg.n_extra_oro > DHCP6_MAX_EXTRA_ORO)
+		cl->cfg.n_extra_oro = DHCP6_MAX_EXTRA_ORO;
+	if (cl->cfg.n_user_opts > DHCP6_MAX_USER_OPTS)
+		cl->cfg.n_user_opts = DHCP6_MAX_USER_OPTS;
+	cl->ops = ops;
+	cl->ctx = ctx;
+	cl->rng = rng;
+	cl->conn = conn;
+	cl->state = DHCP6_CL_IDLE;
+	cl->deadline_ms = V6L_NEVER;
+	cl->sol_max_rt_s = 3600;
+	cl->inf_max_rt_s = 3600;
+}
+
+/* ---- retransmission (§15) ---- */
+
+/* RAND * base with RAND uniform in [-0.1, +0.1], or in (0, +0.1] when positive (§15: the first
+ * Solicit's RAND MUST be strictly greater than 0). */
+static int64_t dhcp6_rand_ms(struct dhcp6_client *cl, uint32_t base, bool positive)
+{
+	int64_t r = positive ? (int64_t)rng_below(cl->rng, 1000) + 1
+			     : (int64_t)rng_below(cl->rng, 2001) - 1000;
+	return r * (int64_t)base / 10000;
+}
+
+static uint32_t dhcp6_next_rt(struct dhcp6_client *cl)
+{
+	int64_t rt;
+	if (cl->n_tx == 0) /* RT = IRT + RAND*IRT */
+		rt = cl->irt_ms + dhcp6_rand_ms(cl, cl->irt_ms, cl->state == DHCP6_CL_SOLICIT);
+	else /* RT = 2*RTprev + RAND*RTprev */
+		rt = 2 * (int64_t)cl->rt_ms + dhcp6_rand_ms(cl, cl->rt_ms, false);
+	if (cl->mrt_ms && rt > cl->mrt_ms) /* RT = MRT + RAND*MRT */
+		rt = cl->mrt_ms + dhcp6_rand_ms(cl, cl->mrt_ms, false);
+	return rt > 0 ? (uint32_t)rt : 1;
+}
+
+static bool dhcp6_transmit(struct dhcp6_client *cl, uint64_t now_ms);
+
+/* Sends the next transmission of the exchange; false once MRC or MRD is used up. */
+static bool dhcp6_rtx_fire(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->mrc && cl->n_tx >= cl->mrc)
+		return false;
+	if (cl->n_tx == 0)
+		cl->start_ms = now_ms;
+	else if (cl->mrd_ms && now_ms - cl->start_ms >= cl->mrd_ms)
+		return false;
+	cl->rt_ms = dhcp6_next_rt(cl);
+	if (!dhcp6_transmit(cl, now_ms))
+		return false;
+	cl->n_tx++;
+	cl->deadline_ms = now_ms + cl->rt_ms;
+	if (cl->mrd_ms && cl->deadline_ms > cl->start_ms + cl->mrd_ms)
+		cl->deadline_ms = cl->start_ms + cl->mrd_ms;
+	return true;
+}
+
+/* Starts an exchange: a fresh transaction id, the initial delay, or the first message now. */
+static void dhcp6_rtx_begin(struct dhcp6_client *cl, const struct dhcp6_rtx_param *p,
+	uint32_t mrt_ms, uint32_t mrd_ms, uint64_t now_ms)
+{
+	cl->xid = rng_u32(cl->rng) & 0xffffff;
+	cl->irt_ms = p->irt_ms;
+	cl->mrt_ms = mrt_ms;
+	cl->mrc = p->mrc;
+	cl->mrd_ms = mrd_ms;
+	cl->n_tx = 0;
+	cl->rt_ms = 0;
+	if (p->max_delay_ms && !cl->cfg.no_initial_delay) {
+		cl->deadline_ms = now_ms + rng_below(cl->rng, p->max_delay_ms + 1);
+		return;
+	}
+	cl->deadline_ms = now_ms;
+	dhcp6_rtx_fire(cl, now_ms);
+}
+
+/* ---- building our messages ---- */
+
+static uint64_t dhcp6_abs_ms(uint64_t now_ms, uint32_t s)
+{
+	return s == DHCP6_INFINITY ? V6L_NEVER : now_ms + (uint64_t)s * 1000u;
+}
+
+static uint32_t dhcp6_rel_s(uint64_t now_ms, uint64_t until_ms)
+{
+	if (until_ms == V6L_NEVER)
+		return DHCP6_INFINITY;
+	if (until_ms <= now_ms)
+		return 0;
+	uint64_t s = (until_ms - now_ms + 999) / 1000;
+	return s >= DHCP6_INFINITY ? DHCP6_INFINITY - 1 : (uint32_t)s;
+}
+
+/* Adds an IA of ours with the held leases (lifetimes 0: §21.6, §21.22 say the server ignores
+ * them, T1/T2 0 per §21.4) or, for a Solicit without any, the prefix-length hint. */
+static void dhcp6_add_ia(const struct dhcp6_client *cl, struct dhcp6_msg *m, bool pd,
+	const struct dhcp6_held *held, uint8_t n_held)
+{
+	struct dhcp6_ia *ia = &m->ia[m->n_ia++];
+	ia->type = pd ? DHCP6_OPT_IA_PD : DHCP6_OPT_IA_NA;
+	ia->iaid = pd ? cl->cfg.iaid_pd : cl->cfg.iaid_na;
+	for (uint8_t i = 0; i < n_held && i < DHCP6_MAX_IA_ADDR; i++) {
+		memcpy(ia->addrs[i].addr, held[i].it.addr, 16);
+		ia->addrs[i].plen = held[i].it.plen;
+	}
+	ia->n_addrs = n_held;
+	if (pd && n_held == 0 && cl->cfg.pd_plen_hint && m->type == DHCP6_SOLICIT) {
+		ia->addrs[0].plen = cl->cfg.pd_plen_hint; /* ::/plen, §18.2.1 */
+		ia->n_addrs = 1;
+	}
+}
+
+/* Adds the IA of an offer from the best Advertise (Request after Solicit, §18.2.2). */
+static void dhcp6_add_offered_ia(const struct dhcp6_client *cl, struct dhcp6_msg *m, bool pd)
+{
+	uint16_t type = pd ? DHCP6_OPT_IA_PD : DHCP6_OPT_IA_NA;
+	uint32_t iaid = pd ? cl->cfg.iaid_pd : cl->cfg.iaid_na;
+	for (uint8_t i = 0; i < cl->best.n_ia; i++) {
+		const struct dhcp6_ia *o = &cl->best.ia[i];
+		if (o->type != type || o->iaid != iaid)
+			continue;
+		struct dhcp6_ia *ia = &m->ia[m->n_ia++];
+		*ia = *o;
+		ia->t1_s = ia->t2_s = 0;
+		memset(&ia->status, 0, sizeof(ia->status));
+		for (uint8_t k = 0; k < ia->n_addrs; k++) {
+			ia->addrs[k].preferred_s = ia->addrs[k].valid_s = 0;
+			memset(&ia->addrs[k].status, 0, sizeof(ia->addrs[k].status));
+		}
+		return;
+	}
+	dhcp6_add_ia(cl, m, pd, NULL, 0);
+}
+
+static void dhcp6_add_oro(const struct dhcp6_client *cl, struct dhcp6_msg *m)
+{
+	m->oro[m->n_oro++] = DHCP6_OPT_DNS_SERVERS;
+	m->oro[m->n_oro++] = DHCP6_OPT_DOMAIN_LIST;
+	if (m->type == DHCP6_INFORMATION_REQUEST) {
+		m->oro[m->n_oro++] = DHCP6_OPT_INFO_REFRESH_TIME; /* §21.23 */
+		m->oro[m->n_oro++] = DHCP6_OPT_INF_MAX_RT;        /* §18.2.6 */
+	} else {
+		m->oro[m->n_oro++] = DHCP6_OPT_SOL_MAX_RT;        /* §18.2.1 */
+	}
+	for (uint8_t i = 0; i < cl->cfg.n_extra_oro && m->n_oro < DHCP6_MAX_ORO; i++)
+		m->oro[m->n_oro++] = cl->cfg.extra_oro[i];
+}
+
+static void dhcp6_fill_ias(const struct dhcp6_client *cl, struct dhcp6_msg *m)
+{
+	bool offered = m->type == DHCP6_REQUEST && cl->has_best;
+	bool na = dhcp6_wants_na(cl), pd = dhcp6_wants_pd(cl);
+	if (m->type != DHCP6_SOLICIT && m->type != DHCP6_REQUEST) {
+		na = na && cl->n_addrs > 0; /* only IAs with leases to renew, confirm or release */
+		pd = pd && cl->n_prefixes > 0 && m->type != DHCP6_CONFIRM; /* §18.2.3: IA_NA only */
+	}
+	if (na && offered)
+		dhcp6_add_offered_ia(cl, m, false);
+	else if (na)
+		dhcp6_add_ia(cl, m, false, cl->addrs, cl->n_addrs);
+	if (pd && offered)
+		dhcp6_add_offered_ia(cl, m, true);
+	else if (pd)
+		dhcp6_add_ia(cl, m, true, cl->prefixes, cl->n_prefixes);
+}
+
+/* Builds our message of type `type` for the current exchange into *m. */
+static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t now_ms,
+	struct dhcp6_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->xid = cl->xid;
+	m->client_id = cl->cfg.duid;
+	/* §18.2.2, §18.2.4, §18.2.7: Request, Renew and Release name the server. */
+	if (type == DHCP6_REQUEST)
+		m->server_id = cl->has_best ? cl->best.server_id : cl->server_id;
+	else if (type == DHCP6_RENEW || type == DHCP6_RELEASE)
+		m->server_id = cl->server_id;
+	/* §21.9: hundredths of a second since the exchange began, 0xffff when longer. */
+	uint64_t el = cl->n_tx == 0 ? 0 : (now_ms - cl->start_ms) / 10;
+	m->has_elapsed = true;
+	m->elapsed_cs = el > 0xffff ? 0xffff : (uint16_t)el;
+	if (type != DHCP6_INFORMATION_REQUEST)
+		dhcp6_fill_ias(cl, m);
+	if (type != DHCP6_RELEASE && type != DHCP6_CONFIRM)
+		dhcp6_add_oro(cl, m);
+	m->rapid_commit = type == DHCP6_SOLICIT && cl->cfg.rapid_commit;
+	for (uint8_t i = 0; i < cl->cfg.n_user_opts; i++)
+		m->raw[m->n_raw++] = cl->cfg.user_opts[i];
+}
+
+static bool dhcp6_send_msg(struct dhcp6_client *cl, uint8_t type, uint64_t now_ms)
+{
+	uint8_t buf[2048];
+	dhcp6_fill_msg(cl, type, now_ms, &cl->scratch);
+	int n = dhcp6_build(&cl->scratch, buf, sizeof(buf));
+	if (n < 0) {
+		log_warnx("dhcp6[%s]: cannot build %s", dhcp6_conn(cl), dhcp6_msg_name(type));
+		return false;
+	}
+	log_debug(DHCP6_LOGC, "dhcp6[%s]: send %s xid 0x%06x (%d bytes)", dhcp6_conn(cl),
+		dhcp6_msg_name(type), (unsigned)cl->xid, n);
+	cl->ops->send(cl->ctx, buf, (size_t)n);
+	return true;
+}
+
+static bool dhcp6_transmit(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	bool link = cl->state == DHCP6_CL_REBIND && cl->after_link_change;
+	const struct dhcp6_rtx_param *p = link ? &dhcp6_rtx_link_rebind : &dhcp6_rtx_table[cl->state];
+	return p->msg && dhcp6_send_msg(cl, p->msg, now_ms);
+}
+
+/* ---- the binding ---- */
+
+static uint64_t dhcp6_lease_end_ms(const struct dhcp6_client *cl, bool latest)
+{
+	uint64_t t = latest ? 0 : V6L_NEVER;
+	for (uint8_t i = 0; i < cl->n_addrs; i++)
+		t = latest ? (cl->addrs[i].valid_until_ms > t ? cl->addrs[i].valid_until_ms : t)
+			   : clock_min(t, cl->addrs[i].valid_until_ms);
+	for (uint8_t i = 0; i < cl->n_prefixes; i++)
+		t = latest ? (cl->prefixes[i].valid_until_ms > t ? cl->prefixes[i].valid_until_ms : t)
+			   : clock_min(t, cl->prefixes[i].valid_until_ms);
+	return t;
+}
+
+static void dhcp6_items_out(const struct dhcp6_held *h, uint8_t n, struct dhcp6_lease_item *out,
+	uint64_t now_ms)
+{
+	for (uint8_t i = 0; i < n; i++) {
+		out[i] = h[i].it;
+		out[i].preferred_s = dhcp6_rel_s(now_ms, h[i].preferred_until_ms);
+		out[i].valid_s = dhcp6_rel_s(now_ms, h[i].valid_until_ms);
+	}
+}
+
+static void dhcp6_report(struct dhcp6_client *cl, uint64_t now_ms, bool addrs_changed,
+	bool prefixes_changed)
+{
+	static struct dhcp6_lease l; /* large; the FSM is single-threaded */
+	memset(&l, 0, sizeof(l));
+	l.server_id = cl->server_id;
+	l.t1_s = cl->t1_s;
+	l.t2_s = cl->t2_s;
+	l.n_addrs = cl->n_addrs;
+	l.n_prefixes = cl->n_prefixes;
+	dhcp6_items_out(cl->addrs, cl->n_addrs, l.addrs, now_ms);
+	dhcp6_items_out(cl->prefixes, cl->n_prefixes, l.prefixes, now_ms);
+	l.addrs_changed = addrs_changed;
+	l.prefixes_changed = prefixes_changed;
+	l.info = cl->info;
+	cl->ops->on_bound(cl->ctx, &l);
+}
+
+static void dhcp6_forget(struct dhcp6_client *cl)
+{
+	cl->has_lease = false;
+	cl->n_addrs = cl->n_prefixes = 0;
+	cl->t1_ms = cl->t2_ms = V6L_NEVER;
+	memset(&cl->server_id, 0, sizeof(cl->server_id));
+}
+
+static void dhcp6_lose(struct dhcp6_client *cl, const char *why)
+{
+	bool had = cl->has_lease;
+	dhcp6_forget(cl);
+	if (had) {
+		log_info("dhcp6[%s]: binding lost: %s", dhcp6_conn(cl), why);
+		cl->ops->on_lost(cl->ctx, why);
+	}
+}
+
+/* Drops held items whose valid lifetime is over; returns whether any went. */
+static bool dhcp6_expire_list(struct dhcp6_held *h, uint8_t *n, uint64_t now_ms)
+{
+	uint8_t k = 0;
+	for (uint8_t i = 0; i < *n; i++)
+		if (h[i].valid_until_ms > now_ms)
+			h[k++] = h[i];
+	bool gone = k != *n;
+	*n = k;
+	return gone;
+}
+
+/* ---- state transitions ---- */
+
+static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state st,
+	uint64_t now_ms, const char *why);
+
+static uint32_t dhcp6_ms_until(uint64_t now_ms, uint64_t t)
+{
+	if (t == V6L_NEVER)
+		return 0; /* no MRD */
+	if (t <= now_ms)
+		return 1;
+	return t - now_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)(t - now_ms);
+}
+
+static void dhcp6_enter_exchange(struct dhcp6_client *cl, enum dhcp6_client_state st,
+	uint64_t now_ms)
+{
+	const struct dhcp6_rtx_param *p = &dhcp6_rtx_table[st];
+	uint32_t mrt = p->mrt_ms, mrd = p->mrd_ms;
+	if (st == DHCP6_CL_SOLICIT)
+		mrt = cl->sol_max_rt_s * 1000u;
+	else if (st == DHCP6_CL_INFO_REQ)
+		mrt = cl->inf_max_rt_s * 1000u;
+	else if (st == DHCP6_CL_RENEW)
+		mrd = dhcp6_ms_until(now_ms, cl->t2_ms);
+	else if (st == DHCP6_CL_REBIND && cl->after_link_change) {
+		p = &dhcp6_rtx_link_rebind;
+		mrt = p->mrt_ms;
+		mrd = p->mrd_ms;
+	} else if (st == DHCP6_CL_REBIND)
+		mrd = dhcp6_ms_until(now_ms, dhcp6_lease_end_ms(cl, true));
+	dhcp6_rtx_begin(cl, p, mrt, mrd, now_ms);
+}
+
+static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state st,
+	uint64_t now_ms, const char *why)
+{
+	enum dhcp6_client_state old = cl->state;
+	cl->state = st;
+	cl->deadline_ms = V6L_NEVER;
+	log_debug(DHCP6_LOGC, "dhcp6[%s]: %s -> %s (%s)", dhcp6_conn(cl),
+		dhcp6_client_state_name(old), dhcp6_client_state_name(st), why);
+	switch (st) {
+	case DHCP6_CL_IDLE:
+		cl->has_best = false;
+		break;
+	case DHCP6_CL_SOLICIT:
+		cl->has_best = false;
+		cl->after_link_change = false;
+		dhcp6_enter_exchange(cl, st, now_ms);
+		break;
+	case DHCP6_CL_REQUEST:
+	case DHCP6_CL_RENEW:
+	case DHCP6_CL_REBIND:
+	case DHCP6_CL_CONFIRM:
+	case DHCP6_CL_INFO_REQ:
+		dhcp6_enter_exchange(cl, st, now_ms);
+		break;
+	case DHCP6_CL_BOUND:
+		cl->has_best = false;
+		cl->after_link_change = false;
+		cl->deadline_ms = now_ms >= cl->t1_ms ? cl->t2_ms : cl->t1_ms;
+		break;
+	case DHCP6_CL_INFO_BOUND:
+		cl->deadline_ms = dhcp6_abs_ms(now_ms, cl->info.refresh_s);
+		break;
+	}
+}
+
+/* ---- public events ---- */
+
+void dhcp6_client_start(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->state != DHCP6_CL_IDLE)
+		return;
+	dhcp6_client_on_link_change(cl, now_ms);
+}
+
+void dhcp6_client_on_link_change(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->has_lease && dhcp6_lease_end_ms(cl, false) <= now_ms)
+		dhcp6_lose(cl, "valid lifetime expired while the link was down");
+	if (cl->cfg.mode == DHCP6_MODE_STATELESS) {
+		dhcp6_client_enter(cl, DHCP6_CL_INFO_REQ, now_ms, "link up");
+	} else if (cl->has_lease && cl->n_prefixes > 0) {
+		/* §18.2.12: with delegated prefixes the client MUST Rebind. */
+		cl->after_link_change = true;
+		dhcp6_client_enter(cl, DHCP6_CL_REBIND, now_ms, "link change, prefixes held");
+	} else if (cl->has_lease) {
+		/* §18.2.12: addresses only: Confirm. */
+		cl->after_link_change = true;
+		dhcp6_client_enter(cl, DHCP6_CL_CONFIRM, now_ms, "link change, addresses held");
+	} else {
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "link up");
+	}
+}
+
+void dhcp6_client_stop(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->state != DHCP6_CL_IDLE)
+		dhcp6_client_enter(cl, DHCP6_CL_IDLE, now_ms, "link down");
+}
+
+void dhcp6_client_release(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->has_lease && cl->server_id.len > 0) {
+		/* §18.2.7: a new transaction id; sent once, the link may go down right after. */
+		cl->xid = rng_u32(cl->rng) & 0xffffff;
+		cl->n_tx = 0;
+		dhcp6_send_msg(cl, DHCP6_RELEASE, now_ms);
+	}
+	dhcp6_lose(cl, "released");
+	if (cl->state != DHCP6_CL_IDLE)
+		dhcp6_client_enter(cl, DHCP6_CL_IDLE, now_ms, "release");
+}
+
+uint64_t dhcp6_client_next_deadline(const struct dhcp6_client *cl)
+{
+	uint64_t d = cl->state == DHCP6_CL_IDLE ? V6L_NEVER : cl->deadline_ms;
+	if (cl->has_lease && cl->state != DHCP6_CL_IDLE)
+		d = clock_min(d, dhcp6_lease_end_ms(cl, false));
+	return d;
+}

@@ -1,0 +1,223 @@
+/* DNS backends; see dns.h. External tools are run with fork+exec and a fixed argv (no shell). */
+#include "hostcfg/dns.h"
+
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DNS_BACKUP_SUFFIX ".v6link-orig"
+
+/* The name of the network namespace we run in, as `ip netns identify` finds it. */
+static bool dns_netns_name(char *out, size_t cap)
+{
+	struct stat self, st;
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return false;
+	DIR *d = opendir("/run/netns");
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool found = false;
+	while (!found && (e = readdir(d))) {
+		char p[300];
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= cap)
+			continue;
+		snprintf(p, sizeof(p), "/run/netns/%s", e->d_name);
+		if (stat(p, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int dns_run(char *const argv[], const char *input)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(pfd[0], STDIN_FILENO);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[0]);
+	if (input && write(pfd[1], input, strlen(input)) < 0)
+		log_warn("dns: writing to %s", argv[0]);
+	close(pfd[1]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A crash may have left our file in place with the original beside it: put it back first. */
+static void dns_recover_backup(struct dns_cfg *c)
+{
+	struct stat st;
+	if (lstat(c->backup, &st) == 0 && rename(c->backup, c->path) == 0)
+		log_info("dns: restored %s left behind by an earlier run", c->path);
+}
+
+void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
+{
+	char ns[64];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
+	bool in_netns = dns_netns_name(ns, sizeof(ns));
+	if (resolv_conf && resolv_conf[0]) {
+		snprintf(c->path, sizeof(c->path), "%s", resolv_conf);
+		c->backend = DNS_BACKEND_FILE;
+	} else if (in_netns) {
+		snprintf(c->path, sizeof(c->path), "/etc/netns/%s/resolv.conf", ns);
+		c->backend = DNS_BACKEND_FILE;
+	} else if (access("/run/systemd/resolve/io.systemd.Resolve", F_OK) == 0 &&
+		   access("/usr/bin/resolvectl", X_OK) == 0) {
+		c->backend = DNS_BACKEND_RESOLVED;
+	} else if (access("/sbin/resolvconf", X_OK) == 0) {
+		c->backend = DNS_BACKEND_RESOLVCONF;
+	} else {
+		snprintf(c->path, sizeof(c->path), "/etc/resolv.conf");
+		c->backend = DNS_BACKEND_FILE;
+	}
+	if (c->backend == DNS_BACKEND_FILE) {
+		snprintf(c->backup, sizeof(c->backup), "%s" DNS_BACKUP_SUFFIX, c->path);
+		dns_recover_backup(c);
+	}
+}
+
+static int dns_apply_resolved(struct dns_cfg *c, const struct dns_servers *d)
+{
+	char args[DNS_MAX_SERVERS + DNS_MAX_DOMAINS + 4][INET6_ADDRSTRLEN + DNS_DOMAIN_LEN];
+	char *argv[DNS_MAX_SERVERS + DNS_MAX_DOMAINS + 5];
+	unsigned n = 0;
+	argv[n++] = (char *)(uintptr_t)"/usr/bin/resolvectl";
+	argv[n++] = (char *)(uintptr_t)"dns";
+	argv[n++] = c->ifname;
+	for (unsigned i = 0; i < d->n; i++) {
+		inet_ntop(d->s[i].family, d->s[i].addr, args[i], sizeof(args[i]));
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	if (dns_run(argv, NULL) < 0)
+		return -1;
+	n = 3;
+	argv[1] = (char *)(uintptr_t)"domain";
+	for (unsigned i = 0; i < d->n_domains; i++)
+		argv[n++] = (char *)(uintptr_t)d->domains[i];
+	argv[n] = NULL;
+	return dns_run(argv, NULL);
+}
+
+static int dns_apply_file(struct dns_cfg *c, const char *text)
+{
+	char tmp[300], dir[256];
+	struct stat st;
+	/* /etc/netns/NAME (and /etc/netns) may not exist yet: create the parents. */
+	snprintf(dir, sizeof(dir), "%s", c->path);
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	if (!c->is_applied) {
+		c->had_file = lstat(c->path, &st) == 0;
+		if (c->had_file && rename(c->path, c->backup) < 0)
+			return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.v6link-new", c->path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	bool ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || chmod(tmp, 0644) < 0 || rename(tmp, c->path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int dns_apply(struct dns_cfg *c, const struct dns_servers *d, const char *conn)
+{
+	char text[2048];
+	char name[64];
+	int rc = -1;
+	if (dns_render_resolv_conf(d, conn, text, sizeof(text)) < 0)
+		return -1;
+	switch (c->backend) {
+	case DNS_BACKEND_NONE:
+		return 0;
+	case DNS_BACKEND_RESOLVED:
+		rc = dns_apply_resolved(c, d);
+		break;
+	case DNS_BACKEND_RESOLVCONF: {
+		snprintf(name, sizeof(name), "%s.v6link", c->ifname);
+		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-a", name,
+				 NULL };
+		rc = dns_run(argv, text);
+		break;
+	}
+	case DNS_BACKEND_FILE:
+		rc = dns_apply_file(c, text);
+		break;
+	}
+	if (rc < 0) {
+		log_warn("dns[%s]: applying DNS through %s%s%s", conn, dns_backend_name(c->backend),
+			 c->path[0] ? " " : "", c->path);
+		return -1;
+	}
+	if (!c->is_applied)
+		log_info("dns[%s]: %u server(s) configured through %s%s%s", conn, d->n,
+			 dns_backend_name(c->backend), c->path[0] ? " " : "", c->path);
+	c->is_applied = true;
+	return 0;
+}
+
+void dns_undo(struct dns_cfg *c)
+{
+	char name[64];
+	if (!c->is_applied)
+		return;
+	c->is_applied = false;
+	switch (c->backend) {
+	case DNS_BACKEND_NONE:
+		break;
+	case DNS_BACKEND_RESOLVED: {
+		char *argv[] = { (char *)(uintptr_t)"/usr/bin/resolvectl", (char *)(uintptr_t)"revert",
+				 c->ifname, NULL };
+		dns_run(argv, NULL);
+		break;
+	}
+	case DNS_BACKEND_RESOLVCONF: {
+		snprintf(name, sizeof(name), "%s.v6link", c->ifname);
+		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-d", name,
+				 NULL };
+		dns_run(argv, NULL);
+		break;
+	}
+	case DNS_BACKEND_FILE:
+		if (c->had_file ? rename(c->backup, c->path) < 0 : unlink(c->path) < 0)
+			log_warn("dns: restoring %s", c->path);
+		break;
+	}
+}
