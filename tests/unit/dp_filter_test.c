@@ -697,6 +697,42 @@ static void test_drop_names(void **state)
 	assert_string_equal(dp_drop_name(DP_DROP_CHECK_DST), "check_traffic_dst");
 }
 
+/* ND (RFC 4861 types 133-137) and DHCPv6 to port 546 go to the control loop when
+ * ipv6_link_ctl is on; other ICMPv6 (echo) and other UDP stay data; off, all is data. */
+static struct dp_rx rx_ip6_l4(const struct dp_session *s, uint8_t nh, const uint8_t *l4, size_t n)
+{
+	uint8_t pl[128], f[192];
+	size_t len = ip6(pl, "fe80 0000 0000 0000 0000 0000 0000 0001",
+			 "ff02 0000 0000 0000 0000 0000 0000 0001");
+	pl[6] = nh;
+	pl[4] = 0;
+	pl[5] = (uint8_t)n;
+	memcpy(pl + len, l4, n);
+	return classify(s, f, frame(f, OUR_MAC, AC_MAC, SID, DP_PPP_IPV6, pl, len + n), 0, false);
+}
+
+static void test_rx_link_ctl6(void **state)
+{
+	(void)state;
+	struct dp_session s = sess();
+	const uint8_t ra[16] = { 134, 0, 0, 0, 64, 0, 0x07, 0x08 };
+	const uint8_t echo[8] = { 128, 0 };
+	const uint8_t dhcp6[8] = { 0x02, 0x23, 0x02, 0x22, 0, 8, 0, 0 };   /* 547 -> 546 */
+	const uint8_t dns[8] = { 0x00, 0x35, 0x02, 0x22, 0, 8, 0, 0 };     /* 53 -> 546 */
+	const uint8_t other[8] = { 0x02, 0x22, 0x00, 0x35, 0, 8, 0, 0 };   /* 546 -> 53 */
+	assert_int_equal(rx_ip6_l4(&s, 58, ra, sizeof(ra)).kind, DP_RX_DATA6);
+	s.ipv6_link_ctl = true;
+	struct dp_rx rx = rx_ip6_l4(&s, 58, ra, sizeof(ra));
+	assert_int_equal(rx.kind, DP_RX_CONTROL);
+	assert_int_equal(rx.proto, DP_PPP_IPV6);
+	assert_int_equal(rx_ip6_l4(&s, 58, echo, sizeof(echo)).kind, DP_RX_DATA6);
+	assert_int_equal(rx_ip6_l4(&s, 17, dhcp6, sizeof(dhcp6)).kind, DP_RX_CONTROL);
+	assert_int_equal(rx_ip6_l4(&s, 17, dns, sizeof(dns)).kind, DP_RX_CONTROL);
+	assert_int_equal(rx_ip6_l4(&s, 17, other, sizeof(other)).kind, DP_RX_DATA6);
+	/* Too short to hold the ICMPv6 type: data, never a read past the end. */
+	assert_int_equal(rx_ip6_l4(&s, 58, ra, 4).kind, DP_RX_DATA6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_match),
 		cmocka_unit_test(test_prefix_match_bad_len),
 		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_rx_link_ctl6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
