@@ -2,6 +2,7 @@
  * their ops to the sockets, the data plane and the host, and owns redial and demand policy. */
 #include "daemon/conn.h"
 #include "daemon/conn_priv.h"
+#include "daemon/conn_v6.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -195,9 +196,8 @@ static void conn_sync_dp_addrs(struct conn *c)
 	c->dps.ipv6_up = c->v6_up;
 	if (c->v4_up)
 		memcpy(c->dps.ipv4_local, c->v4.local, 4);
-	conn_host_fill_prefixes(&c->host, &c->dps);
 	c->dps.mtu = ppp_link_peer_mru(&c->link);
-	conn_publish_dp(c);
+	conn_v6_publish(c);
 }
 
 static void conn_mark_up(struct conn *c, uint64_t now, const char *why)
@@ -220,7 +220,7 @@ static bool conn_nonzero(const uint8_t *a, size_t n)
 
 /* Gathers every DNS server the connection knows (static ones first) and hands the set to the
  * host's resolver when it changed; an empty set restores the resolver. */
-static void conn_dns_update(struct conn *c)
+void conn_dns_update(struct conn *c)
 {
 	struct dns_servers d;
 	memset(&d, 0, sizeof(d));
@@ -235,6 +235,8 @@ static void conn_dns_update(struct conn *c)
 		dns_servers_add(&d, AF_INET, c->v4.dns1);
 	if (c->v4_up && conn_nonzero(c->v4.dns2, 4))
 		dns_servers_add(&d, AF_INET, c->v4.dns2);
+	if (c->v6_up)
+		conn_v6_dns(c, &d);
 	if (d.n == 0) {
 		dns_undo(&c->dns);
 		memset(&c->dns_applied, 0, sizeof(c->dns_applied));
@@ -284,6 +286,7 @@ static void conn_ppp_on_ipv6cp_up(void *ctx, const struct ipv6cp_result *r)
 	}
 	c->v6_up = true;
 	conn_sync_dp_addrs(c);
+	conn_v6_up(c, now);
 	conn_mark_up(c, now, "IPv6CP up");
 	conn_reschedule(c);
 }
@@ -292,8 +295,10 @@ static void conn_ppp_on_ipv6cp_down(void *ctx)
 {
 	struct conn *c = ctx;
 	c->v6_up = false;
+	conn_v6_down(c, clock_now_ms());
 	conn_host_ipv6_down(&c->host);
 	conn_sync_dp_addrs(c);
+	conn_dns_update(c);
 }
 
 static void conn_ppp_on_auth_failed(void *ctx, const char *msg)
@@ -328,6 +333,8 @@ static void conn_teardown(struct conn *c, const char *why, uint64_t now)
 	if (c->disc.state == PPPOE_DISC_SESSION)
 		pppoe_disc_stop(&c->disc, now);
 	c->has_session = false;
+	if (c->v6_up)
+		conn_v6_down(c, now);
 	c->v4_up = c->v6_up = false;
 	c->dps.is_up = c->dps.ipv4_up = c->dps.ipv6_up = false;
 	conn_publish_dp(c);
@@ -386,6 +393,8 @@ void conn_down(struct conn *c, const char *why, uint64_t now, conn_stopped_cb cb
 		if (c->state != CONN_TERMINATING)
 			c->term_deadline_ms = now + CONN_TERM_WAIT_MS;
 		conn_enter(c, CONN_TERMINATING, now, why);
+		if (c->v6_up)
+			conn_v6_release(c, now);
 		ppp_link_close(&c->link, why, now);
 		break;
 	}
@@ -410,6 +419,8 @@ static void conn_reschedule(struct conn *c)
 {
 	uint64_t d = clock_min(pppoe_disc_next_deadline(&c->disc), ppp_link_next_deadline(&c->link));
 	d = clock_min(d, c->redial_at_ms);
+	if (c->v6_up)
+		d = clock_min(d, conn_v6_next_deadline(c));
 	if (c->state == CONN_TERMINATING)
 		d = clock_min(d, c->term_deadline_ms);
 	uint64_t idle = conn_idle_deadline(c);
@@ -427,6 +438,8 @@ static void conn_on_timer(void *arg, uint64_t now)
 		pppoe_disc_on_timer(&c->disc, now);
 	if (ppp_link_next_deadline(&c->link) <= now)
 		ppp_link_on_timer(&c->link, now);
+	if (c->v6_up)
+		conn_v6_on_timer(c, now);
 	if (c->state == CONN_TERMINATING && c->term_deadline_ms <= now) {
 		ppp_link_lower_down(&c->link, now);
 		conn_teardown(c, "LCP Terminate not completed in time", now);
@@ -476,6 +489,11 @@ static void conn_on_disc_frame(void *arg, int fd, uint32_t ev)
 static void conn_on_control(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
 {
 	struct conn *c = ctx;
+	if (proto == PPP_PROTO_IPV6) {
+		if (c->v6_up)
+			conn_v6_on_packet(c, buf, len, clock_now_ms());
+		return;
+	}
 	ppp_link_on_packet(&c->link, proto, buf, len, clock_now_ms());
 }
 

@@ -45,6 +45,11 @@ struct conn_cfg {
 	bool check_traffic, mcast4_unicast;
 	bool dns;                   /* configure the host's resolver */
 	uint8_t ipv6_dns[2][16];    /* static servers (all zero = unset) */
+	bool want_pd;               /* ask for a delegated prefix */
+	uint8_t pd_length;          /* IA_PD length hint, 0 = none */
+	int duid_type;              /* enum cfg_duid */
+	bool has_ipv6_prefix;       /* static ipv6_prefix= overrides the RA's */
+	uint8_t ipv6_prefix[16];
 	char user[256];
 	char secret[256];           /* decrypted; wiped when the connection is freed */
 };

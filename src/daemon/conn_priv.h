@@ -4,8 +4,12 @@
 
 #include "daemon/conn.h"
 #include "hostcfg/dns.h"
+#include "nd/nd_ra.h"
+#include "dhcp6/dhcp6_client.h"
 
 #define CONN_WHY_MAX 256
+
+enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD };
 
 struct conn {
 	struct conn_cfg cfg;
@@ -26,6 +30,25 @@ struct conn {
 	struct conn_host host;
 	struct loop_timer timer;
 	struct dns_cfg dns;
+
+	/* IPv6 autoconfiguration (conn_v6.c). */
+	struct nd_ra nd;
+	struct dhcp6_client d6;
+	bool d6_started;            /* this session */
+	bool d6_inited;             /* client exists (its binding outlives sessions) */
+	enum dhcp6_mode d6_mode;
+	unsigned n_v6addrs;
+	struct conn_v6addr {
+		uint8_t addr[16];
+		uint8_t plen;
+		uint8_t source;         /* enum conn_v6src */
+		uint64_t valid_until_ms, pref_until_ms;
+	} v6addrs[16];
+	unsigned n_pd;
+	struct dhcp6_lease_item pd[DHCP6_MAX_IA_ADDR];
+	uint64_t pd_since_ms;
+	struct dhcp6_info d6_info;
+	bool has_d6_info;
 	struct dns_servers dns_applied;
 
 	char ac_name[PPPOE_STR_MAX + 1];
@@ -44,5 +67,16 @@ struct conn {
 	conn_stopped_cb stopped_cb;
 	void *stopped_ctx;
 };
+
+#define CONN_STATE_DIR "/var/lib/v6link"
+
+/* conn.c */
+void conn_dns_update(struct conn *c);
+/* conn_v6.c */
+void conn_v6_publish(struct conn *c);
+/* conn_state.c: 0 or -1 with errno */
+int conn_state_read(const char *path, uint8_t *buf, size_t cap, uint16_t *len);
+int conn_state_write(const char *path, const uint8_t *buf, size_t len);
+bool conn_machine_id(uint8_t out[16]);
 
 #endif

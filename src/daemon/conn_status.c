@@ -1,6 +1,7 @@
 /* Status of a connection for `v6link status` (text) and `status --json` (DESIGN.md fields). */
 #include "daemon/conn.h"
 #include "daemon/conn_priv.h"
+#include "daemon/conn_v6.h"
 
 #include "core/clock.h"
 
@@ -77,8 +78,9 @@ static void st_json_ipv6(struct conn *c, struct strbuf *sb)
 	} else {
 		sb_printf(sb, "null");
 	}
-	sb_printf(sb, ",\"addresses\":[],\"delegated_prefixes\":[],\"routers\":[],\"dns\":[],"
-		      "\"domains\":[]}");
+	sb_printf(sb, ",");
+	conn_v6_status_json(c, sb, clock_now_ms());
+	sb_printf(sb, "}");
 }
 
 static void st_json_counters(struct conn *c, struct strbuf *sb)
@@ -159,8 +161,10 @@ void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 	if (c->v4_up)
 		sb_printf(sb, "  %-12s %s peer %s\n", "ipv4", inet_ntop(AF_INET, c->v4.local, a, sizeof(a)),
 			  inet_ntop(AF_INET, c->v4.peer, b, sizeof(b)));
-	if (c->v6_up)
+	if (c->v6_up) {
 		sb_printf(sb, "  %-12s %s\n", "ipv6 ll", inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)));
+		conn_v6_status_text(c, sb, now);
+	}
 	struct dp_stats st;
 	dp_get_stats(c->dp, &st);
 	sb_printf(sb, "  %-12s tx %llu pkts %llu bytes, rx %llu pkts %llu bytes\n", "traffic",

@@ -154,6 +154,11 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->echo_failures = cc->lcp_echo_failure;
 	o->auth_mask = daemon_auth_mask(cc->auth);
 	o->dns = cc->dns;
+	o->want_pd = true;
+	o->pd_length = (uint8_t)cc->pd_length;
+	o->duid_type = (int)cc->duid;
+	o->has_ipv6_prefix = cc->has_ipv6_prefix;
+	memcpy(o->ipv6_prefix, cc->ipv6_prefix, 16);
 	memcpy(o->ipv6_dns[0], cc->ipv6_dns1, 16);
 	memcpy(o->ipv6_dns[1], cc->ipv6_dns2, 16);
 	o->check_traffic = p->check_traffic;

@@ -288,8 +288,8 @@ static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t
 static bool dhcp6_send_msg(struct dhcp6_client *cl, uint8_t type, uint64_t now_ms)
 {
 	uint8_t buf[2048];
-	dhcp6_fill_msg(cl, type, now_ms, &cl->scratch);
-	int n = dhcp6_build(&cl->scratch, buf, sizeof(buf));
+	dhcp6_fill_msg(cl, type, now_ms, &cl->tx);
+	int n = dhcp6_build(&cl->tx, buf, sizeof(buf));
 	if (n < 0) {
 		log_warnx("dhcp6[%s]: cannot build %s", dhcp6_conn(cl), dhcp6_msg_name(type));
 		return false;
@@ -501,4 +501,447 @@ uint64_t dhcp6_client_next_deadline(const struct dhcp6_client *cl)
 	if (cl->has_lease && cl->state != DHCP6_CL_IDLE)
 		d = clock_min(d, dhcp6_lease_end_ms(cl, false));
 	return d;
+}
+
+/* ---- received messages ---- */
+
+static bool dhcp6_duid_eq(const struct dhcp6_duid *a, const struct dhcp6_duid *b)
+{
+	return a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+static bool dhcp6_reply_expected(const struct dhcp6_client *cl)
+{
+	switch (cl->state) {
+	case DHCP6_CL_REQUEST:
+	case DHCP6_CL_RENEW:
+	case DHCP6_CL_REBIND:
+	case DHCP6_CL_CONFIRM:
+	case DHCP6_CL_INFO_REQ:
+		return true;
+	case DHCP6_CL_SOLICIT:
+		return cl->cfg.rapid_commit; /* §18.2.1: only when we asked for Rapid Commit */
+	case DHCP6_CL_IDLE:
+	case DHCP6_CL_BOUND:
+	case DHCP6_CL_INFO_BOUND:
+		return false;
+	}
+	return false;
+}
+
+/* Acceptance before action (STYLE §4): NULL, or why m is dropped. */
+static const char *dhcp6_accept(const struct dhcp6_client *cl, const struct dhcp6_msg *m)
+{
+	if (m->type == DHCP6_ADVERTISE) {
+		if (cl->state != DHCP6_CL_SOLICIT)
+			return "Advertise outside Solicit";
+	} else if (m->type == DHCP6_REPLY) {
+		if (!dhcp6_reply_expected(cl))
+			return "Reply not expected in this state";
+	} else {
+		return "not a message for a client"; /* Reconfigure (§18.2.11) is not supported */
+	}
+	if (cl->n_tx == 0)
+		return "nothing sent yet";
+	if (m->xid != cl->xid)
+		return "transaction id mismatch";
+	/* §16: a client MUST discard an Advertise or Reply without a Server Identifier, or whose
+	 * Client Identifier is missing or not its own. */
+	if (m->server_id.len == 0)
+		return "no Server Identifier";
+	if (!dhcp6_duid_eq(&m->client_id, &cl->cfg.duid))
+		return "Client Identifier missing or not ours";
+	/* §18.2.1: a Reply to a Solicit only counts with a Rapid Commit option. */
+	if (cl->state == DHCP6_CL_SOLICIT && m->type == DHCP6_REPLY && !m->rapid_commit)
+		return "Reply to Solicit without Rapid Commit";
+	return NULL;
+}
+
+static const struct dhcp6_ia *dhcp6_find_ia(const struct dhcp6_client *cl,
+	const struct dhcp6_msg *m, bool pd)
+{
+	uint16_t type = pd ? DHCP6_OPT_IA_PD : DHCP6_OPT_IA_NA;
+	uint32_t iaid = pd ? cl->cfg.iaid_pd : cl->cfg.iaid_na;
+	if (pd ? !dhcp6_wants_pd(cl) : !dhcp6_wants_na(cl))
+		return NULL;
+	for (uint8_t i = 0; i < m->n_ia; i++)
+		if (m->ia[i].type == type && m->ia[i].iaid == iaid)
+			return &m->ia[i];
+	return NULL;
+}
+
+static bool dhcp6_ia_has_lease(const struct dhcp6_ia *ia)
+{
+	for (uint8_t i = 0; ia && i < ia->n_addrs; i++)
+		if (ia->addrs[i].valid_s > 0)
+			return true;
+	return false;
+}
+
+static void dhcp6_take_max_rt(struct dhcp6_client *cl, const struct dhcp6_msg *m)
+{
+	/* §18.2.9, §21.24, §21.25: processed even from an Advertise that is otherwise ignored. */
+	if (m->has_sol_max_rt) {
+		cl->sol_max_rt_s = m->sol_max_rt_s;
+		if (cl->state == DHCP6_CL_SOLICIT)
+			cl->mrt_ms = cl->sol_max_rt_s * 1000u;
+	}
+	if (m->has_inf_max_rt) {
+		cl->inf_max_rt_s = m->inf_max_rt_s;
+		if (cl->state == DHCP6_CL_INFO_REQ)
+			cl->mrt_ms = cl->inf_max_rt_s * 1000u;
+	}
+}
+
+static void dhcp6_on_advertise(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms)
+{
+	dhcp6_take_max_rt(cl, m);
+	int kinds = dhcp6_ia_has_lease(dhcp6_find_ia(cl, m, false)) +
+		dhcp6_ia_has_lease(dhcp6_find_ia(cl, m, true));
+	if (kinds == 0) {
+		/* §18.2.9: MUST ignore an Advertise with no addresses and no prefixes. */
+		cl->n_dropped++;
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: Advertise ignored: nothing offered (status %s)",
+			dhcp6_conn(cl), m->status.present ? dhcp6_status_name(m->status.code) : "-");
+		return;
+	}
+	/* §18.2.9: prefer the server offering more of what we asked for, then the highest
+	 * preference (absent = 0, §21.8); the first one wins ties. */
+	int score = kinds * 256 + (m->has_preference ? m->preference : 0);
+	if (!cl->has_best || score > cl->best_score) {
+		cl->best = *m;
+		cl->best_score = score;
+		cl->has_best = true;
+	}
+	/* §18.2.1: preference 255 is taken at once; after the first RT any Advertise is. */
+	if ((m->has_preference && m->preference == 255) || cl->n_tx > 1)
+		dhcp6_client_enter(cl, DHCP6_CL_REQUEST, now_ms,
+			m->preference == 255 ? "Advertise with preference 255" : "Advertise");
+}
+
+static int dhcp6_held_find(const struct dhcp6_held *h, uint8_t n, const struct dhcp6_iaaddr *a)
+{
+	for (uint8_t i = 0; i < n; i++)
+		if (h[i].it.plen == a->plen && memcmp(h[i].it.addr, a->addr, 16) == 0)
+			return i;
+	return -1;
+}
+
+/* §18.2.10.1: add new leases, update known ones, discard those with valid lifetime 0, and leave
+ * leases the server did not mention unchanged. */
+static void dhcp6_merge_ia(struct dhcp6_held *h, uint8_t *n, const struct dhcp6_ia *ia,
+	uint64_t now_ms)
+{
+	for (uint8_t i = 0; i < ia->n_addrs; i++) {
+		const struct dhcp6_iaaddr *a = &ia->addrs[i];
+		int j = dhcp6_held_find(h, *n, a);
+		if (a->valid_s == 0) {
+			if (j >= 0)
+				h[j] = h[--*n];
+			continue;
+		}
+		if (j < 0 && *n >= DHCP6_MAX_IA_ADDR)
+			continue;
+		if (j < 0)
+			j = (*n)++;
+		memcpy(h[j].it.addr, a->addr, 16);
+		h[j].it.plen = a->plen;
+		h[j].it.preferred_s = a->preferred_s;
+		h[j].it.valid_s = a->valid_s;
+		h[j].preferred_until_ms = dhcp6_abs_ms(now_ms, a->preferred_s);
+		h[j].valid_until_ms = dhcp6_abs_ms(now_ms, a->valid_s);
+	}
+}
+
+static bool dhcp6_same_set(const struct dhcp6_held *a, uint8_t na, const struct dhcp6_held *b,
+	uint8_t nb)
+{
+	if (na != nb)
+		return false;
+	for (uint8_t i = 0; i < na; i++) {
+		struct dhcp6_iaaddr x = { .plen = a[i].it.plen };
+		memcpy(x.addr, a[i].it.addr, 16);
+		if (dhcp6_held_find(b, nb, &x) < 0)
+			return false;
+	}
+	return true;
+}
+
+static uint32_t dhcp6_shortest_s(const struct dhcp6_client *cl, uint64_t now_ms, bool valid)
+{
+	uint32_t best = DHCP6_INFINITY;
+	for (uint8_t k = 0; k < 2; k++) {
+		const struct dhcp6_held *h = k ? cl->prefixes : cl->addrs;
+		uint8_t n = k ? cl->n_prefixes : cl->n_addrs;
+		for (uint8_t i = 0; i < n; i++) {
+			uint32_t s = dhcp6_rel_s(now_ms,
+				valid ? h[i].valid_until_ms : h[i].preferred_until_ms);
+			if (s > 0 && s < best)
+				best = s;
+		}
+	}
+	return best;
+}
+
+/* §21.4 / §21.21: T1 and T2 of 0 leave the times to the client; RECOMMENDED are 0.5 and 0.8
+ * times the shortest preferred lifetime (the shortest valid one if all are deprecated). */
+static void dhcp6_set_timers(struct dhcp6_client *cl, uint32_t t1, uint32_t t2, uint64_t now_ms)
+{
+	uint32_t pref = dhcp6_shortest_s(cl, now_ms, false);
+	if (pref == DHCP6_INFINITY)
+		pref = dhcp6_shortest_s(cl, now_ms, true);
+	uint32_t floor_s = DHCP6_MIN_DEFAULT_T1_MS / 1000u;
+	if (t1 == 0)
+		t1 = pref == DHCP6_INFINITY ? DHCP6_INFINITY : (pref / 2 > floor_s ? pref / 2 : floor_s);
+	if (t2 == 0)
+		t2 = pref == DHCP6_INFINITY ? DHCP6_INFINITY : (uint32_t)((uint64_t)pref * 4 / 5);
+	if (t2 < t1)
+		t2 = t1;
+	cl->t1_s = t1;
+	cl->t2_s = t2;
+	cl->t1_ms = dhcp6_abs_ms(now_ms, t1);
+	cl->t2_ms = dhcp6_abs_ms(now_ms, t2);
+}
+
+static void dhcp6_take_info(struct dhcp6_client *cl, const struct dhcp6_msg *m)
+{
+	struct dhcp6_info *in = &cl->info;
+	memset(in, 0, sizeof(*in));
+	in->n_dns = m->n_dns;
+	memcpy(in->dns, m->dns, sizeof(in->dns));
+	in->n_domains = m->n_domains;
+	memcpy(in->domains, m->domains, sizeof(in->domains));
+	in->has_addrsel = m->has_addrsel;
+	in->addrsel = m->addrsel;
+	in->n_raw = m->n_raw;
+	memcpy(in->raw, m->raw, sizeof(in->raw));
+	/* §21.23: default IRT_DEFAULT; values below IRT_MINIMUM are raised to it. */
+	in->refresh_s = DHCP6_INFO_REFRESH_DEFAULT_S;
+	if (m->has_info_refresh)
+		in->refresh_s = m->info_refresh_s < DHCP6_INFO_REFRESH_MIN_S ? DHCP6_INFO_REFRESH_MIN_S
+									     : m->info_refresh_s;
+}
+
+struct dhcp6_reply_sum {
+	uint32_t t1_s, t2_s; /* smallest non-zero of our IAs, 0 = none */
+	bool no_binding;
+};
+
+static void dhcp6_apply_ia(struct dhcp6_client *cl, const struct dhcp6_ia *ia, bool pd,
+	struct dhcp6_reply_sum *sum, uint64_t now_ms)
+{
+	if (!ia)
+		return; /* §18.2.10.1: an IA left out keeps its leases */
+	if (ia->status.present && ia->status.code == DHCP6_ST_NO_BINDING) {
+		sum->no_binding = true; /* §18.2.10.1: reinstate it with a Request */
+		return;
+	}
+	if (ia->status.present && ia->status.code != DHCP6_ST_SUCCESS) {
+		log_info("dhcp6[%s]: %s %u: %s '%s'", dhcp6_conn(cl), pd ? "IA_PD" : "IA_NA",
+			(unsigned)ia->iaid, dhcp6_status_name(ia->status.code), ia->status.msg);
+		return;
+	}
+	if (pd)
+		dhcp6_merge_ia(cl->prefixes, &cl->n_prefixes, ia, now_ms);
+	else
+		dhcp6_merge_ia(cl->addrs, &cl->n_addrs, ia, now_ms);
+	if (ia->t1_s && (sum->t1_s == 0 || ia->t1_s < sum->t1_s))
+		sum->t1_s = ia->t1_s;
+	if (ia->t2_s && (sum->t2_s == 0 || ia->t2_s < sum->t2_s))
+		sum->t2_s = ia->t2_s;
+}
+
+static void dhcp6_log_bound(const struct dhcp6_client *cl)
+{
+	char p[INET6_ADDRSTRLEN] = "-";
+	if (cl->n_prefixes > 0)
+		inet_ntop(AF_INET6, cl->prefixes[0].it.addr, p, sizeof(p));
+	log_info("dhcp6[%s]: bound: %u address(es), %u prefix(es) (first %s/%u), T1 %u s, T2 %u s",
+		dhcp6_conn(cl), cl->n_addrs, cl->n_prefixes, p,
+		cl->n_prefixes ? cl->prefixes[0].it.plen : 0, (unsigned)cl->t1_s, (unsigned)cl->t2_s);
+}
+
+/* Reply to Request, Renew, Rebind, or a rapid-commit Solicit. */
+static void dhcp6_on_lease_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m,
+	uint64_t now_ms)
+{
+	struct dhcp6_held old_a[DHCP6_MAX_IA_ADDR], old_p[DHCP6_MAX_IA_ADDR];
+	uint8_t n_old_a = cl->n_addrs, n_old_p = cl->n_prefixes;
+	memcpy(old_a, cl->addrs, sizeof(old_a));
+	memcpy(old_p, cl->prefixes, sizeof(old_p));
+	/* A new binding after Solicit replaces whatever was held before. */
+	if (cl->state == DHCP6_CL_SOLICIT || (cl->state == DHCP6_CL_REQUEST && cl->has_best))
+		cl->n_addrs = cl->n_prefixes = 0;
+	struct dhcp6_reply_sum sum = { 0 };
+	dhcp6_apply_ia(cl, dhcp6_find_ia(cl, m, false), false, &sum, now_ms);
+	dhcp6_apply_ia(cl, dhcp6_find_ia(cl, m, true), true, &sum, now_ms);
+	if (sum.no_binding && (cl->state == DHCP6_CL_RENEW || cl->state == DHCP6_CL_REBIND)) {
+		cl->server_id = m->server_id;
+		dhcp6_client_enter(cl, DHCP6_CL_REQUEST, now_ms, "NoBinding");
+		return;
+	}
+	if (cl->n_addrs + cl->n_prefixes == 0) {
+		log_info("dhcp6[%s]: Reply grants no address or prefix", dhcp6_conn(cl));
+		cl->has_lease = true; /* so that dhcp6_lose reports what was held */
+		dhcp6_lose(cl, "no address or prefix granted");
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "Reply without leases");
+		return;
+	}
+	bool had = cl->has_lease;
+	cl->has_lease = true;
+	cl->server_id = m->server_id;
+	dhcp6_take_info(cl, m);
+	dhcp6_set_timers(cl, sum.t1_s, sum.t2_s, now_ms);
+	dhcp6_log_bound(cl);
+	dhcp6_report(cl, now_ms, !had || !dhcp6_same_set(old_a, n_old_a, cl->addrs, cl->n_addrs),
+		!had || !dhcp6_same_set(old_p, n_old_p, cl->prefixes, cl->n_prefixes));
+	dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, dhcp6_msg_name(m->type));
+}
+
+static void dhcp6_on_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms)
+{
+	uint16_t st = m->status.present ? m->status.code : DHCP6_ST_SUCCESS;
+	dhcp6_take_max_rt(cl, m);
+	if (st == DHCP6_ST_UNSPEC_FAIL || st == DHCP6_ST_USE_MULTICAST) {
+		/* §18.2.10: UnspecFail: retry no faster than the retransmission pace. UseMulticast:
+		 * we always send to ff02::1:2 already (RFC 9915 drops unicast), so keep going. */
+		log_info("dhcp6[%s]: Reply status %s '%s': retrying", dhcp6_conn(cl),
+			dhcp6_status_name(st), m->status.msg);
+		return;
+	}
+	if (cl->state == DHCP6_CL_INFO_REQ) {
+		dhcp6_take_info(cl, m);
+		log_info("dhcp6[%s]: information: %u DNS server(s), %u domain(s), refresh %u s",
+			dhcp6_conn(cl), cl->info.n_dns, cl->info.n_domains, (unsigned)cl->info.refresh_s);
+		cl->ops->on_info(cl->ctx, &cl->info);
+		dhcp6_client_enter(cl, DHCP6_CL_INFO_BOUND, now_ms, "Reply");
+		return;
+	}
+	if (st == DHCP6_ST_NOT_ON_LINK) {
+		/* §18.2.10.1: the addresses are not valid on this link: start over. */
+		dhcp6_lose(cl, "NotOnLink");
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "NotOnLink");
+		return;
+	}
+	if (cl->state == DHCP6_CL_CONFIRM) {
+		/* §18.2.10.1: Success: the addresses are still on-link, keep using them. */
+		dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, "Confirm Success");
+		return;
+	}
+	dhcp6_on_lease_reply(cl, m, now_ms);
+}
+
+void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms)
+{
+	const char *why = dhcp6_accept(cl, m);
+	if (why) {
+		cl->n_dropped++;
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: %s xid 0x%06x dropped in %s: %s", dhcp6_conn(cl),
+			dhcp6_msg_name(m->type), (unsigned)m->xid, dhcp6_client_state_name(cl->state),
+			why);
+		return;
+	}
+	log_debug(DHCP6_LOGC, "dhcp6[%s]: %s xid 0x%06x accepted in %s", dhcp6_conn(cl),
+		dhcp6_msg_name(m->type), (unsigned)m->xid, dhcp6_client_state_name(cl->state));
+	if (m->type == DHCP6_ADVERTISE)
+		dhcp6_on_advertise(cl, m, now_ms);
+	else
+		dhcp6_on_reply(cl, m, now_ms);
+}
+
+void dhcp6_client_on_packet(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
+	uint64_t now_ms)
+{
+	enum dhcp6_err e = dhcp6_parse(buf, len, &cl->rx);
+	if (e != DHCP6_E_OK) {
+		cl->n_dropped++;
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: %zu-byte message dropped: %s", dhcp6_conn(cl), len,
+			dhcp6_err_str(e));
+		return;
+	}
+	dhcp6_client_on_msg(cl, &cl->rx, now_ms);
+}
+
+/* ---- timers ---- */
+
+/* Drops expired leases; returns true if the state changed (all of them went). */
+static bool dhcp6_on_expiry(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	bool a = dhcp6_expire_list(cl->addrs, &cl->n_addrs, now_ms);
+	bool p = dhcp6_expire_list(cl->prefixes, &cl->n_prefixes, now_ms);
+	if (cl->n_addrs + cl->n_prefixes == 0) {
+		dhcp6_lose(cl, "valid lifetime expired");
+		if (cl->state == DHCP6_CL_SOLICIT)
+			return false;
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "binding expired");
+		return true;
+	}
+	if (a || p) {
+		log_info("dhcp6[%s]: %s expired", dhcp6_conn(cl), a ? "an address" : "a prefix");
+		dhcp6_report(cl, now_ms, a, p);
+	}
+	return false;
+}
+
+static void dhcp6_on_exchange_timeout(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	switch (cl->state) {
+	case DHCP6_CL_REQUEST: /* §18.2.2: REQ_MAX_RC used up: back to server discovery */
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "no Reply to Request");
+		break;
+	case DHCP6_CL_RENEW: /* §18.2.4: MRD is T2 */
+		dhcp6_client_enter(cl, DHCP6_CL_REBIND, now_ms, "T2");
+		break;
+	case DHCP6_CL_REBIND:
+		if (!cl->after_link_change)
+			dhcp6_lose(cl, "no Reply to Rebind");
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, "no Reply to Rebind");
+		break;
+	case DHCP6_CL_CONFIRM: /* §18.2.3: no answer: keep using the addresses */
+		dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, "no Reply to Confirm");
+		break;
+	case DHCP6_CL_IDLE:
+	case DHCP6_CL_SOLICIT:
+	case DHCP6_CL_BOUND:
+	case DHCP6_CL_INFO_REQ:
+	case DHCP6_CL_INFO_BOUND:
+		break; /* Solicit and Information-request never give up (no MRC, no MRD) */
+	}
+}
+
+void dhcp6_client_on_timer(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	if (cl->state == DHCP6_CL_IDLE)
+		return;
+	if (cl->has_lease && dhcp6_lease_end_ms(cl, false) <= now_ms && dhcp6_on_expiry(cl, now_ms))
+		return;
+	if (now_ms < cl->deadline_ms)
+		return;
+	switch (cl->state) {
+	case DHCP6_CL_BOUND:
+		if (now_ms >= cl->t2_ms)
+			dhcp6_client_enter(cl, DHCP6_CL_REBIND, now_ms, "T2");
+		else
+			dhcp6_client_enter(cl, DHCP6_CL_RENEW, now_ms, "T1");
+		return;
+	case DHCP6_CL_INFO_BOUND:
+		dhcp6_client_enter(cl, DHCP6_CL_INFO_REQ, now_ms, "information refresh time");
+		return;
+	case DHCP6_CL_SOLICIT:
+		/* §18.2.1: after the first RT, go with the best Advertise collected. */
+		if (cl->n_tx > 0 && cl->has_best) {
+			dhcp6_client_enter(cl, DHCP6_CL_REQUEST, now_ms, "best Advertise");
+			return;
+		}
+		break;
+	case DHCP6_CL_IDLE:
+	case DHCP6_CL_REQUEST:
+	case DHCP6_CL_RENEW:
+	case DHCP6_CL_REBIND:
+	case DHCP6_CL_CONFIRM:
+	case DHCP6_CL_INFO_REQ:
+		break;
+	}
+	if (!dhcp6_rtx_fire(cl, now_ms))
+		dhcp6_on_exchange_timeout(cl, now_ms);
 }

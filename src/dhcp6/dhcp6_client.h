@@ -131,7 +131,8 @@ struct dhcp6_client {
 	struct dhcp6_info info;
 
 	uint32_t n_dropped; /* received messages not accepted */
-	struct dhcp6_msg scratch; /* parse buffer for dhcp6_client_on_packet */
+	struct dhcp6_msg rx; /* parse buffer of dhcp6_client_on_packet */
+	struct dhcp6_msg tx; /* build buffer of our messages */
 };
 
 /* Initialises cl in IDLE. cfg is copied; ops, ctx, rng and conn are borrowed for cl's lifetime. */

@@ -212,7 +212,7 @@ static bool dhcp6_parse_domains(struct rcur *v, struct dhcp6_msg *m)
 	if (n != 0)
 		return false; /* a name without its root label */
 	for (uint8_t i = 0; i < found && m->n_domains < DHCP6_MAX_DOMAINS; i++)
-		memcpy(m->domains[m->n_domains++], out[i], sizeof(out[i]));
+		memcpy(m->domains[m->n_domains++], out[i], strlen(out[i]) + 1);
 	return true;
 }
 

@@ -312,15 +312,16 @@ static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 	case ND_OPT_SLLA:
 		ra->has_slla = true;
 		return true;
-	case ND_OPT_PREFIX:
-		if (ra->n_prefixes == ND_MAX_PREFIXES) {
-			ra->n_prefixes_dropped++;
-			return true;
-		}
-		if (!nd_opt_prefix(v, &ra->prefixes[ra->n_prefixes]))
+	case ND_OPT_PREFIX: {
+		struct nd_prefix_opt p;
+		if (!nd_opt_prefix(v, &p))
 			return false;
-		ra->n_prefixes++;
+		if (ra->n_prefixes == ND_MAX_PREFIXES)
+			ra->n_prefixes_dropped++;
+		else
+			ra->prefixes[ra->n_prefixes++] = p;
 		return true;
+	}
 	case ND_OPT_MTU: {
 		rcur_skip(v, 2);
 		uint32_t mtu = rcur_u32(v);
@@ -331,15 +332,16 @@ static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 		ra->mtu = mtu;
 		return true;
 	}
-	case ND_OPT_ROUTE:
-		if (ra->n_routes == ND_MAX_ROUTES) {
-			ra->n_routes_dropped++;
-			return true;
-		}
-		if (!nd_opt_route(v, &ra->routes[ra->n_routes]))
+	case ND_OPT_ROUTE: {
+		struct nd_route_opt r;
+		if (!nd_opt_route(v, &r))
 			return false;
-		ra->n_routes++;
+		if (ra->n_routes == ND_MAX_ROUTES)
+			ra->n_routes_dropped++;
+		else
+			ra->routes[ra->n_routes++] = r;
 		return true;
+	}
 	case ND_OPT_RDNSS:
 		return nd_opt_rdnss(v, ra);
 	case ND_OPT_DNSSL:
@@ -353,15 +355,16 @@ static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 		ra->flags_ext = hi << 32 | lo;
 		return true;
 	}
-	case ND_OPT_PREF64:
-		if (ra->n_pref64 == ND_MAX_PREF64) {
-			ra->n_pref64_dropped++;
-			return true;
-		}
-		if (!nd_opt_pref64(v, &ra->pref64[ra->n_pref64]))
+	case ND_OPT_PREF64: {
+		struct nd_pref64 p;
+		if (!nd_opt_pref64(v, &p))
 			return false;
-		ra->n_pref64++;
+		if (ra->n_pref64 == ND_MAX_PREF64)
+			ra->n_pref64_dropped++;
+		else
+			ra->pref64[ra->n_pref64++] = p;
 		return true;
+	}
 	default:
 		/* RFC 4861 §4.6: unknown options are silently ignored. */
 		ra->n_opts_unknown++;

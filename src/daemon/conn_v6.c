@@ -1,0 +1,576 @@
+/* IPv6 autoconfiguration of a dial-up connection; see conn_v6.h. The protocol work is in nd/
+ * and dhcp6/; this file turns their events into host changes through the session's undo list
+ * (so a dropped session removes them all) and keeps what `status` shows. */
+#include "daemon/conn_v6.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "daemon/conn_priv.h"
+
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+static const uint8_t conn_v6_all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
+
+static uint32_t conn_v6_lft(uint32_t s)
+{
+	return s == ND_LIFETIME_INF ? HOSTCFG_LIFETIME_INF : s;
+}
+
+static uint64_t conn_v6_until(uint64_t now, uint32_t s)
+{
+	return s == ND_LIFETIME_INF ? V6L_NEVER : now + (uint64_t)s * 1000u;
+}
+
+static struct conn_v6addr *conn_v6_find(struct conn *c, const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < c->n_v6addrs; i++)
+		if (!memcmp(c->v6addrs[i].addr, addr, 16))
+			return &c->v6addrs[i];
+	return NULL;
+}
+
+/* Records and applies one address (create or refresh lifetimes in place: no flapping). */
+static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t plen, uint32_t valid,
+			     uint32_t pref, enum conn_v6src src, uint32_t flags)
+{
+	uint64_t now = clock_now_ms();
+	struct conn_v6addr *a = conn_v6_find(c, addr);
+	if (!a && c->n_v6addrs == sizeof(c->v6addrs) / sizeof(c->v6addrs[0]))
+		return;
+	if (hostcfg_addr_add(&c->host.hc, AF_INET6, addr, plen, NULL, conn_v6_lft(valid),
+			     conn_v6_lft(pref), flags | IFA_F_NODAD) < 0) {
+		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
+		return;
+	}
+	if (!a)
+		a = &c->v6addrs[c->n_v6addrs++];
+	memcpy(a->addr, addr, 16);
+	a->plen = plen;
+	a->source = (uint8_t)src;
+	a->valid_until_ms = conn_v6_until(now, valid);
+	a->pref_until_ms = conn_v6_until(now, pref);
+}
+
+static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])
+{
+	struct conn_v6addr *a = conn_v6_find(c, addr);
+	if (!a)
+		return;
+	hostcfg_addr_del(&c->host.hc, AF_INET6, a->addr, a->plen, NULL);
+	*a = c->v6addrs[--c->n_v6addrs];
+}
+
+/* check_traffic: our sources are fe80::/10, every address's prefix and every delegated prefix. */
+void conn_v6_publish(struct conn *c)
+{
+	struct dp_session *s = &c->dps;
+	conn_host_fill_prefixes(&c->host, s);
+	for (unsigned i = 0; i < c->n_v6addrs && s->n_prefixes < DP_MAX_PREFIXES; i++) {
+		memcpy(s->prefixes[s->n_prefixes].addr, c->v6addrs[i].addr, 16);
+		s->prefixes[s->n_prefixes++].len = c->v6addrs[i].plen;
+	}
+	for (unsigned i = 0; i < c->n_pd && s->n_prefixes < DP_MAX_PREFIXES; i++) {
+		memcpy(s->prefixes[s->n_prefixes].addr, c->pd[i].addr, 16);
+		s->prefixes[s->n_prefixes++].len = c->pd[i].plen;
+	}
+	dp_set_session(c->dp, s);
+}
+
+/* --- nd_ra ops --- */
+
+static void conn_nd_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct conn *c = ctx;
+	dp_send_control(c->dp, PPP_PROTO_IPV6, pkt, len);
+}
+
+static void conn_nd_addr_update(void *ctx, const struct nd_addr_event *e)
+{
+	struct conn *c = ctx;
+	char a[INET6_ADDRSTRLEN];
+	if (e->is_new)
+		log_info("nd[%s]: SLAAC address %s/%u (valid %u s, preferred %u s)%s", c->cfg.name,
+			 inet_ntop(AF_INET6, e->addr, a, sizeof(a)), e->plen, e->valid_s, e->pref_s,
+			 e->is_optimistic ? ", optimistic until DAD completes" : "");
+	conn_v6_addr_set(c, e->addr, e->plen, e->valid_s, e->pref_s, CONN_V6_SLAAC,
+			 e->is_optimistic ? IFA_F_OPTIMISTIC : 0);
+	conn_v6_publish(c);
+}
+
+static void conn_nd_addr_remove(void *ctx, const uint8_t addr[16], uint8_t plen)
+{
+	struct conn *c = ctx;
+	char a[INET6_ADDRSTRLEN];
+	log_info("nd[%s]: address %s/%u removed", c->cfg.name, inet_ntop(AF_INET6, addr, a, sizeof(a)),
+		 plen);
+	conn_v6_addr_del(c, addr);
+	conn_v6_publish(c);
+}
+
+static void conn_nd_router_update(void *ctx, const uint8_t r[16], uint32_t lifetime_s,
+				  enum nd_prf prf)
+{
+	/* Over PPP every packet goes to the peer: the default route through v6link0 (made when
+	 * IPv6CP came up) already covers this router; status reads the list from nd. */
+	(void)ctx;
+	(void)r;
+	(void)lifetime_s;
+	(void)prf;
+}
+
+static void conn_nd_router_remove(void *ctx, const uint8_t r[16])
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void conn_nd_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,
+				 const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
+{
+	struct conn *c = ctx;
+	(void)router;
+	(void)lifetime_s;
+	(void)prf;
+	/* RFC 4191 §3.1: a more specific route through the router; on a PPP link via the device. */
+	if (plen && hostcfg_route_add(&c->host.hc, AF_INET6, prefix, plen, NULL, 0, NULL,
+				      CONN_HOST_METRIC) < 0)
+		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
+}
+
+static void conn_nd_route_remove(void *ctx, const uint8_t prefix[16], uint8_t plen,
+				 const uint8_t router[16])
+{
+	struct conn *c = ctx;
+	(void)router;
+	if (plen)
+		hostcfg_route_del(&c->host.hc, AF_INET6, prefix, plen, NULL, 0, CONN_HOST_METRIC);
+}
+
+static void conn_nd_dns_changed(void *ctx)
+{
+	conn_dns_update(ctx);
+}
+
+static void conn_nd_mtu(void *ctx, uint32_t mtu)
+{
+	struct conn *c = ctx;
+	/* RFC 4861 §6.3.4: never above the link's own MTU (the peer's MRU). */
+	uint32_t link = ppp_link_peer_mru(&c->link);
+	if (mtu > link)
+		mtu = link;
+	log_info("nd[%s]: router advertises MTU %u", c->cfg.name, mtu);
+	char path[96];
+	char val[16];
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/mtu", c->tun_name);
+	snprintf(val, sizeof(val), "%u", mtu);
+	hostcfg_sysctl_set(&c->host.hc, path, val);
+}
+
+static void conn_v6_start_dhcp6(struct conn *c, enum dhcp6_mode mode, uint64_t now);
+
+static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	enum dhcp6_mode mode;
+	log_info("nd[%s]: router flags M=%d O=%d", c->cfg.name, is_managed, is_other);
+	if (is_managed)
+		mode = c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA;
+	else if (c->cfg.want_pd)
+		mode = DHCP6_MODE_PD;
+	else if (is_other)
+		mode = DHCP6_MODE_STATELESS;
+	else
+		return;
+	conn_v6_start_dhcp6(c, mode, now);
+}
+
+static const struct nd_ra_ops conn_nd_ops = {
+	.send = conn_nd_send,
+	.addr_update = conn_nd_addr_update,
+	.addr_remove = conn_nd_addr_remove,
+	.router_update = conn_nd_router_update,
+	.router_remove = conn_nd_router_remove,
+	.route_update = conn_nd_route_update,
+	.route_remove = conn_nd_route_remove,
+	.dns_changed = conn_nd_dns_changed,
+	.mtu = conn_nd_mtu,
+	.flags = conn_nd_flags,
+};
+
+/* --- DHCPv6 ops --- */
+
+static void conn_d6_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct conn *c = ctx;
+	uint8_t pkt[1500];
+	int n = dhcp6_build_udp6(c->host.v6_ll, conn_v6_all_dhcp, 546, 547, buf, len, pkt,
+				 sizeof(pkt));
+	if (n > 0)
+		dp_send_control(c->dp, PPP_PROTO_IPV6, pkt, (size_t)n);
+}
+
+static bool conn_d6_has_addr(const struct dhcp6_lease *l, const uint8_t a[16])
+{
+	for (unsigned i = 0; i < l->n_addrs; i++)
+		if (!memcmp(l->addrs[i].addr, a, 16))
+			return true;
+	return false;
+}
+
+/* The /64 the host gets from a delegated prefix: the prefix extended with zero bits to 64 and
+ * our interface identifier (a /48 or /56 is reported whole for a router on the host to split). */
+static void conn_pd_addr(const struct conn *c, const struct dhcp6_lease_item *p, uint8_t out[16])
+{
+	memcpy(out, p->addr, 8);
+	memcpy(out + 8, c->v6.our_iid, 8);
+}
+
+/* Removes addresses of this source that the lease no longer has; a new prefix replaces the
+ * old one at once (users of other clients report stale prefixes after a redial). */
+static void conn_d6_prune(struct conn *c, const struct dhcp6_lease *l)
+{
+	for (unsigned i = 0; i < c->n_v6addrs;) {
+		struct conn_v6addr *a = &c->v6addrs[i];
+		bool keep = true;
+		if (a->source == CONN_V6_DHCP6)
+			keep = l && conn_d6_has_addr(l, a->addr);
+		if (a->source == CONN_V6_PD) {
+			keep = false;
+			for (unsigned k = 0; l && k < l->n_prefixes; k++) {
+				uint8_t want[16];
+				conn_pd_addr(c, &l->prefixes[k], want);
+				keep = keep || !memcmp(want, a->addr, 16);
+			}
+		}
+		if (keep) {
+			i++;
+			continue;
+		}
+		conn_v6_addr_del(c, a->addr);
+	}
+}
+
+static void conn_d6_on_bound(void *ctx, const struct dhcp6_lease *l)
+{
+	struct conn *c = ctx;
+	char a[INET6_ADDRSTRLEN];
+	conn_d6_prune(c, l);
+	for (unsigned i = 0; i < l->n_addrs; i++)
+		conn_v6_addr_set(c, l->addrs[i].addr, 128, l->addrs[i].valid_s,
+				 l->addrs[i].preferred_s, CONN_V6_DHCP6, 0);
+	for (unsigned i = 0; i < l->n_prefixes; i++) {
+		const struct dhcp6_lease_item *p = &l->prefixes[i];
+		if (l->prefixes_changed || !c->n_pd)
+			log_info("dhcp6[%s]: delegated prefix %s/%u (valid %u s, preferred %u s)",
+				 c->cfg.name, inet_ntop(AF_INET6, p->addr, a, sizeof(a)), p->plen,
+				 p->valid_s, p->preferred_s);
+		if (p->plen <= 64) {
+			uint8_t addr[16];
+			conn_pd_addr(c, p, addr);
+			/* No prefix route: the rest of the /64 is not on this link. */
+			conn_v6_addr_set(c, addr, 64, p->valid_s, p->preferred_s, CONN_V6_PD,
+					 IFA_F_NOPREFIXROUTE);
+		}
+	}
+	c->n_pd = l->n_prefixes;
+	memcpy(c->pd, l->prefixes, sizeof(c->pd[0]) * l->n_prefixes);
+	c->pd_since_ms = clock_now_ms();
+	c->d6_info = l->info;
+	c->has_d6_info = true;
+	conn_v6_publish(c);
+	conn_dns_update(c);
+}
+
+static void conn_d6_on_lost(void *ctx, const char *why)
+{
+	struct conn *c = ctx;
+	log_info("dhcp6[%s]: binding lost: %s", c->cfg.name, why);
+	conn_d6_prune(c, NULL);
+	c->n_pd = 0;
+	c->has_d6_info = false;
+	conn_v6_publish(c);
+	conn_dns_update(c);
+}
+
+static void conn_d6_on_info(void *ctx, const struct dhcp6_info *info)
+{
+	struct conn *c = ctx;
+	c->d6_info = *info;
+	c->has_d6_info = true;
+	conn_dns_update(c);
+}
+
+static const struct dhcp6_client_ops conn_d6_ops = {
+	.send = conn_d6_send,
+	.on_bound = conn_d6_on_bound,
+	.on_lost = conn_d6_on_lost,
+	.on_info = conn_d6_on_info,
+};
+
+/* The DUID must survive restarts (RFC 8415 §11): it is kept in CONN_STATE_DIR/NAME.duid and
+ * made anew only when the configured type changes. */
+static void conn_duid(struct conn *c, struct dhcp6_duid *d)
+{
+	static const uint16_t types[] = { 1, 2, 3, 4 }; /* enum cfg_duid -> DUID type */
+	uint16_t want = types[c->cfg.duid_type & 3];
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s.duid", CONN_STATE_DIR, c->cfg.name);
+	if (conn_state_read(path, d->b, sizeof(d->b), &d->len) == 0 && d->len >= 4 &&
+	    (d->b[0] << 8 | d->b[1]) == want)
+		return;
+	uint8_t uuid[16];
+	bool have_uuid = conn_machine_id(uuid);
+	switch (want) {
+	case 1:
+		dhcp6_duid_llt(d, c->eth.mac, (uint32_t)(time(NULL) - 946684800)); /* since 2000 */
+		break;
+	case 2:
+		/* RFC 5612: enterprise number 32473 is reserved for documentation and examples;
+		 * v6link has none of its own, so the machine id follows it. */
+		dhcp6_duid_en(d, 32473, uuid, have_uuid ? 16 : 0);
+		break;
+	case 4:
+		if (have_uuid) {
+			dhcp6_duid_uuid(d, uuid);
+			break;
+		}
+		/* No machine id: the link-layer DUID below. */
+		__attribute__((fallthrough));
+	default:
+		dhcp6_duid_ll(d, c->eth.mac);
+		break;
+	}
+	if (conn_state_write(path, d->b, d->len) < 0)
+		log_warn("dhcp6[%s]: cannot store the DUID in %s", c->cfg.name, path);
+}
+
+static void conn_v6_init_dhcp6(struct conn *c, enum dhcp6_mode mode)
+{
+	struct dhcp6_client_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = mode;
+	conn_duid(c, &cfg.duid);
+	/* IAIDs only need to be stable per interface (RFC 8415 §12): derive them from the MAC. */
+	cfg.iaid_na = (uint32_t)c->eth.mac[2] << 24 | (uint32_t)c->eth.mac[3] << 16 |
+		      (uint32_t)c->eth.mac[4] << 8 | c->eth.mac[5];
+	cfg.iaid_pd = cfg.iaid_na ^ 0x00010000u;
+	cfg.pd_plen_hint = c->cfg.pd_length;
+	cfg.no_initial_delay = true; /* one client on a point-to-point link: no storm to avoid */
+	dhcp6_client_init(&c->d6, &cfg, &conn_d6_ops, c, c->rng, c->cfg.name);
+	c->d6_inited = true;
+	c->d6_mode = mode;
+}
+
+static void conn_v6_start_dhcp6(struct conn *c, enum dhcp6_mode mode, uint64_t now)
+{
+	if (c->d6_started && c->d6_mode == mode)
+		return;
+	if (c->d6_inited && c->d6_mode != mode) {
+		log_info("dhcp6[%s]: router flags changed the mode; starting over", c->cfg.name);
+		dhcp6_client_stop(&c->d6, now);
+		conn_d6_on_lost(c, "mode changed");
+		c->d6_inited = false;
+	}
+	if (!c->d6_inited)
+		conn_v6_init_dhcp6(c, mode);
+	/* With a binding from the previous session this Rebinds (RFC 8415 §18.2.12), so the same
+	 * prefix comes back after a redial. */
+	dhcp6_client_start(&c->d6, now);
+	c->d6_started = true;
+}
+
+/* --- connection events --- */
+
+void conn_v6_up(struct conn *c, uint64_t now)
+{
+	struct nd_ra_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.iid, c->v6.our_iid, 8);
+	snprintf(cfg.net_iface, sizeof(cfg.net_iface), "%s", c->tun_name);
+	cfg.link_mtu = ppp_link_peer_mru(&c->link);
+	cfg.is_router = c->cfg.want_pd;
+	nd_ra_init(&c->nd, &cfg, &conn_nd_ops, c, c->rng, c->cfg.name);
+	c->dps.ipv6_link_ctl = true;
+	conn_v6_publish(c);
+	nd_ra_start(&c->nd, now);
+}
+
+void conn_v6_release(struct conn *c, uint64_t now)
+{
+	if (c->d6_inited)
+		dhcp6_client_release(&c->d6, now);
+	c->d6_started = false;
+}
+
+void conn_v6_down(struct conn *c, uint64_t now)
+{
+	nd_ra_stop(&c->nd, now);
+	if (c->d6_inited)
+		dhcp6_client_stop(&c->d6, now);
+	c->d6_started = false;
+	while (c->n_v6addrs)
+		conn_v6_addr_del(c, c->v6addrs[0].addr);
+	c->n_pd = 0;
+	c->has_d6_info = false;
+	c->dps.ipv6_link_ctl = false;
+}
+
+void conn_v6_on_packet(struct conn *c, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct dhcp6_udp6 u;
+	if (len > 40 && pkt[6] == 17) {
+		if (c->d6_inited && dhcp6_parse_udp6(pkt, len, &u) == DHCP6_E_OK)
+			dhcp6_client_on_packet(&c->d6, pkt + u.payload_off, u.payload_len, now);
+		return;
+	}
+	nd_ra_on_packet(&c->nd, pkt, len, now);
+}
+
+void conn_v6_on_timer(struct conn *c, uint64_t now)
+{
+	if (nd_ra_next_deadline(&c->nd) <= now)
+		nd_ra_on_timer(&c->nd, now);
+	if (c->d6_inited && dhcp6_client_next_deadline(&c->d6) <= now)
+		dhcp6_client_on_timer(&c->d6, now);
+}
+
+uint64_t conn_v6_next_deadline(const struct conn *c)
+{
+	uint64_t d = nd_ra_next_deadline(&c->nd);
+	if (c->d6_inited)
+		d = clock_min(d, dhcp6_client_next_deadline(&c->d6));
+	return d;
+}
+
+void conn_v6_dns(const struct conn *c, struct dns_servers *d)
+{
+	size_t n;
+	const struct nd_ra_dns *rd = nd_ra_dns(&c->nd, &n);
+	for (size_t i = 0; i < n; i++)
+		dns_servers_add(d, AF_INET6, rd[i].addr);
+	if (c->has_d6_info)
+		for (unsigned i = 0; i < c->d6_info.n_dns; i++)
+			dns_servers_add(d, AF_INET6, c->d6_info.dns[i]);
+	const struct nd_ra_search *rs = nd_ra_search(&c->nd, &n);
+	for (size_t i = 0; i < n; i++)
+		dns_servers_add_domain(d, rs[i].name);
+	if (c->has_d6_info)
+		for (unsigned i = 0; i < c->d6_info.n_domains; i++)
+			dns_servers_add_domain(d, c->d6_info.domains[i]);
+}
+
+/* --- status --- */
+
+static long long conn_v6_left(uint64_t until, uint64_t now)
+{
+	if (until == V6L_NEVER)
+		return -1; /* infinite */
+	return until > now ? (long long)((until - now) / 1000u) : 0;
+}
+
+static const char *conn_v6_src_name(uint8_t s)
+{
+	return s == CONN_V6_SLAAC ? "slaac" : s == CONN_V6_DHCP6 ? "dhcpv6" : "delegated";
+}
+
+static const char *conn_d6_mode_name(enum dhcp6_mode m)
+{
+	switch (m) {
+	case DHCP6_MODE_NA: return "stateful";
+	case DHCP6_MODE_PD: return "prefix-delegation";
+	case DHCP6_MODE_NA_PD: return "stateful+prefix-delegation";
+	case DHCP6_MODE_STATELESS: return "stateless";
+	}
+	return "?";
+}
+
+static void conn_v6_json_addrs(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN];
+	sb_printf(sb, "\"addresses\":[");
+	for (unsigned i = 0; i < c->n_v6addrs; i++) {
+		const struct conn_v6addr *v = &c->v6addrs[i];
+		sb_printf(sb, "%s{\"address\":\"%s\",\"prefix_len\":%u,\"valid_lft\":%lld,"
+			      "\"preferred_lft\":%lld,\"source\":\"%s\"}", i ? "," : "",
+			  inet_ntop(AF_INET6, v->addr, a, sizeof(a)), v->plen,
+			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now),
+			  conn_v6_src_name(v->source));
+	}
+	sb_printf(sb, "],\"delegated_prefixes\":[");
+	long long age = (long long)((now - c->pd_since_ms) / 1000u);
+	for (unsigned i = 0; i < c->n_pd; i++) {
+		const struct dhcp6_lease_item *p = &c->pd[i];
+		long long v = p->valid_s == ND_LIFETIME_INF ? -1 : (long long)p->valid_s - age;
+		long long pr = p->preferred_s == ND_LIFETIME_INF ? -1 : (long long)p->preferred_s - age;
+		sb_printf(sb, "%s{\"prefix\":\"%s\",\"prefix_len\":%u,\"valid_lft\":%lld,"
+			      "\"preferred_lft\":%lld}", i ? "," : "",
+			  inet_ntop(AF_INET6, p->addr, a, sizeof(a)), p->plen, v < 0 && v != -1 ? 0 : v,
+			  pr < 0 && pr != -1 ? 0 : pr);
+	}
+	sb_printf(sb, "]");
+}
+
+void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN];
+	conn_v6_json_addrs(c, sb, now);
+	sb_printf(sb, ",\"routers\":[");
+	for (unsigned i = 0; i < c->nd.n_routers; i++)
+		sb_printf(sb, "%s{\"address\":\"%s\",\"lifetime\":%lld,\"preference\":\"%s\"}",
+			  i ? "," : "", inet_ntop(AF_INET6, c->nd.routers[i].addr, a, sizeof(a)),
+			  conn_v6_left(c->nd.routers[i].until_ms, now),
+			  nd_prf_name(c->nd.routers[i].prf));
+	struct dns_servers d;
+	memset(&d, 0, sizeof(d));
+	if (c->v6_up)
+		conn_v6_dns(c, &d);
+	sb_printf(sb, "],\"dns\":[");
+	for (unsigned i = 0; i < d.n; i++)
+		sb_printf(sb, "%s\"%s\"", i ? "," : "", inet_ntop(AF_INET6, d.s[i].addr, a, sizeof(a)));
+	sb_printf(sb, "],\"domains\":[");
+	for (unsigned i = 0; i < d.n_domains; i++) {
+		sb_printf(sb, i ? "," : "");
+		sb_json_str(sb, d.domains[i]);
+	}
+	sb_printf(sb, "],\"pref64\":[");
+	for (unsigned i = 0; i < c->nd.n_pref64; i++)
+		sb_printf(sb, "%s\"%s/%u\"", i ? "," : "",
+			  inet_ntop(AF_INET6, c->nd.pref64[i].prefix, a, sizeof(a)),
+			  c->nd.pref64[i].plen);
+	sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":%u}",
+		  nd_ra_state_name(c->nd.state), c->nd.is_managed ? "true" : "false",
+		  c->nd.is_other ? "true" : "false", c->nd.mtu);
+	sb_printf(sb, ",\"dhcpv6\":{\"state\":\"%s\",\"mode\":%s%s%s}",
+		  c->d6_inited ? dhcp6_client_state_name(c->d6.state) : "idle",
+		  c->d6_inited ? "\"" : "", c->d6_inited ? conn_d6_mode_name(c->d6_mode) : "null",
+		  c->d6_inited ? "\"" : "");
+}
+
+void conn_v6_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN];
+	for (unsigned i = 0; i < c->n_v6addrs; i++) {
+		const struct conn_v6addr *v = &c->v6addrs[i];
+		sb_printf(sb, "  %-12s %s/%u (%s) valid %llds preferred %llds\n", "ipv6",
+			  inet_ntop(AF_INET6, v->addr, a, sizeof(a)), v->plen, conn_v6_src_name(v->source),
+			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now));
+	}
+	long long age = (long long)((now - c->pd_since_ms) / 1000u);
+	for (unsigned i = 0; i < c->n_pd; i++)
+		sb_printf(sb, "  %-12s %s/%u valid %llds\n", "delegated",
+			  inet_ntop(AF_INET6, c->pd[i].addr, a, sizeof(a)), c->pd[i].plen,
+			  (long long)c->pd[i].valid_s - age);
+	struct dns_servers d;
+	memset(&d, 0, sizeof(d));
+	conn_v6_dns(c, &d);
+	for (unsigned i = 0; i < d.n; i++)
+		sb_printf(sb, "  %-12s %s\n", "dns", inet_ntop(AF_INET6, d.s[i].addr, a, sizeof(a)));
+	for (unsigned i = 0; i < d.n_domains; i++)
+		sb_printf(sb, "  %-12s %s\n", "search", d.domains[i]);
+}
