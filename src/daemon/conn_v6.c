@@ -94,7 +94,7 @@ static void conn_nd_addr_update(void *ctx, const struct nd_addr_event *e)
 	struct conn *c = ctx;
 	char a[INET6_ADDRSTRLEN];
 	if (e->is_new)
-		log_info("nd[%s]: SLAAC address %s/%u (valid %u s, preferred %u s)%s", c->cfg.name,
+		log_debug(LOGC_HOST, "nd[%s]: SLAAC address %s/%u (valid %u s, preferred %u s)%s", c->cfg.name,
 			 inet_ntop(AF_INET6, e->addr, a, sizeof(a)), e->plen, e->valid_s, e->pref_s,
 			 e->is_optimistic ? ", optimistic until DAD completes" : "");
 	conn_v6_addr_set(c, e->addr, e->plen, e->valid_s, e->pref_s, CONN_V6_SLAAC,
@@ -106,7 +106,7 @@ static void conn_nd_addr_remove(void *ctx, const uint8_t addr[16], uint8_t plen)
 {
 	struct conn *c = ctx;
 	char a[INET6_ADDRSTRLEN];
-	log_info("nd[%s]: address %s/%u removed", c->cfg.name, inet_ntop(AF_INET6, addr, a, sizeof(a)),
+	log_debug(LOGC_HOST, "nd[%s]: address %s/%u removed", c->cfg.name, inet_ntop(AF_INET6, addr, a, sizeof(a)),
 		 plen);
 	conn_v6_addr_del(c, addr);
 	conn_v6_publish(c);
@@ -163,7 +163,7 @@ static void conn_nd_mtu(void *ctx, uint32_t mtu)
 	uint32_t link = ppp_link_peer_mru(&c->link);
 	if (mtu > link)
 		mtu = link;
-	log_info("nd[%s]: router advertises MTU %u", c->cfg.name, mtu);
+	log_debug(LOGC_HOST, "nd[%s]: link MTU %u", c->cfg.name, mtu);
 	char path[96];
 	char val[16];
 	snprintf(path, sizeof(path), "net/ipv6/conf/%s/mtu", c->tun_name);
@@ -178,7 +178,7 @@ static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
 	struct conn *c = ctx;
 	uint64_t now = clock_now_ms();
 	enum dhcp6_mode mode;
-	log_info("nd[%s]: router flags M=%d O=%d", c->cfg.name, is_managed, is_other);
+	log_debug(LOGC_HOST, "nd[%s]: router flags M=%d O=%d", c->cfg.name, is_managed, is_other);
 	if (is_managed)
 		mode = c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA;
 	else if (c->cfg.want_pd)
@@ -290,7 +290,7 @@ static void conn_d6_on_bound(void *ctx, const struct dhcp6_lease *l)
 static void conn_d6_on_lost(void *ctx, const char *why)
 {
 	struct conn *c = ctx;
-	log_info("dhcp6[%s]: binding lost: %s", c->cfg.name, why);
+	log_debug(LOGC_HOST, "dhcp6[%s]: binding lost: %s", c->cfg.name, why);
 	conn_d6_prune(c, NULL);
 	c->n_pd = 0;
 	c->has_d6_info = false;

@@ -302,9 +302,13 @@ _isp_far_stop() { # RUNDIR   stop the far-host services we started (pid + comman
         rm -f "$f"
         [ -n "${pid:-}" ] && [ -r "/proc/$pid/cmdline" ] || continue
         tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$comm" || continue
-        kill -TERM "$pid" 2>/dev/null
-        for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null || continue
+        # (an orphan stays a zombie until init reaps it: count that as gone)
+        for ((i = 0; i < 40; i++)); do
+            [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || echo Z)" = Z ] && break
+            sleep 0.05
+        done
+        kill -KILL "$pid" 2>/dev/null || true
     done
     return 0
 }

@@ -11,6 +11,10 @@
 #   vlan    VLAN=7 AUTH=mschapv2: untagged discovery gets nothing, a tagged PADI from v6l-cli
 #           (pppoe-probe.py) gets PADOs; pppd session over eth0.7 in the client UML
 #   umode   KMODE=0: a session through pppoe-server's user-mode relay
+#   ipv6    RA=slaac+o DHCP6=kea PD_LEN=60, short timers: RA flags/options (rdisc6), SLAAC address,
+#           dhcp6c gets IA_NA + IA_PD, ping/HTTP/DNS with the far host, Renew after T1,
+#           ra-renumber (new /64 arrives, old one deprecated), redial -> same delegated prefix
+#   wide    RA=m DHCP6=wide PD_LEN=48 (DUID known to dhcp6s): M flag without A, IA_NA + IA_PD, ping
 # Env: SELFTEST_DIR (default /tmp/v6l-selftest); NS_CLI, NS_ISP, NS_FAR as for isp.sh (use other
 # names to run beside another ISP).  Exit status 0 when every check passed.
 set -euo pipefail
@@ -211,6 +215,98 @@ sc_vlan() {
     isp_client_down "$CL"
 }
 
+# --- IPv6 services (isp.sh RA= DHCP6=); the client UML's MAC 02:76:36:00:00:20 -> RA prefix
+# 2001:db8:100:20::/64 (RA_PREFIX_MODE=mac); dhcp6c's DUID is fixed to DUID-LL of that MAC.
+CL_DUID=00:03:00:01:02:76:36:00:00:20
+client_dhcp6c() { # PD-SLA-LEN   wide's dhcp6c on ppp0 in the client UML (IA_NA + IA_PD)
+    printf '%s\n' "interface ppp0 { send ia-na 0; send ia-pd 0; request domain-name-servers; request domain-name; };" \
+        "id-assoc na 0 { };" "id-assoc pd 0 { prefix-interface eth0 { sla-id 1; sla-len $1; }; };" >"$CL/dhcp6c.conf"
+    # dhcp6c_duid: 2-byte length (host order) + DUID
+    printf '\012\000\000\003\000\001\002\166\066\000\000\040' >"$CL/dhcp6c_duid"
+    isp_exec "$CL" "mountpoint -q /var/lib/dhcpv6 || mount -t tmpfs d /var/lib/dhcpv6
+cp $CL/dhcp6c_duid /var/lib/dhcpv6/dhcp6c_duid
+(dhcp6c -c $CL/dhcp6c.conf -p /run/dhcp6c.pid -f -d -D ppp0 </dev/null >>$CL/dhcp6c.log 2>&1 &)"
+}
+wait_cl() { # SECS SCRIPT   poll a condition in the client UML
+    local i
+    for ((i = 0; i < $1 * 2; i++)); do isp_exec "$CL" "$2" >/dev/null 2>&1 && return 0; sleep 0.5; done
+    isp_exec "$CL" "$2"
+}
+client_v6_dial() {
+    client_start || return 1
+    isp_exec "$CL" sysctl -qw net.ipv6.conf.default.accept_ra=2 net.ipv6.conf.all.accept_ra=2
+    client_dial eth0 v6luser
+}
+wait_host() { # SECS CMD...
+    local i n=$1
+    shift
+    for ((i = 0; i < n * 2; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+    "$@"
+}
+rdisc() { isp_exec "$CL" rdisc6 -1 -w 1500 ppp0 2>&1 | tr '\n' ' '; }
+
+sc_ipv6() {
+    echo "== ipv6: RA=slaac+o DHCP6=kea PD_LEN=60, T1 4 s"
+    local t0 slaac ra
+    isp_start RA=slaac+o DHCP6=kea PD_LEN=60 DHCP6_T1=4 DHCP6_T2=6 DHCP6_PREF=10 DHCP6_VALID=20 \
+        RA_VALID=600 RA_PREF=300 || return 0
+    check_out "far host DNS: host.isp.example AAAA" '^2001:db8:f::10$' \
+        ip netns exec "$NS_FAR" dig +short +time=1 @2001:db8:f::53 host.isp.example AAAA
+    client_v6_dial || return 0
+    t0=$(now)
+    check "SLAAC address from 2001:db8:100:20::/64" wait_cl 10 "ip -6 addr show dev ppp0 | grep -q 'inet6 2001:db8:100:20:'"
+    ok "... $(since "$t0") s after IPCP"
+    ra=$(rdisc)
+    match "RA from fe80::1" ' from fe80::1 ' "$ra"
+    match "... M=0 O=1, router lifetime 1800" 'Stateful address conf\.[ :]*No Stateful other conf\.[ :]*Yes .*Router lifetime[ :]*1800 ' "$ra"
+    match "... prefix 2001:db8:100:20::/64 A=1 valid 600 preferred 300" 'Prefix[ :]*2001:db8:100:20::/64 +On-link[ :]*Yes +Autonomous address conf\.[ :]*Yes +Valid time[ :]*600 .*Pref\. time[ :]*300 ' "$ra"
+    match "... MTU 1492, RDNSS 2001:db8:f::53, DNSSL isp.example" 'MTU[ :]*1492 .*Recursive DNS server[ :]*2001:db8:f::53 .*DNS search list[ :]*isp\.example ' "$ra"
+    slaac=$(isp_exec "$CL" ip -6 addr show dev ppp0 | sed -n 's|.*inet6 \(2001:db8:100:20:[^/]*\)/.*|\1|p' | head -1)
+    check "ping -6 2001:db8:f::10 from the SLAAC address" isp_exec "$CL" ping -6 -c 2 -i 0.2 -W 2 -I "$slaac" 2001:db8:f::10
+    t0=$(now)
+    client_dhcp6c 4
+    check "dhcp6c: IA_NA 2001:db8:200::1000 from Kea" wait_cl 10 "ip -6 addr show dev ppp0 | grep -q 'inet6 2001:db8:200::1000/'"
+    check "dhcp6c: IA_PD 2001:db8:8000::/60 -> 2001:db8:8000:1::/64 on eth0" \
+        wait_cl 10 "ip -6 addr show dev eth0 | grep 'inet6 2001:db8:8000:1:' | grep -vq tentative"
+    ok "... $(since "$t0") s after dhcp6c start"
+    check_out "Kea lease file: the /60 for the client's DUID" "^2001:db8:8000::,$CL_DUID,.*,2,0,60," cat "$ISP/kea-leases6.csv"
+    check "ping -6 from the delegated prefix" isp_exec "$CL" ping -6 -c 2 -i 0.2 -W 2 -I 2001:db8:8000:1:76:36ff:fe00:20 2001:db8:f::10
+    check "far host pings the IA_NA address and the delegated prefix" ip netns exec "$NS_FAR" \
+        sh -c 'ping -c 1 -W 2 2001:db8:200::1000 && ping -c 1 -W 2 2001:db8:8000:1:76:36ff:fe00:20'
+    check_out "DNS (v6) from the client: host.isp.example AAAA" '^2001:db8:f::10$' isp_exec "$CL" dig +short +time=1 @2001:db8:f::53 host.isp.example AAAA
+    check_out "DNS (v4, the IPCP DNS) from the client: host.isp.example A" '^203\.0\.113\.10$' isp_exec "$CL" dig +short +time=1 @203.0.113.53 host.isp.example A
+    check_out "HTTP to [2001:db8:f::10] from the delegated address" 'v6link far host' isp_exec "$CL" \
+        curl -sS -m 3 --interface 2001:db8:8000:1:76:36ff:fe00:20 'http://[2001:db8:f::10]/'
+    check "Kea: Renew after T1 (4 s)" wait_host 8 grep -q 'DHCP6_PD_LEASE_EXTEND.*2001:db8:8000::/60' "$ISP/kea-dhcp6.log"
+    check_out "isp.sh ra-renumber" '^ppp[0-9]+ 2001:db8:100:77::/64$' isp_ra_renumber "$ISP" 2001:db8:100:77::/64
+    check "new SLAAC address from 2001:db8:100:77::/64" wait_cl 8 "ip -6 addr show dev ppp0 | grep -q 'inet6 2001:db8:100:77:'"
+    check "old 2001:db8:100:20:: address deprecated (preferred 0)" wait_cl 4 \
+        "ip -6 addr show dev ppp0 | grep -A1 'inet6 2001:db8:100:20:' | grep -q 'preferred_lft 0sec'"
+    # redial: same DUID/IAID -> same delegated prefix (dhcp6c killed: no Release)
+    isp_exec "$CL" 'kill -KILL $(cat /run/dhcp6c.pid); ip -6 addr flush dev eth0 scope global' || true
+    check "isp.sh padt" isp_padt "$ISP"
+    check "client redials (ipv6-up #2)" isp_wait_event "$ISP" ' ipv6-up ' 20 2
+    client_dhcp6c 4
+    check "after the redial: the same prefix 2001:db8:8000::/60" \
+        wait_cl 10 "ip -6 addr show dev eth0 | grep 'inet6 2001:db8:8000:1:' | grep -vq tentative"
+    isp_client_down "$CL"
+}
+
+sc_wide() {
+    echo "== wide: RA=m DHCP6=wide PD_LEN=48"
+    isp_start RA=m DHCP6=wide PD_LEN=48 DHCP6_DUID=$CL_DUID || return 0
+    client_v6_dial || return 0
+    match "RA: M=1 O=1, prefix A=0" 'Stateful address conf\.[ :]*Yes Stateful other conf\.[ :]*Yes .*Prefix[ :]*2001:db8:100:20::/64 +On-link[ :]*Yes +Autonomous address conf\.[ :]*No ' \
+        "$(rdisc)"
+    client_dhcp6c 16
+    check "dhcp6s: IA_NA 2001:db8:200::1fff (static, with the DUID's prefix)" wait_cl 10 "ip -6 addr show dev ppp0 | grep -q 'inet6 2001:db8:200::1fff/'"
+    check "dhcp6s: IA_PD 2001:db8:8000::/48 -> 2001:db8:8000:1::/64 on eth0" \
+        wait_cl 10 "ip -6 addr show dev eth0 | grep 'inet6 2001:db8:8000:1:' | grep -vq tentative"
+    check "no SLAAC address (A=0)" not isp_exec "$CL" "ip -6 addr show dev ppp0 | grep -q 'inet6 2001:db8:100:'"
+    check "ping -6 from the delegated prefix" isp_exec "$CL" ping -6 -c 2 -i 0.2 -W 2 -I 2001:db8:8000:1:76:36ff:fe00:20 2001:db8:f::10
+    isp_client_down "$CL"
+}
+
 sc_umode() {
     echo "== umode: KMODE=0 (pppoe-server's user-mode relay)"
     isp_start KMODE=0 || return 0
@@ -224,7 +320,7 @@ sc_umode() {
 [ "$(id -u)" = 0 ] || { echo "selftest.sh: run as root" >&2; exit 2; }
 mkdir -p "$BASE"
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(basic multi vlan umode)
+((${#scenarios[@]})) || scenarios=(basic multi vlan umode ipv6 wide)
 T0=$(now)
 for s in "${scenarios[@]}"; do
     declare -F "sc_$s" >/dev/null || { echo "selftest.sh: unknown scenario '$s'" >&2; exit 2; }

@@ -92,6 +92,12 @@ if [ "$ROLE" = isp ]; then
     sysctl -qw net.ipv4.ip_forward=1
     sysctl -qw net.ipv6.conf.all.forwarding=1
     sysctl -qw net.ipv6.conf.default.forwarding=1
+    # IPv6 services per session (isp.sh up RA= DHCP6=): isp6-hook.sh from the ipv6-up/down scripts
+    if [ "${RA:-none}" != none ] || [ "${DHCP6:-none}" != none ]; then
+        echo "ISP6_HOOK=$ISP6_HOOK" >>/run/v6l/env
+        # wide's dhcp6s keeps its DUID in /var/lib/dhcpv6 (read-only host root here)
+        [ "${DHCP6:-none}" = wide ] && mount -t tmpfs dhcpv6 /var/lib/dhcpv6
+    fi
     ip link set eth1 up
     ip addr add "$FAR_UML4/24" dev eth1
     ip -6 addr add "$FAR_UML6/64" dev eth1 nodad
@@ -117,6 +123,10 @@ for ev in ip-up ip-down ipv6-up ipv6-down; do
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /run/v6l/env
 ev=${0##*/}
+if [ -n "${ISP6_HOOK:-}" ] && [[ "$ev" == ipv6-* ]]; then   # built-in radvd / DHCPv6 (isp.sh RA= DHCP6=)
+    echo "$(date +%s.%N) $ev built-in isp6-hook.sh $*" >>"$RUNDIR/hooks.log"
+    bash "$ISP6_HOOK" "${ev#ipv6-}" "$@" >>"$RUNDIR/hooks.log" 2>&1 || echo "isp6-hook.sh ${ev#ipv6-} failed: $?" >>"$RUNDIR/hooks.log"
+fi
 for s in "$RUNDIR/$ev.d"/*.sh; do
     [ -f "$s" ] || continue
     echo "$(date +%s.%N) $ev $s $*" >>"$RUNDIR/hooks.log"
