@@ -167,6 +167,8 @@ static const struct cfg_key conn_keys[] = {
 	{ "persist", cfg_parse_bool, C(persist), 0, 1, "1", NULL, "redial after a hang-up" },
 	{ "dns", cfg_parse_bool, C(dns), 0, 1, "1", NULL, "configure the host's DNS" },
 	{ "duid", cfg_parse_enum, C(duid), 0, 0, "ll", cfg_duid_names, "DHCPv6 DUID type" },
+	{ "prefix_delegation", cfg_parse_bool, C(prefix_delegation), 0, 1, "1", NULL,
+	  "ask DHCPv6 for a delegated prefix" },
 	{ "pd_length", conn_parse_pdlen, C(pd_length), 0, 64, "0", NULL, "IA_PD length hint" },
 	{ "hook", cfg_parse_path, C(hook), 0, CFG_PATH_MAX - 1, NULL, NULL,
 	  "executable run on state changes" },

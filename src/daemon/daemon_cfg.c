@@ -154,7 +154,7 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->echo_failures = cc->lcp_echo_failure;
 	o->auth_mask = daemon_auth_mask(cc->auth);
 	o->dns = cc->dns;
-	o->want_pd = true;
+	o->want_pd = cc->prefix_delegation;
 	o->pd_length = (uint8_t)cc->pd_length;
 	o->duid_type = (int)cc->duid;
 	o->has_ipv6_prefix = cc->has_ipv6_prefix;

@@ -75,6 +75,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->redial_delay_s, 5);
 	assert_int_equal(c->redial_delay_max_s, 120);
 	assert_true(c->persist);
+	assert_true(c->prefix_delegation);
 	assert_true(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_LL);
 	assert_int_equal(c->pd_length, 0);
@@ -137,6 +138,7 @@ static void test_all_keys(void **state)
 		 "redial_delay=60\n"
 		 "redial_delay_max=60\n"
 		 "persist=0\n"
+		 "prefix_delegation=0\n"
 		 "dns=0\n"
 		 "duid=uuid\n"
 		 "pd_length=56\n"
@@ -184,6 +186,7 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->redial_delay_s, 60);
 	assert_int_equal(c->redial_delay_max_s, 60);
 	assert_false(c->persist);
+	assert_false(c->prefix_delegation);
 	assert_false(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_UUID);
 	assert_int_equal(c->pd_length, 56);
@@ -247,6 +250,7 @@ static const struct bad_case bad_conn[] = {
 	{ "redial_delay=0", "key 'redial_delay': expected 1..3600, got '0'" },
 	{ "redial_delay_max=86401", "key 'redial_delay_max': expected 1..86400, got '86401'" },
 	{ "persist=2", "key 'persist': expected 0 or 1, got '2'" },
+	{ "prefix_delegation=yes", "key 'prefix_delegation': expected 0 or 1, got 'yes'" },
 	{ "dns=-", "key 'dns': expected 0 or 1, got '-'" },
 	{ "duid=mac", "key 'duid': expected llt, en, ll or uuid, got 'mac'" },
 	{ "pd_length=47", "key 'pd_length': expected 0 (no hint) or 48..64, got '47'" },
@@ -268,7 +272,7 @@ static const struct bad_case bad_conn[] = {
 	{ "foo=1", "unknown key 'foo' (accepted: enabled, dial_string, user_name, password, mru, "
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
-		   "persist, dns, duid, pd_length, hook, mode)" },
+		   "persist, dns, duid, prefix_delegation, pd_length, hook, mode)" },
 };
 
 static void test_bad_values(void **state)
