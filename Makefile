@@ -1,7 +1,8 @@
 # Entry points for people and CI. `make demo` and `make check` install their own Debian packages.
 DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        libmnl-dev libinih-dev libsodium-dev nettle-dev libcap-dev libcmocka-dev \
-       iproute2 kmod user-mode-linux pppoe ppp tshark python3-scapy iputils-ping procps
+       iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
+       iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base
 
 BUILD ?= build
 

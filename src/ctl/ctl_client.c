@@ -20,7 +20,11 @@ int ctl_client_request(const char *path, const char *line)
 			close(fd);
 		return 1;
 	}
-	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+	/* One send of the whole line: the daemon answers after one read and closes, so a second
+	 * write could meet a closed socket. MSG_NOSIGNAL: an early close is an error, not SIGPIPE. */
+	char req[160];
+	int rn = snprintf(req, sizeof(req), "%s\n", line);
+	if (rn < 0 || (size_t)rn >= sizeof(req) || send(fd, req, (size_t)rn, MSG_NOSIGNAL) != rn) {
 		fprintf(stderr, "v6link: %s: %s\n", path, strerror(errno));
 		close(fd);
 		return 1;

@@ -12,7 +12,6 @@
 #include "core/log.h"
 
 #define DHCP6_LOGC LOGC_PPP /* TODO(#3): a LOGC_DHCP6 category in core/log.h */
-#define DHCP6_MIN_DEFAULT_T1_MS 60000u /* floor for our own T1 when the server leaves it to us */
 
 /* RFC 8415 §15 parameters of one exchange; values from §7.6. */
 struct dhcp6_rtx_param {
@@ -441,6 +440,8 @@ static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state 
 		cl->has_best = false;
 		cl->after_link_change = false;
 		cl->deadline_ms = now_ms >= cl->t1_ms ? cl->t2_ms : cl->t1_ms;
+		if (cl->deadline_ms < now_ms)
+			cl->deadline_ms = now_ms; /* T2 passed while confirming: rebind now */
 		break;
 	case DHCP6_CL_INFO_BOUND:
 		cl->deadline_ms = dhcp6_abs_ms(now_ms, cl->info.refresh_s);
@@ -690,9 +691,8 @@ static void dhcp6_set_timers(struct dhcp6_client *cl, uint32_t t1, uint32_t t2, 
 	uint32_t pref = dhcp6_shortest_s(cl, now_ms, false);
 	if (pref == DHCP6_INFINITY)
 		pref = dhcp6_shortest_s(cl, now_ms, true);
-	uint32_t floor_s = DHCP6_MIN_DEFAULT_T1_MS / 1000u;
-	if (t1 == 0)
-		t1 = pref == DHCP6_INFINITY ? DHCP6_INFINITY : (pref / 2 > floor_s ? pref / 2 : floor_s);
+	if (t1 == 0) /* at least 1 s, so a 1 s lifetime does not renew in a tight loop */
+		t1 = pref == DHCP6_INFINITY ? DHCP6_INFINITY : (pref / 2 > 1 ? pref / 2 : 1);
 	if (t2 == 0)
 		t2 = pref == DHCP6_INFINITY ? DHCP6_INFINITY : (uint32_t)((uint64_t)pref * 4 / 5);
 	if (t2 < t1)
@@ -751,14 +751,19 @@ static void dhcp6_apply_ia(struct dhcp6_client *cl, const struct dhcp6_ia *ia, b
 		sum->t2_s = ia->t2_s;
 }
 
-static void dhcp6_log_bound(const struct dhcp6_client *cl)
+/* New or changed bindings at info level, plain renewals at debug level. */
+static void dhcp6_log_bound(const struct dhcp6_client *cl, bool changed)
 {
-	char p[INET6_ADDRSTRLEN] = "-";
+	char p[INET6_ADDRSTRLEN] = "-", line[256];
 	if (cl->n_prefixes > 0)
 		inet_ntop(AF_INET6, cl->prefixes[0].it.addr, p, sizeof(p));
-	log_info("dhcp6[%s]: bound: %u address(es), %u prefix(es) (first %s/%u), T1 %u s, T2 %u s",
-		dhcp6_conn(cl), cl->n_addrs, cl->n_prefixes, p,
-		cl->n_prefixes ? cl->prefixes[0].it.plen : 0, (unsigned)cl->t1_s, (unsigned)cl->t2_s);
+	snprintf(line, sizeof(line), "%u address(es), %u prefix(es) (first %s/%u), T1 %u s, T2 %u s",
+		cl->n_addrs, cl->n_prefixes, p, cl->n_prefixes ? cl->prefixes[0].it.plen : 0,
+		(unsigned)cl->t1_s, (unsigned)cl->t2_s);
+	if (changed)
+		log_info("dhcp6[%s]: bound: %s", dhcp6_conn(cl), line);
+	else
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: renewed: %s", dhcp6_conn(cl), line);
 }
 
 /* Reply to Request, Renew, Rebind, or a rapid-commit Solicit. */
@@ -792,9 +797,10 @@ static void dhcp6_on_lease_reply(struct dhcp6_client *cl, const struct dhcp6_msg
 	cl->server_id = m->server_id;
 	dhcp6_take_info(cl, m);
 	dhcp6_set_timers(cl, sum.t1_s, sum.t2_s, now_ms);
-	dhcp6_log_bound(cl);
-	dhcp6_report(cl, now_ms, !had || !dhcp6_same_set(old_a, n_old_a, cl->addrs, cl->n_addrs),
-		!had || !dhcp6_same_set(old_p, n_old_p, cl->prefixes, cl->n_prefixes));
+	bool ach = !had || !dhcp6_same_set(old_a, n_old_a, cl->addrs, cl->n_addrs);
+	bool pch = !had || !dhcp6_same_set(old_p, n_old_p, cl->prefixes, cl->n_prefixes);
+	dhcp6_log_bound(cl, ach || pch);
+	dhcp6_report(cl, now_ms, ach, pch);
 	dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, dhcp6_msg_name(m->type));
 }
 

@@ -218,19 +218,18 @@ static bool dhcp6_parse_domains(struct rcur *v, struct dhcp6_msg *m)
 
 /* RFC 7078 §4: flags octet (A = 0x02, P = 0x01), then OPTION_ADDRSEL_TABLE rows. The prefix is
  * taken as whatever follows the three octets, at least ceil(plen/8) and at most 16 of them. */
-static bool dhcp6_parse_addrsel(struct rcur *v, struct dhcp6_msg *m)
+static bool dhcp6_addrsel_decode(struct rcur *v, uint16_t table_code, struct dhcp6_addrsel *as)
 {
-	struct dhcp6_addrsel as;
-	memset(&as, 0, sizeof(as));
+	memset(as, 0, sizeof(*as));
 	uint8_t flags = rcur_u8(v);
-	if (!rcur_ok(v) || m->has_addrsel)
+	if (!rcur_ok(v))
 		return false;
-	as.automatic = flags & 0x02;
-	as.privacy = flags & 0x01;
+	as->automatic = flags & 0x02;
+	as->privacy = flags & 0x01;
 	uint16_t sub;
 	struct rcur sv;
 	while (tlv16_next(v, &sub, &sv)) {
-		if (sub != DHCP6_OPT_ADDRSEL_TABLE)
+		if (sub != table_code)
 			continue;
 		struct dhcp6_addrsel_row r;
 		memset(&r, 0, sizeof(r));
@@ -241,10 +240,23 @@ static bool dhcp6_parse_addrsel(struct rcur *v, struct dhcp6_msg *m)
 		if (!rcur_ok(&sv) || r.plen > 128 || pb > 16 || pb < (size_t)(r.plen + 7) / 8)
 			return false;
 		rcur_bytes(&sv, r.prefix, pb);
-		if (as.n_rows < DHCP6_MAX_ADDRSEL)
-			as.rows[as.n_rows++] = r;
+		if (as->n_rows < DHCP6_MAX_ADDRSEL)
+			as->rows[as->n_rows++] = r;
 	}
-	if (!rcur_ok(v))
+	return rcur_ok(v);
+}
+
+bool dhcp6_parse_addrsel(const uint8_t *val, size_t len, uint16_t table_code,
+	struct dhcp6_addrsel *out)
+{
+	struct rcur v = rcur_init(val, len);
+	return dhcp6_addrsel_decode(&v, table_code, out);
+}
+
+static bool dhcp6_parse_addrsel_opt(struct rcur *v, struct dhcp6_msg *m)
+{
+	struct dhcp6_addrsel as;
+	if (m->has_addrsel || !dhcp6_addrsel_decode(v, DHCP6_OPT_ADDRSEL_TABLE, &as))
 		return false;
 	m->has_addrsel = true;
 	m->addrsel = as;
@@ -297,7 +309,7 @@ static bool dhcp6_parse_info(struct dhcp6_msg *m, uint16_t code, struct rcur *v)
 	case DHCP6_OPT_INF_MAX_RT: /* §21.25: the same bounds */
 		return dhcp6_parse_u32_opt(v, &m->has_inf_max_rt, &m->inf_max_rt_s, 60, 86400);
 	case DHCP6_OPT_ADDRSEL:
-		return dhcp6_parse_addrsel(v, m);
+		return dhcp6_parse_addrsel_opt(v, m);
 	default:
 		dhcp6_keep_raw(m, code, v);
 		return true;

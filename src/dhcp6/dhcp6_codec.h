@@ -1,6 +1,6 @@
-/* DHCPv6 client-side codec (RFC 8415 §8, §21; DNS options of RFC 3646; RFC 7078 address selection):
- * messages to host-order structs and back, DUID builders (incl. DUID-UUID of RFC 6355), and the
- * UDP/IPv6 wrapping of the PPP link. Pure: no I/O, no clock, no logging. Relay messages, auth and
+/* DHCPv6 client-side codec (RFC 8415 §8, §21; RFC 3646 DNS; RFC 7078 address selection): messages
+ * to host-order structs and back, DUID builders (incl. DUID-UUID of RFC 6355), and the UDP/IPv6
+ * wrapping of the PPP link. Pure: no I/O, no clock, no logging. Relay messages, auth and
  * Reconfigure contents are not decoded. */
 #ifndef V6L_DHCP6_CODEC_H
 #define V6L_DHCP6_CODEC_H
@@ -175,6 +175,12 @@ enum dhcp6_err dhcp6_parse(const uint8_t *buf, size_t len, struct dhcp6_msg *m);
  * preference, status, DNS, domains, refresh time, SOL/INF_MAX_RT, ADDRSEL, then the raw options
  * verbatim. Returns the length or -1 (never a partial packet). */
 int dhcp6_build(const struct dhcp6_msg *m, uint8_t *buf, size_t cap);
+
+/* Decodes the value of an OPTION_ADDRSEL (RFC 7078 §4) kept raw, e.g. under an old draft's
+ * option codes (cfg option_dasp=): val[0..len) after the option header, rows under table_code.
+ * Returns false (and *out is undefined) if malformed. */
+bool dhcp6_parse_addrsel(const uint8_t *val, size_t len, uint16_t table_code,
+	struct dhcp6_addrsel *out);
 
 /* DUID builders (RFC 8415 §11, RFC 6355). Each fills *d and returns true, or false if the
  * input does not fit. time_s counts seconds since 2000-01-01 UTC (DHCP6_DUID_EPOCH_UNIX). */

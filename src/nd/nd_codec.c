@@ -165,8 +165,9 @@ static bool nd_opt_prefix(struct rcur *v, struct nd_prefix_opt *p)
 	/* RFC 4862 §5.5.3(c): preferred > valid -> the option is ignored. */
 	if (p->preferred_s > p->valid_s)
 		return false;
-	/* RFC 4861 §6.3.4, RFC 4862 §5.5.3(b): the link-local prefix is silently ignored. */
-	if (nd_addr_is_link_local(p->prefix))
+	/* RFC 4861 §6.3.4, RFC 4862 §5.5.3(b): the link-local prefix is silently ignored; a
+	 * multicast prefix can neither be on-link nor form an address (RFC 4291 §2.7). */
+	if (nd_addr_is_link_local(p->prefix) || nd_addr_is_multicast(p->prefix))
 		return false;
 	nd_mask_prefix(p->prefix, p->plen);
 	return true;
@@ -305,6 +306,29 @@ static bool nd_opt_pref64(struct rcur *v, struct nd_pref64 *p)
 	return true;
 }
 
+/* RFC 4861 §4.6.4: Length 1. A second MTU option is ignored. */
+static bool nd_opt_mtu(struct rcur *v, struct nd_ra_msg *ra)
+{
+	rcur_skip(v, 2);
+	uint32_t mtu = rcur_u32(v);
+	if (!rcur_ok(v) || rcur_left(v) != 0 || ra->has_mtu)
+		return false;
+	ra->has_mtu = true;
+	ra->mtu = mtu;
+	return true;
+}
+
+/* RFC 5175 §4: one option; the 48 bits after the header are the flags, later ones ignored. */
+static bool nd_opt_flags_ext(struct rcur *v, struct nd_ra_msg *ra)
+{
+	uint64_t hi = rcur_u16(v), lo = rcur_u32(v);
+	if (!rcur_ok(v) || ra->has_flags_ext)
+		return false;
+	ra->has_flags_ext = true;
+	ra->flags_ext = hi << 32 | lo;
+	return true;
+}
+
 /* Handles one RA option; returns false if it was ignored as malformed. */
 static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 {
@@ -322,16 +346,8 @@ static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 			ra->prefixes[ra->n_prefixes++] = p;
 		return true;
 	}
-	case ND_OPT_MTU: {
-		rcur_skip(v, 2);
-		uint32_t mtu = rcur_u32(v);
-		/* RFC 4861 §4.6.4: Length 1. A second MTU option is ignored. */
-		if (!rcur_ok(v) || rcur_left(v) != 0 || ra->has_mtu)
-			return false;
-		ra->has_mtu = true;
-		ra->mtu = mtu;
-		return true;
-	}
+	case ND_OPT_MTU:
+		return nd_opt_mtu(v, ra);
 	case ND_OPT_ROUTE: {
 		struct nd_route_opt r;
 		if (!nd_opt_route(v, &r))
@@ -346,15 +362,8 @@ static bool nd_ra_opt(struct nd_ra_msg *ra, uint8_t type, struct rcur *v)
 		return nd_opt_rdnss(v, ra);
 	case ND_OPT_DNSSL:
 		return nd_opt_dnssl(v, ra);
-	case ND_OPT_FLAGS_EXT: {
-		/* RFC 5175 §4: one option; the 48 bits after the header are the flags. */
-		uint64_t hi = rcur_u16(v), lo = rcur_u32(v);
-		if (!rcur_ok(v) || ra->has_flags_ext)
-			return false;
-		ra->has_flags_ext = true;
-		ra->flags_ext = hi << 32 | lo;
-		return true;
-	}
+	case ND_OPT_FLAGS_EXT:
+		return nd_opt_flags_ext(v, ra);
 	case ND_OPT_PREF64: {
 		struct nd_pref64 p;
 		if (!nd_opt_pref64(v, &p))

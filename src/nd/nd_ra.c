@@ -217,19 +217,15 @@ void nd_ra_start(struct nd_ra *nd, uint64_t now_ms)
 	nd_ra_enter(nd, ND_RA_DELAY, now_ms, "link up");
 }
 
-/* ---- SLAAC addresses and DAD ---- */
+static void nd_expire(struct nd_ra *nd, uint64_t now_ms, bool everything);
 
-static uint8_t nd_addr_plen(const struct nd_ra_prefix *p)
-{
-	/* RFC 5942 §4: an address does not make its prefix on-link; only the L flag does. */
-	return p->is_onlink ? 64 : 128;
-}
+/* ---- SLAAC addresses and DAD ---- */
 
 static void nd_addr_report(struct nd_ra *nd, const struct nd_ra_prefix *p, bool is_new,
 	uint64_t now_ms)
 {
 	struct nd_addr_event ev = {
-		.plen = nd_addr_plen(p),
+		.plen = p->addr_plen,
 		.valid_s = nd_remaining_s(p->valid_until_ms, now_ms),
 		.pref_s = nd_remaining_s(p->pref_until_ms, now_ms),
 		.is_new = is_new,
@@ -242,7 +238,7 @@ static void nd_addr_report(struct nd_ra *nd, const struct nd_ra_prefix *p, bool 
 static void nd_addr_drop(struct nd_ra *nd, struct nd_ra_prefix *p)
 {
 	if (p->addr_state == ND_ADDR_OPTIMISTIC || p->addr_state == ND_ADDR_PREFERRED)
-		nd->ops->addr_remove(nd->ctx, p->addr, nd_addr_plen(p));
+		nd->ops->addr_remove(nd->ctx, p->addr, p->addr_plen);
 	p->addr_state = ND_ADDR_NONE;
 	p->dad_until_ms = V6L_NEVER;
 }
@@ -280,6 +276,8 @@ static void nd_addr_new(struct nd_ra *nd, struct nd_ra_prefix *p, uint64_t now_m
 	}
 	memcpy(p->addr, p->prefix, 8);
 	memcpy(p->addr + 8, iid, 8);
+	/* RFC 5942 §4: an address does not make its prefix on-link; only the L flag does. */
+	p->addr_plen = p->is_onlink ? 64 : 128;
 	/* RFC 4429 §3.1: usable at once as an optimistic address while DAD runs. */
 	p->addr_state = ND_ADDR_OPTIMISTIC;
 	p->dad_until_ms = now_ms + ND_RETRANS_TIMER_MS;
@@ -643,6 +641,8 @@ void nd_ra_on_ra(struct nd_ra *nd, const struct nd_ip6_hdr *ip, const struct nd_
 	if (nd->state == ND_RA_IDLE)
 		return;
 	nd->stats.rx_ra++;
+	/* What ran out before this RA is gone first, so the RA's updates start from fresh state. */
+	nd_expire(nd, now_ms, false);
 	nd_ra_params(nd, ra);
 	nd_ra_router(nd, ip->src, ra, now_ms);
 	nd_ra_mtu(nd, ra);
@@ -783,9 +783,9 @@ void nd_ra_on_timer(struct nd_ra *nd, uint64_t now_ms)
 		return;
 	if (nd->rs_deadline_ms <= now_ms)
 		nd_rs_timer(nd, now_ms);
-	nd_dad_timer(nd, now_ms);
 	bool had_router = nd->n_routers > 0;
 	nd_expire(nd, now_ms, false);
+	nd_dad_timer(nd, now_ms); /* after expiry: a prefix that ran out is not reported again */
 	/* No default router left: look for one again (a restarted ISP router stays silent until its
 	 * next periodic RA, which can be minutes away). */
 	if (had_router && nd->n_routers == 0 && nd->state == ND_RA_BOUND)

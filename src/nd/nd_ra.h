@@ -91,6 +91,7 @@ struct nd_ra_prefix {
 	uint64_t valid_until_ms, pref_until_ms; /* V6L_NEVER = infinite */
 	enum nd_addr_state addr_state;
 	uint8_t addr[16];
+	uint8_t addr_plen; /* fixed when the address is formed: 64 if on-link then, else 128 */
 	uint8_t dad_counter; /* RFC 7217 DAD_Counter */
 	uint64_t dad_until_ms;
 	uint8_t nonce[ND_NONCE_LEN]; /* of our DAD NS, RFC 7527 */

@@ -71,16 +71,18 @@
 #                                 domain search isp.example; routes 2001:db8:200::/64 and
 #                                 2001:db8:8000::/40 to that link.  Kea: leases persist in
 #                                 RUNDIR/kea-leases6.csv (same DUID+IAID -> same prefix after a
-#                                 redial).  wide (dhcp6s): IA_PD only for DHCP6_DUID          [none]
-#   PD_LEN=56                     delegated prefix length (44..64; 48 56 60 64 tested)
+#                                 redial; Renew after dhcp6-renumber -> new prefix + old with
+#                                 lifetime 0).  wide (dhcp6s): IA_PD only for DHCP6_DUID     [none]
+#   PD_LEN=56                     delegated prefix length (41..64; 48 56 60 64 tested)
 #   DHCP6_T1=1000 DHCP6_T2=1600 DHCP6_PREF=2000 DHCP6_VALID=4000   timers/lifetimes (s) (Kea;
 #                                 wide only has the lifetimes)
 #   DHCP6_RAPID=0|1               honour Rapid Commit in Solicit
 #   DHCP6_DUID='00:01:..'         (wide) client DUIDs (hex, ':' separated; space separated list)
 #                                 that get a static prefix: the n-th gets the n-th PD_LEN prefix
+#                                 of the pool and address 2001:db8:200::1fff minus n
 # Far host services (namespace NS_FAR; stopped by down):
-#   FAR_DNS=1|0                   dnsmasq at 2001:db8:f::53 and 203.0.113.53 (the ISP's IPCP DNS):
-#                                 host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
+#   FAR_DNS=auto|1|0              dnsmasq at 2001:db8:f::53 and 203.0.113.53 (the ISP's IPCP DNS)
+#                                 (auto: if dnsmasq is installed):  host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
 #                                 v6only.isp.example AAAA 2001:db8:f::10; queries in RUNDIR/dns.log
 #   FAR_HTTP=1|0                  python3 http.server on [::]:80 (v4 too), files from RUNDIR/www
 #   Credentials: ISP_USER=v6luser ISP_PASS=v6lpass-Secret1, ISP_USER_B=v6lbiz
@@ -125,7 +127,7 @@ _isp_defaults() {
     : "${RA_MTU:=1492}" "${RA_DNS_LIFETIME:=30}"
     : "${DHCP6:=none}" "${PD_LEN:=56}" "${DHCP6_T1:=1000}" "${DHCP6_T2:=1600}"
     : "${DHCP6_PREF:=2000}" "${DHCP6_VALID:=4000}" "${DHCP6_RAPID:=0}" "${DHCP6_DUID:=}"
-    : "${FAR_DNS:=1}" "${FAR_HTTP:=1}"
+    : "${FAR_DNS:=auto}" "${FAR_HTTP:=1}"
     FAR_DNS4=203.0.113.53 FAR_DNS6=2001:db8:f::53
     LOCAL4=100.64.0.1 POOL4=100.64.0.10 LOCAL4_B=100.64.1.1 POOL4_B=100.64.1.10
     DNS4=203.0.113.53
@@ -272,6 +274,10 @@ _isp_check6() { # validate the IPv6 service options
     ((RA_PREF <= RA_VALID)) || _isp_die "RA_PREF must not exceed RA_VALID"
     ((PD_LEN >= 41 && PD_LEN <= 64)) || _isp_die "PD_LEN=$PD_LEN: want 41..64"
     ((DHCP6_PREF <= DHCP6_VALID)) || _isp_die "DHCP6_PREF must not exceed DHCP6_VALID"
+    if [ "$FAR_DNS" = auto ]; then
+        FAR_DNS=0
+        command -v dnsmasq >/dev/null && FAR_DNS=1 || _isp_log "no dnsmasq: far host without DNS (package dnsmasq-base)"
+    fi
     [[ "$FAR_DNS" == [01] && "$FAR_HTTP" == [01] && "$DHCP6_RAPID" == [01] ]] ||
         _isp_die "FAR_DNS, FAR_HTTP and DHCP6_RAPID take 0 or 1"
     [ "$RA" = none ] || [ -x /usr/sbin/radvd ] || _isp_die "RA=$RA needs /usr/sbin/radvd (package radvd)"

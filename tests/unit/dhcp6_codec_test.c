@@ -358,6 +358,18 @@ static void test_addrsel(void **state)
 	assert_int_equal(m.addrsel.rows[0].plen, 64);
 	assert_int_equal(m.addrsel.rows[1].plen, 16);
 	assert_addr(m.addrsel.rows[1].prefix, "20020000000000000000000000000000");
+	/* The same value kept raw under other codes (an old draft's numbering). */
+	struct dhcp6_addrsel as;
+	size_t k = hex("03 00fa 0004 0d 0e 08 fd", out);
+	assert_true(dhcp6_parse_addrsel(out, k, 250, &as));
+	assert_true(as.automatic && as.privacy);
+	assert_int_equal(as.n_rows, 1);
+	assert_int_equal(as.rows[0].label, 13);
+	assert_int_equal(as.rows[0].plen, 8);
+	assert_int_equal(as.rows[0].prefix[0], 0xfd);
+	assert_true(dhcp6_parse_addrsel(out, k, 85, &as));
+	assert_int_equal(as.n_rows, 0);
+	assert_false(dhcp6_parse_addrsel(out, k - 1, 250, &as));
 	/* A prefix shorter than its length says: the option is skipped. */
 	n = hex("07 000001 0054 0009 00 0055 0004 01 01 20 20", buf);
 	assert_int_equal(dhcp6_parse(buf, n, &m), DHCP6_E_OK);

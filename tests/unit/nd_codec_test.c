@@ -226,14 +226,16 @@ static void test_ra_pio_policies(void **st)
 				    "20010db8000100020000000000000000", &ra), ND_E_OK);
 	assert_int_equal(ra.n_prefixes, 0);
 	assert_int_equal(ra.n_opts_ignored, 1);
-	/* Link-local prefix: ignored; length 3: ignored; plen 129: ignored. */
+	/* Link-local and multicast prefixes: ignored; length 3: ignored; plen 129: ignored. */
 	assert_int_equal(parse_opts("030440c0 00000064 00000064 00000000"
 				    "fe800000000000000000000000000000"
+				    "030440c0 00000064 00000064 00000000"
+				    "ff0e0000000000000000000000000000"
 				    "0303 40c0 00000064 00000064 0000000020010db800010002"
 				    "0304 81c0 00000064 00000064 00000000 20010db8000100020000000000000000",
 			     &ra), ND_E_OK);
 	assert_int_equal(ra.n_prefixes, 0);
-	assert_int_equal(ra.n_opts_ignored, 3);
+	assert_int_equal(ra.n_opts_ignored, 4);
 	/* Bits past the prefix length are cleared; valid 0 and infinite lifetimes pass. */
 	assert_int_equal(parse_opts("0304 3080 ffffffff 00000000 00000000"
 				    "20010db8ffffffffffff000000000001"

@@ -820,6 +820,24 @@ static void test_prefix_kinds(void **st)
 	assert_int_equal(find(&f, EV_ADDR)->v, 7200);
 }
 
+/* Fuzzer find: the end of DAD and the end of the prefix at the same moment: only the removal is
+ * reported, never an update with a valid lifetime of 0. */
+static void test_dad_end_at_expiry(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	fx_init(&f, false);
+	fx_start(&f);
+	ra_init(&ra, 1800);
+	ra_pio(&ra, "20010db8000100020000000000000000", 64, true, 1, 1);
+	nd_ra_on_ra(&f.nd, &f.ip, &ra, 0);
+	fx_clear(&f);
+	nd_ra_on_timer(&f.nd, 1000);
+	assert_int_equal(f.rec.n_ev, 1);
+	assert_int_equal(f.rec.ev[0].kind, EV_ADDR_RM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -835,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_ns_answers),
 		cmocka_unit_test(test_packets_and_stop),
 		cmocka_unit_test(test_prefix_kinds),
+		cmocka_unit_test(test_dad_end_at_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

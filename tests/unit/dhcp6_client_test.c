@@ -1,0 +1,760 @@
+/* DHCPv6 client FSM scripts against a fake clock and a seeded rng: RFC 8415 §15 retransmission
+ * bounds, §18.2.1 Advertise collection and Rapid Commit, Request/Renew/Rebind/Release, expiry,
+ * NoBinding, link change (§18.2.12), stateless refresh (§21.23), and messages dropped by the
+ * acceptance rules. Server messages are the kea-dhcp6 2.2.0 / wide-dhcpv6 captures of
+ * dhcp6_codec_test.c where possible (same client DUID and IAIDs). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "dhcp6/dhcp6_client.h"
+#include "test_util.h"
+
+/* kea-dhcp6 2.2.0 Advertise (see dhcp6_codec_test.c): IA_NA 1 2001:db8:1::100 3000/4000, IA_PD 2
+ * 2001:db8:8000::/56 3000/4000, T1 1000, T2 2000, 2 DNS, 2 domains, refresh 7200. */
+static const char kea_adv[] =
+	"02 111111 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0003 0028 00000001 000003e8 000007d0"
+	"  0005 0018 20010db8000100000000000000000100 00000bb8 00000fa0"
+	"0017 0020 20010db8000000000000000000000053 20010db8000000000000000000000054"
+	"0018 001a 076578616d706c65036e657400 03697370076578616d706c6500"
+	"0019 0029 00000002 000003e8 000007d0"
+	"  001a 0019 00000bb8 00000fa0 38 20010db8800000000000000000000000"
+	"0020 0004 00001c20";
+/* wide-dhcpv6 dhcp6s Advertise: preference 255, NoAddrsAvail, IA_PD 2 2001:db8:8100::/56. */
+static const char wide_adv[] =
+	"02 111111 0001 000a 0003000102aabbccdd02 0002 000e 00010001329b08b81eb69ce9af98"
+	"0007 0001 ff 000d 0002 0002"
+	"0017 0010 20010db8000000000000000000000053 0018 000d 076578616d706c65036f726700"
+	"0019 0029 00000002 00000384 000005a0"
+	"  001a 0019 00000708 00000e10 38 20010db8810000000000000000000000";
+/* kea Reply to Confirm: top-level Success "All addresses are on-link". */
+static const char kea_confirm_ok[] =
+	"07 454545 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"000d 001b 0000 416c6c2061646472657373657320617265206f6e2d6c696e6b";
+/* kea Reply to Information-request. */
+static const char kea_info[] =
+	"07 555555 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0017 0020 20010db8000000000000000000000053 20010db8000000000000000000000054"
+	"0018 001a 076578616d706c65036e657400 03697370076578616d706c6500"
+	"0020 0004 00001c20";
+
+#define REC_MAX 64
+
+static struct rec {
+	int n_send;
+	uint8_t pkt[REC_MAX][2048];
+	size_t len[REC_MAX];
+	uint64_t at[REC_MAX];
+	int n_bound, n_lost, n_info;
+	struct dhcp6_lease lease;
+	char lost[128];
+	struct dhcp6_info info;
+} rec;
+
+static uint64_t now;
+static struct dhcp6_client cl;
+static struct v6l_rng rng;
+static struct dhcp6_msg sent, srv;
+
+static void rec_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	assert_true(rec.n_send < REC_MAX);
+	memcpy(rec.pkt[rec.n_send], buf, len);
+	rec.len[rec.n_send] = len;
+	rec.at[rec.n_send++] = now;
+}
+
+static void rec_bound(void *ctx, const struct dhcp6_lease *l)
+{
+	(void)ctx;
+	rec.n_bound++;
+	rec.lease = *l;
+}
+
+static void rec_lost(void *ctx, const char *why)
+{
+	(void)ctx;
+	rec.n_lost++;
+	snprintf(rec.lost, sizeof(rec.lost), "%s", why);
+}
+
+static void rec_info(void *ctx, const struct dhcp6_info *in)
+{
+	(void)ctx;
+	rec.n_info++;
+	rec.info = *in;
+}
+
+static const struct dhcp6_client_ops rec_ops = {
+	.send = rec_send, .on_bound = rec_bound, .on_lost = rec_lost, .on_info = rec_info,
+};
+
+static const uint8_t mac2[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x02 };
+
+static void setup_cl(enum dhcp6_mode mode, bool delay, uint64_t seed)
+{
+	struct dhcp6_client_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&rec, 0, sizeof(rec));
+	cfg.mode = mode;
+	dhcp6_duid_ll(&cfg.duid, mac2);
+	cfg.iaid_na = 1;
+	cfg.iaid_pd = 2;
+	cfg.pd_plen_hint = 56;
+	cfg.no_initial_delay = !delay;
+	cfg.n_extra_oro = 1;
+	cfg.extra_oro[0] = DHCP6_OPT_ADDRSEL;
+	log_init("test", false, LOG_LVL_ERR, 0);
+	rng_init_seed(&rng, seed);
+	now = 1000000;
+	dhcp6_client_init(&cl, &cfg, &rec_ops, NULL, &rng, "t");
+}
+
+/* Runs the fake event loop up to t. */
+static void run_to(uint64_t t)
+{
+	for (int guard = 0; guard < 10000; guard++) {
+		uint64_t d = dhcp6_client_next_deadline(&cl);
+		if (d > t)
+			break;
+		assert_true(d >= now);
+		now = d;
+		dhcp6_client_on_timer(&cl, now);
+	}
+	now = t;
+}
+
+static const struct dhcp6_msg *sent_msg(int i)
+{
+	assert_true(i < rec.n_send);
+	assert_int_equal(dhcp6_parse(rec.pkt[i], rec.len[i], &sent), DHCP6_E_OK);
+	return &sent;
+}
+
+static const struct dhcp6_msg *last_msg(void)
+{
+	return sent_msg(rec.n_send - 1);
+}
+
+/* Feeds a captured server message, retargeted at the current exchange. */
+static void feed(const char *hex, uint8_t type)
+{
+	uint8_t b[2048];
+	int n = test_hex(hex, b, sizeof(b));
+	assert_true(n > 0);
+	assert_int_equal(dhcp6_parse(b, (size_t)n, &srv), DHCP6_E_OK);
+	srv.type = type;
+	srv.xid = cl.xid;
+	dhcp6_client_on_msg(&cl, &srv, now);
+}
+
+static const struct dhcp6_ia *find_ia(const struct dhcp6_msg *m, uint16_t type)
+{
+	for (uint8_t i = 0; i < m->n_ia; i++)
+		if (m->ia[i].type == type)
+			return &m->ia[i];
+	return NULL;
+}
+
+static bool has_oro(const struct dhcp6_msg *m, uint16_t code)
+{
+	for (uint8_t i = 0; i < m->n_oro; i++)
+		if (m->oro[i] == code)
+			return true;
+	return false;
+}
+
+static uint8_t pfx8000[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x80 };
+static uint8_t pfx8100[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x81 };
+
+/* Solicit -> kea Advertise -> (first RT) Request -> kea Reply: bound. */
+static void bind_kea(void)
+{
+	dhcp6_client_start(&cl, now);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	while (rec.n_send == 0)
+		run_to(now + 10); /* through any SOL_MAX_DELAY */
+	assert_int_equal(rec.n_send, 1);
+	feed(kea_adv, DHCP6_ADVERTISE);
+	run_to(rec.at[0] + 1200);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	feed(kea_adv, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+}
+
+static void test_solicit_retransmission(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		setup_cl(DHCP6_MODE_NA_PD, true, seed);
+		uint64_t t0 = now;
+		dhcp6_client_start(&cl, now);
+		assert_int_equal(rec.n_send, 0); /* §18.2.1: SOL_MAX_DELAY first */
+		assert_true(dhcp6_client_next_deadline(&cl) <= t0 + 1000);
+		run_to(t0 + 1000);
+		assert_int_equal(rec.n_send, 1);
+		const struct dhcp6_msg *s = sent_msg(0);
+		assert_int_equal(s->type, DHCP6_SOLICIT);
+		assert_int_equal(s->elapsed_cs, 0);
+		assert_int_equal(s->client_id.len, 10);
+		assert_int_equal(s->server_id.len, 0);
+		assert_non_null(find_ia(s, DHCP6_OPT_IA_NA));
+		assert_int_equal(find_ia(s, DHCP6_OPT_IA_PD)->addrs[0].plen, 56);
+		assert_true(has_oro(s, DHCP6_OPT_DNS_SERVERS) && has_oro(s, DHCP6_OPT_SOL_MAX_RT));
+		assert_true(has_oro(s, DHCP6_OPT_ADDRSEL));
+		assert_false(s->rapid_commit);
+		/* 28 hours of silence: every RT within §15's bounds, capped at SOL_MAX_RT. */
+		run_to(now + 28ull * 3600 * 1000);
+		uint64_t rt_prev = rec.at[1] - rec.at[0];
+		assert_true(rt_prev > 1000 && rt_prev <= 1100); /* first RAND strictly > 0 */
+		for (int i = 2; i < rec.n_send; i++) {
+			uint64_t rt = rec.at[i] - rec.at[i - 1];
+			/* Uncapped: 2*RTprev +- 10 %; over SOL_MAX_RT: MRT +- 10 %. */
+			uint64_t lo = 2 * rt_prev - rt_prev / 10, hi = 2 * rt_prev + rt_prev / 10;
+			bool ok = rt >= lo && rt <= hi && rt <= 3600000;
+			ok = ok || (hi > 3600000 && rt >= 3240000 && rt <= 3960000);
+			if (!ok)
+				fail_msg("seed %d tx %d: rt %llu prev %llu", (int)seed, i,
+					(unsigned long long)rt, (unsigned long long)rt_prev);
+			uint64_t el = (rec.at[i] - rec.at[0]) / 10;
+			assert_int_equal(sent_msg(i)->elapsed_cs, el > 0xffff ? 0xffff : el);
+			assert_int_equal(sent.xid, cl.xid); /* one transaction */
+			rt_prev = rt;
+		}
+		assert_true(rec.n_send > 30 && rec.n_send < 45);
+	}
+}
+
+static void test_advertise_collection(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 3);
+	dhcp6_client_start(&cl, now);
+	assert_int_equal(rec.n_send, 1);
+	uint64_t rt1 = dhcp6_client_next_deadline(&cl);
+	/* An Advertise offering nothing is ignored but its SOL_MAX_RT is taken (§18.2.9). */
+	feed("02 000000 0001 000a 0003000102aabbccdd02 0002 0004 00030001 000d 0002 0002"
+	     "0052 0004 0000003c",
+		DHCP6_ADVERTISE);
+	assert_int_equal(cl.sol_max_rt_s, 60);
+	/* kea: both IAs, no preference. */
+	feed(kea_adv, DHCP6_ADVERTISE);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	/* Only a prefix but preference 200: scores lower than both IAs. */
+	feed("02 000000 0001 000a 0003000102aabbccdd02 0002 0004 00030002 0007 0001 c8"
+	     "0019 0029 00000002 00000000 00000000"
+	     "  001a 0019 00000708 00000e10 38 20010db8820000000000000000000000",
+		DHCP6_ADVERTISE);
+	/* Both IAs and preference 10: the best so far. */
+	srv.has_preference = true;
+	srv.preference = 10;
+	feed(kea_adv, DHCP6_ADVERTISE);
+	srv = cl.best;
+	srv.has_preference = true;
+	srv.preference = 10;
+	srv.server_id.b[13] = 0x77;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.best.server_id.b[13], 0x77);
+	assert_int_equal(rec.n_send, 1);
+	run_to(rt1);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	uint32_t sol_xid = sent_msg(0)->xid;
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_REQUEST);
+	assert_int_equal(r->server_id.b[13], 0x77);
+	assert_int_not_equal(r->xid, sol_xid);
+	assert_int_equal(r->elapsed_cs, 0);
+	const struct dhcp6_ia *na = find_ia(r, DHCP6_OPT_IA_NA), *pd = find_ia(r, DHCP6_OPT_IA_PD);
+	assert_int_equal(na->addrs[0].addr[15], 0x00);
+	assert_int_equal(na->addrs[0].addr[14], 0x01); /* ::100 offered */
+	assert_int_equal(na->addrs[0].valid_s, 0);       /* §21.6: 0 from a client */
+	assert_int_equal(na->t1_s, 0);
+	assert_memory_equal(pd->addrs[0].addr, pfx8000, 16);
+	assert_int_equal(pd->addrs[0].plen, 56);
+}
+
+static void test_advertise_after_first_rt_and_255(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 4);
+	dhcp6_client_start(&cl, now);
+	run_to(now + 5000); /* several Solicits, nothing heard */
+	assert_true(rec.n_send >= 2);
+	int n = rec.n_send;
+	feed(kea_adv, DHCP6_ADVERTISE); /* after the first RT: taken at once */
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	assert_int_equal(rec.n_send, n + 1);
+
+	setup_cl(DHCP6_MODE_NA_PD, false, 5);
+	dhcp6_client_start(&cl, now);
+	feed(wide_adv, DHCP6_ADVERTISE); /* preference 255, prefix only: at once */
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	const struct dhcp6_msg *r = last_msg();
+	assert_memory_equal(find_ia(r, DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8100, 16);
+	assert_int_equal(find_ia(r, DHCP6_OPT_IA_NA)->n_addrs, 0);
+}
+
+static void test_rapid_commit(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 6);
+	cl.cfg.rapid_commit = true;
+	dhcp6_client_start(&cl, now);
+	assert_true(last_msg()->rapid_commit);
+	feed(kea_adv, DHCP6_REPLY); /* a Reply without Rapid Commit is not enough */
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	assert_int_equal(cl.n_dropped, 1);
+	srv.rapid_commit = true;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_bound, 1);
+	assert_int_equal(rec.lease.n_addrs, 1);
+	assert_int_equal(rec.lease.n_prefixes, 1);
+
+	setup_cl(DHCP6_MODE_NA_PD, false, 6); /* not asked for: dropped */
+	dhcp6_client_start(&cl, now);
+	feed(kea_adv, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+}
+
+static void test_bound_renew_rebind(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 7);
+	bind_kea();
+	uint64_t tb = now;
+	assert_int_equal(rec.n_bound, 1);
+	assert_true(rec.lease.addrs_changed && rec.lease.prefixes_changed);
+	assert_int_equal(rec.lease.addrs[0].valid_s, 4000);
+	assert_int_equal(rec.lease.prefixes[0].preferred_s, 3000);
+	assert_memory_equal(rec.lease.prefixes[0].addr, pfx8000, 16);
+	assert_int_equal(rec.lease.t1_s, 1000);
+	assert_int_equal(rec.lease.t2_s, 2000);
+	assert_int_equal(rec.lease.info.n_dns, 2);
+	assert_string_equal(rec.lease.info.domains[1], "isp.example");
+	assert_int_equal(dhcp6_client_next_deadline(&cl), tb + 1000000);
+	int n = rec.n_send;
+	run_to(tb + 999999);
+	assert_int_equal(rec.n_send, n);
+	run_to(tb + 1000000); /* T1 */
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_RENEW);
+	assert_int_equal(r->server_id.len, 14);
+	assert_memory_equal(find_ia(r, DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8000, 16);
+	assert_int_equal(find_ia(r, DHCP6_OPT_IA_NA)->addrs[0].preferred_s, 0);
+	/* REN_TIMEOUT 10 s +-10 %, then doubling. */
+	run_to(now + 11000);
+	assert_int_equal(rec.n_send, n + 2);
+	uint64_t rt = rec.at[n + 1] - rec.at[n];
+	assert_true(rt >= 9000 && rt <= 11000);
+	assert_int_equal(last_msg()->elapsed_cs, rt / 10);
+	now += 500;
+	feed(kea_adv, DHCP6_REPLY); /* same leases: lifetimes updated, no set change */
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_bound, 2);
+	assert_false(rec.lease.addrs_changed);
+	assert_false(rec.lease.prefixes_changed);
+	uint64_t t_renewed = now;
+	assert_int_equal(dhcp6_client_next_deadline(&cl), t_renewed + 1000000);
+	/* Nobody answers this time: Renew until T2, then Rebind without a server id. */
+	run_to(t_renewed + 2000000);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	r = last_msg();
+	assert_int_equal(r->type, DHCP6_REBIND);
+	assert_int_equal(r->server_id.len, 0);
+	for (int i = n + 2; i < rec.n_send - 1; i++)
+		assert_true(rec.at[i] < t_renewed + 2000000);
+	feed(kea_adv, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_lost, 0);
+}
+
+static void test_expiry(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 8);
+	bind_kea();
+	uint64_t tb = now;
+	run_to(tb + 4000000 - 1);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	assert_int_equal(rec.n_lost, 0);
+	int n = rec.n_send;
+	run_to(tb + 4000000); /* valid lifetime over */
+	assert_int_equal(rec.n_lost, 1);
+	assert_string_equal(rec.lost, "valid lifetime expired");
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	assert_int_equal(last_msg()->type, DHCP6_SOLICIT);
+	assert_int_equal(rec.n_send, n + 1);
+	assert_false(cl.has_lease);
+}
+
+/* A hand-made Reply for the current exchange: kea's server, our DUID. */
+static void mk_reply(struct dhcp6_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = DHCP6_REPLY;
+	m->xid = cl.xid;
+	m->client_id = cl.cfg.duid;
+	dhcp6_duid_llt(&m->server_id, (const uint8_t *)"\x02\xaa\xbb\xcc\xdd\x01", 700000000);
+}
+
+static void add_ia(struct dhcp6_msg *m, uint16_t type, uint32_t iaid, uint32_t t1, uint32_t t2,
+	const uint8_t addr[16], uint8_t plen, uint32_t pref, uint32_t valid)
+{
+	struct dhcp6_ia *ia = &m->ia[m->n_ia++];
+	ia->type = type;
+	ia->iaid = iaid;
+	ia->t1_s = t1;
+	ia->t2_s = t2;
+	if (!addr)
+		return;
+	memcpy(ia->addrs[0].addr, addr, 16);
+	ia->addrs[0].plen = plen;
+	ia->addrs[0].preferred_s = pref;
+	ia->addrs[0].valid_s = valid;
+	ia->n_addrs = 1;
+}
+
+static void test_nobinding_and_status(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_PD, false, 9);
+	dhcp6_client_start(&cl, now);
+	feed(wide_adv, DHCP6_ADVERTISE);
+	/* UnspecFail: keep retransmitting the Request (§18.2.10). */
+	mk_reply(&srv);
+	srv.status.present = true;
+	srv.status.code = DHCP6_ST_UNSPEC_FAIL;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	mk_reply(&srv);
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 0, 0, pfx8100, 56, 1800, 3600);
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	/* §21.4 defaults: T1 0.5, T2 0.8 of the shortest preferred lifetime. */
+	assert_int_equal(rec.lease.t1_s, 900);
+	assert_int_equal(rec.lease.t2_s, 1440);
+	assert_int_equal(dhcp6_client_next_deadline(&cl), now + 900000);
+	run_to(now + 900000);
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+	/* §18.2.10.1: NoBinding in the IA: Request to reinstate it, same IAs and server. */
+	mk_reply(&srv);
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 0, 0, NULL, 0, 0, 0);
+	srv.ia[0].status.present = true;
+	srv.ia[0].status.code = DHCP6_ST_NO_BINDING;
+	int n = rec.n_send;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	assert_int_equal(rec.n_send, n + 1);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_REQUEST);
+	assert_memory_equal(r->server_id.b, srv.server_id.b, srv.server_id.len);
+	assert_memory_equal(find_ia(r, DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8100, 16);
+	/* REQ_MAX_RC 10: then back to Solicit, the prefix still held as a hint. */
+	run_to(now + 300000);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	int req = 0;
+	for (int i = n; i < rec.n_send; i++)
+		req += sent_msg(i)->type == DHCP6_REQUEST;
+	assert_int_equal(req, 10);
+	assert_memory_equal(find_ia(last_msg(), DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8100, 16);
+}
+
+static void test_link_change_rebind(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, true, 10);
+	bind_kea();
+	dhcp6_client_stop(&cl, now); /* PPP down */
+	assert_int_equal(dhcp6_client_next_deadline(&cl), V6L_NEVER);
+	now += 30000;
+	int n = rec.n_send;
+	dhcp6_client_start(&cl, now); /* redial: §18.2.12 Rebind */
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	run_to(now + 1000); /* CNF_MAX_DELAY */
+	assert_int_equal(rec.n_send, n + 1);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_REBIND);
+	assert_int_equal(r->server_id.len, 0);
+	assert_memory_equal(find_ia(r, DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8000, 16);
+	feed(kea_adv, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_false(rec.lease.prefixes_changed);
+	assert_int_equal(rec.n_lost, 0);
+
+	/* Second redial: the server is silent for CNF_MAX_RD (10 s), then Solicit with hints. */
+	dhcp6_client_on_link_change(&cl, now);
+	uint64_t t0 = now;
+	n = rec.n_send;
+	run_to(t0 + 12000);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	int rebinds = 0;
+	for (int i = n; i < rec.n_send; i++) {
+		if (sent_msg(i)->type == DHCP6_REBIND) {
+			rebinds++;
+			assert_true(rec.at[i] - t0 <= 10000);
+			if (i > n)
+				assert_true(rec.at[i] - rec.at[i - 1] <= 4400); /* CNF_MAX_RT + 10 % */
+		}
+	}
+	assert_true(rebinds >= 3);
+	assert_int_equal(rec.n_lost, 0);
+	run_to(now + 2000);
+	assert_memory_equal(find_ia(last_msg(), DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8000, 16);
+	/* A different prefix this time: the old one is replaced in the reported set. */
+	feed(wide_adv, DHCP6_ADVERTISE);
+	mk_reply(&srv);
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 900, 1440, pfx8100, 56, 1800, 3600);
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_true(rec.lease.prefixes_changed);
+	assert_int_equal(rec.lease.n_prefixes, 1);
+	assert_memory_equal(rec.lease.prefixes[0].addr, pfx8100, 16);
+	assert_int_equal(rec.lease.n_addrs, 0);
+}
+
+static void test_confirm(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA, false, 11);
+	bind_kea();
+	assert_int_equal(rec.lease.n_prefixes, 0);
+	dhcp6_client_on_link_change(&cl, now);
+	assert_int_equal(cl.state, DHCP6_CL_CONFIRM);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_CONFIRM);
+	assert_int_equal(r->server_id.len, 0);
+	assert_int_equal(r->n_oro, 0);
+	assert_int_equal(r->n_ia, 1);
+	assert_int_equal(r->ia[0].addrs[0].addr[14], 0x01);
+	int nb = rec.n_bound;
+	feed(kea_confirm_ok, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_bound, nb);
+	/* NotOnLink: everything goes, Solicit again. */
+	dhcp6_client_on_link_change(&cl, now);
+	mk_reply(&srv);
+	srv.status.present = true;
+	srv.status.code = DHCP6_ST_NOT_ON_LINK;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(rec.n_lost, 1);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	/* Redial after T2 (link down 2100 s): Confirm Success, then Rebind at once. */
+	setup_cl(DHCP6_MODE_NA, false, 17);
+	bind_kea();
+	dhcp6_client_stop(&cl, now);
+	now += 2100000;
+	dhcp6_client_start(&cl, now);
+	assert_int_equal(cl.state, DHCP6_CL_CONFIRM);
+	feed(kea_confirm_ok, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(dhcp6_client_next_deadline(&cl), now);
+	run_to(now);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	assert_int_equal(last_msg()->type, DHCP6_REBIND);
+	/* Silence after a redial: keep the addresses (§18.2.3). */
+	setup_cl(DHCP6_MODE_NA, false, 12);
+	bind_kea();
+	dhcp6_client_on_link_change(&cl, now);
+	run_to(now + 10000);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_lost, 0);
+}
+
+static void test_release(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 13);
+	bind_kea();
+	int n = rec.n_send;
+	dhcp6_client_release(&cl, now);
+	assert_int_equal(rec.n_send, n + 1);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_RELEASE);
+	assert_int_equal(r->server_id.len, 14);
+	assert_int_equal(r->n_ia, 2);
+	assert_int_equal(r->n_oro, 0);
+	assert_true(r->has_elapsed);
+	assert_int_equal(rec.n_lost, 1);
+	assert_string_equal(rec.lost, "released");
+	assert_int_equal(cl.state, DHCP6_CL_IDLE);
+	assert_int_equal(dhcp6_client_next_deadline(&cl), V6L_NEVER);
+	run_to(now + 100000000);
+	assert_int_equal(rec.n_send, n + 1);
+	dhcp6_client_start(&cl, now); /* nothing held: Solicit */
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+}
+
+static void test_stateless(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_STATELESS, true, 14);
+	dhcp6_client_start(&cl, now);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_REQ);
+	run_to(now + 1000); /* INF_MAX_DELAY */
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_INFORMATION_REQUEST);
+	assert_int_equal(r->n_ia, 0);
+	assert_true(has_oro(r, DHCP6_OPT_INFO_REFRESH_TIME) && has_oro(r, DHCP6_OPT_INF_MAX_RT));
+	feed(kea_info, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_BOUND);
+	assert_int_equal(rec.n_info, 1);
+	assert_int_equal(rec.info.n_dns, 2);
+	assert_int_equal(rec.info.refresh_s, 7200);
+	assert_string_equal(rec.info.domains[0], "example.net");
+	uint64_t t = now;
+	assert_int_equal(dhcp6_client_next_deadline(&cl), t + 7200000);
+	int n = rec.n_send;
+	run_to(t + 7200000 + 1000);
+	assert_int_equal(rec.n_send, n + 1);
+	/* §21.23: below IRT_MINIMUM -> 600 s; absent -> IRT_DEFAULT. */
+	mk_reply(&srv);
+	srv.has_info_refresh = true;
+	srv.info_refresh_s = 5;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(rec.info.refresh_s, 600);
+	run_to(now + 600000 + 1000);
+	mk_reply(&srv);
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(rec.info.refresh_s, 86400);
+	assert_int_equal(rec.n_info, 3);
+}
+
+static void test_acceptance(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, true, 15);
+	dhcp6_client_start(&cl, now);
+	feed(kea_adv, DHCP6_ADVERTISE); /* during the initial delay: nothing sent yet */
+	assert_int_equal(cl.n_dropped, 1);
+	run_to(now + 1000);
+	assert_int_equal(rec.n_send, 1);
+	mk_reply(&srv);
+	srv.type = DHCP6_ADVERTISE;
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 0, 0, pfx8100, 56, 100, 200);
+	srv.xid ^= 1;
+	dhcp6_client_on_msg(&cl, &srv, now); /* wrong xid */
+	srv.xid ^= 1;
+	srv.client_id.b[9] ^= 1;
+	dhcp6_client_on_msg(&cl, &srv, now); /* not our DUID */
+	srv.client_id.len = 0;
+	dhcp6_client_on_msg(&cl, &srv, now); /* no client id */
+	srv.client_id = cl.cfg.duid;
+	srv.server_id.len = 0;
+	dhcp6_client_on_msg(&cl, &srv, now); /* no server id */
+	srv.type = DHCP6_RECONFIGURE;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	srv.type = DHCP6_SOLICIT;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.n_dropped, 7);
+	assert_false(cl.has_best);
+	dhcp6_client_on_packet(&cl, (const uint8_t *)"\x02\x00", 2, now);
+	assert_int_equal(cl.n_dropped, 8);
+	/* Through on_packet with the real bytes and the right xid: accepted. */
+	uint8_t b[1024];
+	int len = test_hex(kea_adv, b, sizeof(b));
+	b[1] = (uint8_t)(cl.xid >> 16);
+	b[2] = (uint8_t)(cl.xid >> 8);
+	b[3] = (uint8_t)cl.xid;
+	dhcp6_client_on_packet(&cl, b, (size_t)len, now);
+	assert_true(cl.has_best);
+	run_to(now + 1200);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	feed(kea_adv, DHCP6_ADVERTISE); /* Advertise in REQUEST */
+	assert_int_equal(cl.n_dropped, 9);
+	feed(kea_adv, DHCP6_REPLY);
+	feed(kea_adv, DHCP6_REPLY); /* Reply in BOUND */
+	assert_int_equal(cl.n_dropped, 10);
+	assert_int_equal(rec.n_bound, 1);
+}
+
+static void test_partial_expiry(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 16);
+	dhcp6_client_start(&cl, now);
+	mk_reply(&srv);
+	srv.type = DHCP6_ADVERTISE;
+	srv.has_preference = true;
+	srv.preference = 255;
+	add_ia(&srv, DHCP6_OPT_IA_NA, 1, 50, 80, pfx8000, 128, 100, 100);
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 50, 80, pfx8100, 56, 1000, 1000);
+	dhcp6_client_on_msg(&cl, &srv, now);
+	srv.type = DHCP6_REPLY;
+	srv.xid = cl.xid;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	uint64_t tb = now;
+	run_to(tb + 100000); /* the address's valid lifetime ends, the prefix stays */
+	assert_int_equal(rec.n_lost, 0);
+	assert_int_equal(rec.lease.n_addrs, 0);
+	assert_true(rec.lease.addrs_changed);
+	assert_false(rec.lease.prefixes_changed);
+	assert_int_equal(rec.lease.n_prefixes, 1);
+	assert_int_equal(rec.lease.prefixes[0].valid_s, 900);
+}
+
+/* Short lifetimes with T1/T2 left to us: renew well before the valid lifetime ends. */
+static void test_short_default_timers(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_PD, false, 18);
+	dhcp6_client_start(&cl, now);
+	mk_reply(&srv);
+	srv.type = DHCP6_ADVERTISE;
+	srv.has_preference = true;
+	srv.preference = 255;
+	add_ia(&srv, DHCP6_OPT_IA_PD, 2, 0, 0, pfx8100, 56, 8, 12);
+	dhcp6_client_on_msg(&cl, &srv, now);
+	srv.type = DHCP6_REPLY;
+	srv.xid = cl.xid;
+	dhcp6_client_on_msg(&cl, &srv, now);
+	assert_int_equal(rec.lease.t1_s, 4);
+	assert_int_equal(rec.lease.t2_s, 6);
+	uint64_t tb = now;
+	run_to(tb + 4000);
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+	assert_int_equal(rec.at[rec.n_send - 1], tb + 4000);
+	run_to(tb + 6000);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	run_to(tb + 12000);
+	assert_int_equal(rec.n_lost, 1);
+}
+
+static void test_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(dhcp6_client_state_name(DHCP6_CL_INFO_BOUND), "info-bound");
+	assert_string_equal(dhcp6_client_state_name(DHCP6_CL_REBIND), "rebind");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_solicit_retransmission),
+		cmocka_unit_test(test_advertise_collection),
+		cmocka_unit_test(test_advertise_after_first_rt_and_255),
+		cmocka_unit_test(test_rapid_commit),
+		cmocka_unit_test(test_bound_renew_rebind),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_nobinding_and_status),
+		cmocka_unit_test(test_link_change_rebind),
+		cmocka_unit_test(test_confirm),
+		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_stateless),
+		cmocka_unit_test(test_acceptance),
+		cmocka_unit_test(test_partial_expiry),
+		cmocka_unit_test(test_short_default_timers),
+		cmocka_unit_test(test_state_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
