@@ -34,7 +34,9 @@ static struct conn_v6addr *conn_v6_find(struct conn *c, const uint8_t addr[16])
 	return NULL;
 }
 
-/* Records and applies one address (create or refresh lifetimes in place: no flapping). */
+/* Records and applies one address (create or refresh lifetimes in place: no flapping). v6link
+ * does DAD itself (NODAD), and over PPP everything leaves through v6link0 anyway, so no prefix
+ * route: the kernel would keep one with an expiry after the address is gone. */
 static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t plen, uint32_t valid,
 			     uint32_t pref, enum conn_v6src src, uint32_t flags)
 {
@@ -43,7 +45,7 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 	if (!a && c->n_v6addrs == sizeof(c->v6addrs) / sizeof(c->v6addrs[0]))
 		return;
 	if (hostcfg_addr_add(&c->host.hc, AF_INET6, addr, plen, NULL, conn_v6_lft(valid),
-			     conn_v6_lft(pref), flags | IFA_F_NODAD) < 0) {
+			     conn_v6_lft(pref), flags | IFA_F_NODAD | IFA_F_NOPREFIXROUTE) < 0) {
 		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
 		return;
 	}
@@ -333,7 +335,9 @@ static void conn_duid(struct conn *c, struct dhcp6_duid *d)
 	case 2:
 		/* RFC 5612: enterprise number 32473 is reserved for documentation and examples;
 		 * v6link has none of its own, so the machine id follows it. */
-		dhcp6_duid_en(d, 32473, uuid, have_uuid ? 16 : 0);
+		if (have_uuid && dhcp6_duid_en(d, 32473, uuid, 16))
+			break;
+		dhcp6_duid_ll(d, c->eth.mac);
 		break;
 	case 4:
 		if (have_uuid) {

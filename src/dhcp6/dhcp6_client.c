@@ -810,7 +810,7 @@ static void dhcp6_on_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m, u
 	dhcp6_take_max_rt(cl, m);
 	if (st == DHCP6_ST_UNSPEC_FAIL || st == DHCP6_ST_USE_MULTICAST) {
 		/* §18.2.10: UnspecFail: retry no faster than the retransmission pace. UseMulticast:
-		 * we always send to ff02::1:2 already (RFC 9915 drops unicast), so keep going. */
+		 * we always send to ff02::1:2 already, so keep retransmitting as we are. */
 		log_info("dhcp6[%s]: Reply status %s '%s': retrying", dhcp6_conn(cl),
 			dhcp6_status_name(st), m->status.msg);
 		return;
