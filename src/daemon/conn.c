@@ -207,6 +207,7 @@ static void conn_mark_up(struct conn *c, uint64_t now, const char *why)
 		c->n_fail = 0;
 		c->last_error[0] = 0;
 		conn_enter(c, CONN_UP, now, why);
+		conn_hook(c, "up", NULL);
 	}
 }
 
@@ -238,14 +239,19 @@ void conn_dns_update(struct conn *c)
 	if (c->v6_up)
 		conn_v6_dns(c, &d);
 	if (d.n == 0) {
+		bool was = c->dns.is_applied;
 		dns_undo(&c->dns);
 		memset(&c->dns_applied, 0, sizeof(c->dns_applied));
+		if (was)
+			conn_hook(c, "dns-changed", NULL);
 		return;
 	}
 	if (c->dns.is_applied && dns_servers_equal(&d, &c->dns_applied))
 		return;
-	if (dns_apply(&c->dns, &d, c->cfg.name) == 0)
+	if (dns_apply(&c->dns, &d, c->cfg.name) == 0) {
 		c->dns_applied = d;
+		conn_hook(c, "dns-changed", NULL);
+	}
 }
 
 static void conn_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
@@ -350,6 +356,10 @@ static void conn_teardown(struct conn *c, const char *why, uint64_t now)
 	if (c->cfg.demand && !c->want_up)
 		dp_set_demand(c->dp, true);
 	conn_enter(c, CONN_IDLE, now, why);
+	char reason[CONN_WHY_MAX + 16];
+	snprintf(reason, sizeof(reason), "V6LINK_REASON=%s", why);
+	const char *extra[] = { reason, NULL };
+	conn_hook(c, "down", extra);
 	conn_reschedule(c);
 }
 
@@ -631,6 +641,7 @@ void conn_free(struct conn *c)
 		close(c->disc_fd);
 	}
 	dns_undo(&c->dns);
+	conn_hook_state_remove(c);
 	conn_host_undo_all(&c->host);
 	if (c->sess_fd >= 0)
 		close(c->sess_fd);

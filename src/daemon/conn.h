@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cfg/cfg.h"
 #include "core/loop.h"
 #include "core/rng.h"
 #include "core/strbuf.h"
@@ -50,6 +51,9 @@ struct conn_cfg {
 	int duid_type;              /* enum cfg_duid */
 	bool has_ipv6_prefix;       /* static ipv6_prefix= overrides the RA's */
 	uint8_t ipv6_prefix[16];
+	char hook[256];             /* executable run on every event, "" = none */
+	/* v6link.ini [DHCPv6_stateful_options] / [DHCPv6_stateless_options] */
+	struct cfg_dhcp6_opts d6_stateful, d6_stateless;
 	char user[256];
 	char secret[256];           /* decrypted; wiped when the connection is freed */
 };

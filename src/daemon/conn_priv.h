@@ -9,7 +9,7 @@
 
 #define CONN_WHY_MAX 256
 
-enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD };
+enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC };
 
 struct conn {
 	struct conn_cfg cfg;
@@ -69,6 +69,12 @@ struct conn {
 };
 
 #define CONN_STATE_DIR "/var/lib/v6link"
+#define CONN_RUN_DIR "/run/v6link"
+
+/* conn_hook.c: runs the hook (if any) for event with the connection's variables plus extra
+ * ("KEY=value" strings, NULL-terminated, may be NULL) and rewrites the state file. */
+void conn_hook(struct conn *c, const char *event, const char *const *extra);
+void conn_hook_state_remove(const struct conn *c);
 
 /* conn.c */
 void conn_dns_update(struct conn *c);

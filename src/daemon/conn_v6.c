@@ -26,6 +26,21 @@ static uint64_t conn_v6_until(uint64_t now, uint32_t s)
 	return s == ND_LIFETIME_INF ? V6L_NEVER : now + (uint64_t)s * 1000u;
 }
 
+static const char *conn_v6_src_name(uint8_t s);
+
+static void conn_v6_hook_addr(struct conn *c, const char *event, const struct conn_v6addr *a,
+			      uint32_t valid, uint32_t pref)
+{
+	char v[4][96], ip[INET6_ADDRSTRLEN];
+	snprintf(v[0], sizeof(v[0]), "V6LINK_ADDRESS=%s/%u", inet_ntop(AF_INET6, a->addr, ip,
+								       sizeof(ip)), a->plen);
+	snprintf(v[1], sizeof(v[1]), "V6LINK_SOURCE=%s", conn_v6_src_name(a->source));
+	snprintf(v[2], sizeof(v[2]), "V6LINK_VALID_LFT=%u", valid);
+	snprintf(v[3], sizeof(v[3]), "V6LINK_PREFERRED_LFT=%u", pref);
+	const char *extra[] = { v[0], v[1], v[2], v[3], NULL };
+	conn_hook(c, event, extra);
+}
+
 static struct conn_v6addr *conn_v6_find(struct conn *c, const uint8_t addr[16])
 {
 	for (unsigned i = 0; i < c->n_v6addrs; i++)
@@ -49,6 +64,7 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
 		return;
 	}
+	bool is_new = !a;
 	if (!a)
 		a = &c->v6addrs[c->n_v6addrs++];
 	memcpy(a->addr, addr, 16);
@@ -56,6 +72,8 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 	a->source = (uint8_t)src;
 	a->valid_until_ms = conn_v6_until(now, valid);
 	a->pref_until_ms = conn_v6_until(now, pref);
+	if (is_new)
+		conn_v6_hook_addr(c, "address-added", a, valid, pref);
 }
 
 static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])
@@ -64,7 +82,9 @@ static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])
 	if (!a)
 		return;
 	hostcfg_addr_del(&c->host.hc, AF_INET6, a->addr, a->plen, NULL);
+	struct conn_v6addr gone = *a;
 	*a = c->v6addrs[--c->n_v6addrs];
+	conn_v6_hook_addr(c, "address-removed", &gone, 0, 0);
 }
 
 /* check_traffic: our sources are fe80::/10, every address's prefix and every delegated prefix. */
@@ -95,6 +115,9 @@ static void conn_nd_addr_update(void *ctx, const struct nd_addr_event *e)
 {
 	struct conn *c = ctx;
 	char a[INET6_ADDRSTRLEN];
+	/* A static ipv6_prefix= overrides the ISP's prefixes for the host's own address. */
+	if (c->cfg.has_ipv6_prefix)
+		return;
 	if (e->is_new)
 		log_debug(LOGC_HOST, "nd[%s]: SLAAC address %s/%u (valid %u s, preferred %u s)%s", c->cfg.name,
 			 inet_ntop(AF_INET6, e->addr, a, sizeof(a)), e->plen, e->valid_s, e->pref_s,
@@ -280,6 +303,7 @@ static void conn_d6_on_bound(void *ctx, const struct dhcp6_lease *l)
 					 IFA_F_NOPREFIXROUTE);
 		}
 	}
+	bool is_new_pd = l->prefixes_changed || c->n_pd != l->n_prefixes;
 	c->n_pd = l->n_prefixes;
 	memcpy(c->pd, l->prefixes, sizeof(c->pd[0]) * l->n_prefixes);
 	c->pd_since_ms = clock_now_ms();
@@ -287,6 +311,8 @@ static void conn_d6_on_bound(void *ctx, const struct dhcp6_lease *l)
 	c->has_d6_info = true;
 	conn_v6_publish(c);
 	conn_dns_update(c);
+	if (c->n_pd)
+		conn_hook(c, is_new_pd ? "prefix-delegated" : "prefix-renewed", NULL);
 }
 
 static void conn_d6_on_lost(void *ctx, const char *why)
@@ -294,10 +320,13 @@ static void conn_d6_on_lost(void *ctx, const char *why)
 	struct conn *c = ctx;
 	log_debug(LOGC_HOST, "dhcp6[%s]: binding lost: %s", c->cfg.name, why);
 	conn_d6_prune(c, NULL);
+	bool had_pd = c->n_pd;
 	c->n_pd = 0;
 	c->has_d6_info = false;
 	conn_v6_publish(c);
 	conn_dns_update(c);
+	if (had_pd)
+		conn_hook(c, "prefix-lost", NULL);
 }
 
 static void conn_d6_on_info(void *ctx, const struct dhcp6_info *info)
@@ -354,6 +383,24 @@ static void conn_duid(struct conn *c, struct dhcp6_duid *d)
 		log_warn("dhcp6[%s]: cannot store the DUID in %s", c->cfg.name, path);
 }
 
+/* The original product's custom options: oroN= codes join the ORO, optionN= raw options (code,
+ * length, value as written) are sent as they are. */
+static void conn_v6_user_opts(struct dhcp6_client_cfg *cfg, const struct cfg_dhcp6_opts *u)
+{
+	for (unsigned i = 0; i < u->n_oro && cfg->n_extra_oro < DHCP6_MAX_EXTRA_ORO; i++)
+		cfg->extra_oro[cfg->n_extra_oro++] = u->oro[i];
+	for (unsigned i = 0; i < u->n_rawopt && cfg->n_user_opts < DHCP6_MAX_USER_OPTS; i++) {
+		const struct cfg_dhcp6_rawopt *r = &u->rawopt[i];
+		struct dhcp6_raw_opt *o = &cfg->user_opts[cfg->n_user_opts];
+		if (r->len < 4 || r->len - 4u > sizeof(o->data))
+			continue;
+		o->code = r->code;
+		o->len = (uint16_t)(r->len - 4u);
+		memcpy(o->data, r->data + 4, o->len);
+		cfg->n_user_opts++;
+	}
+}
+
 static void conn_v6_init_dhcp6(struct conn *c, enum dhcp6_mode mode)
 {
 	struct dhcp6_client_cfg cfg;
@@ -366,6 +413,8 @@ static void conn_v6_init_dhcp6(struct conn *c, enum dhcp6_mode mode)
 	cfg.iaid_pd = cfg.iaid_na ^ 0x00010000u;
 	cfg.pd_plen_hint = c->cfg.pd_length;
 	cfg.no_initial_delay = true; /* one client on a point-to-point link: no storm to avoid */
+	conn_v6_user_opts(&cfg, mode == DHCP6_MODE_STATELESS ? &c->cfg.d6_stateless
+							     : &c->cfg.d6_stateful);
 	dhcp6_client_init(&c->d6, &cfg, &conn_d6_ops, c, c->rng, c->cfg.name);
 	c->d6_inited = true;
 	c->d6_mode = mode;
@@ -401,6 +450,12 @@ void conn_v6_up(struct conn *c, uint64_t now)
 	cfg.is_router = c->cfg.want_pd;
 	nd_ra_init(&c->nd, &cfg, &conn_nd_ops, c, c->rng, c->cfg.name);
 	c->dps.ipv6_link_ctl = true;
+	if (c->cfg.has_ipv6_prefix) {
+		uint8_t addr[16];
+		memcpy(addr, c->cfg.ipv6_prefix, 8);
+		memcpy(addr + 8, c->v6.our_iid, 8);
+		conn_v6_addr_set(c, addr, 64, ND_LIFETIME_INF, ND_LIFETIME_INF, CONN_V6_STATIC, 0);
+	}
 	conn_v6_publish(c);
 	nd_ra_start(&c->nd, now);
 }
@@ -456,9 +511,14 @@ void conn_v6_dns(const struct conn *c, struct dns_servers *d)
 {
 	size_t n;
 	const struct nd_ra_dns *rd = nd_ra_dns(&c->nd, &n);
-	for (size_t i = 0; i < n; i++)
+	/* Static ipv6_dns1/ipv6_dns2 override the servers the ISP announces. */
+	bool is_static = false;
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 16; k++)
+			is_static = is_static || c->cfg.ipv6_dns[i][k];
+	for (size_t i = 0; !is_static && i < n; i++)
 		dns_servers_add(d, AF_INET6, rd[i].addr);
-	if (c->has_d6_info)
+	if (c->has_d6_info && !is_static)
 		for (unsigned i = 0; i < c->d6_info.n_dns; i++)
 			dns_servers_add(d, AF_INET6, c->d6_info.dns[i]);
 	const struct nd_ra_search *rs = nd_ra_search(&c->nd, &n);
@@ -480,7 +540,13 @@ static long long conn_v6_left(uint64_t until, uint64_t now)
 
 static const char *conn_v6_src_name(uint8_t s)
 {
-	return s == CONN_V6_SLAAC ? "slaac" : s == CONN_V6_DHCP6 ? "dhcpv6" : "delegated";
+	switch (s) {
+	case CONN_V6_SLAAC: return "slaac";
+	case CONN_V6_DHCP6: return "dhcpv6";
+	case CONN_V6_PD: return "delegated";
+	case CONN_V6_STATIC: return "static";
+	}
+	return "?";
 }
 
 static const char *conn_d6_mode_name(enum dhcp6_mode m)
@@ -550,10 +616,19 @@ void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 	sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":%u}",
 		  nd_ra_state_name(c->nd.state), c->nd.is_managed ? "true" : "false",
 		  c->nd.is_other ? "true" : "false", c->nd.mtu);
-	sb_printf(sb, ",\"dhcpv6\":{\"state\":\"%s\",\"mode\":%s%s%s}",
+	sb_printf(sb, ",\"dhcpv6\":{\"state\":\"%s\",\"mode\":%s%s%s,\"options\":{",
 		  c->d6_inited ? dhcp6_client_state_name(c->d6.state) : "idle",
 		  c->d6_inited ? "\"" : "", c->d6_inited ? conn_d6_mode_name(c->d6_mode) : "null",
 		  c->d6_inited ? "\"" : "");
+	/* Options the server returned that v6link does not decode, e.g. requested with oroN=. */
+	for (unsigned i = 0; c->has_d6_info && i < c->d6_info.n_raw; i++) {
+		const struct dhcp6_raw_opt *o = &c->d6_info.raw[i];
+		sb_printf(sb, "%s\"%u\":\"", i ? "," : "", o->code);
+		for (unsigned k = 0; k < o->len && k < DHCP6_RAW_MAX; k++)
+			sb_printf(sb, "%02x", o->data[k]);
+		sb_printf(sb, "\"");
+	}
+	sb_printf(sb, "}}");
 }
 
 void conn_v6_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)

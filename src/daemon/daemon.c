@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sys/wait.h>
 
 #define DAEMON_MAX_CONNS CFG_MAX_CONNS
 #define DAEMON_STOP_GRACE_MS 5000u
@@ -156,6 +157,15 @@ static int daemon_add_conns(struct daemon *d, const char *confdir, const struct 
 	return 0;
 }
 
+/* Hooks run detached; their exit status is only collected. */
+static void daemon_on_sigchld(void *arg, int signo)
+{
+	(void)arg;
+	(void)signo;
+	while (waitpid(-1, NULL, WNOHANG) > 0) {
+	}
+}
+
 static int daemon_setup(struct daemon *d, const struct cli_opts *o)
 {
 	d->loop = loop_new();
@@ -166,7 +176,8 @@ static int daemon_setup(struct daemon *d, const struct cli_opts *o)
 	loop_timer_init(&d->stop_timer, daemon_on_stop_timer, d);
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_add_signal(d->loop, SIGTERM, daemon_on_signal, d) < 0 ||
-	    loop_add_signal(d->loop, SIGINT, daemon_on_signal, d) < 0) {
+	    loop_add_signal(d->loop, SIGINT, daemon_on_signal, d) < 0 ||
+	    loop_add_signal(d->loop, SIGCHLD, daemon_on_sigchld, d) < 0) {
 		log_warn("daemon: signals");
 		return 1;
 	}

@@ -153,6 +153,9 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->echo_interval_s = cc->lcp_echo_interval_s;
 	o->echo_failures = cc->lcp_echo_failure;
 	o->auth_mask = daemon_auth_mask(cc->auth);
+	snprintf(o->hook, sizeof(o->hook), "%s", cc->hook);
+	o->d6_stateful = p->dhcp6_stateful;
+	o->d6_stateless = p->dhcp6_stateless;
 	o->dns = cc->dns;
 	o->want_pd = cc->prefix_delegation;
 	o->pd_length = (uint8_t)cc->pd_length;

@@ -1,0 +1,154 @@
+/* Hooks and the state file of a connection: on every event an executable (connections.ini
+ * hook=) runs with V6LINK_* variables describing the connection, as dhcpcd and odhcp6c users
+ * know it; the same variables are kept in CONN_RUN_DIR/NAME.env for scripts that poll. */
+#include "daemon/conn_priv.h"
+
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HOOK_MAX_VARS 48
+#define HOOK_VAR_LEN 640
+
+struct hook_env {
+	unsigned n;
+	char v[HOOK_MAX_VARS][HOOK_VAR_LEN];
+};
+
+static void hook_set(struct hook_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hook_set(struct hook_env *e, const char *fmt, ...)
+{
+	if (e->n == HOOK_MAX_VARS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->v[e->n++], HOOK_VAR_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* Appends " item" to a space-separated list variable being built in buf. */
+static void hook_list_add(char *buf, size_t cap, const char *item)
+{
+	size_t l = strlen(buf);
+	snprintf(buf + l, cap - l, "%s%s", l ? " " : "", item);
+}
+
+static void hook_env_v6(const struct conn *c, struct hook_env *e)
+{
+	char a[INET6_ADDRSTRLEN], item[80], list[HOOK_VAR_LEN - 32] = "";
+	for (unsigned i = 0; i < c->n_v6addrs; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6addrs[i].addr, a,
+								 sizeof(a)), c->v6addrs[i].plen);
+		hook_list_add(list, sizeof(list), item);
+	}
+	hook_set(e, "V6LINK_IPV6_ADDRESSES=%s", list);
+	list[0] = 0;
+	for (unsigned i = 0; i < c->n_pd; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->pd[i].addr, a, sizeof(a)),
+			 c->pd[i].plen);
+		hook_list_add(list, sizeof(list), item);
+	}
+	hook_set(e, "V6LINK_DELEGATED_PREFIXES=%s", list);
+	list[0] = 0;
+	for (unsigned i = 0; i < c->dns_applied.n; i++)
+		hook_list_add(list, sizeof(list), inet_ntop(c->dns_applied.s[i].family,
+							    c->dns_applied.s[i].addr, a, sizeof(a)));
+	hook_set(e, "V6LINK_DNS=%s", list);
+	list[0] = 0;
+	for (unsigned i = 0; i < c->dns_applied.n_domains; i++)
+		hook_list_add(list, sizeof(list), c->dns_applied.domains[i]);
+	hook_set(e, "V6LINK_DOMAINS=%s", list);
+	/* What the DHCPv6 server returned for options we do not decode (user ORO codes). */
+	for (unsigned i = 0; c->has_d6_info && i < c->d6_info.n_raw; i++) {
+		char hex[2 * DHCP6_RAW_MAX + 1];
+		const struct dhcp6_raw_opt *o = &c->d6_info.raw[i];
+		for (unsigned k = 0; k < o->len && k < DHCP6_RAW_MAX; k++)
+			snprintf(hex + 2 * k, 3, "%02x", o->data[k]);
+		hex[2 * (o->len < DHCP6_RAW_MAX ? o->len : DHCP6_RAW_MAX)] = 0;
+		hook_set(e, "V6LINK_DHCP6_OPTION_%u=%s", o->code, hex);
+	}
+}
+
+static void hook_env_build(const struct conn *c, const char *event, const char *const *extra,
+			   struct hook_env *e)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	e->n = 0;
+	hook_set(e, "V6LINK_EVENT=%s", event);
+	hook_set(e, "V6LINK_CONNECTION=%s", c->cfg.name);
+	hook_set(e, "V6LINK_STATE=%s", conn_state_name(c->state));
+	hook_set(e, "V6LINK_INTERFACE=%s", c->tun_name);
+	hook_set(e, "V6LINK_ADAPTER=%s", c->eth.name);
+	hook_set(e, "V6LINK_AC_NAME=%s", c->has_session ? c->ac_name : "");
+	hook_set(e, "V6LINK_SESSION_ID=%u", c->has_session ? c->dps.session_id : 0);
+	hook_set(e, "V6LINK_MTU=%u", c->dps.mtu);
+	hook_set(e, "V6LINK_IPV4_ADDRESS=%s", c->v4_up ? inet_ntop(AF_INET, c->v4.local, a, sizeof(a)) : "");
+	hook_set(e, "V6LINK_IPV4_PEER=%s", c->v4_up ? inet_ntop(AF_INET, c->v4.peer, b, sizeof(b)) : "");
+	hook_set(e, "V6LINK_IPV6_LINK_LOCAL=%s",
+		 c->v6_up ? inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)) : "");
+	hook_env_v6(c, e);
+	for (; extra && *extra; extra++)
+		hook_set(e, "%s", *extra);
+	hook_set(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+/* The state file: the variables of the last event, one per line, replaced atomically. */
+static void hook_write_state(const struct conn *c, const struct hook_env *e)
+{
+	char path[256], tmp[270];
+	mkdir(CONN_RUN_DIR, 0755);
+	snprintf(path, sizeof(path), "%s/%s.env", CONN_RUN_DIR, c->cfg.name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (unsigned i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], "PATH=", 5))
+			fprintf(f, "%s\n", e->v[i]);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+static void hook_spawn(const struct conn *c, struct hook_env *e, const char *event)
+{
+	char *envp[HOOK_MAX_VARS + 1];
+	for (unsigned i = 0; i < e->n; i++)
+		envp[i] = e->v[i];
+	envp[e->n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_warn("hook[%s]: cannot run %s for %s", c->cfg.name, c->cfg.hook, event);
+		return;
+	}
+	if (pid == 0) {
+		/* A hook gets no secrets and no descriptors of ours beyond stdio (all are CLOEXEC). */
+		char *argv[] = { (char *)(uintptr_t)c->cfg.hook, (char *)(uintptr_t)event, NULL };
+		setsid();
+		execve(c->cfg.hook, argv, envp);
+		_exit(127);
+	}
+	log_debug(LOGC_HOST, "hook[%s]: %s %s (pid %d)", c->cfg.name, c->cfg.hook, event, (int)pid);
+}
+
+void conn_hook(struct conn *c, const char *event, const char *const *extra)
+{
+	static struct hook_env e;
+	hook_env_build(c, event, extra, &e);
+	hook_write_state(c, &e);
+	if (c->cfg.hook[0])
+		hook_spawn(c, &e, event);
+}
+
+void conn_hook_state_remove(const struct conn *c)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s.env", CONN_RUN_DIR, c->cfg.name);
+	unlink(path);
+}
