@@ -268,6 +268,7 @@ static void conn_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
 	conn_sync_dp_addrs(c);
 	conn_dns_update(c);
 	conn_mark_up(c, now, "IPCP up");
+	conn_hook(c, "ipv4-up", NULL);
 	conn_reschedule(c);
 }
 
@@ -294,6 +295,7 @@ static void conn_ppp_on_ipv6cp_up(void *ctx, const struct ipv6cp_result *r)
 	conn_sync_dp_addrs(c);
 	conn_v6_up(c, now);
 	conn_mark_up(c, now, "IPv6CP up");
+	conn_hook(c, "ipv6-up", NULL);
 	conn_reschedule(c);
 }
 

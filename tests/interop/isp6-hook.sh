@@ -154,7 +154,8 @@ kea_conf() { # IF
   "renew-timer": $DHCP6_T1, "rebind-timer": $DHCP6_T2,
   "preferred-lifetime": $DHCP6_PREF, "valid-lifetime": $DHCP6_VALID,
   "option-data": [ { "name": "dns-servers", "data": "$DNS6" },
-                   { "name": "domain-search", "data": "$DOMAIN" } ],
+                   { "name": "domain-search", "data": "$DOMAIN" },
+                   { "name": "sntp-servers", "data": "2001:db8:f::123" } ],
   "subnet6": [ {
       "id": $((g + 1)), "subnet": "$NA_NET", "interface": "$ifn", "rapid-commit": $rc,
       "pools": [ { "pool": "$NA_LO-$NA_HI" } ],
