@@ -109,6 +109,18 @@ sys.exit(0 if a in z else 1)"
 	fi
 done
 
+# --- the same against wide-dhcpv6-server (dhcp6s), which delegates only to listed DUIDs ---
+mkdir -p /var/lib/v6link
+printf '\x00\x03\x00\x01\x02\x76\x36\x00\x00\x10' >/var/lib/v6link/dsl.duid # DUID-LL of eth0
+if start_case RA=slaac DHCP6=wide PD_LEN=56 DHCP6_DUID=00:03:00:01:02:76:36:00:00:10; then
+	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
+	t_check "wide_dhcpv6_server_ia_pd_56 ($(since "$T0") s from run)" test "$(json "c['ipv6']['delegated_prefixes'][0]['prefix_len']")" = 56
+	pd64=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
+	t_check "wide_dhcpv6_server_ping6_from_delegated_address" in_cli ping -6 -c 2 -i 0.3 -W 2 -I "$pd64" "$FAR6"
+else
+	t_fail "wide: dial"; t_dump
+fi
+
 # --- short lifetimes: Renew at T1 updates the kernel's lifetimes in place ---
 if start_case RA=slaac DHCP6=kea DHCP6_T1=4 DHCP6_T2=6 DHCP6_PREF=10 DHCP6_VALID=20; then
 	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
