@@ -32,6 +32,14 @@ dial_case() { # AUTH
 	# A daemon in a named namespace configures /etc/netns/NAME/resolv.conf, never the host's.
 	t_check "${auth}_dns_in_netns_resolv_conf" grep -q "^nameserver 203.0.113.53" "/etc/netns/$NS_CLI/resolv.conf"
 	t_check "${auth}_host_resolv_conf_untouched" bash -c "! grep -q v6link /etc/resolv.conf"
+	if [ "$auth" = pap ]; then
+		# check_traffic=1: a source that is not the session's is dropped and counted.
+		in_cli ip addr add 198.51.100.7/32 dev v6link0
+		in_cli ping -c 2 -i 0.2 -W 1 -I 198.51.100.7 "$FAR4" >/dev/null 2>&1
+		in_cli ip addr del 198.51.100.7/32 dev v6link0
+		t_check "check_traffic_drops_foreign_source ($(v6l_json "c['counters']['drops']['check_traffic_src']") counted)" \
+			test "$(v6l_json "c['counters']['drops']['check_traffic_src'] >= 2")" = True
+	fi
 	v6l status
 	v6l_stop
 	t_check "${auth}_sigterm_leaves_nothing" v6l_host_clean
