@@ -102,6 +102,7 @@ struct cfg_conn {
 	unsigned redial_delay_max_s;            /* ... up to this, default 120 */
 	bool persist;                           /* redial after a failure/hang-up, default 1 */
 	bool prefix_delegation;                 /* request IA_PD, default 1 */
+	bool stable_privacy;                    /* RFC 7217 SLAAC identifiers, default 0 */
 	bool dns;                               /* configure the host's DNS, default 1 */
 	enum cfg_duid duid;                     /* default CFG_DUID_LL */
 	unsigned pd_length;                     /* IA_PD prefix length hint, 0 or 48..64 */

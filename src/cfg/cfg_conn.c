@@ -169,6 +169,8 @@ static const struct cfg_key conn_keys[] = {
 	{ "duid", cfg_parse_enum, C(duid), 0, 0, "ll", cfg_duid_names, "DHCPv6 DUID type" },
 	{ "prefix_delegation", cfg_parse_bool, C(prefix_delegation), 0, 1, "1", NULL,
 	  "ask DHCPv6 for a delegated prefix" },
+	{ "stable_privacy", cfg_parse_bool, C(stable_privacy), 0, 1, "0", NULL,
+	  "RFC 7217 SLAAC identifiers" },
 	{ "pd_length", conn_parse_pdlen, C(pd_length), 0, 64, "0", NULL, "IA_PD length hint" },
 	{ "hook", cfg_parse_path, C(hook), 0, CFG_PATH_MAX - 1, NULL, NULL,
 	  "executable run on state changes" },

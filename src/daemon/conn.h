@@ -47,6 +47,7 @@ struct conn_cfg {
 	bool dns;                   /* configure the host's resolver */
 	uint8_t ipv6_dns[2][16];    /* static servers (all zero = unset) */
 	bool want_pd;               /* ask for a delegated prefix */
+	bool stable_privacy;        /* RFC 7217 SLAAC identifiers */
 	uint8_t pd_length;          /* IA_PD length hint, 0 = none */
 	int duid_type;              /* enum cfg_duid */
 	bool has_ipv6_prefix;       /* static ipv6_prefix= overrides the RA's */

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sodium.h>
+#include <sys/stat.h>
 
 static const uint8_t conn_v6_all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
 
@@ -438,6 +440,26 @@ static void conn_v6_start_dhcp6(struct conn *c, enum dhcp6_mode mode, uint64_t n
 	c->d6_started = true;
 }
 
+/* RFC 7217 §5: the secret key must stay the same across restarts, or every address changes. */
+static void conn_v6_secret(struct conn *c, struct nd_ra_cfg *cfg)
+{
+	char path[256];
+	uint16_t len = 0;
+	snprintf(path, sizeof(path), "%s/%s.secret", CONN_STATE_DIR, c->cfg.name);
+	if (conn_state_read(path, cfg->secret, sizeof(cfg->secret), &len) < 0 ||
+	    len != sizeof(cfg->secret)) {
+		randombytes_buf(cfg->secret, sizeof(cfg->secret));
+		if (conn_state_write(path, cfg->secret, sizeof(cfg->secret)) < 0 ||
+		    chmod(path, 0600) < 0)
+			log_warn("nd[%s]: cannot store the RFC 7217 secret in %s", c->cfg.name, path);
+	}
+	cfg->use_stable_privacy = true;
+	/* Network_ID (optional): the AC's name, cut to the field. */
+	size_t n = strnlen(c->ac_name, sizeof(cfg->network_id) - 1);
+	memcpy(cfg->network_id, c->ac_name, n);
+	cfg->network_id[n] = 0;
+}
+
 /* --- connection events --- */
 
 void conn_v6_up(struct conn *c, uint64_t now)
@@ -448,6 +470,8 @@ void conn_v6_up(struct conn *c, uint64_t now)
 	snprintf(cfg.net_iface, sizeof(cfg.net_iface), "%s", c->tun_name);
 	cfg.link_mtu = ppp_link_peer_mru(&c->link);
 	cfg.is_router = c->cfg.want_pd;
+	if (c->cfg.stable_privacy)
+		conn_v6_secret(c, &cfg);
 	nd_ra_init(&c->nd, &cfg, &conn_nd_ops, c, c->rng, c->cfg.name);
 	c->dps.ipv6_link_ctl = true;
 	if (c->cfg.has_ipv6_prefix) {

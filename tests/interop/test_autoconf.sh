@@ -66,6 +66,22 @@ else
 	t_fail "slaac: dial"; t_dump
 fi
 
+# --- RFC 7217 stable-privacy identifiers: not the IPv6CP one, the same after a redial ---
+v6l_conf stable_privacy=1 prefix_delegation=0
+if start_case RA=slaac; then
+	wait_json "$(has_src slaac 2001:db8:100:10:)" 10
+	a1=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'slaac'][0]")
+	ll=$(json "c['ipv6']['link_local']")
+	t_check "rfc7217_identifier_differs_from_ipv6cp ($a1 vs $ll)" test "${a1##*:}" != "${ll##*:}"
+	sid0=$(json "c['session_id']")
+	isp kill-pppd >/dev/null
+	wait_json "c['session_id'] != $sid0 and $(has_src slaac 2001:db8:100:10:)" 30
+	a2=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'slaac'][0]")
+	t_check "rfc7217_stable_across_redial ($a1 -> $a2)" test "$a1" = "$a2"
+else
+	t_fail "stable privacy: dial"; t_dump
+fi
+
 # --- SLAAC + stateless DHCPv6 (O flag, no PD asked) ---
 v6l_conf prefix_delegation=0
 if start_case RA=slaac+o DHCP6=kea; then

@@ -76,6 +76,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->redial_delay_max_s, 120);
 	assert_true(c->persist);
 	assert_true(c->prefix_delegation);
+	assert_false(c->stable_privacy);
 	assert_true(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_LL);
 	assert_int_equal(c->pd_length, 0);
@@ -139,6 +140,7 @@ static void test_all_keys(void **state)
 		 "redial_delay_max=60\n"
 		 "persist=0\n"
 		 "prefix_delegation=0\n"
+		 "stable_privacy=1\n"
 		 "dns=0\n"
 		 "duid=uuid\n"
 		 "pd_length=56\n"
@@ -187,6 +189,7 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->redial_delay_max_s, 60);
 	assert_false(c->persist);
 	assert_false(c->prefix_delegation);
+	assert_true(c->stable_privacy);
 	assert_false(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_UUID);
 	assert_int_equal(c->pd_length, 56);
@@ -272,7 +275,8 @@ static const struct bad_case bad_conn[] = {
 	{ "foo=1", "unknown key 'foo' (accepted: enabled, dial_string, user_name, password, mru, "
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
-		   "persist, dns, duid, prefix_delegation, pd_length, hook, mode)" },
+		   "persist, dns, duid, prefix_delegation, stable_privacy, pd_length, hook, "
+		   "mode)" },
 };
 
 static void test_bad_values(void **state)

@@ -1,0 +1,399 @@
+/* Policy table I/O: kernel address labels through rtnetlink (libmnl; RTM_GETADDRLABEL dump,
+ * RTM_NEWADDRLABEL / RTM_DELADDRLABEL with acks) and gai.conf written atomically (temp file +
+ * rename, mode and owner kept). The decisions are made by the pure policy_table.c/policy_gai.c. */
+#include "hostcfg/policy.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addrlabel.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "hostcfg/nl.h"
+
+#define POL_REQ_WORDS 64
+#define POL_RCVBUF 32768
+
+struct pol_dump {
+	struct policy_label cur[POLICY_MAX_KERNEL];
+	size_t n, n_dropped;
+};
+
+/* The name of the network namespace we run in, as `ip netns identify` finds it. */
+static bool pol_netns_name(char *out, size_t cap)
+{
+	struct stat self, st;
+	bool found = false;
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return false;
+	DIR *d = opendir("/run/netns");
+	if (!d)
+		return false;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		char p[300];
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= cap)
+			continue;
+		snprintf(p, sizeof(p), "/run/netns/%s", e->d_name);
+		if (stat(p, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
+			snprintf(out, cap, "%s", e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+void policy_init(struct policy_state *st, const char *conn, const char *gai_path)
+{
+	char ns[64];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->conn, sizeof(st->conn), "%s", conn);
+	if (!gai_path)
+		return;
+	if (gai_path[0])
+		snprintf(st->gai_path, sizeof(st->gai_path), "%s", gai_path);
+	else if (pol_netns_name(ns, sizeof(ns)))
+		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/netns/%s/gai.conf", ns);
+	else
+		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/gai.conf");
+}
+
+/* --- netlink --------------------------------------------------------------------------------- */
+
+static int pol_nl_fail(struct hostcfg_nl *nl, const char *what, int err)
+{
+	snprintf(nl->errmsg, sizeof(nl->errmsg), "%s: %s%s%s%s", what, strerror(err),
+		nl->kmsg[0] ? " (kernel: " : "", nl->kmsg, nl->kmsg[0] ? ")" : "");
+	errno = err;
+	return -1;
+}
+
+/* Walks one buffer: 1 = our ack/DONE seen (*err set), 0 = need more, -1 = malformed. */
+static int pol_nl_walk(struct hostcfg_nl *nl, const uint8_t *buf, size_t n, struct pol_dump *d,
+	int *err)
+{
+	struct rcur c = rcur_init(buf, n);
+	struct hostcfg_nlmsg m;
+	struct hostcfg_nl_ack ack;
+	struct policy_label lb;
+	while (hostcfg_nl_next(&c, &m)) {
+		if (m.seq != nl->seq)
+			continue;
+		if (m.type == NLMSG_DONE) {
+			*err = 0;
+			return 1;
+		}
+		if (m.type == NLMSG_ERROR) {
+			if (hostcfg_nl_parse_error(&m, &ack) != HOSTCFG_NL_OK)
+				return -1;
+			*err = ack.err;
+			snprintf(nl->kmsg, sizeof(nl->kmsg), "%s", ack.msg);
+			return 1;
+		}
+		if (!d || policy_nl_parse_label(&m, &lb) != HOSTCFG_NL_OK)
+			continue;
+		if (d->n < POLICY_MAX_KERNEL)
+			d->cur[d->n++] = lb;
+		else
+			d->n_dropped++;
+	}
+	return rcur_ok(&c) ? 0 : -1;
+}
+
+/* Sends nlh and reads until its ack (or the NLMSG_DONE of a dump); labels go into d. */
+static int pol_nl_talk(struct hostcfg_nl *nl, struct nlmsghdr *nlh, const char *what,
+	struct pol_dump *d)
+{
+	uint8_t buf[POL_RCVBUF];
+	int err = 0;
+	nlh->nlmsg_seq = ++nl->seq;
+	nl->errmsg[0] = nl->kmsg[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return pol_nl_fail(nl, what, errno);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pol_nl_fail(nl, what, errno == EAGAIN ? ETIMEDOUT : errno);
+		int r = pol_nl_walk(nl, buf, (size_t)n, d, &err);
+		if (r < 0)
+			return pol_nl_fail(nl, what, EPROTO);
+		if (r > 0)
+			break;
+	}
+	return err ? pol_nl_fail(nl, what, err) : 0;
+}
+
+static int pol_nl_dump(struct hostcfg_nl *nl, struct pol_dump *d)
+{
+	uint32_t req[POL_REQ_WORDS];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = RTM_GETADDRLABEL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	struct ifaddrlblmsg *ifal = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifal));
+	ifal->ifal_family = AF_INET6;
+	d->n = d->n_dropped = 0;
+	return pol_nl_talk(nl, nlh, "addrlabel list", d);
+}
+
+static const char *pol_fmt_op(char *buf, size_t cap, const struct policy_op *op)
+{
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, op->prefix, a, sizeof(a));
+	snprintf(buf, cap, "addrlabel %s prefix %s/%u label %u%s", policy_op_kind_name(op->kind), a,
+		op->plen, op->label, op->is_restore ? " (restore)" : "");
+	return buf;
+}
+
+/* One label change; a delete of a label already gone is success. */
+static int pol_nl_op(struct hostcfg_nl *nl, const struct policy_op *op)
+{
+	uint32_t req[POL_REQ_WORDS];
+	char what[128];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = op->kind == POLICY_OP_DEL ? RTM_DELADDRLABEL : RTM_NEWADDRLABEL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (op->kind != POLICY_OP_DEL)
+		nlh->nlmsg_flags |= NLM_F_CREATE | (op->kind == POLICY_OP_REPLACE ? NLM_F_REPLACE : 0);
+	struct ifaddrlblmsg *ifal = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifal));
+	ifal->ifal_family = AF_INET6;
+	ifal->ifal_prefixlen = op->plen;
+	mnl_attr_put(nlh, IFAL_ADDRESS, 16, op->prefix);
+	mnl_attr_put_u32(nlh, IFAL_LABEL, op->label);
+	pol_fmt_op(what, sizeof(what), op);
+	if (pol_nl_talk(nl, nlh, what, NULL) < 0)
+		return op->kind == POLICY_OP_DEL && (errno == ESRCH || errno == ENOENT) ? 0 : -1;
+	return 0;
+}
+
+/* Runs the plan; each change that the kernel took is recorded. */
+static int pol_run_ops(struct policy_state *st, struct hostcfg_nl *nl, const struct policy_op *ops,
+	size_t n)
+{
+	int rc = 0;
+	char what[128];
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_op *op = &ops[i];
+		pol_fmt_op(what, sizeof(what), op);
+		bool is_new = !op->is_restore;
+		for (size_t k = 0; k < st->n_recs && is_new; k++)
+			is_new = !(st->recs[k].plen == op->plen && !memcmp(st->recs[k].prefix, op->prefix, 16));
+		if (is_new && st->n_recs == POLICY_MAX_ROWS) {
+			log_warnx("policy[%s]: %s: undo list full", st->conn, what);
+			rc = -1;
+			continue;
+		}
+		if (pol_nl_op(nl, op) < 0) {
+			log_warnx("policy[%s]: %s", st->conn, hostcfg_nl_strerror(nl));
+			rc = -1;
+			continue;
+		}
+		policy_rec_commit(st->recs, &st->n_recs, POLICY_MAX_ROWS, op);
+		log_debug(LOGC_HOST, "policy[%s]: %s", st->conn, what);
+	}
+	return rc;
+}
+
+/* Brings the kernel labels to want (n = 0: only restores what earlier calls changed). */
+static int pol_kernel_sync(struct policy_state *st, const struct policy_row *want, size_t n)
+{
+	struct hostcfg_nl nl;
+	struct pol_dump *d = calloc(1, sizeof(*d));
+	struct policy_op ops[POLICY_MAX_OPS];
+	int rc = -1;
+	if (n == 0 && st->n_recs == 0) {
+		free(d);
+		return 0; /* nothing wanted, nothing to restore: leave the kernel's table alone */
+	}
+	if (!d || hostcfg_nl_open(&nl) < 0) {
+		log_warn("policy[%s]: opening rtnetlink", st->conn);
+		free(d);
+		return -1;
+	}
+	if (pol_nl_dump(&nl, d) < 0) {
+		log_warnx("policy[%s]: %s", st->conn, hostcfg_nl_strerror(&nl));
+		goto out;
+	}
+	if (d->n_dropped)
+		log_warnx("policy[%s]: %zu kernel labels past %d ignored", st->conn, d->n_dropped,
+			POLICY_MAX_KERNEL);
+	int n_ops = policy_plan(d->cur, d->n, st->recs, st->n_recs, want, n, ops, POLICY_MAX_OPS);
+	if (n_ops < 0) {
+		log_warnx("policy[%s]: label plan for %zu rows too large", st->conn, n);
+		goto out;
+	}
+	rc = pol_run_ops(st, &nl, ops, (size_t)n_ops);
+	if (n_ops > 0)
+		log_info("policy[%s]: %d kernel address label change(s), %zu recorded for undo",
+			st->conn, n_ops, st->n_recs);
+out:
+	hostcfg_nl_close(&nl);
+	free(d);
+	return rc;
+}
+
+/* --- gai.conf -------------------------------------------------------------------------------- */
+
+/* Reads path into buf[cap] (NUL-terminated): length, or -1 (errno; ENOENT = no file). */
+static ssize_t pol_read(const char *path, char *buf, size_t cap, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	for (;;) {
+		if (len == cap - 1) {
+			errno = EFBIG;
+			goto fail;
+		}
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+fail: {
+	int err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+}
+
+static void pol_mkdirs(const char *path)
+{
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+}
+
+/* Replaces path with text through a temporary file and rename; mode/owner from st (or 0644). */
+static int pol_write(const char *path, const char *text, size_t len, const struct stat *st)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.v6link-new", path);
+	pol_mkdirs(path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	bool ok = fchmod(fd, st ? st->st_mode & 07777 : 0644) == 0;
+	if (ok && st && fchown(fd, st->st_uid, st->st_gid) < 0)
+		ok = false;
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += ok ? (size_t)w : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	int err = errno;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) < 0) {
+		err = ok ? errno : err;
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts rows into the block (rows NULL: removes it) and rewrites the file if that changes it. */
+static int pol_gai_sync(struct policy_state *st, const struct policy_row *rows, size_t n)
+{
+	char *old = malloc(POLICY_GAI_MAX), *neu = malloc(POLICY_GAI_MAX);
+	struct stat sb;
+	int rc = -1;
+	if (!old || !neu)
+		goto out;
+	ssize_t olen = pol_read(st->gai_path, old, POLICY_GAI_MAX, &sb);
+	bool exists = olen >= 0;
+	if (!exists && errno != ENOENT) {
+		log_warn("policy[%s]: reading %s", st->conn, st->gai_path);
+		goto out;
+	}
+	if (!exists)
+		olen = 0;
+	int nlen = rows ? policy_gai_render(old, (size_t)olen, rows, n, neu, POLICY_GAI_MAX) :
+		policy_gai_strip(old, (size_t)olen, neu, POLICY_GAI_MAX);
+	if (nlen < 0) {
+		log_warnx("policy[%s]: %s: new text over %d bytes", st->conn, st->gai_path,
+			POLICY_GAI_MAX);
+		goto out;
+	}
+	if (!st->gai_applied && rows)
+		st->gai_had_file = exists;
+	rc = 0;
+	if (!rows && !st->gai_had_file && exists && nlen == 0) {
+		if (unlink(st->gai_path) < 0 && errno != ENOENT)
+			rc = -1;
+	} else if ((exists || nlen > 0) && ((size_t)nlen != (size_t)olen || memcmp(old, neu, (size_t)nlen))) {
+		rc = pol_write(st->gai_path, neu, (size_t)nlen, exists ? &sb : NULL);
+	}
+	if (rc < 0)
+		log_warn("policy[%s]: %s %s", st->conn, rows ? "writing" : "restoring", st->gai_path);
+	else
+		st->gai_applied = rows != NULL;
+out:
+	free(old);
+	free(neu);
+	return rc;
+}
+
+/* --- apply / undo ---------------------------------------------------------------------------- */
+
+int policy_apply(struct policy_state *st, const struct policy_row *rows, size_t n)
+{
+	struct policy_row eff[POLICY_MAX_ROWS];
+	int n_eff = policy_effective(rows, n, eff, POLICY_MAX_ROWS);
+	if (n_eff < 0) {
+		log_warnx("policy[%s]: %zu rows do not fit a table of %d", st->conn, n, POLICY_MAX_ROWS);
+		return -1;
+	}
+	int rc = pol_kernel_sync(st, eff, (size_t)n_eff);
+	if (st->gai_path[0]) {
+		const struct policy_row *g = n_eff > 0 ? eff : policy_rfc6724_default;
+		size_t ng = n_eff > 0 ? (size_t)n_eff : policy_rfc6724_default_len;
+		if (pol_gai_sync(st, g, ng) < 0)
+			rc = -1;
+	}
+	if (rc == 0)
+		log_info("policy[%s]: policy table applied (%zu ISP row(s))%s%s", st->conn, n,
+			st->gai_path[0] ? ", precedences in " : "", st->gai_path);
+	return rc;
+}
+
+int policy_undo(struct policy_state *st)
+{
+	int rc = 0;
+	if (st->n_recs > 0 && pol_kernel_sync(st, NULL, 0) < 0)
+		rc = -1;
+	if (st->gai_path[0] && st->gai_applied && pol_gai_sync(st, NULL, 0) < 0)
+		rc = -1;
+	if (rc == 0)
+		log_debug(LOGC_HOST, "policy[%s]: policy table restored", st->conn);
+	return rc;
+}
