@@ -579,6 +579,24 @@ static void conn_init_dps(struct conn *c)
 	memcpy(c->dps.our_mac, c->eth.mac, 6);
 }
 
+/* The IPv6CP interface identifier we propose, kept in CONN_STATE_DIR/NAME.iid so that the
+ * link-local and SLAAC addresses stay the same across redials and restarts (RFC 5072 §4.1
+ * allows any stable unique value; the peer can still Nak it). */
+static void conn_stable_iid(struct conn *c, uint8_t iid[8])
+{
+	char path[256];
+	uint16_t len = 0;
+	snprintf(path, sizeof(path), "%s/%s.iid", CONN_STATE_DIR, c->cfg.name);
+	if (conn_state_read(path, iid, 8, &len) == 0 && len == 8 && conn_nonzero(iid, 8))
+		return;
+	do {
+		rng_bytes(c->rng, iid, 8);
+		iid[0] &= 0xfd; /* RFC 4291 §2.5.1: u bit 0, not a universal identifier */
+	} while (!conn_nonzero(iid, 8));
+	if (conn_state_write(path, iid, 8) < 0)
+		log_warn("conn[%s]: cannot store the interface identifier in %s", c->cfg.name, path);
+}
+
 static void conn_init_link(struct conn *c)
 {
 	struct ppp_link_cfg lc = {
@@ -591,6 +609,7 @@ static void conn_init_link(struct conn *c)
 		.echo_failures = c->cfg.echo_failures,
 		.auth_mask = c->cfg.auth_mask,
 	};
+	conn_stable_iid(c, lc.iid);
 	snprintf(lc.user, sizeof(lc.user), "%s", c->cfg.user);
 	snprintf(lc.secret, sizeof(lc.secret), "%s", c->cfg.secret);
 	ppp_link_init(&c->link, &lc, &conn_ppp_ops, c, c->rng);
