@@ -128,6 +128,7 @@ struct policy_state {
 	char gai_path[256];   /* "" = gai.conf not managed */
 	bool gai_applied;     /* our block is in the file */
 	bool gai_had_file;    /* the file existed before our first write (else removed if empty) */
+	bool gai_made_dir;    /* we created its directory (removed again if empty) */
 	size_t n_recs;
 	struct policy_rec recs[POLICY_MAX_ROWS];
 };

@@ -279,23 +279,40 @@ fail: {
 }
 }
 
-static void pol_mkdirs(const char *path)
+/* Creates the missing parents of path; true if the innermost one was created here. */
+static bool pol_mkdirs(const char *path)
 {
 	char dir[256];
+	bool made = false;
 	snprintf(dir, sizeof(dir), "%s", path);
 	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
-		mkdir(dir, 0755);
+		made = mkdir(dir, 0755) == 0;
 		*p = '/';
+	}
+	return made;
+}
+
+/* Removes the directory of path (e.g. /etc/netns/NAME) if it is empty. */
+static void pol_rmdir_parent(const char *path)
+{
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rmdir(dir);
 	}
 }
 
 /* Replaces path with text through a temporary file and rename; mode/owner from st (or 0644). */
-static int pol_write(const char *path, const char *text, size_t len, const struct stat *st)
+static int pol_write(const char *path, const char *text, size_t len, const struct stat *st,
+	bool *made_dir)
 {
 	char tmp[300];
 	snprintf(tmp, sizeof(tmp), "%s.v6link-new", path);
-	pol_mkdirs(path);
+	if (pol_mkdirs(path))
+		*made_dir = true;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
@@ -350,8 +367,10 @@ static int pol_gai_sync(struct policy_state *st, const struct policy_row *rows, 
 	if (!rows && !st->gai_had_file && exists && nlen == 0) {
 		if (unlink(st->gai_path) < 0 && errno != ENOENT)
 			rc = -1;
+		else if (st->gai_made_dir)
+			pol_rmdir_parent(st->gai_path);
 	} else if ((exists || nlen > 0) && ((size_t)nlen != (size_t)olen || memcmp(old, neu, (size_t)nlen))) {
-		rc = pol_write(st->gai_path, neu, (size_t)nlen, exists ? &sb : NULL);
+		rc = pol_write(st->gai_path, neu, (size_t)nlen, exists ? &sb : NULL, &st->gai_made_dir);
 	}
 	if (rc < 0)
 		log_warn("policy[%s]: %s %s", st->conn, rows ? "writing" : "restoring", st->gai_path);

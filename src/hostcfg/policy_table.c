@@ -3,11 +3,8 @@
  * managed-block editor (string in, string out). No I/O, no logging. */
 #include "hostcfg/policy.h"
 
-#include <arpa/inet.h>
 #include <linux/if_addrlabel.h>
 #include <linux/rtnetlink.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -233,10 +230,12 @@ enum hostcfg_nl_err policy_nl_parse_label(const struct hostcfg_nlmsg *m, struct 
 		if ((type == IFAL_ADDRESS && rcur_left(&val) != 16) ||
 			(type == IFAL_LABEL && rcur_left(&val) != 4))
 			return HOSTCFG_NL_E_ATTRLEN;
-		if (type == IFAL_ADDRESS)
+		if (type == IFAL_ADDRESS) {
 			has_addr = rcur_bytes(&val, out->prefix, 16);
-		else if (type == IFAL_LABEL)
-			has_label = (out->label = ne32(&val), true);
+		} else if (type == IFAL_LABEL) {
+			out->label = ne32(&val);
+			has_label = true;
+		}
 	}
 	if (!rcur_ok(&c))
 		return HOSTCFG_NL_E_ATTRLEN;
