@@ -652,6 +652,9 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	loop_timer_stop(c->loop, &c->timer);
+	/* A forced exit (the grace time ran out) can find IPv6 still up: undo it all the same. */
+	if (c->v6_up)
+		conn_v6_down(c, clock_now_ms());
 	if (c->dp) {
 		loop_del_fd(c->loop, dp_control_fd(c->dp));
 		loop_del_fd(c->loop, dp_demand_fd(c->dp));

@@ -5,6 +5,7 @@
 #include "daemon/conn.h"
 #include "hostcfg/dns.h"
 #include "nd/nd_ra.h"
+#include "hostcfg/policy.h"
 #include "dhcp6/dhcp6_client.h"
 
 #define CONN_WHY_MAX 256
@@ -49,6 +50,9 @@ struct conn {
 	uint64_t pd_since_ms;
 	struct dhcp6_info d6_info;
 	bool has_d6_info;
+	struct policy_state policy;  /* RFC 6724 table while IPv6 is up */
+	bool is_policy_applied;
+	unsigned n_policy_isp;       /* rows from the ISP (RFC 7078), 0 = defaults */
 	struct dns_servers dns_applied;
 
 	char ac_name[PPPOE_STR_MAX + 1];

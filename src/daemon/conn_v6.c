@@ -230,6 +230,43 @@ static const struct nd_ra_ops conn_nd_ops = {
 	.flags = conn_nd_flags,
 };
 
+/* --- policy table (RFC 6724, driven by RFC 7078 when the ISP sends it) --- */
+
+static void conn_v6_policy(struct conn *c, const struct dhcp6_info *info)
+{
+	struct policy_row rows[POLICY_MAX_ROWS];
+	struct dhcp6_addrsel raw_sel;
+	const struct dhcp6_addrsel *sel = NULL;
+	size_t n = 0;
+	if (info && info->has_addrsel)
+		sel = &info->addrsel;
+	for (unsigned i = 0; info && !sel && i < info->n_raw; i++)
+		if (c->cfg.option_dasp && info->raw[i].code == c->cfg.option_dasp &&
+		    dhcp6_parse_addrsel(info->raw[i].data, info->raw[i].len,
+					(uint16_t)(c->cfg.option_dasp + 1), &raw_sel))
+			sel = &raw_sel;
+	if (sel)
+		n = policy_rows_from_addrsel(sel, rows, POLICY_MAX_ROWS);
+	if (c->is_policy_applied && n == c->n_policy_isp && !n)
+		return;
+	if (policy_apply(&c->policy, rows, n) == 0) {
+		if (!c->is_policy_applied || n != c->n_policy_isp)
+			log_info("policy[%s]: address selection: %s", c->cfg.name,
+				 n ? "the ISP's RFC 7078 table" : "RFC 6724 defaults");
+		c->is_policy_applied = true;
+		c->n_policy_isp = (unsigned)n;
+	}
+}
+
+static void conn_v6_policy_undo(struct conn *c)
+{
+	if (!c->is_policy_applied)
+		return;
+	policy_undo(&c->policy);
+	c->is_policy_applied = false;
+	c->n_policy_isp = 0;
+}
+
 /* --- DHCPv6 ops --- */
 
 static void conn_d6_send(void *ctx, const uint8_t *buf, size_t len)
@@ -313,6 +350,7 @@ static void conn_d6_on_bound(void *ctx, const struct dhcp6_lease *l)
 	c->has_d6_info = true;
 	conn_v6_publish(c);
 	conn_dns_update(c);
+	conn_v6_policy(c, &l->info);
 	if (c->n_pd)
 		conn_hook(c, is_new_pd ? "prefix-delegated" : "prefix-renewed", NULL);
 }
@@ -337,6 +375,7 @@ static void conn_d6_on_info(void *ctx, const struct dhcp6_info *info)
 	c->d6_info = *info;
 	c->has_d6_info = true;
 	conn_dns_update(c);
+	conn_v6_policy(c, info);
 }
 
 static const struct dhcp6_client_ops conn_d6_ops = {
@@ -415,6 +454,8 @@ static void conn_v6_init_dhcp6(struct conn *c, enum dhcp6_mode mode)
 	cfg.iaid_pd = cfg.iaid_na ^ 0x00010000u;
 	cfg.pd_plen_hint = c->cfg.pd_length;
 	cfg.no_initial_delay = true; /* one client on a point-to-point link: no storm to avoid */
+	/* RFC 7078: ask for the address-selection policy (option_dasp= for an old draft's code). */
+	cfg.extra_oro[cfg.n_extra_oro++] = c->cfg.option_dasp ? c->cfg.option_dasp : DHCP6_OPT_ADDRSEL;
 	conn_v6_user_opts(&cfg, mode == DHCP6_MODE_STATELESS ? &c->cfg.d6_stateless
 							     : &c->cfg.d6_stateful);
 	dhcp6_client_init(&c->d6, &cfg, &conn_d6_ops, c, c->rng, c->cfg.name);
@@ -474,6 +515,8 @@ void conn_v6_up(struct conn *c, uint64_t now)
 		conn_v6_secret(c, &cfg);
 	nd_ra_init(&c->nd, &cfg, &conn_nd_ops, c, c->rng, c->cfg.name);
 	c->dps.ipv6_link_ctl = true;
+	policy_init(&c->policy, c->cfg.name, "");
+	conn_v6_policy(c, NULL);
 	if (c->cfg.has_ipv6_prefix) {
 		uint8_t addr[16];
 		memcpy(addr, c->cfg.ipv6_prefix, 8);
@@ -502,13 +545,18 @@ void conn_v6_down(struct conn *c, uint64_t now)
 	c->n_pd = 0;
 	c->has_d6_info = false;
 	c->dps.ipv6_link_ctl = false;
+	conn_v6_policy_undo(c);
 }
 
 void conn_v6_on_packet(struct conn *c, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct dhcp6_udp6 u;
 	if (len > 40 && pkt[6] == 17) {
-		if (c->d6_inited && dhcp6_parse_udp6(pkt, len, &u) == DHCP6_E_OK)
+		enum dhcp6_err e = dhcp6_parse_udp6(pkt, len, &u);
+		if (e != DHCP6_E_OK)
+			log_debug(LOGC_HOST, "dhcp6[%s]: packet dropped: %s", c->cfg.name,
+				  dhcp6_err_str(e));
+		else if (c->d6_inited)
 			dhcp6_client_on_packet(&c->d6, pkt + u.payload_off, u.payload_len, now);
 		return;
 	}
@@ -640,6 +688,8 @@ void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 	sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":%u}",
 		  nd_ra_state_name(c->nd.state), c->nd.is_managed ? "true" : "false",
 		  c->nd.is_other ? "true" : "false", c->nd.mtu);
+	sb_printf(sb, ",\"policy_table\":%s",
+		  !c->is_policy_applied ? "null" : c->n_policy_isp ? "\"isp\"" : "\"rfc6724-defaults\"");
 	sb_printf(sb, ",\"dhcpv6\":{\"state\":\"%s\",\"mode\":%s%s%s,\"options\":{",
 		  c->d6_inited ? dhcp6_client_state_name(c->d6.state) : "idle",
 		  c->d6_inited ? "\"" : "", c->d6_inited ? conn_d6_mode_name(c->d6_mode) : "null",

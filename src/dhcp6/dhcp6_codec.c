@@ -28,7 +28,7 @@ const char *dhcp6_err_str(enum dhcp6_err e)
 	case DHCP6_E_IP6:
 		return "not a well-formed IPv6/UDP packet";
 	case DHCP6_E_PORT:
-		return "not UDP 547 -> 546";
+		return "not UDP to port 546";
 	case DHCP6_E_CSUM:
 		return "bad UDP checksum";
 	}
@@ -661,7 +661,10 @@ enum dhcp6_err dhcp6_parse_udp6(const uint8_t *pkt, size_t len, struct dhcp6_udp
 	uint16_t sport = rcur_u16(&u), dport = rcur_u16(&u), ulen = rcur_u16(&u), ck = rcur_u16(&u);
 	if (!rcur_ok(&u) || ulen < DHCP6_UDP_HDR_LEN || ulen > plen)
 		return DHCP6_E_IP6;
-	if (sport != DHCP6_SERVER_PORT || dport != DHCP6_CLIENT_PORT)
+	/* RFC 8415 §7.2 names the ports each side listens on; the source port of a server's
+	 * answer is not fixed by it, and wide-dhcpv6's dhcp6s answers from an ephemeral port. */
+	(void)sport;
+	if (dport != DHCP6_CLIENT_PORT)
 		return DHCP6_E_PORT;
 	/* RFC 8200 §8.1: a zero UDP checksum over IPv6 MUST be discarded. */
 	uint32_t sum = dhcp6_pseudo_sum(out->src, out->dst, ulen);

@@ -81,7 +81,7 @@ enum dhcp6_err {
 	DHCP6_E_DUP,      /* a single-instance option appears twice */
 	DHCP6_E_NOSPACE,  /* builder: output buffer too small or input over a field's range */
 	DHCP6_E_IP6,      /* UDP/IPv6: not IPv6/UDP, or lengths inconsistent */
-	DHCP6_E_PORT,     /* UDP/IPv6: not 547 -> 546 */
+	DHCP6_E_PORT,     /* UDP/IPv6: not to the client port 546 */
 	DHCP6_E_CSUM,     /* UDP/IPv6: checksum zero or wrong */
 };
 
@@ -202,7 +202,7 @@ struct dhcp6_udp6 {
 	size_t payload_off, payload_len; /* the DHCPv6 message inside pkt */
 };
 
-/* Checks an IPv6 packet pkt[0..len) (no extension headers) for UDP 547 -> 546 with a valid
+/* Checks an IPv6 packet pkt[0..len) (no extension headers) for UDP to port 546 with a valid
  * checksum and returns where the DHCPv6 message lies. Trailing bytes past the IPv6 payload
  * length are ignored. */
 enum dhcp6_err dhcp6_parse_udp6(const uint8_t *pkt, size_t len, struct dhcp6_udp6 *out);

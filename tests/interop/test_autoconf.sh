@@ -54,6 +54,10 @@ if start_case RA=slaac; then
 	t_check "rfc8106_rdnss_in_resolv_conf" grep -q "^nameserver 2001:db8:f::53" "/etc/netns/$NS_CLI/resolv.conf"
 	t_check "rfc8106_name_resolved_through_configured_dns" bash -c "ip netns exec $NS_CLI getent ahostsv6 host.isp.example | grep -q 2001:db8:f::10"
 	t_check "accept_ra_off_on_tun" test "$(in_cli cat /proc/sys/net/ipv6/conf/v6link0/accept_ra)" = 0
+	# RFC 6724 policy table: without an RFC 7078 option from the ISP, the RFC 6724 defaults go
+	# into a managed gai.conf block (glibc's built-in table is RFC 3484's).
+	t_check "rfc6724_defaults_in_gai_conf_block" grep -q "^# BEGIN v6link" "/etc/netns/$NS_CLI/gai.conf"
+	t_check "rfc6724_policy_in_status" test "$(json "c['ipv6']['policy_table']")" = rfc6724-defaults
 	# Withdrawal: the ISP renumbers; the old prefix arrives with lifetime 0 and must go at once.
 	isp ra-renumber 2001:db8:100:99::/64 >/dev/null
 	wait_json "$(has_src slaac 2001:db8:100:99:) and not $(has_src slaac 2001:db8:100:10:)" 15
@@ -62,6 +66,7 @@ if start_case RA=slaac; then
 	v6l down dsl >/dev/null
 	v6l_wait_state idle 10
 	t_check "down_removes_ipv6_addresses_routes_dns" bash -c "! ip netns exec $NS_CLI ip -6 addr show dev v6link0 | grep -q 'scope global' && ! ip netns exec $NS_CLI ip -6 route | grep -q v6link0 && ! test -e /etc/netns/$NS_CLI/resolv.conf"
+	t_check "down_removes_gai_conf_block" bash -c "! grep -q v6link /etc/netns/$NS_CLI/gai.conf 2>/dev/null"
 else
 	t_fail "slaac: dial"; t_dump
 fi

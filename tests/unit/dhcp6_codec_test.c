@@ -533,6 +533,10 @@ static void test_udp6(void **state)
 	assert_memory_equal(out + 4, buf + 4, n - 4);
 	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_PORT);
 	assert_int_equal(dhcp6_build_udp6(src, dst, 546, 547, buf + 48, n - 48, out, n - 1), -1);
+	/* An answer from another source port (wide-dhcpv6's dhcp6s uses an ephemeral one) passes. */
+	b = dhcp6_build_udp6(src, dst, 40123, 546, buf + 48, n - 48, out, sizeof(out));
+	assert_true(b > 0);
+	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_OK);
 	/* A built 547 -> 546 packet passes our parser. */
 	b = dhcp6_build_udp6(src, dst, 547, 546, buf + 48, n - 48, out, sizeof(out));
 	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_OK);
