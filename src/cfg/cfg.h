@@ -77,6 +77,8 @@ struct cfg_param {
 
 enum cfg_duid { CFG_DUID_LLT, CFG_DUID_EN, CFG_DUID_LL, CFG_DUID_UUID };
 enum cfg_mode { CFG_MODE_AUTO, CFG_MODE_DIALUP, CFG_MODE_ROUTER, CFG_MODE_MIXED };
+/* How DHCPv6 runs: from the RA's M/O flags, or forced. */
+enum cfg_dhcpv6 { CFG_DHCPV6_AUTO, CFG_DHCPV6_STATEFUL, CFG_DHCPV6_STATELESS, CFG_DHCPV6_OFF };
 
 /* One [NAME] section of connections.ini. Addresses are in network byte order. */
 struct cfg_conn {
@@ -103,6 +105,7 @@ struct cfg_conn {
 	bool persist;                           /* redial after a failure/hang-up, default 1 */
 	bool prefix_delegation;                 /* request IA_PD, default 1 */
 	bool stable_privacy;                    /* RFC 7217 SLAAC identifiers, default 0 */
+	enum cfg_dhcpv6 dhcpv6;                 /* default CFG_DHCPV6_AUTO */
 	bool dns;                               /* configure the host's DNS, default 1 */
 	enum cfg_duid duid;                     /* default CFG_DUID_LL */
 	unsigned pd_length;                     /* IA_PD prefix length hint, 0 or 48..64 */

@@ -12,6 +12,10 @@ static const char *const cfg_duid_names[] = {
 	[CFG_DUID_LLT] = "llt", [CFG_DUID_EN] = "en", [CFG_DUID_LL] = "ll",
 	[CFG_DUID_UUID] = "uuid", NULL,
 };
+static const char *const cfg_dhcpv6_names[] = {
+	[CFG_DHCPV6_AUTO] = "auto", [CFG_DHCPV6_STATEFUL] = "stateful",
+	[CFG_DHCPV6_STATELESS] = "stateless", [CFG_DHCPV6_OFF] = "off", NULL,
+};
 static const char *const cfg_mode_names[] = {
 	[CFG_MODE_AUTO] = "auto", [CFG_MODE_DIALUP] = "dial-up", [CFG_MODE_ROUTER] = "router",
 	[CFG_MODE_MIXED] = "mixed", NULL,
@@ -171,6 +175,8 @@ static const struct cfg_key conn_keys[] = {
 	  "ask DHCPv6 for a delegated prefix" },
 	{ "stable_privacy", cfg_parse_bool, C(stable_privacy), 0, 1, "0", NULL,
 	  "RFC 7217 SLAAC identifiers" },
+	{ "dhcpv6", cfg_parse_enum, C(dhcpv6), 0, 0, "auto", cfg_dhcpv6_names,
+	  "DHCPv6 mode" },
 	{ "pd_length", conn_parse_pdlen, C(pd_length), 0, 64, "0", NULL, "IA_PD length hint" },
 	{ "hook", cfg_parse_path, C(hook), 0, CFG_PATH_MAX - 1, NULL, NULL,
 	  "executable run on state changes" },
@@ -181,6 +187,7 @@ static const struct cfg_key conn_keys[] = {
 
 _Static_assert(CONN_N_KEYS <= CFG_MAX_KEYS, "seen[] too small");
 _Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_duid) == sizeof(int) &&
+		       sizeof(enum cfg_dhcpv6) == sizeof(int) &&
 		       sizeof(enum log_level) == sizeof(int),
 	       "cfg_parse_enum writes an int");
 

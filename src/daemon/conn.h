@@ -49,6 +49,7 @@ struct conn_cfg {
 	bool want_pd;               /* ask for a delegated prefix */
 	bool stable_privacy;        /* RFC 7217 SLAAC identifiers */
 	uint16_t option_dasp;       /* option code of RFC 7078 OPTION_ADDRSEL (84) */
+	int dhcpv6;                 /* enum cfg_dhcpv6 */
 	uint8_t pd_length;          /* IA_PD length hint, 0 = none */
 	int duid_type;              /* enum cfg_duid */
 	bool has_ipv6_prefix;       /* static ipv6_prefix= overrides the RA's */

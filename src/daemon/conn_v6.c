@@ -206,6 +206,9 @@ static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
 	uint64_t now = clock_now_ms();
 	enum dhcp6_mode mode;
 	log_debug(LOGC_HOST, "nd[%s]: router flags M=%d O=%d", c->cfg.name, is_managed, is_other);
+	/* dhcpv6= other than auto: the mode was chosen when IPv6CP came up. */
+	if (c->cfg.dhcpv6 != CFG_DHCPV6_AUTO)
+		return;
 	if (is_managed)
 		mode = c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA;
 	else if (c->cfg.want_pd)
@@ -517,6 +520,10 @@ void conn_v6_up(struct conn *c, uint64_t now)
 	c->dps.ipv6_link_ctl = true;
 	policy_init(&c->policy, c->cfg.name, "");
 	conn_v6_policy(c, NULL);
+	if (c->cfg.dhcpv6 == CFG_DHCPV6_STATEFUL)
+		conn_v6_start_dhcp6(c, c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA, now);
+	else if (c->cfg.dhcpv6 == CFG_DHCPV6_STATELESS)
+		conn_v6_start_dhcp6(c, DHCP6_MODE_STATELESS, now);
 	if (c->cfg.has_ipv6_prefix) {
 		uint8_t addr[16];
 		memcpy(addr, c->cfg.ipv6_prefix, 8);

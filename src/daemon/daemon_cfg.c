@@ -160,6 +160,7 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->want_pd = cc->prefix_delegation;
 	o->stable_privacy = cc->stable_privacy;
 	o->option_dasp = (uint16_t)p->option_dasp;
+	o->dhcpv6 = (int)cc->dhcpv6;
 	o->pd_length = (uint8_t)cc->pd_length;
 	o->duid_type = (int)cc->duid;
 	o->has_ipv6_prefix = cc->has_ipv6_prefix;

@@ -109,6 +109,16 @@ else
 	t_fail "m: dial"; t_dump
 fi
 
+# --- dhcpv6=stateful forces IA_NA even when the RA does not set M ---
+v6l_conf dhcpv6=stateful
+if start_case RA=slaac DHCP6=kea; then
+	wait_json "$(has_src dhcpv6 2001:db8:200::) and $(has_src slaac 2001:db8:100:10:)" 15
+	t_check "dhcpv6_stateful_forced_by_config" test "$(json "$(has_src dhcpv6 2001:db8:200::) and c['ipv6']['dhcpv6']['mode'] == 'stateful+prefix-delegation'")" = True
+else
+	t_fail "dhcpv6=stateful: dial"; t_dump
+fi
+v6l_conf
+
 # --- prefix delegation of /48, /56, /60, /64 ---
 for len in 48 56 60 64; do
 	if start_case RA=slaac DHCP6=kea PD_LEN=$len; then
@@ -166,6 +176,15 @@ if start_case RA=slaac DHCP6=kea; then
 	for _ in $(seq 30); do in_cli ping -6 -c 1 -W 1 -I "$pd64" "$FAR6" >/dev/null 2>&1 && break; done
 	t_check "rfc8415_18_2_12_redial_same_prefix ($pfx0 -> $pfx1, IPv6 back in $(since "$t0") s)" test "$pfx0" = "$pfx1"
 	t_check "redial_ipv6_traffic_resumes" in_cli ping -6 -c 2 -i 0.3 -W 2 -I "$pd64" "$FAR6"
+	# The ISP renumbers its pool, then the session drops: the new prefix replaces the old one
+	# on the host at once (no stale prefix after a redial).
+	isp dhcp6-renumber >/dev/null
+	sid1=$(json "c['session_id']")
+	isp kill-pppd >/dev/null
+	wait_json "c['session_id'] != $sid1 and len(c['ipv6']['delegated_prefixes']) > 0 and c['ipv6']['delegated_prefixes'][0]['prefix'] != '$pfx1'" 45
+	pfx2=$(json "c['ipv6']['delegated_prefixes'][0]['prefix']")
+	t_check "redial_new_prefix_replaces_old ($pfx1 -> $pfx2)" test -n "$pfx2" -a "$pfx2" != "$pfx1"
+	t_check "redial_old_prefix_gone_from_host" bash -c "! ip netns exec $NS_CLI ip -6 addr show dev v6link0 | grep -q '${pfx1%::}:0:'"
 	v6l_stop
 	t_check "sigterm_leaves_no_ipv6_state" bash -c "! ip netns exec $NS_CLI ip link show v6link0 2>/dev/null && ! test -e /etc/netns/$NS_CLI/resolv.conf"
 else

@@ -77,6 +77,7 @@ static void test_defaults(void **state)
 	assert_true(c->persist);
 	assert_true(c->prefix_delegation);
 	assert_false(c->stable_privacy);
+	assert_int_equal(c->dhcpv6, CFG_DHCPV6_AUTO);
 	assert_true(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_LL);
 	assert_int_equal(c->pd_length, 0);
@@ -141,6 +142,7 @@ static void test_all_keys(void **state)
 		 "persist=0\n"
 		 "prefix_delegation=0\n"
 		 "stable_privacy=1\n"
+		 "dhcpv6=stateless\n"
 		 "dns=0\n"
 		 "duid=uuid\n"
 		 "pd_length=56\n"
@@ -190,6 +192,7 @@ static void test_all_keys(void **state)
 	assert_false(c->persist);
 	assert_false(c->prefix_delegation);
 	assert_true(c->stable_privacy);
+	assert_int_equal(c->dhcpv6, CFG_DHCPV6_STATELESS);
 	assert_false(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_UUID);
 	assert_int_equal(c->pd_length, 56);
@@ -256,6 +259,7 @@ static const struct bad_case bad_conn[] = {
 	{ "prefix_delegation=yes", "key 'prefix_delegation': expected 0 or 1, got 'yes'" },
 	{ "dns=-", "key 'dns': expected 0 or 1, got '-'" },
 	{ "duid=mac", "key 'duid': expected llt, en, ll or uuid, got 'mac'" },
+	{ "dhcpv6=yes", "key 'dhcpv6': expected auto, stateful, stateless or off, got 'yes'" },
 	{ "pd_length=47", "key 'pd_length': expected 0 (no hint) or 48..64, got '47'" },
 	{ "pd_length=65", "key 'pd_length': expected 0 (no hint) or 48..64, got '65'" },
 	{ "hook=hook.sh", "key 'hook': expected an absolute path of at most 255 characters, got "
@@ -275,7 +279,7 @@ static const struct bad_case bad_conn[] = {
 	{ "foo=1", "unknown key 'foo' (accepted: enabled, dial_string, user_name, password, mru, "
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
-		   "persist, dns, duid, prefix_delegation, stable_privacy, pd_length, hook, "
+		   "persist, dns, duid, prefix_delegation, stable_privacy, dhcpv6, pd_length, hook, "
 		   "mode)" },
 };
 
