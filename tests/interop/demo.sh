@@ -4,8 +4,8 @@
 T_NAME=demo
 source "$(dirname "$0")/lib.sh"
 t_begin
-echo "== starting the test ISP (User-Mode Linux: pppoe-server + pppd, CHAP) =="
-isp_up AUTH=chap >"$T_RUN/isp.log" 2>&1 || { cat "$T_RUN/isp.log"; exit 1; }
+echo "== starting the test ISP (User-Mode Linux: pppoe-server + pppd with CHAP, radvd, Kea DHCPv6 with /56 delegation; a far host with DNS and HTTP) =="
+isp_up AUTH=chap RA=slaac DHCP6=kea PD_LEN=56 >"$T_RUN/isp.log" 2>&1 || { cat "$T_RUN/isp.log"; exit 1; }
 echo "== configuration in $V6L_CONF =="
 v6l_conf
 sed 's/^/    /' "$V6L_CONF/connections.ini"
@@ -15,8 +15,12 @@ v6l_start
 if ! v6l_wait_state up 20; then
 	echo "demo: the connection did not come up"; t_dump; exit 1
 fi
-echo "   up after $(python3 -c "print(f'{$(date +%s.%N)-$t0:.2f}')") s"
-sleep 1
+echo "   PPP up after $(python3 -c "print(f'{$(date +%s.%N)-$t0:.2f}')") s"
+for _ in $(seq 100); do
+	[ "$(v6l_json "len(c['ipv6']['delegated_prefixes']) > 0 and len(c['ipv6']['dns']) > 0")" = True ] && break
+	sleep 0.1
+done
+echo "   global IPv6, delegated prefix and DNS after $(python3 -c "print(f'{$(date +%s.%N)-$t0:.2f}')") s"
 echo "== v6link status =="
 v6l status
 echo "== ip addr / routes on the TUN =="
@@ -26,6 +30,13 @@ echo "== ping the far host 203.0.113.10 through the session =="
 in_cli ping -c 3 -i 0.3 "$FAR4"
 echo "== ping -6 the access concentrator's link-local address =="
 in_cli ping -6 -c 3 -i 0.3 "fe80::1%v6link0"
+echo "== DNS configured for the namespace (/etc/netns/$NS_CLI/resolv.conf) and a name resolved =="
+cat "/etc/netns/$NS_CLI/resolv.conf"
+in_cli getent ahostsv6 host.isp.example | head -1
+echo "== ping -6 and HTTP to the far host by name, from the address out of the delegated prefix =="
+pd=$(v6l_json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
+in_cli ping -6 -c 3 -i 0.3 -I "$pd" host.isp.example
+in_cli python3 -c "import urllib.request; print(urllib.request.urlopen('http://host.isp.example/', timeout=5).status, 'from http://host.isp.example/')"
 echo "== v6link status --json =="
 v6l status --json | python3 -m json.tool
 echo "== hang up (SIGTERM) =="
