@@ -2,6 +2,7 @@
 #include "hostcfg/dns.h"
 
 #include "core/log.h"
+#include "hostcfg/sys.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -15,31 +16,6 @@
 #include <unistd.h>
 
 #define DNS_BACKUP_SUFFIX ".v6link-orig"
-
-/* The name of the network namespace we run in, as `ip netns identify` finds it. */
-static bool dns_netns_name(char *out, size_t cap)
-{
-	struct stat self, st;
-	if (stat("/proc/self/ns/net", &self) < 0)
-		return false;
-	DIR *d = opendir("/run/netns");
-	if (!d)
-		return false;
-	struct dirent *e;
-	bool found = false;
-	while (!found && (e = readdir(d))) {
-		char p[300];
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= cap)
-			continue;
-		snprintf(p, sizeof(p), "/run/netns/%s", e->d_name);
-		if (stat(p, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
-			memcpy(out, e->d_name, strlen(e->d_name) + 1);
-			found = true;
-		}
-	}
-	closedir(d);
-	return found;
-}
 
 static int dns_run(char *const argv[], const char *input)
 {
@@ -83,7 +59,7 @@ void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
 	char ns[64];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
-	bool in_netns = dns_netns_name(ns, sizeof(ns));
+	bool in_netns = hostcfg_netns_name(ns, sizeof(ns));
 	if (resolv_conf && resolv_conf[0]) {
 		snprintf(c->path, sizeof(c->path), "%s", resolv_conf);
 		c->backend = DNS_BACKEND_FILE;

@@ -19,7 +19,7 @@
 #define NL_RCVTIMEO_S 3
 #define NL_RCVBUF 32768 /* a dump batch: libmnl's MNL_SOCKET_DUMP_SIZE */
 
-typedef void (*nl_reply_fn)(const struct hostcfg_nlmsg *m, void *arg);
+typedef hostcfg_nl_reply_fn nl_reply_fn;
 
 int hostcfg_nl_open(struct hostcfg_nl *nl)
 {
@@ -98,8 +98,7 @@ static int nl_walk(struct hostcfg_nl *nl, const uint8_t *buf, size_t n, nl_reply
 	return rcur_ok(&c) ? 0 : -1;
 }
 
-/* Sends nlh and reads until its ack (or the NLMSG_DONE of a dump); replies go to fn. */
-static int nl_talk(struct hostcfg_nl *nl, struct nlmsghdr *nlh, const char *what, nl_reply_fn fn,
+int hostcfg_nl_talk(struct hostcfg_nl *nl, struct nlmsghdr *nlh, const char *what, nl_reply_fn fn,
 	void *arg)
 {
 	uint8_t buf[NL_RCVBUF];
@@ -150,7 +149,7 @@ int hostcfg_nl_link_get(struct hostcfg_nl *nl, const char *ifname, struct hostcf
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	memset(li, 0, sizeof(*li));
 	snprintf(what, sizeof(what), "link get %s", ifname);
-	if (nl_talk(nl, nlh, what, link_reply, li) < 0)
+	if (hostcfg_nl_talk(nl, nlh, what, link_reply, li) < 0)
 		return -1;
 	if (li->ifindex == 0)
 		return nl_fail(nl, what, ENODEV);
@@ -175,7 +174,7 @@ int hostcfg_nl_link_set(struct hostcfg_nl *nl, uint32_t ifindex, int up, uint32_
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	snprintf(what, sizeof(what), "link set %s mtu %u%s", ifname_of(ifindex, name), mtu,
 		up < 0 ? "" : up ? " up" : " down");
-	return nl_talk(nl, nlh, what, NULL, NULL);
+	return hostcfg_nl_talk(nl, nlh, what, NULL, NULL);
 }
 
 int hostcfg_nl_link_addr_gen_none(struct hostcfg_nl *nl, uint32_t ifindex)
@@ -194,7 +193,7 @@ int hostcfg_nl_link_addr_gen_none(struct hostcfg_nl *nl, uint32_t ifindex)
 	mnl_attr_nest_end(nlh, in6);
 	mnl_attr_nest_end(nlh, spec);
 	snprintf(what, sizeof(what), "link set %s addrgenmode none", ifname_of(ifindex, name));
-	return nl_talk(nl, nlh, what, NULL, NULL);
+	return hostcfg_nl_talk(nl, nlh, what, NULL, NULL);
 }
 
 int hostcfg_nl_addr(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const struct hostcfg_addr *a)
@@ -219,7 +218,7 @@ int hostcfg_nl_addr(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const str
 		mnl_attr_put_u32(nlh, IFA_FLAGS, a->flags);
 	}
 	hostcfg_fmt_addr(what, sizeof(what), add ? "add" : "del", ifname_of(ifindex, name), a);
-	return nl_talk(nl, nlh, what, NULL, NULL);
+	return hostcfg_nl_talk(nl, nlh, what, NULL, NULL);
 }
 
 int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const struct hostcfg_route *r)
@@ -251,7 +250,7 @@ int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const st
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	hostcfg_fmt_route(what, sizeof(what), add ? "add" : "del", ifname_of(ifindex, name), r);
-	return nl_talk(nl, nlh, what, NULL, NULL);
+	return hostcfg_nl_talk(nl, nlh, what, NULL, NULL);
 }
 
 struct addr_dump {
@@ -280,5 +279,5 @@ int hostcfg_nl_addr_list(struct hostcfg_nl *nl, int family, uint32_t ifindex, ho
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
-	return nl_talk(nl, nlh, "addr list", addr_reply, &d);
+	return hostcfg_nl_talk(nl, nlh, "addr list", addr_reply, &d);
 }

@@ -18,6 +18,16 @@ struct hostcfg_nl {
 	char kmsg[128];   /* the kernel's extended-ack text of the last failure, or "" */
 };
 
+/* Called for every reply message of a request (dump entries); m is borrowed for the call. */
+typedef void (*hostcfg_nl_reply_fn)(const struct hostcfg_nlmsg *m, void *arg);
+
+/* Sends the request nlh (its sequence number is set here) and reads until its ack or the
+ * NLMSG_DONE of a dump, handing every other reply to fn (may be NULL). 0, or -1 with errno
+ * and hostcfg_nl_strerror() saying what (e.g. "addrlabel list: Invalid argument"). */
+struct nlmsghdr;
+int hostcfg_nl_talk(struct hostcfg_nl *nl, struct nlmsghdr *nlh, const char *what,
+	hostcfg_nl_reply_fn fn, void *arg);
+
 /* Opens and binds a NETLINK_ROUTE socket (extended acks on, 3 s receive timeout). 0 or -1/errno. */
 int hostcfg_nl_open(struct hostcfg_nl *nl);
 void hostcfg_nl_close(struct hostcfg_nl *nl);

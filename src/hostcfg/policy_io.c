@@ -19,39 +19,14 @@
 
 #include "core/log.h"
 #include "hostcfg/nl.h"
+#include "hostcfg/sys.h"
 
 #define POL_REQ_WORDS 64
-#define POL_RCVBUF 32768
 
 struct pol_dump {
 	struct policy_label cur[POLICY_MAX_KERNEL];
 	size_t n, n_dropped;
 };
-
-/* The name of the network namespace we run in, as `ip netns identify` finds it. */
-static bool pol_netns_name(char *out, size_t cap)
-{
-	struct stat self, st;
-	bool found = false;
-	if (stat("/proc/self/ns/net", &self) < 0)
-		return false;
-	DIR *d = opendir("/run/netns");
-	if (!d)
-		return false;
-	struct dirent *e;
-	while (!found && (e = readdir(d))) {
-		char p[300];
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= cap)
-			continue;
-		snprintf(p, sizeof(p), "/run/netns/%s", e->d_name);
-		if (stat(p, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
-			snprintf(out, cap, "%s", e->d_name);
-			found = true;
-		}
-	}
-	closedir(d);
-	return found;
-}
 
 void policy_init(struct policy_state *st, const char *conn, const char *gai_path)
 {
@@ -62,7 +37,7 @@ void policy_init(struct policy_state *st, const char *conn, const char *gai_path
 		return;
 	if (gai_path[0])
 		snprintf(st->gai_path, sizeof(st->gai_path), "%s", gai_path);
-	else if (pol_netns_name(ns, sizeof(ns)))
+	else if (hostcfg_netns_name(ns, sizeof(ns)))
 		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/netns/%s/gai.conf", ns);
 	else
 		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/gai.conf");
@@ -70,69 +45,17 @@ void policy_init(struct policy_state *st, const char *conn, const char *gai_path
 
 /* --- netlink --------------------------------------------------------------------------------- */
 
-static int pol_nl_fail(struct hostcfg_nl *nl, const char *what, int err)
+/* Collects the labels of an RTM_GETADDRLABEL dump. */
+static void pol_label_reply(const struct hostcfg_nlmsg *m, void *arg)
 {
-	snprintf(nl->errmsg, sizeof(nl->errmsg), "%s: %s%s%s%s", what, strerror(err),
-		nl->kmsg[0] ? " (kernel: " : "", nl->kmsg, nl->kmsg[0] ? ")" : "");
-	errno = err;
-	return -1;
-}
-
-/* Walks one buffer: 1 = our ack/DONE seen (*err set), 0 = need more, -1 = malformed. */
-static int pol_nl_walk(struct hostcfg_nl *nl, const uint8_t *buf, size_t n, struct pol_dump *d,
-	int *err)
-{
-	struct rcur c = rcur_init(buf, n);
-	struct hostcfg_nlmsg m;
-	struct hostcfg_nl_ack ack;
+	struct pol_dump *d = arg;
 	struct policy_label lb;
-	while (hostcfg_nl_next(&c, &m)) {
-		if (m.seq != nl->seq)
-			continue;
-		if (m.type == NLMSG_DONE) {
-			*err = 0;
-			return 1;
-		}
-		if (m.type == NLMSG_ERROR) {
-			if (hostcfg_nl_parse_error(&m, &ack) != HOSTCFG_NL_OK)
-				return -1;
-			*err = ack.err;
-			snprintf(nl->kmsg, sizeof(nl->kmsg), "%s", ack.msg);
-			return 1;
-		}
-		if (!d || policy_nl_parse_label(&m, &lb) != HOSTCFG_NL_OK)
-			continue;
-		if (d->n < POLICY_MAX_KERNEL)
-			d->cur[d->n++] = lb;
-		else
-			d->n_dropped++;
-	}
-	return rcur_ok(&c) ? 0 : -1;
-}
-
-/* Sends nlh and reads until its ack (or the NLMSG_DONE of a dump); labels go into d. */
-static int pol_nl_talk(struct hostcfg_nl *nl, struct nlmsghdr *nlh, const char *what,
-	struct pol_dump *d)
-{
-	uint8_t buf[POL_RCVBUF];
-	int err = 0;
-	nlh->nlmsg_seq = ++nl->seq;
-	nl->errmsg[0] = nl->kmsg[0] = '\0';
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return pol_nl_fail(nl, what, errno);
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pol_nl_fail(nl, what, errno == EAGAIN ? ETIMEDOUT : errno);
-		int r = pol_nl_walk(nl, buf, (size_t)n, d, &err);
-		if (r < 0)
-			return pol_nl_fail(nl, what, EPROTO);
-		if (r > 0)
-			break;
-	}
-	return err ? pol_nl_fail(nl, what, err) : 0;
+	if (policy_nl_parse_label(m, &lb) != HOSTCFG_NL_OK)
+		return;
+	if (d->n < POLICY_MAX_KERNEL)
+		d->cur[d->n++] = lb;
+	else
+		d->n_dropped++;
 }
 
 static int pol_nl_dump(struct hostcfg_nl *nl, struct pol_dump *d)
@@ -144,7 +67,7 @@ static int pol_nl_dump(struct hostcfg_nl *nl, struct pol_dump *d)
 	struct ifaddrlblmsg *ifal = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifal));
 	ifal->ifal_family = AF_INET6;
 	d->n = d->n_dropped = 0;
-	return pol_nl_talk(nl, nlh, "addrlabel list", d);
+	return hostcfg_nl_talk(nl, nlh, "addrlabel list", pol_label_reply, d);
 }
 
 static const char *pol_fmt_op(char *buf, size_t cap, const struct policy_op *op)
@@ -172,7 +95,7 @@ static int pol_nl_op(struct hostcfg_nl *nl, const struct policy_op *op)
 	mnl_attr_put(nlh, IFAL_ADDRESS, 16, op->prefix);
 	mnl_attr_put_u32(nlh, IFAL_LABEL, op->label);
 	pol_fmt_op(what, sizeof(what), op);
-	if (pol_nl_talk(nl, nlh, what, NULL) < 0)
+	if (hostcfg_nl_talk(nl, nlh, what, NULL, NULL) < 0)
 		return op->kind == POLICY_OP_DEL && (errno == ESRCH || errno == ENOENT) ? 0 : -1;
 	return 0;
 }

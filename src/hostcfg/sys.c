@@ -2,12 +2,14 @@
  * sysctls. Failures are logged with the netlink client's description (incl. kernel text). */
 #include "hostcfg/sys.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -152,3 +154,29 @@ int hostcfg_list_addrs(int family, uint32_t ifindex, hostcfg_addr_cb cb, void *a
 	errno = err;
 	return r;
 }
+
+/* The name of the network namespace we run in, as `ip netns identify` finds it. */
+bool hostcfg_netns_name(char *out, size_t cap)
+{
+	struct stat self, st;
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return false;
+	DIR *d = opendir("/run/netns");
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool found = false;
+	while (!found && (e = readdir(d))) {
+		char p[300];
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= cap)
+			continue;
+		snprintf(p, sizeof(p), "/run/netns/%s", e->d_name);
+		if (stat(p, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+

@@ -3,6 +3,7 @@
 #ifndef V6L_HOSTCFG_SYS_H
 #define V6L_HOSTCFG_SYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,9 @@ int hostcfg_sysctl_write(const char *path, const char *value);
 /* Lists addresses of family (AF_UNSPEC = both) on ifindex (0 = all) through a short-lived
  * netlink socket, for status output and tests. 0 or -1/errno. */
 int hostcfg_list_addrs(int family, uint32_t ifindex, hostcfg_addr_cb cb, void *arg);
+
+/* The name under /run/netns of the network namespace we run in (as `ip netns identify`
+ * finds it); false in the initial namespace or an unnamed one. */
+bool hostcfg_netns_name(char *out, size_t cap);
 
 #endif
