@@ -14,6 +14,7 @@ static int usage(FILE *f, int rc)
 		"  down CONN         hang CONN up\n"
 		"  status [--json]   state of every connection\n"
 		"  passwd CONN       read a password (tty prompt or stdin) and store it encrypted\n"
+		"  detect [--json] [IFNAME ...]  probe adapters, print the mode each would get\n"
 		"  version           print the version\n"
 		"options: -C CONFDIR (default %s), -S SOCKET (default %s), -d debug log,\n"
 		"         -s log to syslog\n",

@@ -4,6 +4,7 @@
 #include "cfg/secret.h"
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/detect.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -94,5 +95,7 @@ int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **arg
 	}
 	if (!strcmp(cmd, "passwd") && argc == 1)
 		return cli_passwd(o, argv[0]);
+	if (!strcmp(cmd, "detect"))
+		return detect_run(o, argc, argv);
 	return -1;
 }

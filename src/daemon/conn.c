@@ -478,7 +478,7 @@ static void conn_on_disc_frame(void *arg, int fd, uint32_t ev)
 	for (int i = 0; i < 16; i++) {
 		bool has_vlan;
 		uint16_t tci;
-		ssize_t n = pkt_recv(fd, frame, sizeof(frame), &has_vlan, &tci);
+		ssize_t n = pkt_recv(fd, frame, sizeof(frame), &has_vlan, &tci, NULL);
 		if (n < 0)
 			break;
 		/* 802.1Q: VLAN ID 0 is a priority tag only, so such a frame counts as untagged. */

@@ -86,7 +86,8 @@ int pkt_open(int ifindex, uint16_t ethertype, bool tagged)
 	return fd;
 }
 
-ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vlan_tci)
+ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vlan_tci,
+		 bool *csum_partial)
 {
 	uint8_t ctrl[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	struct iovec iov = { buf, cap };
@@ -95,6 +96,8 @@ ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vla
 	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
 	*has_vlan = false;
 	*vlan_tci = 0;
+	if (csum_partial)
+		*csum_partial = false;
 	if (n < 0)
 		return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
@@ -104,6 +107,8 @@ ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vla
 		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 		*has_vlan = (aux.tp_status & TP_STATUS_VLAN_VALID) != 0;
 		*vlan_tci = aux.tp_vlan_tci;
+		if (csum_partial)
+			*csum_partial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
 	}
 	return n;
 }

@@ -646,6 +646,12 @@ int dhcp6_build_udp6(const uint8_t src[16], const uint8_t dst[16], uint16_t spor
 
 enum dhcp6_err dhcp6_parse_udp6(const uint8_t *pkt, size_t len, struct dhcp6_udp6 *out)
 {
+	return dhcp6_parse_udp6_csum(pkt, len, false, out);
+}
+
+enum dhcp6_err dhcp6_parse_udp6_csum(const uint8_t *pkt, size_t len, bool csum_partial,
+	struct dhcp6_udp6 *out)
+{
 	memset(out, 0, sizeof(*out));
 	struct rcur c = rcur_init(pkt, len);
 	uint32_t vtf = rcur_u32(&c);
@@ -669,7 +675,7 @@ enum dhcp6_err dhcp6_parse_udp6(const uint8_t *pkt, size_t len, struct dhcp6_udp
 	/* RFC 8200 §8.1: a zero UDP checksum over IPv6 MUST be discarded. */
 	uint32_t sum = dhcp6_pseudo_sum(out->src, out->dst, ulen);
 	sum = dhcp6_csum_add(sum, pkt + DHCP6_IP6_HDR_LEN, ulen);
-	if (ck == 0 || dhcp6_csum_fold(sum) != 0xffff)
+	if (!csum_partial && (ck == 0 || dhcp6_csum_fold(sum) != 0xffff))
 		return DHCP6_E_CSUM;
 	out->payload_off = DHCP6_IP6_HDR_LEN + DHCP6_UDP_HDR_LEN;
 	out->payload_len = (size_t)ulen - DHCP6_UDP_HDR_LEN;

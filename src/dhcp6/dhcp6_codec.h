@@ -206,5 +206,10 @@ struct dhcp6_udp6 {
  * checksum and returns where the DHCPv6 message lies. Trailing bytes past the IPv6 payload
  * length are ignored. */
 enum dhcp6_err dhcp6_parse_udp6(const uint8_t *pkt, size_t len, struct dhcp6_udp6 *out);
+/* The same for a packet captured on an AF_PACKET socket: with csum_partial (the kernel reported
+ * TP_STATUS_CSUMNOTREADY, a local sender with checksum offload) the checksum field only holds
+ * the pseudo-header sum and is not checked. */
+enum dhcp6_err dhcp6_parse_udp6_csum(const uint8_t *pkt, size_t len, bool csum_partial,
+	struct dhcp6_udp6 *out);
 
 #endif

@@ -537,6 +537,11 @@ static void test_udp6(void **state)
 	b = dhcp6_build_udp6(src, dst, 40123, 546, buf + 48, n - 48, out, sizeof(out));
 	assert_true(b > 0);
 	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_OK);
+	/* A damaged checksum fails, unless the capture says the checksum was left partial. */
+	b = dhcp6_build_udp6(src, dst, 547, 546, buf + 48, n - 48, out, sizeof(out));
+	out[46] ^= 0x5a;
+	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_CSUM);
+	assert_int_equal(dhcp6_parse_udp6_csum(out, (size_t)b, true, &u), DHCP6_E_OK);
 	/* A built 547 -> 546 packet passes our parser. */
 	b = dhcp6_build_udp6(src, dst, 547, 546, buf + 48, n - 48, out, sizeof(out));
 	assert_int_equal(dhcp6_parse_udp6(out, (size_t)b, &u), DHCP6_E_OK);

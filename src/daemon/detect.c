@@ -1,0 +1,593 @@
+/* `v6link detect`; see detect.h. Everything goes through one AF_PACKET socket per adapter, so
+ * no address is needed on it and nothing is configured. */
+#include "daemon/detect.h"
+
+#include "cfg/cfg.h"
+#include "core/clock.h"
+#include "core/rng.h"
+#include "core/strbuf.h"
+#include "daemon/daemon.h"
+#include "daemon/pkt_io.h"
+#include "dhcp4/dhcp4_codec.h"
+#include "dhcp6/dhcp6_codec.h"
+#include "nd/nd_codec.h"
+#include "pppoe/pppoe_codec.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DET_MAX_IF 8
+#define DET_MAX_FOUND 4
+
+struct det_ac {
+	uint8_t mac[6];
+	char name[PPPOE_STR_MAX + 1];
+	uint8_t n_services;
+	char services[PPPOE_MAX_SERVICES][PPPOE_STR_MAX + 1];
+};
+
+struct det_router {
+	uint8_t addr[16];
+	bool is_managed, is_other;
+	uint16_t lifetime_s;
+	uint8_t n_prefixes;
+	struct nd_prefix_opt prefixes[4];
+};
+
+struct det_d6 {
+	uint8_t src[16];
+	struct dhcp6_duid server_id;
+	uint8_t preference;
+	bool has_na, has_pd;
+};
+
+struct det_d4 {
+	uint8_t server[4], offered[4], router[4];
+	bool has_router;
+};
+
+struct det_if {
+	struct pkt_if eth;
+	int fd;
+	uint8_t ll[16];
+	uint8_t host_uniq[8];
+	uint32_t d6_xid, d4_xid;
+	unsigned n_ac, n_rtr, n_d6, n_d4;
+	struct det_ac ac[DET_MAX_FOUND];
+	struct det_router rtr[DET_MAX_FOUND];
+	struct det_d6 d6[DET_MAX_FOUND];
+	struct det_d4 d4[DET_MAX_FOUND];
+};
+
+struct det {
+	struct det_if ifs[DET_MAX_IF];
+	unsigned n_if;
+	struct v6l_rng rng;
+	const struct cfg_param *param;
+	unsigned timeout_ms, tries;
+};
+
+/* --- sending --- */
+
+static void det_send_eth(struct det_if *d, const uint8_t dst[6], uint16_t ethertype,
+			 const uint8_t *payload, size_t len)
+{
+	uint8_t frame[1600];
+	struct pppoe_eth_hdr h = { .ethertype = ethertype };
+	memcpy(h.dst, dst, 6);
+	memcpy(h.src, d->eth.mac, 6);
+	int hl = pppoe_eth_build(&h, frame, sizeof(frame));
+	if (hl < 0 || len > sizeof(frame) - (size_t)hl)
+		return;
+	memcpy(frame + hl, payload, len);
+	pkt_send(d->fd, d->eth.ifindex, frame, (size_t)hl + len);
+}
+
+static void det_send_padi(struct det_if *d)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static struct pppoe_disc_pkt p;
+	uint8_t buf[1500];
+	memset(&p, 0, sizeof(p));
+	p.code = PPPOE_CODE_PADI;
+	p.n_services = 1; /* an empty Service-Name: any service (RFC 2516 §5.1) */
+	p.has_host_uniq = true;
+	p.host_uniq_len = sizeof(d->host_uniq);
+	memcpy(p.host_uniq, d->host_uniq, sizeof(d->host_uniq));
+	int n = pppoe_disc_build(&p, buf, sizeof(buf));
+	if (n > 0)
+		det_send_eth(d, bcast, PPPOE_ETHERTYPE_DISC, buf, (size_t)n);
+}
+
+static void det_send_rs(struct det_if *d)
+{
+	static const uint8_t all_routers[16] = { 0xff, 0x02, [15] = 0x02 };
+	static const uint8_t mac[6] = { 0x33, 0x33, 0, 0, 0, 0x02 };
+	uint8_t rs[16], pkt[128];
+	int n = nd_build_rs(rs, sizeof(rs));
+	if (n > 0)
+		n = nd_build_ipv6_icmp(d->ll, all_routers, rs, (size_t)n, pkt, sizeof(pkt));
+	if (n > 0)
+		det_send_eth(d, mac, ETH_P_IPV6, pkt, (size_t)n);
+}
+
+static void det_send_solicit(struct det_if *d)
+{
+	static const uint8_t all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
+	static const uint8_t mac[6] = { 0x33, 0x33, 0, 1, 0, 2 };
+	static struct dhcp6_msg m;
+	uint8_t msg[512], pkt[600];
+	memset(&m, 0, sizeof(m));
+	m.type = DHCP6_SOLICIT;
+	m.xid = d->d6_xid;
+	dhcp6_duid_ll(&m.client_id, d->eth.mac);
+	m.has_elapsed = true;
+	m.n_ia = 2;
+	m.ia[0].type = DHCP6_OPT_IA_NA;
+	m.ia[1].type = DHCP6_OPT_IA_PD;
+	m.ia[0].iaid = m.ia[1].iaid = 1;
+	m.n_oro = 1;
+	m.oro[0] = DHCP6_OPT_DNS_SERVERS;
+	int n = dhcp6_build(&m, msg, sizeof(msg));
+	if (n > 0)
+		n = dhcp6_build_udp6(d->ll, all_dhcp, 546, 547, msg, (size_t)n, pkt, sizeof(pkt));
+	if (n > 0)
+		det_send_eth(d, mac, ETH_P_IPV6, pkt, (size_t)n);
+}
+
+/* A DHCPv4 DISCOVER only: detection never sends a REQUEST, so no lease is ever taken. */
+static void det_send_discover(struct det_if *d)
+{
+	static struct dhcp4_msg m;
+	uint8_t msg[600], frame[700];
+	dhcp4_discover_init(&m, d->eth.mac, d->d4_xid, 0);
+	int n = dhcp4_build(&m, msg, sizeof(msg));
+	if (n > 0)
+		n = dhcp4_build_frame(d->eth.mac, msg, (size_t)n, frame, sizeof(frame));
+	if (n > 0)
+		pkt_send(d->fd, d->eth.ifindex, frame, (size_t)n);
+}
+
+static void det_send_all(struct det_if *d)
+{
+	det_send_padi(d);
+	det_send_rs(d);
+	det_send_solicit(d);
+	det_send_discover(d);
+}
+
+/* --- receiving --- */
+
+static void det_on_pado(struct det_if *d, const struct pppoe_eth_hdr *h, const uint8_t *p, size_t n)
+{
+	static struct pppoe_disc_pkt pk;
+	if (pppoe_disc_parse(p, n, &pk) != PPPOE_E_OK || pk.code != PPPOE_CODE_PADO ||
+	    memcmp(h->dst, d->eth.mac, 6) != 0)
+		return;
+	/* RFC 2516 §5.2: an answer to our PADI carries our Host-Uniq back. */
+	if (!pk.has_host_uniq || pk.host_uniq_len != sizeof(d->host_uniq) ||
+	    memcmp(pk.host_uniq, d->host_uniq, sizeof(d->host_uniq)) != 0)
+		return;
+	for (unsigned i = 0; i < d->n_ac; i++)
+		if (!memcmp(d->ac[i].mac, h->src, 6) && !strcmp(d->ac[i].name, pk.ac_name))
+			return;
+	if (d->n_ac == DET_MAX_FOUND)
+		return;
+	struct det_ac *a = &d->ac[d->n_ac++];
+	memcpy(a->mac, h->src, 6);
+	snprintf(a->name, sizeof(a->name), "%s", pk.ac_name);
+	a->n_services = pk.n_services;
+	memcpy(a->services, pk.services, sizeof(a->services));
+}
+
+static void det_on_ra(struct det_if *d, const struct nd_ip6_hdr *ip, struct rcur icmp)
+{
+	static struct nd_ra_msg ra;
+	if (rcur_left(&icmp) < 1 || icmp.p[0] != 134 ||
+	    nd_parse_ra(icmp.p, rcur_left(&icmp), ip, &ra) != ND_E_OK)
+		return;
+	for (unsigned i = 0; i < d->n_rtr; i++)
+		if (!memcmp(d->rtr[i].addr, ip->src, 16))
+			return;
+	if (d->n_rtr == DET_MAX_FOUND)
+		return;
+	struct det_router *r = &d->rtr[d->n_rtr++];
+	memcpy(r->addr, ip->src, 16);
+	r->is_managed = ra.is_managed;
+	r->is_other = ra.is_other;
+	r->lifetime_s = ra.router_lifetime_s;
+	r->n_prefixes = ra.n_prefixes < 4 ? ra.n_prefixes : 4;
+	memcpy(r->prefixes, ra.prefixes, sizeof(r->prefixes[0]) * r->n_prefixes);
+}
+
+static void det_on_dhcp6(struct det_if *d, const uint8_t *pkt, size_t n, bool csum_partial)
+{
+	static struct dhcp6_msg m;
+	struct dhcp6_udp6 u;
+	if (dhcp6_parse_udp6_csum(pkt, n, csum_partial, &u) != DHCP6_E_OK ||
+	    dhcp6_parse(pkt + u.payload_off, u.payload_len, &m) != DHCP6_E_OK ||
+	    m.type != DHCP6_ADVERTISE || m.xid != d->d6_xid || !m.server_id.len)
+		return;
+	for (unsigned i = 0; i < d->n_d6; i++)
+		if (d->d6[i].server_id.len == m.server_id.len &&
+		    !memcmp(d->d6[i].server_id.b, m.server_id.b, m.server_id.len))
+			return;
+	if (d->n_d6 == DET_MAX_FOUND)
+		return;
+	struct det_d6 *s = &d->d6[d->n_d6++];
+	memcpy(s->src, u.src, 16);
+	s->server_id = m.server_id;
+	s->preference = m.has_preference ? m.preference : 0;
+	for (unsigned i = 0; i < m.n_ia; i++) {
+		if (m.ia[i].n_addrs && m.ia[i].type == DHCP6_OPT_IA_NA)
+			s->has_na = true;
+		if (m.ia[i].n_addrs && m.ia[i].type == DHCP6_OPT_IA_PD)
+			s->has_pd = true;
+	}
+}
+
+static void det_on_ipv6(struct det_if *d, const uint8_t *p, size_t n, bool csum_partial)
+{
+	struct nd_ip6_hdr ip;
+	struct rcur icmp;
+	if (n >= 40 && p[6] == 17) {
+		det_on_dhcp6(d, p, n, csum_partial);
+		return;
+	}
+	if (nd_parse_ipv6_icmp(p, n, &ip, &icmp) == ND_E_OK)
+		det_on_ra(d, &ip, icmp);
+}
+
+static void det_on_ipv4(struct det_if *d, const uint8_t *f, size_t n, bool csum_partial)
+{
+	static struct dhcp4_msg m;
+	struct dhcp4_frame fr;
+	if (dhcp4_parse_frame(f, n, csum_partial, &fr) != DHCP4_E_OK ||
+	    dhcp4_parse(f + fr.payload_off, fr.payload_len, &m) != DHCP4_E_OK)
+		return;
+	/* RFC 2131 §4.1: an answer to us carries our xid and hardware address; §4.3.1: an OFFER
+	 * names its server. */
+	if (m.op != 2 || m.msg_type != DHCP4_OFFER || m.xid != d->d4_xid || !m.has_server_id ||
+	    memcmp(m.chaddr, d->eth.mac, 6) != 0)
+		return;
+	for (unsigned i = 0; i < d->n_d4; i++)
+		if (!memcmp(d->d4[i].server, m.server_id, 4))
+			return;
+	if (d->n_d4 == DET_MAX_FOUND)
+		return;
+	struct det_d4 *o = &d->d4[d->n_d4++];
+	memcpy(o->server, m.server_id, 4);
+	memcpy(o->offered, m.yiaddr, 4);
+	o->has_router = m.n_routers > 0;
+	if (o->has_router)
+		memcpy(o->router, m.routers[0], 4);
+}
+
+static void det_on_frame(struct det_if *d, const uint8_t *f, size_t n, bool csum_partial)
+{
+	struct pppoe_eth_hdr h;
+	size_t off;
+	if (pppoe_eth_parse(f, n, &h, &off) != PPPOE_E_OK)
+		return;
+	switch (h.ethertype) {
+	case PPPOE_ETHERTYPE_DISC:
+		det_on_pado(d, &h, f + off, n - off);
+		break;
+	case ETH_P_IPV6:
+		det_on_ipv6(d, f + off, n - off, csum_partial);
+		break;
+	case ETH_P_IP:
+		det_on_ipv4(d, f, n, csum_partial);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- adapters --- */
+
+static bool det_passthrough(const struct cfg_param *p, const char *ifname)
+{
+	for (unsigned i = 0; i < p->n_passthrough; i++)
+		if (strstr(ifname, p->passthrough[i]))
+			return true;
+	return false;
+}
+
+static int det_sys_int(const char *ifname, const char *attr)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? (int)strtol(buf, NULL, 0) : -1;
+}
+
+/* The link-local address the kernel would make (EUI-64, RFC 4291 Appendix A): probes need a
+ * source, and v6link must not add one. */
+static void det_eui64_ll(const uint8_t mac[6], uint8_t ll[16])
+{
+	memset(ll, 0, 16);
+	ll[0] = 0xfe;
+	ll[1] = 0x80;
+	ll[8] = mac[0] ^ 0x02;
+	ll[9] = mac[1];
+	ll[10] = mac[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	ll[13] = mac[3];
+	ll[14] = mac[4];
+	ll[15] = mac[5];
+}
+
+static int det_open(struct det *dt, const char *name)
+{
+	struct det_if *d = &dt->ifs[dt->n_if];
+	memset(d, 0, sizeof(*d));
+	if (pkt_if_lookup(name, &d->eth) < 0) {
+		fprintf(stderr, "v6link: detect: no adapter '%s'\n", name);
+		return -1;
+	}
+	d->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = d->eth.ifindex };
+	int one = 1;
+	/* PACKET_AUXDATA: a local sender with checksum offload leaves UDP checksums unfinished. */
+	if (d->fd < 0 || setsockopt(d->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
+	    bind(d->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		fprintf(stderr, "v6link: detect: %s: %s\n", name, strerror(errno));
+		if (d->fd >= 0)
+			close(d->fd);
+		return -1;
+	}
+	det_eui64_ll(d->eth.mac, d->ll);
+	rng_bytes(&dt->rng, d->host_uniq, sizeof(d->host_uniq));
+	d->d6_xid = rng_u32(&dt->rng) & 0xffffff;
+	d->d4_xid = rng_u32(&dt->rng);
+	dt->n_if++;
+	return 0;
+}
+
+/* Every Ethernet adapter that is up and not matched by [passthrough]. */
+static int det_open_all(struct det *dt)
+{
+	DIR *dir = opendir("/sys/class/net");
+	struct dirent *e;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)) && dt->n_if < DET_MAX_IF) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+			continue;
+		int flags = det_sys_int(e->d_name, "flags");
+		if (det_sys_int(e->d_name, "type") != 1 || flags < 0 || !(flags & 1))
+			continue;
+		if (det_passthrough(dt->param, e->d_name)) {
+			fprintf(stderr, "v6link: detect: %s skipped ([passthrough])\n", e->d_name);
+			continue;
+		}
+		det_open(dt, e->d_name);
+	}
+	closedir(dir);
+	return 0;
+}
+
+/* --- probing --- */
+
+static bool det_any(const struct det_if *d)
+{
+	return d->n_ac || d->n_rtr || d->n_d6 || d->n_d4;
+}
+
+static void det_drain(struct det_if *d)
+{
+	uint8_t f[2048];
+	bool has_vlan, csum_partial;
+	uint16_t tci;
+	ssize_t n;
+	while ((n = pkt_recv(d->fd, f, sizeof(f), &has_vlan, &tci, &csum_partial)) > 0)
+		if (!has_vlan)
+			det_on_frame(d, f, (size_t)n, csum_partial);
+}
+
+/* Rounds of probes with the dial string's timing: to= ms, doubled each try, tr= tries. Once
+ * something has answered, one more round is waited for the slower kinds (dnsmasq probes an
+ * address for about 3 s before it offers it), then detection ends. */
+static void det_probe(struct det *dt)
+{
+	unsigned wait = dt->timeout_ms;
+	bool answered_before = false;
+	for (unsigned r = 0; r < dt->tries; r++, wait *= 2) {
+		for (unsigned i = 0; i < dt->n_if; i++)
+			det_send_all(&dt->ifs[i]);
+		uint64_t end = clock_now_ms() + wait;
+		for (uint64_t now = clock_now_ms(); now < end; now = clock_now_ms()) {
+			struct pollfd pf[DET_MAX_IF];
+			for (unsigned i = 0; i < dt->n_if; i++)
+				pf[i] = (struct pollfd){ .fd = dt->ifs[i].fd, .events = POLLIN };
+			if (poll(pf, dt->n_if, (int)(end - now)) <= 0)
+				continue;
+			for (unsigned i = 0; i < dt->n_if; i++)
+				if (pf[i].revents & POLLIN)
+					det_drain(&dt->ifs[i]);
+		}
+		bool any = false;
+		for (unsigned i = 0; i < dt->n_if; i++)
+			any = any || det_any(&dt->ifs[i]);
+		if (any && answered_before)
+			return;
+		answered_before = any;
+	}
+}
+
+/* --- result --- */
+
+static const char *det_mode(const struct det *dt, const struct det_if *d, const char **why)
+{
+	if (d->n_ac && d->n_d4 && dt->param->allow_mixed_mode) {
+		*why = "an access concentrator answered and so did a DHCPv4 server (allow_mixed_mode=1)";
+		return "mixed";
+	}
+	if (d->n_ac) {
+		*why = "an access concentrator answered the PADI";
+		return "dial-up";
+	}
+	if (d->n_rtr || d->n_d6) {
+		*why = d->n_rtr ? "an IPv6 router answered the Router Solicitation"
+				: "a DHCPv6 server answered the Solicit";
+		return "router";
+	}
+	*why = "nothing answered";
+	return "none";
+}
+
+static const char *det_mac(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+static void det_text_if(const struct det *dt, const struct det_if *d, struct strbuf *sb)
+{
+	char a[INET6_ADDRSTRLEN], m[18];
+	const char *why;
+	const char *mode = det_mode(dt, d, &why);
+	sb_printf(sb, "%s (%s): %s -- %s\n", d->eth.name, det_mac(d->eth.mac, m), mode, why);
+	for (unsigned i = 0; i < d->n_ac; i++) {
+		sb_printf(sb, "  PPPoE AC     '%s' at %s, services:", d->ac[i].name,
+			  det_mac(d->ac[i].mac, m));
+		for (unsigned k = 0; k < d->ac[i].n_services; k++)
+			sb_printf(sb, " '%s'", d->ac[i].services[k]);
+		sb_printf(sb, "\n");
+	}
+	for (unsigned i = 0; i < d->n_rtr; i++) {
+		const struct det_router *r = &d->rtr[i];
+		sb_printf(sb, "  IPv6 router  %s (lifetime %u s, M=%d O=%d)",
+			  inet_ntop(AF_INET6, r->addr, a, sizeof(a)), r->lifetime_s, r->is_managed,
+			  r->is_other);
+		for (unsigned k = 0; k < r->n_prefixes; k++)
+			sb_printf(sb, " %s/%u", inet_ntop(AF_INET6, r->prefixes[k].prefix, a, sizeof(a)),
+				  r->prefixes[k].plen);
+		sb_printf(sb, "\n");
+	}
+	for (unsigned i = 0; i < d->n_d6; i++)
+		sb_printf(sb, "  DHCPv6       %s (preference %u%s%s)\n",
+			  inet_ntop(AF_INET6, d->d6[i].src, a, sizeof(a)), d->d6[i].preference,
+			  d->d6[i].has_na ? ", offers addresses" : "",
+			  d->d6[i].has_pd ? ", offers prefixes" : "");
+	for (unsigned i = 0; i < d->n_d4; i++)
+		sb_printf(sb, "  DHCPv4       %s offers %s\n",
+			  inet_ntop(AF_INET, d->d4[i].server, a, sizeof(a)),
+			  inet_ntop(AF_INET, d->d4[i].offered, m, sizeof(m)));
+}
+
+static void det_json_if(const struct det *dt, const struct det_if *d, struct strbuf *sb)
+{
+	char a[INET6_ADDRSTRLEN], m[18];
+	const char *why;
+	const char *mode = det_mode(dt, d, &why);
+	sb_printf(sb, "{\"adapter\":\"%s\",\"mac\":\"%s\",\"mode\":\"%s\",\"reason\":\"%s\","
+		      "\"access_concentrators\":[", d->eth.name, det_mac(d->eth.mac, m), mode, why);
+	for (unsigned i = 0; i < d->n_ac; i++) {
+		sb_printf(sb, "%s{\"ac_name\":", i ? "," : "");
+		sb_json_str(sb, d->ac[i].name);
+		sb_printf(sb, ",\"mac\":\"%s\",\"services\":[", det_mac(d->ac[i].mac, m));
+		for (unsigned k = 0; k < d->ac[i].n_services; k++) {
+			sb_printf(sb, k ? "," : "");
+			sb_json_str(sb, d->ac[i].services[k]);
+		}
+		sb_printf(sb, "]}");
+	}
+	sb_printf(sb, "],\"routers\":[");
+	for (unsigned i = 0; i < d->n_rtr; i++) {
+		const struct det_router *r = &d->rtr[i];
+		sb_printf(sb, "%s{\"address\":\"%s\",\"lifetime\":%u,\"managed\":%s,\"other\":%s,"
+			      "\"prefixes\":[", i ? "," : "", inet_ntop(AF_INET6, r->addr, a, sizeof(a)),
+			  r->lifetime_s, r->is_managed ? "true" : "false", r->is_other ? "true" : "false");
+		for (unsigned k = 0; k < r->n_prefixes; k++)
+			sb_printf(sb, "%s\"%s/%u\"", k ? "," : "",
+				  inet_ntop(AF_INET6, r->prefixes[k].prefix, a, sizeof(a)),
+				  r->prefixes[k].plen);
+		sb_printf(sb, "]}");
+	}
+	sb_printf(sb, "],\"dhcpv6_servers\":[");
+	for (unsigned i = 0; i < d->n_d6; i++)
+		sb_printf(sb, "%s{\"address\":\"%s\",\"preference\":%u,\"addresses\":%s,\"prefixes\":%s}",
+			  i ? "," : "", inet_ntop(AF_INET6, d->d6[i].src, a, sizeof(a)),
+			  d->d6[i].preference, d->d6[i].has_na ? "true" : "false",
+			  d->d6[i].has_pd ? "true" : "false");
+	sb_printf(sb, "],\"dhcpv4_servers\":[");
+	for (unsigned i = 0; i < d->n_d4; i++)
+		sb_printf(sb, "%s{\"server\":\"%s\",\"offered\":\"%s\"}", i ? "," : "",
+			  inet_ntop(AF_INET, d->d4[i].server, a, sizeof(a)),
+			  inet_ntop(AF_INET, d->d4[i].offered, m, sizeof(m)));
+	sb_printf(sb, "]}");
+}
+
+int detect_run(const struct cli_opts *o, int argc, char **argv)
+{
+	static struct cfg_param p;
+	static struct cfg_msgs errs;
+	static struct det dt;
+	char path[512];
+	bool json = false;
+	struct cfg_dial dial;
+	snprintf(path, sizeof(path), "%s/v6link.ini", o->confdir);
+	if (cfg_param_load(path, true, &p, &errs, NULL) < 0) {
+		for (unsigned i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.text[i]);
+		return 2;
+	}
+	memset(&dt, 0, sizeof(dt));
+	dt.param = &p;
+	cfg_dial_defaults(&dial);
+	dt.timeout_ms = dial.timeout_ms;
+	dt.tries = dial.retries;
+	if (rng_init_secure(&dt.rng) < 0)
+		return 1;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (dt.n_if < DET_MAX_IF && det_open(&dt, argv[i]) < 0)
+			return 1;
+	}
+	if (!dt.n_if)
+		det_open_all(&dt);
+	if (!dt.n_if) {
+		fprintf(stderr, "v6link: detect: no Ethernet adapter is up\n");
+		return 1;
+	}
+	uint64_t t0 = clock_now_ms();
+	det_probe(&dt);
+	struct strbuf sb;
+	sb_init(&sb);
+	if (json)
+		sb_printf(&sb, "{\"elapsed_ms\":%llu,\"adapters\":[",
+			  (unsigned long long)(clock_now_ms() - t0));
+	for (unsigned i = 0; i < dt.n_if; i++) {
+		if (json)
+			sb_printf(&sb, i ? "," : "");
+		(json ? det_json_if : det_text_if)(&dt, &dt.ifs[i], &sb);
+		close(dt.ifs[i].fd);
+	}
+	if (json)
+		sb_printf(&sb, "]}\n");
+	else
+		sb_printf(&sb, "(probed in %.1f s)\n", (double)(clock_now_ms() - t0) / 1000.0);
+	fputs(sb.s ? sb.s : "", stdout);
+	sb_free(&sb);
+	return 0;
+}
