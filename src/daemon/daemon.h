@@ -13,6 +13,10 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 		    struct conn_cfg *out);
 /* Loads CONFDIR/v6link.ini and CONFDIR/connections.ini; prints every error; 0 or 2. */
 int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conns *cs);
+/* True if ifname contains one of the [passthrough] substrings (such adapters are left alone). */
+bool daemon_passthrough(const struct cfg_param *p, const char *ifname);
+/* Reads /sys/class/net/IFNAME/ATTR as an integer (type, flags); -1 if unreadable. */
+int daemon_sys_int(const char *ifname, const char *attr);
 /* `v6link run [CONN]`: returns the exit status. */
 int daemon_run(const struct cli_opts *o, const char *only_conn);
 

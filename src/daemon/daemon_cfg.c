@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 
-static bool daemon_passthrough(const struct cfg_param *p, const char *ifname)
+bool daemon_passthrough(const struct cfg_param *p, const char *ifname)
 {
 	for (unsigned i = 0; i < p->n_passthrough; i++)
 		if (strstr(ifname, p->passthrough[i]))
@@ -20,7 +20,7 @@ static bool daemon_passthrough(const struct cfg_param *p, const char *ifname)
 	return false;
 }
 
-static int daemon_sys_int(const char *ifname, const char *attr)
+int daemon_sys_int(const char *ifname, const char *attr)
 {
 	char path[128], buf[32] = "";
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);

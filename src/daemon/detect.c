@@ -296,27 +296,6 @@ static void det_on_frame(struct det_if *d, const uint8_t *f, size_t n, bool csum
 
 /* --- adapters --- */
 
-static bool det_passthrough(const struct cfg_param *p, const char *ifname)
-{
-	for (unsigned i = 0; i < p->n_passthrough; i++)
-		if (strstr(ifname, p->passthrough[i]))
-			return true;
-	return false;
-}
-
-static int det_sys_int(const char *ifname, const char *attr)
-{
-	char path[128], buf[32] = "";
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] ? (int)strtol(buf, NULL, 0) : -1;
-}
-
 /* The link-local address the kernel would make (EUI-64, RFC 4291 Appendix A): probes need a
  * source, and v6link must not add one. */
 static void det_eui64_ll(const uint8_t mac[6], uint8_t ll[16])
@@ -372,10 +351,10 @@ static int det_open_all(struct det *dt)
 	while ((e = readdir(dir)) && dt->n_if < DET_MAX_IF) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
-		int flags = det_sys_int(e->d_name, "flags");
-		if (det_sys_int(e->d_name, "type") != 1 || flags < 0 || !(flags & 1))
+		int flags = daemon_sys_int(e->d_name, "flags");
+		if (daemon_sys_int(e->d_name, "type") != 1 || flags < 0 || !(flags & 1))
 			continue;
-		if (det_passthrough(dt->param, e->d_name)) {
+		if (daemon_passthrough(dt->param, e->d_name)) {
 			fprintf(stderr, "v6link: detect: %s skipped ([passthrough])\n", e->d_name);
 			continue;
 		}
