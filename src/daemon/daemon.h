@@ -17,6 +17,8 @@ int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conn
 bool daemon_passthrough(const struct cfg_param *p, const char *ifname);
 /* Reads /sys/class/net/IFNAME/ATTR as an integer (type, flags); -1 if unreadable. */
 int daemon_sys_int(const char *ifname, const char *attr);
+/* True for an Ethernet adapter that is administratively up. */
+bool daemon_adapter_is_ethernet_up(const char *ifname);
 /* `v6link run [CONN]`: returns the exit status. */
 int daemon_run(const struct cli_opts *o, const char *only_conn);
 

@@ -35,6 +35,13 @@ int daemon_sys_int(const char *ifname, const char *attr)
 
 /* aidx=-1 without if=: the first Ethernet adapter that is up and not passed through. Full
  * probing of every adapter (PADI on each) is `detect` (issue #4). */
+bool daemon_adapter_is_ethernet_up(const char *ifname)
+{
+	/* type 1 = ARPHRD_ETHER; flags bit 0 = IFF_UP */
+	int flags = daemon_sys_int(ifname, "flags");
+	return daemon_sys_int(ifname, "type") == 1 && flags >= 0 && (flags & 1);
+}
+
 static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
 {
 	DIR *dir = opendir("/sys/class/net");
@@ -45,11 +52,7 @@ static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
 			continue;
-		/* type 1 = ARPHRD_ETHER; flags bit 0 = IFF_UP */
-		if (daemon_sys_int(e->d_name, "type") != 1 || daemon_passthrough(p, e->d_name))
-			continue;
-		int flags = daemon_sys_int(e->d_name, "flags");
-		if (flags < 0 || !(flags & 1))
+		if (!daemon_adapter_is_ethernet_up(e->d_name) || daemon_passthrough(p, e->d_name))
 			continue;
 		if (rc == 0 && strcmp(e->d_name, out) > 0)
 			continue;

@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -321,16 +320,11 @@ static int det_open(struct det *dt, const char *name)
 		fprintf(stderr, "v6link: detect: no adapter '%s'\n", name);
 		return -1;
 	}
-	d->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-				   .sll_ifindex = d->eth.ifindex };
-	int one = 1;
-	/* PACKET_AUXDATA: a local sender with checksum offload leaves UDP checksums unfinished. */
-	if (d->fd < 0 || setsockopt(d->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
-	    bind(d->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+	/* Every ethertype, untagged; PACKET_AUXDATA tells when a local sender with checksum
+	 * offload left a UDP checksum unfinished. */
+	d->fd = pkt_open(d->eth.ifindex, ETH_P_ALL, false);
+	if (d->fd < 0) {
 		fprintf(stderr, "v6link: detect: %s: %s\n", name, strerror(errno));
-		if (d->fd >= 0)
-			close(d->fd);
 		return -1;
 	}
 	det_eui64_ll(d->eth.mac, d->ll);
@@ -351,8 +345,7 @@ static int det_open_all(struct det *dt)
 	while ((e = readdir(dir)) && dt->n_if < DET_MAX_IF) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
-		int flags = daemon_sys_int(e->d_name, "flags");
-		if (daemon_sys_int(e->d_name, "type") != 1 || flags < 0 || !(flags & 1))
+		if (!daemon_adapter_is_ethernet_up(e->d_name))
 			continue;
 		if (daemon_passthrough(dt->param, e->d_name)) {
 			fprintf(stderr, "v6link: detect: %s skipped ([passthrough])\n", e->d_name);
