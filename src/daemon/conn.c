@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "daemon/detect.h"
 #include "hostcfg/tun.h"
 
 #include <errno.h>
@@ -20,11 +21,8 @@
 
 #define CONN_TERM_WAIT_MS 3000u /* LCP Terminate-Request retransmissions before forcing PADT */
 #define CONN_IDLE_TICK_MS 1000u
+#define CONN_DETECT_RETRY_MS 30000u /* nothing answered detection: probe again after this */
 
-
-
-
-static void conn_reschedule(struct conn *c);
 static void conn_teardown(struct conn *c, const char *why, uint64_t now);
 
 const char *conn_state_name(enum conn_state s)
@@ -41,6 +39,22 @@ const char *conn_state_name(enum conn_state s)
 	return "?";
 }
 
+const char *conn_mode_name(enum conn_mode m)
+{
+	switch (m) {
+	case CONN_MODE_UNKNOWN: return "detecting";
+	case CONN_MODE_DIALUP: return "dial-up";
+	case CONN_MODE_MIXED: return "mixed";
+	case CONN_MODE_ROUTER: return "router";
+	}
+	return "?";
+}
+
+static bool conn_is_ppp(const struct conn *c)
+{
+	return c->is_open && (c->mode == CONN_MODE_DIALUP || c->mode == CONN_MODE_MIXED);
+}
+
 const char *conn_name(const struct conn *c)
 {
 	return c->cfg.name;
@@ -51,7 +65,7 @@ bool conn_is_idle(const struct conn *c)
 	return c->state == CONN_IDLE;
 }
 
-static void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why)
+void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why)
 {
 	if (c->state != s)
 		log_info("conn[%s]: %s -> %s (%s)", c->cfg.name, conn_state_name(c->state),
@@ -375,10 +389,21 @@ static void conn_dial(struct conn *c, uint64_t now, const char *why)
 	conn_reschedule(c);
 }
 
+static void conn_detect_start(struct conn *c, uint64_t now);
+
 void conn_up(struct conn *c, const char *why, uint64_t now)
 {
 	c->want_up = true;
 	c->n_fail = 0;
+	if (c->mode == CONN_MODE_UNKNOWN) {
+		if (!c->det)
+			conn_detect_start(c, now);
+		return;
+	}
+	if (c->mode == CONN_MODE_ROUTER) {
+		conn_router_up(c, now);
+		return;
+	}
 	if (c->state == CONN_IDLE)
 		conn_dial(c, now, why);
 }
@@ -389,6 +414,20 @@ void conn_down(struct conn *c, const char *why, uint64_t now, conn_stopped_cb cb
 	c->redial_at_ms = V6L_NEVER;
 	c->stopped_cb = cb;
 	c->stopped_ctx = ctx;
+	if (c->mode == CONN_MODE_UNKNOWN || !c->is_open) {
+		det_free(c->det);
+		c->det = NULL;
+		c->det_retry_at_ms = V6L_NEVER;
+		conn_enter(c, CONN_IDLE, now, why);
+		conn_reschedule(c);
+		return;
+	}
+	if (c->mode == CONN_MODE_ROUTER) {
+		conn_router_down(c, why, now);
+		conn_enter(c, CONN_IDLE, now, why);
+		conn_reschedule(c);
+		return;
+	}
 	switch (c->state) {
 	case CONN_IDLE:
 		conn_enter(c, CONN_IDLE, now, why);
@@ -427,9 +466,17 @@ static uint64_t conn_idle_deadline(struct conn *c)
 	return last + (uint64_t)c->cfg.idle_timeout_s * 1000u;
 }
 
-static void conn_reschedule(struct conn *c)
+void conn_reschedule(struct conn *c)
 {
-	uint64_t d = clock_min(pppoe_disc_next_deadline(&c->disc), ppp_link_next_deadline(&c->link));
+	uint64_t d = c->det_retry_at_ms;
+	if (c->is_open && c->mode == CONN_MODE_ROUTER)
+		d = clock_min(d, conn_router_next_deadline(c));
+	if (!conn_is_ppp(c)) {
+		loop_timer_set(c->loop, &c->timer, d);
+		return;
+	}
+	d = clock_min(d, clock_min(pppoe_disc_next_deadline(&c->disc),
+				   ppp_link_next_deadline(&c->link)));
 	d = clock_min(d, c->redial_at_ms);
 	if (c->v6_up)
 		d = clock_min(d, conn_v6_next_deadline(c));
@@ -443,9 +490,8 @@ static void conn_reschedule(struct conn *c)
 	loop_timer_set(c->loop, &c->timer, d);
 }
 
-static void conn_on_timer(void *arg, uint64_t now)
+static void conn_on_ppp_timer(struct conn *c, uint64_t now)
 {
-	struct conn *c = arg;
 	if (pppoe_disc_next_deadline(&c->disc) <= now)
 		pppoe_disc_on_timer(&c->disc, now);
 	if (ppp_link_next_deadline(&c->link) <= now)
@@ -467,6 +513,19 @@ static void conn_on_timer(void *arg, uint64_t now)
 		if (demand)
 			dp_set_demand(c->dp, true);
 	}
+}
+
+static void conn_on_timer(void *arg, uint64_t now)
+{
+	struct conn *c = arg;
+	if (c->det_retry_at_ms <= now) {
+		c->det_retry_at_ms = V6L_NEVER;
+		conn_detect_start(c, now);
+	}
+	if (c->is_open && c->mode == CONN_MODE_ROUTER)
+		conn_router_on_timer(c, now);
+	if (conn_is_ppp(c))
+		conn_on_ppp_timer(c, now);
 	conn_reschedule(c);
 }
 
@@ -602,7 +661,8 @@ static void conn_init_link(struct conn *c)
 	struct ppp_link_cfg lc = {
 		.conn = c->cfg.name,
 		.mru = c->cfg.mru,
-		.use_ipv4 = c->cfg.use_ipv4,
+		/* Mixed mode: IPv4 stays with the adapter's DHCPv4 router, so no IPCP at all. */
+		.use_ipv4 = c->cfg.use_ipv4 && c->mode == CONN_MODE_DIALUP,
 		.use_ipv6 = c->cfg.use_ipv6,
 		.want_dns = true,
 		.echo_interval_ms = c->cfg.echo_interval_s * 1000u,
@@ -616,6 +676,55 @@ static void conn_init_link(struct conn *c)
 	sodium_memzero(lc.secret, sizeof(lc.secret));
 }
 
+/* Opens what the chosen mode needs: for dial-up and mixed the AF_PACKET sockets, the TUN, the
+ * data plane and the PPP machines; for router mode see conn_router.c. 0 or -1 (logged). */
+static int conn_open_mode(struct conn *c)
+{
+	if (c->mode == CONN_MODE_ROUTER) {
+		if (conn_router_open(c) < 0)
+			return -1;
+		c->is_open = true;
+		return 0;
+	}
+	bool v4 = c->cfg.use_ipv4 && c->mode == CONN_MODE_DIALUP;
+	if (conn_open_io(c) < 0)
+		return -1;
+	if (conn_host_init(&c->host, c->cfg.name, c->tun_name, v4, c->cfg.use_ipv6, c->cfg.demand,
+			   1492) < 0)
+		return -1;
+	conn_init_dps(c);
+	dns_init(&c->dns, c->tun_name, NULL);
+	if (conn_open_dp(c) < 0)
+		return -1;
+	pppoe_disc_init(&c->disc, &c->cfg.disc, &conn_disc_ops, c, c->rng, c->cfg.name);
+	conn_init_link(c);
+	c->is_open = true;
+	return 0;
+}
+
+static enum conn_mode conn_forced_mode(const struct conn_cfg *cfg, char *why, size_t cap)
+{
+	switch ((enum cfg_mode)cfg->mode) {
+	case CFG_MODE_DIALUP:
+		snprintf(why, cap, "mode=dial-up in connections.ini");
+		return CONN_MODE_DIALUP;
+	case CFG_MODE_MIXED:
+		snprintf(why, cap, "mode=mixed in connections.ini");
+		return CONN_MODE_MIXED;
+	case CFG_MODE_ROUTER:
+		snprintf(why, cap, "mode=router in connections.ini");
+		return CONN_MODE_ROUTER;
+	case CFG_MODE_AUTO:
+		break;
+	}
+	/* A VLAN only makes sense for PPPoE here: detection probes untagged. */
+	if (cfg->has_vlan) {
+		snprintf(why, cap, "vlan=/prio= in the dial string: PPPoE, no detection");
+		return CONN_MODE_DIALUP;
+	}
+	return CONN_MODE_UNKNOWN;
+}
+
 struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -624,27 +733,51 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	c->cfg = *cfg;
 	c->loop = l;
 	c->rng = rng;
-	c->disc_fd = c->sess_fd = c->tun_fd = -1;
+	c->disc_fd = c->sess_fd = c->tun_fd = c->icmp_fd = c->d6_fd = -1;
 	c->redial_at_ms = V6L_NEVER;
 	c->term_deadline_ms = V6L_NEVER;
+	c->det_retry_at_ms = V6L_NEVER;
 	c->since_ms = clock_now_ms();
 	snprintf(c->why, sizeof(c->why), "started");
+	snprintf(c->tun_name, sizeof(c->tun_name), "%s", c->cfg.tun_name);
 	loop_timer_init(&c->timer, conn_on_timer, c);
-	if (conn_open_io(c) < 0)
-		goto fail;
-	if (conn_host_init(&c->host, c->cfg.name, c->tun_name, c->cfg.use_ipv4, c->cfg.use_ipv6,
-			   c->cfg.demand, 1492) < 0)
-		goto fail;
-	conn_init_dps(c);
-	dns_init(&c->dns, c->tun_name, NULL);
-	if (conn_open_dp(c) < 0)
-		goto fail;
-	pppoe_disc_init(&c->disc, &c->cfg.disc, &conn_disc_ops, c, rng, c->cfg.name);
-	conn_init_link(c);
+	c->mode = conn_forced_mode(&c->cfg, c->mode_why, sizeof(c->mode_why));
+	if (c->mode != CONN_MODE_UNKNOWN) {
+		log_info("conn[%s]: mode %s (%s)", c->cfg.name, conn_mode_name(c->mode), c->mode_why);
+		if (conn_open_mode(c) < 0)
+			goto fail;
+	}
 	return c;
 fail:
 	conn_free(c);
 	return NULL;
+}
+
+static void conn_close_mode(struct conn *c)
+{
+	/* A forced exit (the grace time ran out) can find IPv6 still up: undo it all the same. */
+	if (c->v6_up && c->mode != CONN_MODE_ROUTER)
+		conn_v6_down(c, clock_now_ms());
+	if (c->mode == CONN_MODE_ROUTER)
+		conn_router_close(c);
+	if (c->dp) {
+		loop_del_fd(c->loop, dp_control_fd(c->dp));
+		loop_del_fd(c->loop, dp_demand_fd(c->dp));
+		dp_free(c->dp);
+		c->dp = NULL;
+	}
+	if (c->disc_fd >= 0) {
+		loop_del_fd(c->loop, c->disc_fd);
+		close(c->disc_fd);
+	}
+	dns_undo(&c->dns);
+	conn_host_undo_all(&c->host);
+	if (c->sess_fd >= 0)
+		close(c->sess_fd);
+	if (c->tun_fd >= 0)
+		close(c->tun_fd);
+	c->disc_fd = c->sess_fd = c->tun_fd = -1;
+	c->is_open = false;
 }
 
 void conn_free(struct conn *c)
@@ -652,33 +785,24 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	loop_timer_stop(c->loop, &c->timer);
-	/* A forced exit (the grace time ran out) can find IPv6 still up: undo it all the same. */
-	if (c->v6_up)
-		conn_v6_down(c, clock_now_ms());
-	if (c->dp) {
-		loop_del_fd(c->loop, dp_control_fd(c->dp));
-		loop_del_fd(c->loop, dp_demand_fd(c->dp));
-		dp_free(c->dp);
-	}
-	if (c->disc_fd >= 0) {
-		loop_del_fd(c->loop, c->disc_fd);
-		close(c->disc_fd);
-	}
-	dns_undo(&c->dns);
+	det_free(c->det);
+	conn_close_mode(c);
 	conn_hook_state_remove(c);
-	conn_host_undo_all(&c->host);
-	if (c->sess_fd >= 0)
-		close(c->sess_fd);
-	if (c->tun_fd >= 0)
-		close(c->tun_fd);
-	ppp_link_reset(&c->link);
+	if (c->link.rng) /* router mode and detection never made a PPP link */
+		ppp_link_reset(&c->link);
 	sodium_memzero(&c->link, sizeof(c->link));
 	sodium_memzero(&c->cfg, sizeof(c->cfg));
 	free(c);
 }
 
-void conn_start(struct conn *c, uint64_t now_ms)
+/* Dial on demand or always on, once the mode is known. */
+static void conn_start_mode(struct conn *c, uint64_t now_ms)
 {
+	if (c->mode == CONN_MODE_ROUTER) {
+		if (c->cfg.demand || c->want_up)
+			conn_up(c, "enabled=1", now_ms);
+		return;
+	}
 	if (!c->cfg.demand)
 		return;
 	if (conn_host_demand(&c->host) < 0)
@@ -692,4 +816,88 @@ void conn_start(struct conn *c, uint64_t now_ms)
 	dp_set_demand(c->dp, true);
 	log_info("conn[%s]: dial on demand armed on %s", c->cfg.name, c->tun_name);
 	conn_enter(c, CONN_IDLE, now_ms, "waiting for traffic (dial on demand)");
+}
+
+/* --- detection (mode=auto) --- */
+
+static void conn_on_detected(void *ctx)
+{
+	struct conn *c = ctx;
+	uint64_t now = clock_now_ms();
+	char why[CONN_WHY_MAX], ifname[16];
+	enum det_mode m = det_choose(c->det, ifname, why, sizeof(why));
+	/* The detector's fds are already off the loop; free it after this callback returns. */
+	struct det *dt = c->det;
+	c->det = NULL;
+	det_free(dt);
+	if (m == DET_NONE) {
+		char w[CONN_WHY_MAX + 40];
+		snprintf(w, sizeof(w), "%s; probing again in %u s", why, CONN_DETECT_RETRY_MS / 1000);
+		log_warnx("conn[%s]: %s", c->cfg.name, w);
+		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+		c->det_retry_at_ms = now + CONN_DETECT_RETRY_MS;
+		conn_enter(c, CONN_DETECTING, now, w);
+		conn_reschedule(c);
+		return;
+	}
+	c->mode = m == DET_ROUTER ? CONN_MODE_ROUTER :
+		  m == DET_MIXED ? CONN_MODE_MIXED : CONN_MODE_DIALUP;
+	snprintf(c->mode_why, sizeof(c->mode_why), "%s", why);
+	snprintf(c->cfg.eth_if, sizeof(c->cfg.eth_if), "%s", ifname);
+	log_info("conn[%s]: mode %s: %s", c->cfg.name, conn_mode_name(c->mode), why);
+	if (conn_open_mode(c) < 0) {
+		conn_close_mode(c);
+		c->mode = CONN_MODE_UNKNOWN;
+		snprintf(c->last_error, sizeof(c->last_error), "cannot open %s on %s", conn_mode_name(m == DET_ROUTER ? CONN_MODE_ROUTER : CONN_MODE_DIALUP), ifname);
+		c->det_retry_at_ms = now + CONN_DETECT_RETRY_MS;
+		conn_enter(c, CONN_DETECTING, now, c->last_error);
+		conn_reschedule(c);
+		return;
+	}
+	c->last_error[0] = 0;
+	conn_enter(c, CONN_IDLE, now, why);
+	bool want = c->want_up;
+	if (c->is_started)
+		conn_start_mode(c, now);
+	if (want && c->state == CONN_IDLE)
+		conn_up(c, "detection done", now);
+	conn_reschedule(c);
+}
+
+static void conn_detect_start(struct conn *c, uint64_t now)
+{
+	struct det *dt = det_new(c->cfg.param, c->cfg.disc.timeout_ms, c->cfg.disc.tries);
+	int rc = dt ? 0 : -1;
+	if (!rc)
+		rc = c->cfg.eth_if[0] ? det_add_if(dt, c->cfg.eth_if) : det_add_all(dt);
+	if (!rc && !det_n_if(dt))
+		rc = -1;
+	/* run needs to wait for a DHCPv4 answer only when mixed mode could follow. */
+	if (!rc)
+		rc = det_start(dt, c->loop, true, conn_on_detected, c);
+	if (rc < 0) {
+		det_free(dt);
+		snprintf(c->last_error, sizeof(c->last_error), "detection: no usable Ethernet adapter%s%s",
+			 c->cfg.eth_if[0] ? " " : "", c->cfg.eth_if);
+		log_warnx("conn[%s]: %s; trying again in %u s", c->cfg.name, c->last_error,
+			  CONN_DETECT_RETRY_MS / 1000);
+		c->det_retry_at_ms = now + CONN_DETECT_RETRY_MS;
+		conn_enter(c, CONN_DETECTING, now, c->last_error);
+		conn_reschedule(c);
+		return;
+	}
+	c->det = dt;
+	conn_enter(c, CONN_DETECTING, now, c->cfg.eth_if[0] ? "probing the adapter (mode=auto)"
+							   : "probing every adapter (mode=auto)");
+}
+
+void conn_start(struct conn *c, uint64_t now_ms)
+{
+	c->is_started = true;
+	if (c->mode == CONN_MODE_UNKNOWN) {
+		if (c->cfg.demand && !c->det)
+			conn_detect_start(c, now_ms);
+		return;
+	}
+	conn_start_mode(c, now_ms);
 }

@@ -26,10 +26,20 @@ enum conn_state {
 	CONN_TERMINATING,
 };
 
+/* The mode a connection runs in (DESIGN.md "Modes"): chosen by detection or forced. */
+enum conn_mode {
+	CONN_MODE_UNKNOWN,  /* mode=auto, detection not finished */
+	CONN_MODE_DIALUP,   /* IPv6 and IPv4 over the PPPoE session */
+	CONN_MODE_MIXED,    /* IPv6 over PPPoE, IPv4 left to the adapter's DHCPv4 router */
+	CONN_MODE_ROUTER,   /* the adapter itself, with an IPv6 router on the segment */
+};
+
 /* Everything a connection needs, resolved from v6link.ini + connections.ini. */
 struct conn_cfg {
 	char name[64];
-	char eth_if[16];            /* the Ethernet adapter */
+	char eth_if[16];            /* the Ethernet adapter; "" = detection probes every one */
+	int mode;                   /* enum cfg_mode */
+	const struct cfg_param *param; /* borrowed for the daemon's life ([passthrough], mixed) */
 	char tun_name[16];          /* default v6link0 */
 	struct pppoe_disc_cfg disc;
 	bool has_vlan;
@@ -70,6 +80,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 void conn_free(struct conn *c);
 const char *conn_name(const struct conn *c);
 const char *conn_state_name(enum conn_state s);
+const char *conn_mode_name(enum conn_mode m);
 /* Arms dial on demand when configured (interface and routes exist before the session). */
 void conn_start(struct conn *c, uint64_t now_ms);
 /* Dials now and keeps the link up (redialling per persist) until conn_down. */

@@ -12,8 +12,27 @@
 
 enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC };
 
+struct nd_routers;
+struct det;
+
 struct conn {
 	struct conn_cfg cfg;
+	enum conn_mode mode;
+	char mode_why[CONN_WHY_MAX];  /* why this mode: detection result or "mode=... in ..." */
+	struct det *det;              /* while detecting */
+	uint64_t det_retry_at_ms;     /* nothing answered: probe again then */
+	bool is_open;                 /* the mode's sockets, TUN and state machines exist */
+	bool is_started;              /* conn_start ran (demand is armed once the mode is known) */
+
+	/* Router mode (conn_router.c). */
+	int icmp_fd, d6_fd;
+	struct nd_routers *nr;
+	struct conn_rtr_route {
+		uint8_t prefix[16], router[16];
+		uint8_t plen;
+		uint32_t metric;
+	} rtr_routes[32];
+	unsigned n_rtr_routes;
 	struct loop *loop;
 	struct v6l_rng *rng;
 	enum conn_state state;
@@ -82,6 +101,19 @@ void conn_hook_state_remove(const struct conn *c);
 
 /* conn.c */
 void conn_dns_update(struct conn *c);
+void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why);
+void conn_reschedule(struct conn *c);
+/* conn_router.c: router mode (the kernel's interface, DHCPv6 over UDP, RFC 8028 routes). */
+int conn_router_open(struct conn *c);
+void conn_router_close(struct conn *c);
+void conn_router_up(struct conn *c, uint64_t now_ms);
+void conn_router_down(struct conn *c, const char *why, uint64_t now_ms);
+void conn_router_on_timer(struct conn *c, uint64_t now_ms);
+uint64_t conn_router_next_deadline(const struct conn *c);
+void conn_router_d6_send(struct conn *c, const uint8_t *buf, size_t len);
+void conn_router_dns(const struct conn *c, struct dns_servers *d);
+void conn_router_status_json(const struct conn *c, struct strbuf *sb, uint64_t now_ms);
+void conn_router_status_text(const struct conn *c, struct strbuf *sb, uint64_t now_ms);
 /* conn_v6.c */
 void conn_v6_publish(struct conn *c);
 /* conn_state.c: 0 or -1 with errno */

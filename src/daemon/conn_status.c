@@ -6,6 +6,7 @@
 #include "core/clock.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -71,7 +72,7 @@ static void st_json_ipv6(struct conn *c, struct strbuf *sb)
 	else
 		sb_printf(sb, "null");
 	sb_printf(sb, ",\"peer_link_local\":");
-	if (c->v6_up) {
+	if (c->v6_up && c->mode != CONN_MODE_ROUTER) {
 		uint8_t ll[16] = { 0xfe, 0x80 };
 		memcpy(ll + 8, c->v6.peer_iid, 8);
 		sb_json_str(sb, st_fmt6(s, ll));
@@ -83,10 +84,37 @@ static void st_json_ipv6(struct conn *c, struct strbuf *sb)
 	sb_printf(sb, "}");
 }
 
+/* Router mode has no data path of its own: the adapter's kernel counters stand in. */
+static unsigned long long st_sys_counter(const struct conn *c, const char *name)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->eth.name, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtoull(buf, NULL, 10);
+}
+
+static void st_stats(const struct conn *c, struct dp_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (c->dp) {
+		dp_get_stats(c->dp, st);
+	} else if (c->mode == CONN_MODE_ROUTER && c->is_open) {
+		st->tx_packets = st_sys_counter(c, "tx_packets");
+		st->rx_packets = st_sys_counter(c, "rx_packets");
+		st->tx_bytes = st_sys_counter(c, "tx_bytes");
+		st->rx_bytes = st_sys_counter(c, "rx_bytes");
+	}
+}
+
 static void st_json_counters(struct conn *c, struct strbuf *sb)
 {
 	struct dp_stats st;
-	dp_get_stats(c->dp, &st);
+	st_stats(c, &st);
 	sb_printf(sb,
 		  "\"counters\":{\"tx_packets\":%llu,\"rx_packets\":%llu,\"tx_bytes\":%llu,"
 		  "\"rx_bytes\":%llu,\"drops\":{",
@@ -102,14 +130,16 @@ void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	sb_printf(sb, "{\"name\":");
 	sb_json_str(sb, c->cfg.name);
-	sb_printf(sb, ",\"mode\":\"dial-up\",\"state\":\"%s\",\"reason\":", conn_state_name(c->state));
+	sb_printf(sb, ",\"mode\":\"%s\",\"mode_reason\":", conn_mode_name(c->mode));
+	sb_json_str(sb, c->mode_why[0] ? c->mode_why : NULL);
+	sb_printf(sb, ",\"state\":\"%s\",\"reason\":", conn_state_name(c->state));
 	sb_json_str(sb, c->why);
 	sb_printf(sb, ",\"last_error\":");
 	sb_json_str(sb, c->last_error[0] ? c->last_error : NULL);
 	sb_printf(sb, ",\"interface\":");
 	sb_json_str(sb, c->tun_name);
 	sb_printf(sb, ",\"adapter\":");
-	sb_json_str(sb, c->eth.name);
+	sb_json_str(sb, c->eth.name[0] ? c->eth.name : NULL);
 	sb_printf(sb, ",\"ac_name\":");
 	sb_json_str(sb, c->has_session ? c->ac_name : NULL);
 	sb_printf(sb, ",\"service\":");
@@ -148,7 +178,12 @@ void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 	sb_printf(sb, "%s: %s for ", c->cfg.name, conn_state_name(c->state));
 	st_text_duration(sb, (now - c->since_ms) / 1000);
 	sb_printf(sb, " (%s)\n", c->why);
-	sb_printf(sb, "  %-12s %s over %s\n", "interface", c->tun_name, c->eth.name);
+	sb_printf(sb, "  %-12s %s (%s)\n", "mode", conn_mode_name(c->mode),
+		  c->mode_why[0] ? c->mode_why : "detection running");
+	if (c->mode == CONN_MODE_ROUTER)
+		sb_printf(sb, "  %-12s %s\n", "interface", c->eth.name);
+	else if (c->is_open)
+		sb_printf(sb, "  %-12s %s over %s\n", "interface", c->tun_name, c->eth.name);
 	if (c->last_error[0])
 		sb_printf(sb, "  %-12s %s\n", "last error", c->last_error);
 	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
@@ -166,7 +201,7 @@ void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 		conn_v6_status_text(c, sb, now);
 	}
 	struct dp_stats st;
-	dp_get_stats(c->dp, &st);
+	st_stats(c, &st);
 	sb_printf(sb, "  %-12s tx %llu pkts %llu bytes, rx %llu pkts %llu bytes\n", "traffic",
 		  (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
 		  (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes);

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "daemon/conn_priv.h"
+#include "nd/nd_routers.h"
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
@@ -61,8 +62,10 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 	struct conn_v6addr *a = conn_v6_find(c, addr);
 	if (!a && c->n_v6addrs == sizeof(c->v6addrs) / sizeof(c->v6addrs[0]))
 		return;
+	/* Router mode: the kernel does DAD on the shared segment, optimistically (RFC 4429). */
+	uint32_t dad = c->mode == CONN_MODE_ROUTER ? IFA_F_OPTIMISTIC : IFA_F_NODAD;
 	if (hostcfg_addr_add(&c->host.hc, AF_INET6, addr, plen, NULL, conn_v6_lft(valid),
-			     conn_v6_lft(pref), flags | IFA_F_NODAD | IFA_F_NOPREFIXROUTE) < 0) {
+			     conn_v6_lft(pref), flags | dad | IFA_F_NOPREFIXROUTE) < 0) {
 		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
 		return;
 	}
@@ -93,6 +96,8 @@ static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])
 void conn_v6_publish(struct conn *c)
 {
 	struct dp_session *s = &c->dps;
+	if (!c->dp)
+		return; /* router mode: the kernel's own interface, no data path of ours */
 	conn_host_fill_prefixes(&c->host, s);
 	for (unsigned i = 0; i < c->n_v6addrs && s->n_prefixes < DP_MAX_PREFIXES; i++) {
 		memcpy(s->prefixes[s->n_prefixes].addr, c->v6addrs[i].addr, 16);
@@ -200,9 +205,8 @@ static void conn_nd_mtu(void *ctx, uint32_t mtu)
 
 static void conn_v6_start_dhcp6(struct conn *c, enum dhcp6_mode mode, uint64_t now);
 
-static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
+void conn_v6_flags(struct conn *c, bool is_managed, bool is_other)
 {
-	struct conn *c = ctx;
 	uint64_t now = clock_now_ms();
 	enum dhcp6_mode mode;
 	log_debug(LOGC_HOST, "nd[%s]: router flags M=%d O=%d", c->cfg.name, is_managed, is_other);
@@ -218,6 +222,11 @@ static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
 	else
 		return;
 	conn_v6_start_dhcp6(c, mode, now);
+}
+
+static void conn_nd_flags(void *ctx, bool is_managed, bool is_other)
+{
+	conn_v6_flags(ctx, is_managed, is_other);
 }
 
 static const struct nd_ra_ops conn_nd_ops = {
@@ -276,6 +285,10 @@ static void conn_d6_send(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct conn *c = ctx;
 	uint8_t pkt[1500];
+	if (c->mode == CONN_MODE_ROUTER) {
+		conn_router_d6_send(c, buf, len);
+		return;
+	}
 	int n = dhcp6_build_udp6(c->host.v6_ll, conn_v6_all_dhcp, 546, 547, buf, len, pkt,
 				 sizeof(pkt));
 	if (n > 0)
@@ -518,12 +531,7 @@ void conn_v6_up(struct conn *c, uint64_t now)
 		conn_v6_secret(c, &cfg);
 	nd_ra_init(&c->nd, &cfg, &conn_nd_ops, c, c->rng, c->cfg.name);
 	c->dps.ipv6_link_ctl = true;
-	policy_init(&c->policy, c->cfg.name, "");
-	conn_v6_policy(c, NULL);
-	if (c->cfg.dhcpv6 == CFG_DHCPV6_STATEFUL)
-		conn_v6_start_dhcp6(c, c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA, now);
-	else if (c->cfg.dhcpv6 == CFG_DHCPV6_STATELESS)
-		conn_v6_start_dhcp6(c, DHCP6_MODE_STATELESS, now);
+	conn_v6_begin(c, now);
 	if (c->cfg.has_ipv6_prefix) {
 		uint8_t addr[16];
 		memcpy(addr, c->cfg.ipv6_prefix, 8);
@@ -532,6 +540,16 @@ void conn_v6_up(struct conn *c, uint64_t now)
 	}
 	conn_v6_publish(c);
 	nd_ra_start(&c->nd, now);
+}
+
+void conn_v6_begin(struct conn *c, uint64_t now)
+{
+	policy_init(&c->policy, c->cfg.name, "");
+	conn_v6_policy(c, NULL);
+	if (c->cfg.dhcpv6 == CFG_DHCPV6_STATEFUL)
+		conn_v6_start_dhcp6(c, c->cfg.want_pd ? DHCP6_MODE_NA_PD : DHCP6_MODE_NA, now);
+	else if (c->cfg.dhcpv6 == CFG_DHCPV6_STATELESS)
+		conn_v6_start_dhcp6(c, DHCP6_MODE_STATELESS, now);
 }
 
 void conn_v6_release(struct conn *c, uint64_t now)
@@ -543,7 +561,8 @@ void conn_v6_release(struct conn *c, uint64_t now)
 
 void conn_v6_down(struct conn *c, uint64_t now)
 {
-	nd_ra_stop(&c->nd, now);
+	if (c->mode != CONN_MODE_ROUTER)
+		nd_ra_stop(&c->nd, now);
 	if (c->d6_inited)
 		dhcp6_client_stop(&c->d6, now);
 	c->d6_started = false;
@@ -572,7 +591,7 @@ void conn_v6_on_packet(struct conn *c, const uint8_t *pkt, size_t len, uint64_t 
 
 void conn_v6_on_timer(struct conn *c, uint64_t now)
 {
-	if (nd_ra_next_deadline(&c->nd) <= now)
+	if (c->mode != CONN_MODE_ROUTER && nd_ra_next_deadline(&c->nd) <= now)
 		nd_ra_on_timer(&c->nd, now);
 	if (c->d6_inited && dhcp6_client_next_deadline(&c->d6) <= now)
 		dhcp6_client_on_timer(&c->d6, now);
@@ -580,7 +599,7 @@ void conn_v6_on_timer(struct conn *c, uint64_t now)
 
 uint64_t conn_v6_next_deadline(const struct conn *c)
 {
-	uint64_t d = nd_ra_next_deadline(&c->nd);
+	uint64_t d = c->mode == CONN_MODE_ROUTER ? V6L_NEVER : nd_ra_next_deadline(&c->nd);
 	if (c->d6_inited)
 		d = clock_min(d, dhcp6_client_next_deadline(&c->d6));
 	return d;
@@ -588,8 +607,11 @@ uint64_t conn_v6_next_deadline(const struct conn *c)
 
 void conn_v6_dns(const struct conn *c, struct dns_servers *d)
 {
-	size_t n;
-	const struct nd_ra_dns *rd = nd_ra_dns(&c->nd, &n);
+	size_t n, n_search;
+	bool is_router = c->mode == CONN_MODE_ROUTER && c->nr;
+	const struct nd_ra_dns *rd = is_router ? nd_routers_dns(c->nr, &n) : nd_ra_dns(&c->nd, &n);
+	const struct nd_ra_search *rs = is_router ? nd_routers_search(c->nr, &n_search)
+						  : nd_ra_search(&c->nd, &n_search);
 	/* Static ipv6_dns1/ipv6_dns2 override the servers the ISP announces. */
 	bool is_static = false;
 	for (int i = 0; i < 2; i++)
@@ -600,8 +622,7 @@ void conn_v6_dns(const struct conn *c, struct dns_servers *d)
 	if (c->has_d6_info && !is_static)
 		for (unsigned i = 0; i < c->d6_info.n_dns; i++)
 			dns_servers_add(d, AF_INET6, c->d6_info.dns[i]);
-	const struct nd_ra_search *rs = nd_ra_search(&c->nd, &n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n_search; i++)
 		dns_servers_add_domain(d, rs[i].name);
 	if (c->has_d6_info)
 		for (unsigned i = 0; i < c->d6_info.n_domains; i++)
@@ -670,7 +691,9 @@ void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 	char a[INET6_ADDRSTRLEN];
 	conn_v6_json_addrs(c, sb, now);
 	sb_printf(sb, ",\"routers\":[");
-	for (unsigned i = 0; i < c->nd.n_routers; i++)
+	if (c->mode == CONN_MODE_ROUTER)
+		conn_router_status_json(c, sb, now);
+	for (unsigned i = 0; c->mode != CONN_MODE_ROUTER && i < c->nd.n_routers; i++)
 		sb_printf(sb, "%s{\"address\":\"%s\",\"lifetime\":%lld,\"preference\":\"%s\"}",
 			  i ? "," : "", inet_ntop(AF_INET6, c->nd.routers[i].addr, a, sizeof(a)),
 			  conn_v6_left(c->nd.routers[i].until_ms, now),
@@ -692,9 +715,14 @@ void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 		sb_printf(sb, "%s\"%s/%u\"", i ? "," : "",
 			  inet_ntop(AF_INET6, c->nd.pref64[i].prefix, a, sizeof(a)),
 			  c->nd.pref64[i].plen);
-	sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":%u}",
-		  nd_ra_state_name(c->nd.state), c->nd.is_managed ? "true" : "false",
-		  c->nd.is_other ? "true" : "false", c->nd.mtu);
+	if (c->mode == CONN_MODE_ROUTER && c->nr)
+		sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":null}",
+			  nd_routers_state_name(c->nr->state), c->nr->is_managed ? "true" : "false",
+			  c->nr->is_other ? "true" : "false");
+	else
+		sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,\"mtu\":%u}",
+			  nd_ra_state_name(c->nd.state), c->nd.is_managed ? "true" : "false",
+			  c->nd.is_other ? "true" : "false", c->nd.mtu);
 	sb_printf(sb, ",\"policy_table\":%s",
 		  !c->is_policy_applied ? "null" : c->n_policy_isp ? "\"isp\"" : "\"rfc6724-defaults\"");
 	sb_printf(sb, ",\"dhcpv6\":{\"state\":\"%s\",\"mode\":%s%s%s,\"options\":{",
@@ -733,4 +761,6 @@ void conn_v6_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
 		sb_printf(sb, "  %-12s %s\n", "dns", inet_ntop(AF_INET6, d.s[i].addr, a, sizeof(a)));
 	for (unsigned i = 0; i < d.n_domains; i++)
 		sb_printf(sb, "  %-12s %s\n", "search", d.domains[i]);
+	if (c->mode == CONN_MODE_ROUTER)
+		conn_router_status_text(c, sb, now);
 }

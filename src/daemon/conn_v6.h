@@ -4,6 +4,7 @@
 #ifndef V6L_CONN_V6_H
 #define V6L_CONN_V6_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/strbuf.h"
@@ -13,6 +14,11 @@ struct conn;
 
 /* IPv6CP is up with our interface identifier: start (or, after a redial, resume) both. */
 void conn_v6_up(struct conn *c, uint64_t now_ms);
+/* DHCPv6 forced by dhcpv6= and the default policy table: the part of conn_v6_up that router
+ * mode shares. */
+void conn_v6_begin(struct conn *c, uint64_t now_ms);
+/* The routers' M/O flags decide the DHCPv6 mode (dhcpv6=auto). */
+void conn_v6_flags(struct conn *c, bool is_managed, bool is_other);
 /* Before an orderly hang-up: DHCPv6 Release while the session still carries it. */
 void conn_v6_release(struct conn *c, uint64_t now_ms);
 /* The session is gone: stop timers, forget RA state, keep the DHCPv6 binding for a Rebind. */

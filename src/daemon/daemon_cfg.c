@@ -128,7 +128,12 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 {
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", cc->name);
-	int rc = daemon_adapter(p, cc, o->eth_if);
+	o->mode = (int)cc->mode;
+	o->param = p;
+	/* mode=auto with aidx=-1 and no if=: detection probes every adapter and picks one. */
+	bool probe_all = cc->mode == CFG_MODE_AUTO && !cc->dial.ifname[0] && cc->dial.aidx < 0 &&
+			 !cc->dial.vlan && !cc->dial.prio;
+	int rc = probe_all ? 0 : daemon_adapter(p, cc, o->eth_if);
 	if (!rc)
 		rc = daemon_password(confdir, cc, o->secret, sizeof(o->secret));
 	if (rc)

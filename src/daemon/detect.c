@@ -18,7 +18,8 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
-#include <poll.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,13 @@ struct det {
 	struct v6l_rng rng;
 	const struct cfg_param *param;
 	unsigned timeout_ms, tries;
+	struct loop *loop;
+	struct loop_timer timer;
+	unsigned round, wait_ms;
+	bool answered_before, stop_at_ac, is_done;
+	uint64_t t0_ms, elapsed_ms;
+	void (*done_cb)(void *ctx);
+	void *done_ctx;
 };
 
 /* --- sending --- */
@@ -364,66 +372,172 @@ static bool det_any(const struct det_if *d)
 	return d->n_ac || d->n_rtr || d->n_d6 || d->n_d4;
 }
 
-static void det_drain(struct det_if *d)
+static bool det_any_all(const struct det *dt)
 {
+	for (unsigned i = 0; i < dt->n_if; i++)
+		if (det_any(&dt->ifs[i]))
+			return true;
+	return false;
+}
+
+/* run, not detect: with mixed mode impossible, the first PADO settles the question. */
+static bool det_settled_early(const struct det *dt)
+{
+	if (!dt->stop_at_ac)
+		return false;
+	for (unsigned i = 0; i < dt->n_if; i++)
+		if (dt->ifs[i].n_ac && (!dt->param->allow_mixed_mode || dt->ifs[i].n_d4))
+			return true;
+	return false;
+}
+
+static void det_finish(struct det *dt)
+{
+	dt->is_done = true;
+	dt->elapsed_ms = clock_now_ms() - dt->t0_ms;
+	loop_timer_stop(dt->loop, &dt->timer);
+	for (unsigned i = 0; i < dt->n_if; i++)
+		loop_del_fd(dt->loop, dt->ifs[i].fd);
+	if (dt->done_cb)
+		dt->done_cb(dt->done_ctx);
+}
+
+static void det_on_readable(void *arg, int fd, uint32_t ev)
+{
+	struct det *dt = arg;
 	uint8_t f[2048];
 	bool has_vlan, csum_partial;
 	uint16_t tci;
 	ssize_t n;
-	while ((n = pkt_recv(d->fd, f, sizeof(f), &has_vlan, &tci, &csum_partial)) > 0)
-		if (!has_vlan)
-			det_on_frame(d, f, (size_t)n, csum_partial);
+	(void)ev;
+	for (unsigned i = 0; i < dt->n_if; i++) {
+		if (dt->ifs[i].fd != fd)
+			continue;
+		while ((n = pkt_recv(fd, f, sizeof(f), &has_vlan, &tci, &csum_partial)) > 0)
+			if (!has_vlan)
+				det_on_frame(&dt->ifs[i], f, (size_t)n, csum_partial);
+	}
+	if (!dt->is_done && det_settled_early(dt))
+		det_finish(dt);
+}
+
+static void det_round(struct det *dt, uint64_t now)
+{
+	for (unsigned i = 0; i < dt->n_if; i++)
+		det_send_all(&dt->ifs[i]);
+	loop_timer_set(dt->loop, &dt->timer, now + dt->wait_ms);
 }
 
 /* Rounds of probes with the dial string's timing: to= ms, doubled each try, tr= tries. Once
  * something has answered, one more round is waited for the slower kinds (dnsmasq probes an
  * address for about 3 s before it offers it), then detection ends. */
-static void det_probe(struct det *dt)
+static void det_on_round_end(void *arg, uint64_t now)
 {
-	unsigned wait = dt->timeout_ms;
-	bool answered_before = false;
-	for (unsigned r = 0; r < dt->tries; r++, wait *= 2) {
-		for (unsigned i = 0; i < dt->n_if; i++)
-			det_send_all(&dt->ifs[i]);
-		uint64_t end = clock_now_ms() + wait;
-		for (uint64_t now = clock_now_ms(); now < end; now = clock_now_ms()) {
-			struct pollfd pf[DET_MAX_IF];
-			for (unsigned i = 0; i < dt->n_if; i++)
-				pf[i] = (struct pollfd){ .fd = dt->ifs[i].fd, .events = POLLIN };
-			if (poll(pf, dt->n_if, (int)(end - now)) <= 0)
-				continue;
-			for (unsigned i = 0; i < dt->n_if; i++)
-				if (pf[i].revents & POLLIN)
-					det_drain(&dt->ifs[i]);
-		}
-		bool any = false;
-		for (unsigned i = 0; i < dt->n_if; i++)
-			any = any || det_any(&dt->ifs[i]);
-		if (any && answered_before)
-			return;
-		answered_before = any;
+	struct det *dt = arg;
+	bool any = det_any_all(dt);
+	dt->round++;
+	if ((any && dt->answered_before) || dt->round >= dt->tries) {
+		det_finish(dt);
+		return;
 	}
+	dt->answered_before = any;
+	dt->wait_ms *= 2;
+	det_round(dt, now);
+}
+
+struct det *det_new(const struct cfg_param *p, unsigned timeout_ms, unsigned tries)
+{
+	struct det *dt = calloc(1, sizeof(*dt));
+	if (!dt)
+		return NULL;
+	dt->param = p;
+	dt->timeout_ms = timeout_ms ? timeout_ms : 2000;
+	dt->tries = tries ? tries : 3;
+	if (rng_init_secure(&dt->rng) < 0) {
+		free(dt);
+		return NULL;
+	}
+	return dt;
+}
+
+int det_add_if(struct det *dt, const char *ifname)
+{
+	if (dt->n_if == DET_MAX_IF)
+		return 0;
+	return det_open(dt, ifname);
+}
+
+int det_add_all(struct det *dt)
+{
+	return det_open_all(dt);
+}
+
+unsigned det_n_if(const struct det *dt)
+{
+	return dt->n_if;
+}
+
+int det_start(struct det *dt, struct loop *l, bool stop_at_ac, void (*done)(void *), void *ctx)
+{
+	dt->loop = l;
+	dt->stop_at_ac = stop_at_ac;
+	dt->done_cb = done;
+	dt->done_ctx = ctx;
+	dt->round = 0;
+	dt->answered_before = false;
+	dt->is_done = false;
+	dt->wait_ms = dt->timeout_ms;
+	dt->t0_ms = clock_now_ms();
+	loop_timer_init(&dt->timer, det_on_round_end, dt);
+	for (unsigned i = 0; i < dt->n_if; i++)
+		if (loop_add_fd(l, dt->ifs[i].fd, EPOLLIN, det_on_readable, dt) < 0)
+			return -1;
+	det_round(dt, dt->t0_ms);
+	return 0;
+}
+
+void det_free(struct det *dt)
+{
+	if (!dt)
+		return;
+	if (dt->loop && !dt->is_done) {
+		loop_timer_stop(dt->loop, &dt->timer);
+		for (unsigned i = 0; i < dt->n_if; i++)
+			loop_del_fd(dt->loop, dt->ifs[i].fd);
+	}
+	for (unsigned i = 0; i < dt->n_if; i++)
+		close(dt->ifs[i].fd);
+	free(dt);
 }
 
 /* --- result --- */
 
-static const char *det_mode(const struct det *dt, const struct det_if *d, const char **why)
+static const char *const det_mode_names[] = {
+	[DET_NONE] = "none", [DET_DIALUP] = "dial-up", [DET_MIXED] = "mixed", [DET_ROUTER] = "router",
+};
+
+const char *det_mode_name(enum det_mode m)
+{
+	return det_mode_names[m];
+}
+
+static enum det_mode det_mode(const struct det *dt, const struct det_if *d, const char **why)
 {
 	if (d->n_ac && d->n_d4 && dt->param->allow_mixed_mode) {
 		*why = "an access concentrator answered and so did a DHCPv4 server (allow_mixed_mode=1)";
-		return "mixed";
+		return DET_MIXED;
 	}
 	if (d->n_ac) {
 		*why = "an access concentrator answered the PADI";
-		return "dial-up";
+		return DET_DIALUP;
 	}
 	if (d->n_rtr || d->n_d6) {
 		*why = d->n_rtr ? "an IPv6 router answered the Router Solicitation"
 				: "a DHCPv6 server answered the Solicit";
-		return "router";
+		return DET_ROUTER;
 	}
 	*why = "nothing answered";
-	return "none";
+	return DET_NONE;
 }
 
 static const char *det_mac(const uint8_t m[6], char buf[18])
@@ -436,7 +550,7 @@ static void det_text_if(const struct det *dt, const struct det_if *d, struct str
 {
 	char a[INET6_ADDRSTRLEN], m[18];
 	const char *why;
-	const char *mode = det_mode(dt, d, &why);
+	const char *mode = det_mode_name(det_mode(dt, d, &why));
 	sb_printf(sb, "%s (%s): %s -- %s\n", d->eth.name, det_mac(d->eth.mac, m), mode, why);
 	for (unsigned i = 0; i < d->n_ac; i++) {
 		sb_printf(sb, "  PPPoE AC     '%s' at %s, services:", d->ac[i].name,
@@ -470,7 +584,7 @@ static void det_json_if(const struct det *dt, const struct det_if *d, struct str
 {
 	char a[INET6_ADDRSTRLEN], m[18];
 	const char *why;
-	const char *mode = det_mode(dt, d, &why);
+	const char *mode = det_mode_name(det_mode(dt, d, &why));
 	sb_printf(sb, "{\"adapter\":\"%s\",\"mac\":\"%s\",\"mode\":\"%s\",\"reason\":\"%s\","
 		      "\"access_concentrators\":[", d->eth.name, det_mac(d->eth.mac, m), mode, why);
 	for (unsigned i = 0; i < d->n_ac; i++) {
@@ -509,11 +623,56 @@ static void det_json_if(const struct det *dt, const struct det_if *d, struct str
 	sb_printf(sb, "]}");
 }
 
+/* Prefers an adapter with an access concentrator (dial-up or mixed), then one with an IPv6
+ * router or DHCPv6 server, in the order the adapters were added. */
+enum det_mode det_choose(const struct det *dt, char ifname[16], char *why, size_t cap)
+{
+	static const enum det_mode order[] = { DET_MIXED, DET_DIALUP, DET_ROUTER };
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (unsigned i = 0; i < dt->n_if; i++) {
+			const char *w;
+			if (det_mode(dt, &dt->ifs[i], &w) != order[k])
+				continue;
+			snprintf(ifname, 16, "%s", dt->ifs[i].eth.name);
+			snprintf(why, cap, "%s on %s (detected in %.1f s)", w, dt->ifs[i].eth.name,
+				 (double)dt->elapsed_ms / 1000.0);
+			return order[k];
+		}
+	}
+	snprintf(why, cap, "nothing answered on %u adapter(s) in %.1f s", dt->n_if,
+		 (double)dt->elapsed_ms / 1000.0);
+	return DET_NONE;
+}
+
+static void det_cli_done(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+static void det_cli_print(const struct det *dt, bool json)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	if (json)
+		sb_printf(&sb, "{\"elapsed_ms\":%llu,\"adapters\":[",
+			  (unsigned long long)dt->elapsed_ms);
+	for (unsigned i = 0; i < dt->n_if; i++) {
+		if (json)
+			sb_printf(&sb, i ? "," : "");
+		(json ? det_json_if : det_text_if)(dt, &dt->ifs[i], &sb);
+	}
+	if (json)
+		sb_printf(&sb, "]}\n");
+	else
+		sb_printf(&sb, "(probed in %.1f s)\n", (double)dt->elapsed_ms / 1000.0);
+	fputs(sb.s ? sb.s : "", stdout);
+	sb_free(&sb);
+}
+
 int detect_run(const struct cli_opts *o, int argc, char **argv)
 {
 	static struct cfg_param p;
 	static struct cfg_msgs errs;
-	static struct det dt;
 	char path[512];
 	bool json = false;
 	struct cfg_dial dial;
@@ -523,43 +682,30 @@ int detect_run(const struct cli_opts *o, int argc, char **argv)
 			fprintf(stderr, "%s\n", errs.text[i]);
 		return 2;
 	}
-	memset(&dt, 0, sizeof(dt));
-	dt.param = &p;
 	cfg_dial_defaults(&dial);
-	dt.timeout_ms = dial.timeout_ms;
-	dt.tries = dial.retries;
-	if (rng_init_secure(&dt.rng) < 0)
-		return 1;
+	struct det *dt = det_new(&p, dial.timeout_ms, dial.retries);
+	struct loop *l = loop_new();
+	int rc = 1;
+	if (!dt || !l)
+		goto out;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
-		else if (dt.n_if < DET_MAX_IF && det_open(&dt, argv[i]) < 0)
-			return 1;
+		else if (det_add_if(dt, argv[i]) < 0)
+			goto out;
 	}
-	if (!dt.n_if)
-		det_open_all(&dt);
-	if (!dt.n_if) {
+	if (!dt->n_if)
+		det_open_all(dt);
+	if (!dt->n_if) {
 		fprintf(stderr, "v6link: detect: no Ethernet adapter is up\n");
-		return 1;
+		goto out;
 	}
-	uint64_t t0 = clock_now_ms();
-	det_probe(&dt);
-	struct strbuf sb;
-	sb_init(&sb);
-	if (json)
-		sb_printf(&sb, "{\"elapsed_ms\":%llu,\"adapters\":[",
-			  (unsigned long long)(clock_now_ms() - t0));
-	for (unsigned i = 0; i < dt.n_if; i++) {
-		if (json)
-			sb_printf(&sb, i ? "," : "");
-		(json ? det_json_if : det_text_if)(&dt, &dt.ifs[i], &sb);
-		close(dt.ifs[i].fd);
-	}
-	if (json)
-		sb_printf(&sb, "]}\n");
-	else
-		sb_printf(&sb, "(probed in %.1f s)\n", (double)(clock_now_ms() - t0) / 1000.0);
-	fputs(sb.s ? sb.s : "", stdout);
-	sb_free(&sb);
-	return 0;
+	if (det_start(dt, l, false, det_cli_done, l) < 0 || loop_run(l) < 0)
+		goto out;
+	det_cli_print(dt, json);
+	rc = 0;
+out:
+	det_free(dt);
+	loop_free(l);
+	return rc;
 }

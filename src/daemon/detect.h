@@ -1,11 +1,37 @@
-/* `v6link detect`: probes Ethernet adapters for a PPPoE access concentrator (PADI), IPv6
- * routers (Router Solicitation), DHCPv6 servers (Solicit) and DHCPv4 servers (DISCOVER, probe
- * only: never a REQUEST), prints what answered and the mode each adapter would get. It changes
- * nothing on the host. */
+/* `v6link detect` and the detection `run` does for mode=auto: probes Ethernet adapters for a
+ * PPPoE access concentrator (PADI), IPv6 routers (Router Solicitation), DHCPv6 servers (Solicit)
+ * and DHCPv4 servers (DISCOVER, probe only: never a REQUEST), and tells the mode each adapter
+ * would get. It changes nothing on the host. */
 #ifndef V6L_DETECT_H
 #define V6L_DETECT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg/cfg.h"
+#include "core/loop.h"
 #include "daemon/cli.h"
+
+enum det_mode { DET_NONE, DET_DIALUP, DET_MIXED, DET_ROUTER };
+
+struct det;
+
+/* A detector with the dial string's timing (to= ms doubled per round, tr= rounds); p is
+ * borrowed ([passthrough], allow_mixed_mode). NULL on failure. */
+struct det *det_new(const struct cfg_param *p, unsigned timeout_ms, unsigned tries);
+/* Adds one adapter (0, or -1 with a message on stderr) / every Ethernet adapter that is up and
+ * not matched by [passthrough]. */
+int det_add_if(struct det *dt, const char *ifname);
+int det_add_all(struct det *dt);
+unsigned det_n_if(const struct det *dt);
+/* Probes on loop l and calls done(ctx) once when detection ends. stop_at_ac ends it at the
+ * first PADO when mixed mode is impossible (run), instead of waiting out the rounds. */
+int det_start(struct det *dt, struct loop *l, bool stop_at_ac, void (*done)(void *ctx), void *ctx);
+/* After done: the adapter to use and its mode, with a sentence saying why. */
+enum det_mode det_choose(const struct det *dt, char ifname[16], char *why, size_t cap);
+const char *det_mode_name(enum det_mode m);
+/* Stops probing if still running and closes the sockets. */
+void det_free(struct det *dt);
 
 /* argv: optional adapter names and --json. Returns the exit status. */
 int detect_run(const struct cli_opts *o, int argc, char **argv);

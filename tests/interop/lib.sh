@@ -44,8 +44,11 @@ v6l_conf() {
 	[param]
 	func_trace = 1
 	INI
-	local -A kv=([dial_string]="if=eth0" [user_name]="$ISP_USER" [redial_delay]=1 [redial_delay_max]=4)
-	local order=(dial_string user_name redial_delay redial_delay_max) a k
+	# mode=dial-up skips detection (tested in test_mixed_mode and test_router_mode), so that
+	# timings measure the dial-up itself.
+	local -A kv=([dial_string]="if=eth0" [user_name]="$ISP_USER" [redial_delay]=1 [redial_delay_max]=4
+		[mode]=dial-up)
+	local order=(dial_string user_name redial_delay redial_delay_max mode) a k
 	for a in "$@"; do
 		k=${a%%=*}
 		[ -n "${kv[$k]+x}" ] || order+=("$k")
