@@ -72,6 +72,24 @@ lan_down
 # --- dnsmasq: RAs (M flag) and stateful DHCPv6 with DNS ---
 lan_up
 lan_dnsmasq
+# A second adapter on an empty segment (a veth pair, both ends here: 2 adapters besides eth0):
+# aidx=-1 probes every adapter and picks the one with the router; [passthrough] hides eth0.
+ip -n "$NS_CLI" link add eth1 type veth peer name eth1p
+ip -n "$NS_CLI" link set eth1 up
+ip -n "$NS_CLI" link set eth1p up
+mkdir -p "$V6L_CONF"
+printf '[param]\n[passthrough]\neth0\n' >"$V6L_CONF/v6link.ini"
+printf '[lan]\ndial_string = aidx=-1 to=500 tr=2\n' >"$V6L_CONF/connections.ini"
+v6l_start run lan
+sleep 3
+t_check "passthrough_hides_adapter_from_run_detection" test "$(v6l_json "c['state'] + '|' + str('nothing answered on 2 adapter(s)' in c['reason'])")" = "detecting|True"
+v6l_stop
+printf '[lan]\ndial_string = aidx=-1\nprefix_delegation = 0\n' >"$V6L_CONF/connections.ini"
+printf '[param]\n' >"$V6L_CONF/v6link.ini"
+v6l_start run lan
+t_check "aidx_-1_probes_every_adapter_picks_router" v6l_wait_state up 20
+t_check "aidx_-1_chose_eth0" test "$(v6l_json "c['adapter'] + '|' + c['mode']")" = "eth0|router"
+v6l_stop
 rtr_conf mode=router prefix_delegation=0
 v6l_start run lan
 t_check "router_mode_forced" v6l_wait_state up 15
