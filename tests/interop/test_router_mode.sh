@@ -30,7 +30,8 @@ wait_json() { # EXPR SECS
 	return 1
 }
 sysctl_cli() { in_cli cat "/proc/sys/net/ipv6/conf/eth0/$1"; }
-has_src_route() { in_cli ip -6 route show | grep -q "^default from $1 via $2 dev eth0"; }
+# grep without -q: with pipefail, an early exit of grep -q can fail the pipeline (SIGPIPE).
+has_src_route() { in_cli ip -6 route show | grep "^default from $1 via $2 dev eth0" >/dev/null; }
 
 # --- radvd (M=1, O=1) + kea-dhcp6 on r1: addresses, a delegated prefix, DNS ---
 lan_up
