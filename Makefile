@@ -2,11 +2,14 @@
 DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        libmnl-dev libinih-dev libsodium-dev nettle-dev libcap-dev libcmocka-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
-       iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base
+       iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
+       debhelper dpkg-dev fakeroot man-db groff-base systemd busybox
 
 BUILD ?= build
+PREFIX ?= /usr/local
+DEBOUT ?= build-deb
 
-.PHONY: all deps build check unit fuzz interop demo bench install clean
+.PHONY: all deps build check unit fuzz interop demo bench install deb clean
 
 all: build
 
@@ -41,8 +44,24 @@ demo: deps build
 bench: build
 	bash bench/pppoe_throughput.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=...]: PREFIX/sbin/v6link, man pages, examples in
+# PREFIX/share/doc/v6link/examples, the systemd unit in PREFIX/lib/systemd/system.
 install: build
-	DESTDIR=$(DESTDIR) meson install -C $(BUILD)
+	meson setup --reconfigure --prefix=$(PREFIX) $(BUILD) >/dev/null
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir=$(abspath $(DESTDIR)))
+
+# Debian package (debhelper, meson) from the files git tracks (or the whole tree outside git),
+# built in a copy: $(DEBOUT)/v6link_VERSION_ARCH.deb. Build-Depends: debian/control.
+deb:
+	rm -rf $(DEBOUT) && mkdir -p $(DEBOUT)/src
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+		git ls-files -z | tar --null --ignore-failed-read -T - -cf -; \
+	else \
+		tar --exclude='./build*' --exclude='./$(DEBOUT)' --exclude=./.git -cf - .; \
+	fi | tar -xf - -C $(DEBOUT)/src
+	cd $(DEBOUT)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEBOUT)/src
+	ls -l $(DEBOUT)/*.deb
 
 clean:
 	rm -rf $(BUILD) build-fuzz

@@ -15,6 +15,7 @@ static int usage(FILE *f, int rc)
 		"  status [--json]   state of every connection\n"
 		"  passwd CONN       read a password (tty prompt or stdin) and store it encrypted\n"
 		"  detect [--json] [IFNAME ...]  probe adapters, print the mode each would get\n"
+		"  trace [-w FILE|-] [CONN]  live pcapng of what the daemon sees (wireshark -k -i -)\n"
 		"  version           print the version\n"
 		"options: -C CONFDIR (default %s), -S SOCKET (default %s), -d debug log,\n"
 		"         -s log to syslog\n",

@@ -56,27 +56,35 @@ run_fuzz() {
 	done
 }
 
+# run_script SCRIPT: runs one interop script and records each of its PASS/FAIL lines.
+run_script() {
+	local t=$1 log
+	log=/tmp/v6l-interop-$(basename "$t" .sh).log
+	V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
+	local rc=$? n=0
+	while read -r status name; do
+		n=$((n + 1))
+		record "interop: $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
+	done < <(sed -nE 's/^(PASS|FAIL): (.*)$/\1 \2/p' "$log")
+	if [ $n = 0 ] || { [ $rc != 0 ] && ! grep -q '^FAIL: ' "$log"; }; then
+		record "interop: $(basename "$t") (exit $rc)" 1
+	fi
+	if grep -q '^FAIL: ' "$log" || [ $rc != 0 ]; then
+		echo "---- $log (tail) ----"; tail -60 "$log"
+	fi
+}
+
 run_interop() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "interop tests need root: skipped"
 		return
 	fi
+	rm -rf /tmp/v6l-test_*/trace
 	for t in tests/interop/test_*.sh; do
-		[ -f "$t" ] || continue
-		local log=/tmp/v6l-interop-$(basename "$t" .sh).log
-		V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
-		local rc=$? n=0
-		while read -r status name; do
-			n=$((n + 1))
-			record "interop: $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
-		done < <(sed -nE 's/^(PASS|FAIL): (.*)$/\1 \2/p' "$log")
-		if [ $n = 0 ] || { [ $rc != 0 ] && ! grep -q '^FAIL: ' "$log"; }; then
-			record "interop: $(basename "$t") (exit $rc)" 1
-		fi
-		if grep -q '^FAIL: ' "$log" || [ $rc != 0 ]; then
-			echo "---- $log (tail) ----"; tail -60 "$log"
-		fi
+		[ -f "$t" ] && run_script "$t"
 	done
+	# Every trace the tests wrote, decoded by tshark; no password in any trace or log.
+	run_script tests/interop/check_traces.sh
 }
 
 case "$TESTS" in

@@ -8,7 +8,9 @@
 
 struct ctl_server;
 
-/* Handles one request; writes the body to out; returns 0 (ok) or -1 with err filled. */
+/* Handles one request; writes the body to out; returns 0 (ok) or -1 with err filled, or 1 when
+ * it took over req->stream_fd (a "trace" reader): it then writes the "ok" line itself, ahead of
+ * the stream, and the server leaves the socket open. */
 typedef int (*ctl_handler)(void *ctx, const struct ctl_req *req, struct strbuf *out, char *err,
 			   size_t errlen);
 
@@ -19,5 +21,8 @@ void ctl_server_free(struct ctl_server *s);
 
 /* CLI: sends line, prints the body to stdout; returns the exit status (0, or 1 with a message). */
 int ctl_client_request(const char *path, const char *line);
+/* CLI: sends line and copies the binary body to out_fd until the daemon closes (or out_fd's
+ * reader goes away); returns the exit status. */
+int ctl_client_stream(const char *path, const char *line, int out_fd);
 
 #endif

@@ -46,7 +46,17 @@ int ctl_parse_req(const char *line, size_t len, struct ctl_req *out, char *msg, 
 		snprintf(out->arg, sizeof(out->arg), "%s", arg);
 		return 0;
 	}
-	snprintf(msg, msglen, "unknown request '%.40s' (expected status, status json, up NAME, down NAME)",
-		 buf);
+	if (!strcmp(buf, "trace")) {
+		if ((*arg && !ctl_valid_name(arg)) || strlen(arg) >= sizeof(out->arg)) {
+			snprintf(msg, msglen, "trace: expected a connection name or nothing, got '%.40s'",
+				 arg);
+			return -1;
+		}
+		out->cmd = CTL_CMD_TRACE;
+		snprintf(out->arg, sizeof(out->arg), "%s", arg);
+		return 0;
+	}
+	snprintf(msg, msglen, "unknown request '%.40s' (expected status, status json, up NAME, "
+		 "down NAME, trace [NAME])", buf);
 	return -1;
 }

@@ -4,6 +4,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,27 +34,31 @@ static void ctl_write_all(int fd, const char *s, size_t n)
 	}
 }
 
-static void ctl_serve_one(struct ctl_server *s, int fd)
+/* Returns true when the handler kept fd (a trace reader). */
+static bool ctl_serve_one(struct ctl_server *s, int fd)
 {
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	char line[256], err[256] = "";
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
 		ctl_write_all(fd, "error permission denied: root only\n", 35);
-		return;
+		return false;
 	}
 	struct timeval tv = { .tv_sec = 2 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	ssize_t n = recv(fd, line, sizeof(line) - 1, 0);
 	if (n <= 0)
-		return;
+		return false;
 	struct ctl_req req;
 	struct strbuf out;
 	sb_init(&out);
 	int rc = ctl_parse_req(line, (size_t)n, &req, err, sizeof(err));
+	req.stream_fd = fd;
 	if (rc == 0)
 		rc = s->handler(s->ctx, &req, &out, err, sizeof(err));
-	if (rc == 0) {
+	if (rc == 1) {
+		/* A trace reader: the handler queued "ok" ahead of the stream itself. */
+	} else if (rc == 0) {
 		ctl_write_all(fd, "ok\n", 3);
 		if (out.s)
 			ctl_write_all(fd, out.s, out.len);
@@ -66,6 +71,7 @@ static void ctl_serve_one(struct ctl_server *s, int fd)
 		sb_free(&e);
 	}
 	sb_free(&out);
+	return rc == 1;
 }
 
 static void ctl_on_accept(void *arg, int fd, uint32_t ev)
@@ -75,8 +81,8 @@ static void ctl_on_accept(void *arg, int fd, uint32_t ev)
 	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 	if (c < 0)
 		return;
-	ctl_serve_one(s, c);
-	close(c);
+	if (!ctl_serve_one(s, c))
+		close(c);
 }
 
 static int ctl_someone_listens(const struct sockaddr_un *sa)

@@ -6,6 +6,9 @@
 #include "daemon/daemon.h"
 #include "daemon/detect.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -75,6 +78,40 @@ out:
 	return rc;
 }
 
+/* trace [-w FILE|-] [CONN]: the daemon's live pcapng to FILE or stdout ('-'). */
+static int cli_trace(const struct cli_opts *o, int argc, char **argv)
+{
+	const char *file = NULL, *conn = "";
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-w") && i + 1 < argc)
+			file = argv[++i];
+		else if (argv[i][0] != '-' && !conn[0])
+			conn = argv[i];
+		else
+			return -1;
+	}
+	if (!file && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "v6link: trace writes binary pcapng: give -w FILE, or pipe it "
+				"(v6link trace -w - | wireshark -k -i -)\n");
+		return 2;
+	}
+	int fd = STDOUT_FILENO;
+	if (file && strcmp(file, "-") != 0) {
+		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			fprintf(stderr, "v6link: trace: %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	char line[96];
+	snprintf(line, sizeof(line), conn[0] ? "trace %s" : "trace", conn);
+	int rc = ctl_client_stream(o->socket, line, fd);
+	if (fd != STDOUT_FILENO)
+		close(fd);
+	return rc;
+}
+
 int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **argv)
 {
 	char line[128];
@@ -97,5 +134,7 @@ int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **arg
 		return cli_passwd(o, argv[0]);
 	if (!strcmp(cmd, "detect"))
 		return detect_run(o, argc, argv);
+	if (!strcmp(cmd, "trace"))
+		return cli_trace(o, argc, argv);
 	return -1;
 }

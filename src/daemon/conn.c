@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "daemon/conn_trace.h"
 #include "daemon/detect.h"
 #include "hostcfg/tun.h"
 
@@ -70,6 +71,8 @@ void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why
 	if (c->state != s)
 		log_info("conn[%s]: %s -> %s (%s)", c->cfg.name, conn_state_name(c->state),
 			 conn_state_name(s), why);
+	if (c->state != s)
+		conn_trace_event(c, "%s -> %s (%s)", conn_state_name(c->state), conn_state_name(s), why);
 	c->state = s;
 	c->since_ms = now;
 	snprintf(c->why, sizeof(c->why), "%s", why);
@@ -94,6 +97,8 @@ static void conn_disc_send(void *ctx, const uint8_t dst[6], const uint8_t *pkt, 
 	if (hl < 0 || len > sizeof(frame) - (size_t)hl)
 		return;
 	memcpy(frame + hl, pkt, len);
+	struct dp_wire w = { .frame = frame, .len = (size_t)hl + len };
+	conn_trace_eth(c, true, &w, NULL);
 	if (pkt_send(c->disc_fd, c->eth.ifindex, frame, (size_t)hl + len) < 0)
 		log_warn("pppoe[%s]: send on %s", c->cfg.name, c->eth.name);
 }
@@ -173,12 +178,21 @@ static const struct pppoe_disc_ops conn_disc_ops = {
 
 /* --- PPP link ops --- */
 
-static void conn_ppp_send(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
+void conn_send_ppp(struct conn *c, uint16_t proto, const uint8_t *buf, size_t len)
 {
-	struct conn *c = ctx;
-	if (dp_send_control(c->dp, proto, buf, len) < 0)
+	if (dp_send_control(c->dp, proto, buf, len) < 0) {
 		log_debug(LOGC_PPP, "ppp[%s]: send %s: %s", c->cfg.name, ppp_proto_name(proto),
 			  strerror(errno));
+		return;
+	}
+	struct dp_wire w = { .frame = NULL };
+	w.frame = dp_control_last_tx(c->dp, &w.len);
+	conn_trace_eth(c, true, &w, NULL);
+}
+
+static void conn_ppp_send(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
+{
+	conn_send_ppp(ctx, proto, buf, len);
 }
 
 static void conn_ppp_on_phase(void *ctx, enum ppp_phase phase, const char *why)
@@ -390,11 +404,24 @@ static void conn_dial(struct conn *c, uint64_t now, const char *why)
 }
 
 static void conn_detect_start(struct conn *c, uint64_t now);
+static int conn_open_mode(struct conn *c);
+static void conn_close_mode(struct conn *c);
 
 void conn_up(struct conn *c, const char *why, uint64_t now)
 {
 	c->want_up = true;
 	c->n_fail = 0;
+	/* A connection with enabled=0 opens its adapter, TUN and trace on the first `up`. */
+	if (c->mode != CONN_MODE_UNKNOWN && !c->is_open) {
+		log_info("conn[%s]: mode %s (%s)", c->cfg.name, conn_mode_name(c->mode), c->mode_why);
+		if (conn_open_mode(c) < 0) {
+			conn_close_mode(c);
+			snprintf(c->last_error, sizeof(c->last_error), "cannot open %s mode on %s",
+				 conn_mode_name(c->mode), c->cfg.eth_if);
+			c->want_up = false;
+			return;
+		}
+	}
 	if (c->mode == CONN_MODE_UNKNOWN) {
 		if (!c->det)
 			conn_detect_start(c, now);
@@ -546,20 +573,40 @@ static void conn_on_disc_frame(void *arg, int fd, uint32_t ev)
 			continue;
 		struct pppoe_eth_hdr eth;
 		static struct pppoe_disc_pkt pkt;
-		if (pppoe_disc_parse_frame(frame, (size_t)n, &eth, &pkt) != PPPOE_E_OK)
+		struct dp_wire w = { .frame = frame, .len = (size_t)n, .has_vlan = has_vlan, .tci = tci };
+		if (pppoe_disc_parse_frame(frame, (size_t)n, &eth, &pkt) != PPPOE_E_OK) {
+			conn_trace_unknown(c, "PPPoE discovery frame that does not parse", &w);
 			continue;
+		}
 		/* A shared segment (or a tagged frame) can bring unicast for other hosts: filter by
 		 * MAC. A PADI from another client is broadcast and ignored by the FSM. */
 		if (memcmp(eth.dst, c->eth.mac, 6) != 0)
 			continue;
+		conn_trace_eth(c, false, &w, NULL);
 		pppoe_disc_on_packet(&c->disc, eth.src, &pkt, clock_now_ms());
 	}
 	conn_reschedule(c);
 }
 
-static void conn_on_control(void *ctx, uint16_t proto, const uint8_t *buf, size_t len)
+static bool conn_ppp_proto_known(uint16_t proto)
+{
+	static const uint16_t known[] = { 0xc021, 0xc023, 0xc223, 0x8021, 0x8057, 0x0021, 0x0057 };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (proto == known[i])
+			return true;
+	return false;
+}
+
+static void conn_on_control(void *ctx, uint16_t proto, const uint8_t *buf, size_t len,
+			    const struct dp_wire *w)
 {
 	struct conn *c = ctx;
+	conn_trace_eth(c, false, w, NULL);
+	if (!conn_ppp_proto_known(proto)) {
+		char what[48];
+		snprintf(what, sizeof(what), "PPP protocol 0x%04x (Protocol-Reject sent)", proto);
+		conn_trace_unknown(c, what, w);
+	}
 	if (proto == PPP_PROTO_IPV6) {
 		if (c->v6_up)
 			conn_v6_on_packet(c, buf, len, clock_now_ms());
@@ -684,6 +731,7 @@ static int conn_open_mode(struct conn *c)
 		if (conn_router_open(c) < 0)
 			return -1;
 		c->is_open = true;
+		conn_trace_mode_open(c);
 		return 0;
 	}
 	bool v4 = c->cfg.use_ipv4 && c->mode == CONN_MODE_DIALUP;
@@ -699,6 +747,7 @@ static int conn_open_mode(struct conn *c)
 	pppoe_disc_init(&c->disc, &c->cfg.disc, &conn_disc_ops, c, c->rng, c->cfg.name);
 	conn_init_link(c);
 	c->is_open = true;
+	conn_trace_mode_open(c);
 	return 0;
 }
 
@@ -725,7 +774,8 @@ static enum conn_mode conn_forced_mode(const struct conn_cfg *cfg, char *why, si
 	return CONN_MODE_UNKNOWN;
 }
 
-struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng)
+struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
+		      bool activate)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -741,8 +791,9 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	snprintf(c->why, sizeof(c->why), "started");
 	snprintf(c->tun_name, sizeof(c->tun_name), "%s", c->cfg.tun_name);
 	loop_timer_init(&c->timer, conn_on_timer, c);
+	conn_trace_open(c);
 	c->mode = conn_forced_mode(&c->cfg, c->mode_why, sizeof(c->mode_why));
-	if (c->mode != CONN_MODE_UNKNOWN) {
+	if (c->mode != CONN_MODE_UNKNOWN && activate) {
 		log_info("conn[%s]: mode %s (%s)", c->cfg.name, conn_mode_name(c->mode), c->mode_why);
 		if (conn_open_mode(c) < 0)
 			goto fail;
@@ -755,6 +806,7 @@ fail:
 
 static void conn_close_mode(struct conn *c)
 {
+	conn_trace_mode_close(c);
 	/* A forced exit (the grace time ran out) can find IPv6 still up: undo it all the same. */
 	if (c->v6_up && c->mode != CONN_MODE_ROUTER)
 		conn_v6_down(c, clock_now_ms());
@@ -787,6 +839,7 @@ void conn_free(struct conn *c)
 	loop_timer_stop(c->loop, &c->timer);
 	det_free(c->det);
 	conn_close_mode(c);
+	conn_trace_close(c);
 	conn_hook_state_remove(c);
 	if (c->link.rng) /* router mode and detection never made a PPP link */
 		ppp_link_reset(&c->link);

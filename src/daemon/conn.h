@@ -74,8 +74,11 @@ struct conn_cfg {
 struct conn;
 typedef void (*conn_stopped_cb)(void *ctx, struct conn *c);
 
-/* Creates the TUN, the AF_PACKET sockets and the data plane; NULL on failure (logged). */
-struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng);
+/* Creates a connection. With activate (enabled=1, or `run NAME`) and a known mode it opens the
+ * TUN, the AF_PACKET sockets and the data plane (or the router-mode sockets) at once, else on
+ * the first conn_up; mode=auto opens after detection. NULL on failure (logged). */
+struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
+		      bool activate);
 /* Undoes every host change, closes everything, wipes the secret. */
 void conn_free(struct conn *c);
 const char *conn_name(const struct conn *c);

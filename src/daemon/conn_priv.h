@@ -14,6 +14,16 @@ enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC };
 
 struct nd_routers;
 struct det;
+struct trace_file;
+
+#define CONN_MAX_READERS 4
+
+struct conn_reader {
+	int fd;
+	uint8_t *buf;             /* pcapng bytes not yet written */
+	size_t len;
+	uint64_t n_dropped, n_pending_drops;
+};
 
 struct conn {
 	struct conn_cfg cfg;
@@ -23,6 +33,14 @@ struct conn {
 	uint64_t det_retry_at_ms;     /* nothing answered: probe again then */
 	bool is_open;                 /* the mode's sockets, TUN and state machines exist */
 	bool is_started;              /* conn_start ran (demand is armed once the mode is known) */
+
+	/* Trace (conn_trace.c). */
+	struct trace_file *tf;
+	unsigned tf_eth, tf_ip;
+	struct loop_timer trace_timer;
+	struct conn_reader readers[CONN_MAX_READERS];
+	unsigned n_readers;
+	uint64_t trace_data_dropped;
 
 	/* Router mode (conn_router.c). */
 	int icmp_fd, d6_fd;
@@ -101,6 +119,8 @@ void conn_hook_state_remove(const struct conn *c);
 
 /* conn.c */
 void conn_dns_update(struct conn *c);
+/* Sends a PPP packet on the session (and traces it). */
+void conn_send_ppp(struct conn *c, uint16_t proto, const uint8_t *buf, size_t len);
 void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why);
 void conn_reschedule(struct conn *c);
 /* conn_router.c: router mode (the kernel's interface, DHCPv6 over UDP, RFC 8028 routes). */

@@ -4,6 +4,7 @@
  * source-specific default routes so each source prefix leaves through the router that
  * announced it. Every host change is on the connection's undo lists. */
 #include "daemon/conn_priv.h"
+#include "daemon/conn_trace.h"
 #include "daemon/conn_v6.h"
 
 #include "core/clock.h"
@@ -36,7 +37,8 @@ static int conn_rtr_sock(struct conn *c, int type, int proto)
 	int one = 1, ifindex = c->eth.ifindex;
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->eth.name, (socklen_t)strlen(c->eth.name)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0) {
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -79,15 +81,42 @@ static int conn_rtr_open_dhcp6(struct conn *c)
 	return fd;
 }
 
+/* The trace shows what v6link's sockets carried as IPv6 packets (the kernel adds the headers;
+ * the source of a sent packet is the adapter's link-local, which the kernel picks). */
+static void conn_rtr_trace_udp(struct conn *c, bool out, const uint8_t src[16], const uint8_t dst[16],
+			       uint16_t sport, uint16_t dport, const uint8_t *buf, size_t len)
+{
+	uint8_t pkt[2100];
+	if (conn_trace_level(c) < 1)
+		return;
+	int n = dhcp6_build_udp6(src, dst, sport, dport, buf, len, pkt, sizeof(pkt));
+	if (n > 0)
+		conn_trace_ip(c, out, pkt, (size_t)n);
+}
+
+static void conn_rtr_trace_icmp(struct conn *c, bool out, const uint8_t src[16],
+				const uint8_t dst[16], const uint8_t *msg, size_t len)
+{
+	uint8_t pkt[2100];
+	if (conn_trace_level(c) < 1)
+		return;
+	int n = nd_build_ipv6_icmp(src, dst, msg, len, pkt, sizeof(pkt));
+	if (n > 0)
+		conn_trace_ip(c, out, pkt, (size_t)n);
+}
+
 void conn_router_d6_send(struct conn *c, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(547),
 				   .sin6_scope_id = (uint32_t)c->eth.ifindex };
 	static const uint8_t all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
 	memcpy(&to.sin6_addr, all_dhcp, 16);
-	if (c->d6_fd >= 0 && sendto(c->d6_fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	if (c->d6_fd >= 0 && sendto(c->d6_fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		log_debug(LOGC_HOST, "dhcp6[%s]: send on %s: %s", c->cfg.name, c->eth.name,
 			  strerror(errno));
+		return;
+	}
+	conn_rtr_trace_udp(c, true, c->host.v6_ll, all_dhcp, 546, 547, buf, len);
 }
 
 static void conn_rtr_send_rs(void *ctx)
@@ -99,8 +128,12 @@ static void conn_rtr_send_rs(void *ctx)
 	uint8_t rs[16];
 	int n = nd_build_rs(rs, sizeof(rs));
 	memcpy(&to.sin6_addr, all_routers, 16);
-	if (n > 0 && sendto(c->icmp_fd, rs, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	if (n <= 0)
+		return;
+	if (sendto(c->icmp_fd, rs, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		log_debug(LOGC_HOST, "nd[%s]: RS on %s: %s", c->cfg.name, c->eth.name, strerror(errno));
+	else
+		conn_rtr_trace_icmp(c, true, c->host.v6_ll, all_routers, rs, (size_t)n);
 }
 
 /* --- RFC 8028 source-specific default routes --- */
@@ -227,11 +260,29 @@ static const struct nd_routers_ops conn_rtr_ops = {
 
 /* --- input --- */
 
+/* Hop limit and destination address of a received packet (RFC 3542 ancillary data). */
+static void conn_rtr_cmsg(struct msghdr *mh, struct nd_ip6_hdr *ip)
+{
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h; h = CMSG_NXTHDR(mh, h)) {
+		if (h->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (h->cmsg_type == IPV6_HOPLIMIT) {
+			int hl;
+			memcpy(&hl, CMSG_DATA(h), sizeof(hl));
+			ip->hop_limit = (uint8_t)hl;
+		} else if (h->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(h), sizeof(pi));
+			memcpy(ip->dst, &pi.ipi6_addr, 16);
+		}
+	}
+}
+
 static void conn_rtr_on_icmp(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
 	uint8_t buf[1500];
-	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) * 2]; } cm;
+	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cm;
 	(void)ev;
 	for (int k = 0; k < 16; k++) {
 		struct sockaddr_in6 from;
@@ -242,14 +293,10 @@ static void conn_rtr_on_icmp(void *arg, int fd, uint32_t ev)
 		if (n < 0)
 			break;
 		struct nd_ip6_hdr ip = { .hop_limit = 0 };
-		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
-			if (h->cmsg_level == IPPROTO_IPV6 && h->cmsg_type == IPV6_HOPLIMIT) {
-				int hl;
-				memcpy(&hl, CMSG_DATA(h), sizeof(hl));
-				ip.hop_limit = (uint8_t)hl;
-			}
+		conn_rtr_cmsg(&mh, &ip);
 		memcpy(ip.src, &from.sin6_addr, 16);
 		ip.payload_len = (uint16_t)n;
+		conn_rtr_trace_icmp(c, false, ip.src, ip.dst, buf, (size_t)n);
 		static struct nd_ra_msg ra;
 		/* nd_parse_ra checks hop limit 255 and a link-local source (RFC 4861 §6.1.2). */
 		enum nd_err e = nd_parse_ra(buf, (size_t)n, &ip, &ra);
@@ -266,11 +313,20 @@ static void conn_rtr_on_dhcp6(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
 	uint8_t buf[2048];
+	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cm;
 	(void)ev;
 	for (int k = 0; k < 16; k++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct sockaddr_in6 from;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+				     .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
+		ssize_t n = recvmsg(fd, &mh, 0);
 		if (n < 0)
 			break;
+		struct nd_ip6_hdr ip = { .hop_limit = 0 };
+		conn_rtr_cmsg(&mh, &ip);
+		conn_rtr_trace_udp(c, false, (const uint8_t *)&from.sin6_addr, ip.dst,
+				   ntohs(from.sin6_port), 546, buf, (size_t)n);
 		if (c->d6_inited && c->v6_up)
 			dhcp6_client_on_packet(&c->d6, buf, (size_t)n, clock_now_ms());
 	}

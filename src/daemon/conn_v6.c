@@ -114,8 +114,7 @@ void conn_v6_publish(struct conn *c)
 
 static void conn_nd_send(void *ctx, const uint8_t *pkt, size_t len)
 {
-	struct conn *c = ctx;
-	dp_send_control(c->dp, PPP_PROTO_IPV6, pkt, len);
+	conn_send_ppp(ctx, PPP_PROTO_IPV6, pkt, len);
 }
 
 static void conn_nd_addr_update(void *ctx, const struct nd_addr_event *e)
@@ -292,7 +291,7 @@ static void conn_d6_send(void *ctx, const uint8_t *buf, size_t len)
 	int n = dhcp6_build_udp6(c->host.v6_ll, conn_v6_all_dhcp, 546, 547, buf, len, pkt,
 				 sizeof(pkt));
 	if (n > 0)
-		dp_send_control(c->dp, PPP_PROTO_IPV6, pkt, (size_t)n);
+		conn_send_ppp(c, PPP_PROTO_IPV6, pkt, (size_t)n);
 }
 
 static bool conn_d6_has_addr(const struct dhcp6_lease *l, const uint8_t a[16])

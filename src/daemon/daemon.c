@@ -4,7 +4,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
+#include "daemon/conn_trace.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,13 +61,33 @@ static struct conn *daemon_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* `v6link trace`: the socket becomes a live reader of the connection's pcapng stream. */
+static int daemon_trace(struct daemon *d, struct conn *c, int fd, char *err, size_t errlen)
+{
+	if (!c && d->n_conns)
+		c = d->conns[0];
+	if (!c) {
+		snprintf(err, errlen, "no connection in this daemon");
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || conn_trace_add_reader(c, fd) < 0) {
+		snprintf(err, errlen, "%s: %s", conn_name(c),
+			 errno == ENOENT ? "no trace yet (detection still running?)" :
+			 errno == EBUSY ? "too many live readers" : strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
 static int daemon_on_ctl(void *ctx, const struct ctl_req *req, struct strbuf *out, char *err,
 			 size_t errlen)
 {
 	struct daemon *d = ctx;
 	uint64_t now = clock_now_ms();
 	struct conn *c = NULL;
-	if (req->cmd == CTL_CMD_UP || req->cmd == CTL_CMD_DOWN) {
+	if (req->cmd == CTL_CMD_UP || req->cmd == CTL_CMD_DOWN ||
+	    (req->cmd == CTL_CMD_TRACE && req->arg[0])) {
 		c = daemon_find(d, req->arg);
 		if (!c) {
 			snprintf(err, errlen, "no connection '%s' in this daemon", req->arg);
@@ -72,6 +95,8 @@ static int daemon_on_ctl(void *ctx, const struct ctl_req *req, struct strbuf *ou
 		}
 	}
 	switch (req->cmd) {
+	case CTL_CMD_TRACE:
+		return daemon_trace(d, c, req->stream_fd, err, errlen);
 	case CTL_CMD_STATUS:
 		for (unsigned i = 0; i < d->n_conns; i++)
 			conn_status_text(d->conns[i], out, now);
@@ -137,12 +162,13 @@ static int daemon_add_conns(struct daemon *d, const char *confdir, const struct 
 	static struct conn_cfg cc;
 	for (unsigned i = 0; i < cs->n; i++) {
 		const struct cfg_conn *k = &cs->conn[i];
-		if (only ? strcmp(k->name, only) != 0 : !k->enabled)
+		/* Without NAME every connection is there for `v6link up`; enabled=1 ones start. */
+		if (only && strcmp(k->name, only) != 0)
 			continue;
 		int rc = daemon_conn_cfg(confdir, p, k, &cc);
 		if (rc)
 			return rc;
-		struct conn *c = conn_new(d->loop, &cc, &d->rng);
+		struct conn *c = conn_new(d->loop, &cc, &d->rng, only || k->enabled);
 		sodium_memzero(&cc, sizeof(cc));
 		if (!c)
 			return 1;
@@ -152,7 +178,10 @@ static int daemon_add_conns(struct daemon *d, const char *confdir, const struct 
 		fprintf(stderr, "v6link: no connection '%s' in %s/connections.ini\n", only, confdir);
 		return 2;
 	}
-	if (!d->n_conns)
+	unsigned n_enabled = 0;
+	for (unsigned i = 0; i < cs->n; i++)
+		n_enabled += cs->conn[i].enabled;
+	if (!only && !n_enabled)
 		log_info("daemon: no connection has enabled=1; waiting for 'v6link up NAME'");
 	return 0;
 }

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DP_BATCH 32
 #define DP_FRAME 2048
 #define DP_CTLQ 64
+#define DP_TAP_SLOTS 512 /* per direction; a full ring drops (counted), never waits */
 
 struct dp_counters {
 	_Atomic uint64_t packets, bytes, last_ms;
@@ -26,8 +28,23 @@ struct dp_counters {
 
 struct dp_ctl_frame {
 	uint16_t proto;
-	uint16_t len;
+	uint16_t off, len;      /* the PPP payload within buf */
+	struct dp_wire wire;    /* buf is the whole frame as received */
 	uint8_t buf[DP_FRAME];
+};
+
+/* Single-producer (one data thread), single-consumer (the control loop) ring of data frames
+ * for the trace (func_trace=2). */
+struct dp_tap_slot {
+	uint64_t ts_ns;
+	struct dp_wire wire;
+	uint8_t buf[DP_FRAME];
+};
+
+struct dp_tap_ring {
+	_Atomic uint32_t head, tail; /* consumer, producer */
+	_Atomic uint64_t dropped;
+	struct dp_tap_slot slot[DP_TAP_SLOTS];
 };
 
 struct dataplane {
@@ -44,7 +61,37 @@ struct dataplane {
 	unsigned ctl_head, ctl_n;
 	/* Control frames sent from the control loop use this buffer. */
 	uint8_t ctl_tx[DP_FRAME + DP_HEADROOM];
+	size_t ctl_tx_start, ctl_tx_len;
+	_Atomic bool tap_data;
+	int tap_efd;
+	struct dp_tap_ring *tap_up, *tap_down;
 };
+
+static uint64_t dp_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Producer side: copies the frame if a slot is free; wakes the consumer at a quarter full. */
+static void dp_tap_push(struct dataplane *dp, struct dp_tap_ring *r, const uint8_t *f, size_t len,
+			bool has_vlan, uint16_t tci)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	if (tail - head >= DP_TAP_SLOTS || len > DP_FRAME) {
+		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+		return;
+	}
+	struct dp_tap_slot *sl = &r->slot[tail % DP_TAP_SLOTS];
+	sl->ts_ns = dp_now_ns();
+	sl->wire = (struct dp_wire){ .frame = NULL, .len = len, .has_vlan = has_vlan, .tci = tci };
+	memcpy(sl->buf, f, len);
+	atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+	if (tail - head == DP_TAP_SLOTS / 4)
+		eventfd_write(dp->tap_efd, 1);
+}
 
 /* An fd in error (interface gone, TUN detached) would make poll return at once forever. */
 static void dp_error_pause(short revents)
@@ -65,16 +112,19 @@ static void dp_snapshot(struct dataplane *dp, struct dp_session *s)
 	pthread_rwlock_unlock(&dp->lock);
 }
 
-static void dp_queue_control(struct dataplane *dp, uint16_t proto, const uint8_t *p, size_t len)
+static void dp_queue_control(struct dataplane *dp, const uint8_t *frame, size_t frame_len,
+			     const struct dp_rx *rx, bool has_vlan, uint16_t tci)
 {
-	if (len > DP_FRAME)
+	if (frame_len > DP_FRAME)
 		return;
 	pthread_mutex_lock(&dp->ctl_lock);
 	if (dp->ctl_n < DP_CTLQ) {
 		struct dp_ctl_frame *f = &dp->ctlq[(dp->ctl_head + dp->ctl_n) % DP_CTLQ];
-		f->proto = proto;
-		f->len = (uint16_t)len;
-		memcpy(f->buf, p, len);
+		f->proto = rx->proto;
+		f->off = (uint16_t)rx->off;
+		f->len = (uint16_t)rx->len;
+		f->wire = (struct dp_wire){ .len = frame_len, .has_vlan = has_vlan, .tci = tci };
+		memcpy(f->buf, frame, frame_len);
 		dp->ctl_n++;
 	}
 	pthread_mutex_unlock(&dp->ctl_lock);
@@ -84,6 +134,7 @@ static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t 
 			const struct dp_session *s)
 {
 	bool queued = false;
+	bool tap = atomic_load_explicit(&dp->tap_data, memory_order_relaxed);
 	uint64_t pkts = 0, bytes = 0;
 	for (int i = 0; i < n; i++) {
 		uint16_t tci = 0;
@@ -100,7 +151,7 @@ static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t 
 		struct dp_rx rx;
 		dp_classify_rx(s, frames[i], m[i].msg_len, tci, has_vlan, &rx);
 		if (rx.kind == DP_RX_CONTROL) {
-			dp_queue_control(dp, rx.proto, frames[i] + rx.off, rx.len);
+			dp_queue_control(dp, frames[i], m[i].msg_len, &rx, has_vlan, tci);
 			queued = true;
 		} else if (rx.kind == DP_RX_DROP) {
 			dp_count_drop(&dp->rx, rx.drop);
@@ -109,6 +160,8 @@ static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t 
 		} else {
 			pkts++;
 			bytes += rx.len;
+			if (tap)
+				dp_tap_push(dp, dp->tap_down, frames[i], m[i].msg_len, has_vlan, tci);
 		}
 	}
 	if (pkts) {
@@ -194,8 +247,13 @@ static void dp_tx_batch(struct dataplane *dp, uint8_t (*bufs)[DP_FRAME + DP_HEAD
 		dp_count_drop(&dp->tx, DP_DROP_IO);
 	if (sent) {
 		uint64_t bytes = 0;
-		for (int i = 0; i < sent; i++)
+		bool tap = atomic_load_explicit(&dp->tap_data, memory_order_relaxed);
+		for (int i = 0; i < sent; i++) {
 			bytes += plen[i];
+			/* The frame carries its 802.1Q tag itself on the way out. */
+			if (tap)
+				dp_tap_push(dp, dp->tap_up, iov[i].iov_base, iov[i].iov_len, false, 0);
+		}
 		atomic_fetch_add_explicit(&dp->tx.packets, (uint64_t)sent, memory_order_relaxed);
 		atomic_fetch_add_explicit(&dp->tx.bytes, bytes, memory_order_relaxed);
 		atomic_store_explicit(&dp->tx.last_ms, clock_now_ms(), memory_order_relaxed);
@@ -231,7 +289,11 @@ struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex)
 	dp->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dp->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dp->demand_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (dp->stop_efd < 0 || dp->ctl_efd < 0 || dp->demand_efd < 0)
+	dp->tap_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dp->tap_up = calloc(1, sizeof(*dp->tap_up));
+	dp->tap_down = calloc(1, sizeof(*dp->tap_down));
+	if (dp->stop_efd < 0 || dp->ctl_efd < 0 || dp->demand_efd < 0 || dp->tap_efd < 0 ||
+	    !dp->tap_up || !dp->tap_down)
 		goto fail;
 	pthread_rwlock_init(&dp->lock, NULL);
 	pthread_mutex_init(&dp->ctl_lock, NULL);
@@ -243,6 +305,10 @@ fail:
 		close(dp->ctl_efd);
 	if (dp->demand_efd >= 0)
 		close(dp->demand_efd);
+	if (dp->tap_efd >= 0)
+		close(dp->tap_efd);
+	free(dp->tap_up);
+	free(dp->tap_down);
 	free(dp);
 	return NULL;
 }
@@ -277,6 +343,9 @@ void dp_free(struct dataplane *dp)
 	close(dp->stop_efd);
 	close(dp->ctl_efd);
 	close(dp->demand_efd);
+	close(dp->tap_efd);
+	free(dp->tap_up);
+	free(dp->tap_down);
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->ctl_lock);
 	free(dp);
@@ -319,7 +388,8 @@ void dp_control_drain(struct dataplane *dp, dp_control_cb cb, void *ctx)
 		dp->ctl_head = (dp->ctl_head + 1) % DP_CTLQ;
 		dp->ctl_n--;
 		pthread_mutex_unlock(&dp->ctl_lock);
-		cb(ctx, f.proto, f.buf, f.len);
+		f.wire.frame = f.buf;
+		cb(ctx, f.proto, f.buf + f.off, f.len, &f.wire);
 	}
 }
 
@@ -334,9 +404,49 @@ int dp_send_control(struct dataplane *dp, uint16_t proto, const uint8_t *buf, si
 	memcpy(dp->ctl_tx + DP_HEADROOM, buf, len);
 	size_t start = dp_build_tx_hdr(&s, dp->ctl_tx, proto, len);
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = dp->ifindex };
+	dp->ctl_tx_start = start;
+	dp->ctl_tx_len = DP_HEADROOM - start + len;
 	ssize_t r = sendto(dp->sess_fd, dp->ctl_tx + start, DP_HEADROOM - start + len, 0,
 			   (struct sockaddr *)&sll, sizeof(sll));
 	return r < 0 ? -1 : 0;
+}
+
+const uint8_t *dp_control_last_tx(const struct dataplane *dp, size_t *len)
+{
+	*len = dp->ctl_tx_len;
+	return dp->ctl_tx + dp->ctl_tx_start;
+}
+
+void dp_set_tap_data(struct dataplane *dp, bool on)
+{
+	atomic_store(&dp->tap_data, on);
+}
+
+int dp_tap_fd(const struct dataplane *dp)
+{
+	return dp->tap_efd;
+}
+
+static void dp_tap_drain_ring(struct dp_tap_ring *r, bool outbound, dp_tap_cb cb, void *ctx)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	for (; head != tail; head++) {
+		struct dp_tap_slot *sl = &r->slot[head % DP_TAP_SLOTS];
+		struct dp_wire w = sl->wire;
+		w.frame = sl->buf;
+		cb(ctx, sl->ts_ns, outbound, &w);
+	}
+	atomic_store_explicit(&r->head, head, memory_order_release);
+}
+
+uint64_t dp_tap_drain(struct dataplane *dp, dp_tap_cb cb, void *ctx)
+{
+	eventfd_t v;
+	eventfd_read(dp->tap_efd, &v);
+	dp_tap_drain_ring(dp->tap_up, true, cb, ctx);
+	dp_tap_drain_ring(dp->tap_down, false, cb, ctx);
+	return atomic_exchange(&dp->tap_up->dropped, 0) + atomic_exchange(&dp->tap_down->dropped, 0);
 }
 
 void dp_get_stats(struct dataplane *dp, struct dp_stats *o)

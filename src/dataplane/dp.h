@@ -31,10 +31,30 @@ void dp_set_demand(struct dataplane *dp, bool armed);
 int dp_demand_fd(const struct dataplane *dp);
 /* Readable when control frames are queued; drain them on the control loop. */
 int dp_control_fd(const struct dataplane *dp);
-typedef void (*dp_control_cb)(void *ctx, uint16_t proto, const uint8_t *buf, size_t len);
+/* A frame as it was on the wire (the kernel strips a received 802.1Q tag into has_vlan/tci). */
+struct dp_wire {
+	const uint8_t *frame;
+	size_t len;
+	bool has_vlan;
+	uint16_t tci;
+};
+/* buf[0..len) is the PPP payload of the received frame w (both borrowed for the call). */
+typedef void (*dp_control_cb)(void *ctx, uint16_t proto, const uint8_t *buf, size_t len,
+			      const struct dp_wire *w);
 void dp_control_drain(struct dataplane *dp, dp_control_cb cb, void *ctx);
 /* Sends one PPP control packet on the session (from the control loop); 0 or -1 with errno. */
 int dp_send_control(struct dataplane *dp, uint16_t proto, const uint8_t *buf, size_t len);
+/* The whole frame the last dp_send_control built (control loop only, until the next send). */
+const uint8_t *dp_control_last_tx(const struct dataplane *dp, size_t *len);
 void dp_get_stats(struct dataplane *dp, struct dp_stats *out);
+
+/* Data frames for the trace (func_trace=2): the threads copy each frame they pass into a ring
+ * per direction; a full ring drops and counts, so a slow trace never stalls the data path. */
+void dp_set_tap_data(struct dataplane *dp, bool on);
+/* Readable when a ring is a quarter full; drain it on the control loop (also from a timer). */
+int dp_tap_fd(const struct dataplane *dp);
+typedef void (*dp_tap_cb)(void *ctx, uint64_t ts_ns, bool outbound, const struct dp_wire *w);
+/* Hands every queued frame to cb in order per direction; returns frames dropped since last. */
+uint64_t dp_tap_drain(struct dataplane *dp, dp_tap_cb cb, void *ctx);
 
 #endif

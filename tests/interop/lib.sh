@@ -42,7 +42,8 @@ v6l_conf() {
 	chmod 0755 "$V6L_CONF"
 	cat >"$V6L_CONF/v6link.ini" <<-INI
 	[param]
-	func_trace = 1
+	func_trace = ${V6L_FUNC_TRACE:-1}
+	trace_dir = $T_RUN/trace
 	INI
 	# mode=dial-up skips detection (tested in test_mixed_mode and test_router_mode), so that
 	# timings measure the dial-up itself.

@@ -12,7 +12,7 @@ CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
 
 rtr_conf() { # [KEY=VALUE ...]: connection 'lan' on eth0
 	mkdir -p "$V6L_CONF"
-	printf '[param]\nfunc_trace = 1\n' >"$V6L_CONF/v6link.ini"
+	printf '[param]\nfunc_trace = 1\ntrace_dir = %s/trace\n' "$T_RUN" >"$V6L_CONF/v6link.ini"
 	{
 		echo "[lan]"
 		echo "dial_string = if=eth0"

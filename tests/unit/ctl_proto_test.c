@@ -28,6 +28,21 @@ static void test_accepted(void **state)
 	assert_int_equal(parse("down fibre-2.b_x", &r, msg), 0);
 	assert_int_equal(r.cmd, CTL_CMD_DOWN);
 	assert_string_equal(r.arg, "fibre-2.b_x");
+	assert_int_equal(parse("trace\n", &r, msg), 0);
+	assert_int_equal(r.cmd, CTL_CMD_TRACE);
+	assert_string_equal(r.arg, "");
+	assert_int_equal(parse("trace dsl", &r, msg), 0);
+	assert_int_equal(r.cmd, CTL_CMD_TRACE);
+	assert_string_equal(r.arg, "dsl");
+}
+
+static void test_trace_rejected(void **state)
+{
+	(void)state;
+	struct ctl_req r;
+	char msg[128];
+	assert_int_equal(parse("trace a/b", &r, msg), -1);
+	assert_string_equal(msg, "trace: expected a connection name or nothing, got 'a/b'");
 }
 
 static void test_rejected(void **state)
@@ -37,7 +52,7 @@ static void test_rejected(void **state)
 	char msg[128];
 	assert_int_equal(parse("reboot", &r, msg), -1);
 	assert_string_equal(msg, "unknown request 'reboot' (expected status, status json, up NAME, "
-				 "down NAME)");
+				 "down NAME, trace [NAME])");
 	assert_int_equal(parse("up", &r, msg), -1);
 	assert_string_equal(msg, "up: expected a connection name, got ''");
 	assert_int_equal(parse("up ../etc", &r, msg), -1);
@@ -56,6 +71,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_rejected),
+		cmocka_unit_test(test_trace_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
