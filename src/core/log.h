@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -21,6 +22,9 @@ enum log_cat {
 };
 
 void log_init(const char *ident, bool use_syslog, enum log_level level, unsigned debug_cats);
+/* The text trace (func_trace): every log line, and debug lines of the categories in cats
+ * whatever the log level, go to f too (NULL = none). The log takes f and closes it. */
+void log_set_trace(FILE *f, unsigned cats);
 enum log_level log_get_level(void);
 bool log_debug_on(unsigned cat);
 

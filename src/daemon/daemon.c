@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DAEMON_MAX_CONNS CFG_MAX_CONNS
 #define DAEMON_STOP_GRACE_MS 5000u
@@ -225,6 +228,36 @@ static void daemon_teardown(struct daemon *d)
 	}
 }
 
+/* func_trace >= 1: the text trace TRACE_DIR/v6link-YYYYmmdd-HHMMSS.txt with every protocol
+ * category's debug lines (1: all but data, 2: data too), whatever the log level. */
+static void daemon_text_trace(const struct cfg_param *p)
+{
+	char path[CFG_PATH_MAX + 64], stamp[32];
+	if (!p->func_trace || !p->trace_dir[0])
+		return;
+	for (char *q = strchr(strcpy(path, p->trace_dir) + 1, '/'); q; q = strchr(q + 1, '/')) {
+		*q = 0;
+		mkdir(path, 0750);
+		*q = '/';
+	}
+	mkdir(path, 0750);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(path, sizeof(path), "%s/v6link-%s.txt", p->trace_dir, stamp);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		log_warn("daemon: text trace %s", path);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	log_set_trace(f, p->func_trace >= 2 ? LOGC_ALL : (LOGC_ALL & ~LOGC_DATA));
+	log_info("daemon: text trace %s (func_trace=%u)", path, p->func_trace);
+}
+
 int daemon_run(const struct cli_opts *o, const char *only)
 {
 	static struct cfg_param p;
@@ -234,6 +267,7 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
+	daemon_text_trace(&p);
 	if (sodium_init() < 0)
 		log_fatalx("daemon: libsodium failed to initialise");
 	rc = daemon_setup(&d, o);
@@ -253,5 +287,6 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	}
 	daemon_teardown(&d);
 	log_info("v6link: exited, host configuration restored");
+	log_set_trace(NULL, 0);
 	return rc;
 }

@@ -49,6 +49,8 @@ t_check "both_readers_saw_the_same_ppp_frames ($na, $nb)" test "$na" = "$nb" -a 
 file=$(ls "$T_RUN"/trace/dsl-*.pcapng | head -1)
 t_check "trace_file_in_trace_dir_in_order" in_order "$file"
 t_check "trace_file_marks_state_changes" bash -c "tshark -r '$file' -Y syslog -T fields -e syslog.msg 2>/dev/null | grep -q 'network -> up'"
+txt=$(ls "$T_RUN"/trace/v6link-*.txt 2>/dev/null | head -1)
+t_check "func_trace_1_text_trace_has_protocol_detail" bash -c "[ -n '$txt' ] && grep -q 'lcp\[dsl\]: rcvd Configure-Request' '$txt' && grep -q 'ipv6cp\[dsl\]' '$txt'"
 t_check "trace_file_chap_response_masked" bash -c "[ -n \"\$(tshark -r '$file' -Y 'chap.code == 2' -T fields -e chap.value 2>/dev/null | grep -x '0*')\" ]"
 t_check "trace_without_daemon_fails_clearly" bash -c "out=\$(ip netns exec $NS_CLI $V6L_BIN -S $T_RUN/none.sock trace -w /dev/null 2>&1); rc=\$?; [ \$rc = 1 ] && echo \"\$out\" | grep -q 'cannot reach the daemon'"
 
