@@ -2,6 +2,7 @@
  * hook=) runs with V6LINK_* variables describing the connection, as dhcpcd and odhcp6c users
  * know it; the same variables are kept in CONN_RUN_DIR/NAME.env for scripts that poll. */
 #include "daemon/conn_priv.h"
+#include "daemon/conn_trace.h"
 
 #include "core/log.h"
 
@@ -140,6 +141,12 @@ static void hook_spawn(const struct conn *c, struct hook_env *e, const char *eve
 void conn_hook(struct conn *c, const char *event, const char *const *extra)
 {
 	static struct hook_env e;
+	/* The same events mark the trace: address added, prefix delegated, dns changed, ... */
+	char what[320];
+	size_t n = (size_t)snprintf(what, sizeof(what), "event %s", event);
+	for (unsigned i = 0; extra && extra[i] && n < sizeof(what); i++)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, " %s", extra[i]);
+	conn_trace_event(c, "%s", what);
 	hook_env_build(c, event, extra, &e);
 	hook_write_state(c, &e);
 	if (c->cfg.hook[0])

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	int rc = ctl_parse_req((const char *)data, len, &req, msg, sizeof(msg));
 	if (rc == 0) {
 		if (req.cmd != CTL_CMD_STATUS && req.cmd != CTL_CMD_STATUS_JSON &&
-		    req.cmd != CTL_CMD_UP && req.cmd != CTL_CMD_DOWN)
+		    req.cmd != CTL_CMD_UP && req.cmd != CTL_CMD_DOWN && req.cmd != CTL_CMD_TRACE)
 			abort();
 		if (memchr(req.arg, 0, sizeof(req.arg)) == NULL)
 			abort();
