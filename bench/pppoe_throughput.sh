@@ -9,6 +9,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 V6L_BIN=${V6L_BIN:-$TOP/build/v6link}
 ISP_SH=${ISP_SH:-$TOP/tests/interop/isp.sh}
 DURATION=${DURATION:-5}          # seconds per iperf3 run
+FUNC_TRACE=${FUNC_TRACE:-0}      # v6link's func_trace for the PPPoE part (2 = trace data too)
 KMODE=${KMODE:-1}                # ISP side: 1 kernel-mode PPPoE sessions, 0 pppoe-server relay
 UP_WAIT=${UP_WAIT:-30}           # seconds to wait for the session to reach state "up"
 ISP_USER=${ISP_USER:-v6luser}
@@ -201,7 +202,7 @@ pppoe() {
 	fi
 	mkdir -p "$CONF"
 	chmod 0755 "$CONF"
-	printf '[param]\nfunc_trace = 0\n' >"$CONF/v6link.ini"
+	printf '[param]\nfunc_trace = %s\ntrace_dir = %s/trace\n' "$FUNC_TRACE" "$RUN" >"$CONF/v6link.ini"
 	printf '[dsl]\ndial_string = if=eth0\nuser_name = %s\n' "$ISP_USER" >"$CONF/connections.ini"
 	# The password goes in through the CLI (stdin), stored encrypted; never on a command line.
 	if ! printf '%s\n' "$ISP_PASS" | "$V6L_BIN" -C "$CONF" passwd dsl >>"$RUN/v6link.log" 2>&1; then
@@ -226,7 +227,8 @@ pppoe() {
 	timeout 10 ip netns exec "$NS_CLI" ping -c 2 -i 0.2 -W 2 "$FAR4" >/dev/null ||
 		log "warning: no ping reply from $FAR4 through the session"
 	iperf_server "$NS_FAR" "$FAR4" || return 1
-	measure_all "pppoe-v6link" "$NS_CLI" "$FAR4"
+	measure_all "pppoe-ft$FUNC_TRACE" "$NS_CLI" "$FAR4"
+	log "trace: $(du -sh "$RUN/trace" 2>/dev/null | cut -f1) in $RUN/trace; $(cat "$RUN"/trace/*.pcapng 2>/dev/null | grep -ao 'data frame(s) not traced' | wc -l) ring-full note(s)"
 	in_ns "$NS_CLI" "$V6L_BIN" -S "$SOCK" status --json 2>/dev/null | python3 -c '
 import json, sys
 c = json.load(sys.stdin)["connections"][0]

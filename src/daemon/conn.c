@@ -150,7 +150,6 @@ static void conn_disc_on_failed(void *ctx, const char *why)
 {
 	struct conn *c = ctx;
 	uint64_t now = clock_now_ms();
-	log_warnx("pppoe[%s]: discovery failed: %s", c->cfg.name, why);
 	snprintf(c->last_error, sizeof(c->last_error), "discovery failed: %s", why);
 	c->n_fail++;
 	conn_schedule_redial(c, now);

@@ -130,7 +130,9 @@ void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	sb_printf(sb, "{\"name\":");
 	sb_json_str(sb, c->cfg.name);
-	sb_printf(sb, ",\"mode\":\"%s\",\"mode_reason\":", conn_mode_name(c->mode));
+	sb_printf(sb, ",\"mode\":");
+	sb_json_str(sb, c->mode == CONN_MODE_UNKNOWN ? NULL : conn_mode_name(c->mode));
+	sb_printf(sb, ",\"mode_reason\":");
 	sb_json_str(sb, c->mode_why[0] ? c->mode_why : NULL);
 	sb_printf(sb, ",\"state\":\"%s\",\"reason\":", conn_state_name(c->state));
 	sb_json_str(sb, c->why);
