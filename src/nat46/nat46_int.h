@@ -59,10 +59,13 @@ static inline uint16_t nat46_fold(uint32_t s)
 uint16_t nat46_csum_bytes(const uint8_t *p, size_t n);
 
 /* RFC 1624 eqn. 3: checksum hc after words summing to old_sum were replaced by new_sum. */
+/* A result of +0 becomes -0 (0xffff): whenever 0x0000 verifies so does 0xffff, but not the
+ * other way round (data that sums to zero, e.g. an all-zero echo reply, needs 0xffff). */
 static inline uint16_t nat46_csum_replace(uint16_t hc, uint16_t old_sum, uint16_t new_sum)
 {
 	uint32_t s = (uint32_t)(uint16_t)~hc + (uint16_t)~old_sum + new_sum;
-	return (uint16_t)~nat46_fold(s);
+	uint16_t r = (uint16_t)~nat46_fold(s);
+	return r ? r : 0xffff;
 }
 
 /* False for protocol numbers that cannot cross: IPv6 extension headers (0, 43, 44, 60, and

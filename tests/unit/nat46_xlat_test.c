@@ -505,6 +505,16 @@ static const char V6_ECHO_REPLY_in[] =
 static const char V6_ECHO_REPLY_out[] =
 	"4500002c000000004001f4b7c6120005c00000020000a11f0077000361626364"
 	"656667683031323334353637";
+/* v6_echo_reply_zero: found by fuzz_nat46 (CI): an echo reply whose data sums to zero needs the
+ * checksum 0xffff (-0); the incremental update gave 0x0000, which does not verify.
+ *   in  = IPv6(src=P5_6,dst=HOST,hlim=64)/ICMPv6EchoReply(id=0,seq=0,data=16*b'\0')
+ *   out = IP(src=P5,dst=APP,ttl=64,id=0)/ICMP(type=0,id=0,seq=0,chksum=0xffff)/16*b'\0' */
+static const char V6_ECHO_REPLY_ZERO_in[] =
+	"6000000000183a4020010db800990000000000000000000520010db800010000"
+	"0000000000000046810022560000000000000000000000000000000000000000";
+static const char V6_ECHO_REPLY_ZERO_out[] =
+	"4500002c000000004001f4b7c6120005c00000020000ffff0000000000000000"
+	"000000000000000000000000";
 /* v6_echo_req: in  = IPv6(src=P5_6,dst=HOST,hlim=64)/ICMPv6EchoRequest(id=5,seq=6,data=b'q')
  *     out = IP(src=P5,dst=APP,ttl=64,id=0)/ICMP(type=8,id=5,seq=6)/b'q' */
 static const char V6_ECHO_REQ_in[] =
@@ -672,6 +682,7 @@ static const struct xvec XVECS[] = {
 	{ "v6_udp", XK_6TO4, V6_UDP_in, V6_UDP_out },
 	{ "v6_udp_big", XK_6TO4, V6_UDP_BIG_in, V6_UDP_BIG_out },
 	{ "v6_echo_reply", XK_6TO4, V6_ECHO_REPLY_in, V6_ECHO_REPLY_out },
+	{ "v6_echo_reply_zero", XK_6TO4, V6_ECHO_REPLY_ZERO_in, V6_ECHO_REPLY_ZERO_out },
 	{ "v6_echo_req", XK_6TO4, V6_ECHO_REQ_in, V6_ECHO_REQ_out },
 	{ "v6_ptb", XK_6TO4, V6_PTB_in, V6_PTB_out },
 	{ "v6_ptb_frag", XK_6TO4, V6_PTB_FRAG_in, V6_PTB_FRAG_out },
