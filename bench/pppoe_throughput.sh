@@ -23,7 +23,8 @@ usage() {
 	usage: $0 [-t SECONDS] [-o RESULTS.tsv] [--baseline-only | --pppoe-only]
 	  -t SECONDS     duration of each iperf3 run (1..30, default $DURATION)
 	  -o FILE        also write the table as tab-separated values to FILE
-	environment: V6L_BIN (default build/v6link), ISP_SH, KMODE=1|0, UP_WAIT, ISP_USER, ISP_PASS
+	environment: V6L_BIN (default build/v6link), ISP_SH, KMODE=1|0, UP_WAIT, ISP_USER, ISP_PASS,
+	  FUNC_TRACE=0|1|2 (v6link's func_trace; 2 traces every data frame: the trace overhead)
 	EOF
 	exit "$1"
 }
