@@ -106,6 +106,8 @@ lan_up
 lan_radvd "$NS_R1" 1 off off
 lan_radvd "$NS_R2" 2 off off
 rtr_conf mode=router
+out=$(in_cli "$V6L_BIN" -C "$V6L_CONF" detect --json eth0 2>/dev/null)
+t_check "detect_two_routers_two_prefixes" test "$(echo "$out" | python3 -c "import json,sys; a=json.load(sys.stdin)['adapters'][0]; print(a['mode'], sorted((r['address'], r['prefixes'][0]) for r in a['routers']))")" = "router [('fe80::1', '2001:db8:1::/64'), ('fe80::2', '2001:db8:2::/64')]"
 v6l_start run lan
 v6l_wait_state up 15 >/dev/null
 t_check "rfc8028_route_per_router" bash -c "for i in \$(seq 100); do ip -n $NS_CLI -6 route | grep -q '^default from 2001:db8:1::/64 via fe80::1' && ip -n $NS_CLI -6 route | grep -q '^default from 2001:db8:2::/64 via fe80::2' && exit 0; sleep 0.2; done; exit 1"
