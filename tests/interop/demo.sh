@@ -42,3 +42,7 @@ v6l status --json | python3 -m json.tool
 echo "== hang up (SIGTERM) =="
 v6l_stop
 v6l_host_clean && echo "host clean: no v6link interface, address or route left"
+echo "== the session's pcapng trace, as tshark decodes it (func_trace=1: control frames) =="
+f=$(ls "$T_RUN"/trace/dsl-*.pcapng 2>/dev/null | head -1)
+[ -n "$f" ] && tshark -r "$f" 2>/dev/null | head -30
+echo "(full trace: $f; live: v6link trace -w - | wireshark -k -i -)"
