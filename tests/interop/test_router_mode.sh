@@ -98,7 +98,18 @@ t_check "dnsmasq_dhcpv6_address" wait_json "any(a['source'] == 'dhcpv6' and a['a
 t_check "dnsmasq_dns_in_resolver" bash -c "grep -q '^nameserver 2001:db8:ff::53' $CLI_RESOLV"
 na=$(addr_of dhcpv6)
 t_check "ping6_far_host_via_dnsmasq_router" in_cli ping -6 -c 2 -W 2 -I "$na" "$LAN_FAR6"
+# down and up again through the control socket, with a live trace of the adapter's sockets.
+v6l trace -w "$T_RUN/router-live.pcapng" lan 2>/dev/null &
+TR=$!
+sleep 0.3
+v6l down lan >/dev/null
+t_check "router_mode_down_idle_and_clean" bash -c "for i in \$(seq 30); do ip -n $NS_CLI -6 addr show dev eth0 | grep -q '$na' || exit 0; sleep 0.1; done; exit 1"
+t_check "router_mode_down_state" test "$(v6l_json "c['state']")" = idle
+v6l up lan >/dev/null
+t_check "router_mode_up_again" wait_json "c['state'] == 'up' and any(a['source'] == 'dhcpv6' for a in c['ipv6']['addresses'])" 20
 v6l_stop
+wait "$TR"
+t_check "router_mode_live_trace_has_rs_ra_dhcpv6" bash -c "p=\$(tshark -r $T_RUN/router-live.pcapng -T fields -e frame.protocols 2>/dev/null); echo \"\$p\" | grep -q icmpv6 && echo \"\$p\" | grep -q dhcpv6"
 lan_down
 
 # --- two routers, two prefixes (RFC 8028) ---
