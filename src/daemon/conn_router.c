@@ -260,10 +260,22 @@ static const struct nd_routers_ops conn_rtr_ops = {
 
 /* --- input --- */
 
-/* Hop limit and destination address of a received packet (RFC 3542 ancillary data). */
-static void conn_rtr_cmsg(struct msghdr *mh, struct nd_ip6_hdr *ip)
+/* Receives one packet from a socket of the adapter with its addresses: source (and source
+ * port) from the sender's address, hop limit and destination from RFC 3542 ancillary data.
+ * Returns its length, or -1 when nothing is queued. */
+static ssize_t conn_rtr_recv(int fd, uint8_t *buf, size_t cap, struct nd_ip6_hdr *ip,
+			     uint16_t *sport)
 {
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h; h = CMSG_NXTHDR(mh, h)) {
+	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cm;
+	struct sockaddr_in6 from;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
+	ssize_t n = recvmsg(fd, &mh, 0);
+	if (n < 0)
+		return -1;
+	memset(ip, 0, sizeof(*ip));
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
 		if (h->cmsg_level != IPPROTO_IPV6)
 			continue;
 		if (h->cmsg_type == IPV6_HOPLIMIT) {
@@ -276,26 +288,21 @@ static void conn_rtr_cmsg(struct msghdr *mh, struct nd_ip6_hdr *ip)
 			memcpy(ip->dst, &pi.ipi6_addr, 16);
 		}
 	}
+	memcpy(ip->src, &from.sin6_addr, 16);
+	ip->payload_len = (uint16_t)n;
+	*sport = ntohs(from.sin6_port);
+	return n;
 }
 
 static void conn_rtr_on_icmp(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
 	uint8_t buf[1500];
-	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cm;
+	struct nd_ip6_hdr ip;
+	uint16_t sport;
+	ssize_t n;
 	(void)ev;
-	for (int k = 0; k < 16; k++) {
-		struct sockaddr_in6 from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-				     .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
-		ssize_t n = recvmsg(fd, &mh, 0);
-		if (n < 0)
-			break;
-		struct nd_ip6_hdr ip = { .hop_limit = 0 };
-		conn_rtr_cmsg(&mh, &ip);
-		memcpy(ip.src, &from.sin6_addr, 16);
-		ip.payload_len = (uint16_t)n;
+	for (int k = 0; k < 16 && (n = conn_rtr_recv(fd, buf, sizeof(buf), &ip, &sport)) >= 0; k++) {
 		conn_rtr_trace_icmp(c, false, ip.src, ip.dst, buf, (size_t)n);
 		static struct nd_ra_msg ra;
 		/* nd_parse_ra checks hop limit 255 and a link-local source (RFC 4861 §6.1.2). */
@@ -313,20 +320,12 @@ static void conn_rtr_on_dhcp6(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
 	uint8_t buf[2048];
-	union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cm;
+	struct nd_ip6_hdr ip;
+	uint16_t sport;
+	ssize_t n;
 	(void)ev;
-	for (int k = 0; k < 16; k++) {
-		struct sockaddr_in6 from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-				     .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
-		ssize_t n = recvmsg(fd, &mh, 0);
-		if (n < 0)
-			break;
-		struct nd_ip6_hdr ip = { .hop_limit = 0 };
-		conn_rtr_cmsg(&mh, &ip);
-		conn_rtr_trace_udp(c, false, (const uint8_t *)&from.sin6_addr, ip.dst,
-				   ntohs(from.sin6_port), 546, buf, (size_t)n);
+	for (int k = 0; k < 16 && (n = conn_rtr_recv(fd, buf, sizeof(buf), &ip, &sport)) >= 0; k++) {
+		conn_rtr_trace_udp(c, false, ip.src, ip.dst, sport, 546, buf, (size_t)n);
 		if (c->d6_inited && c->v6_up)
 			dhcp6_client_on_packet(&c->d6, buf, (size_t)n, clock_now_ms());
 	}
@@ -358,13 +357,8 @@ static int conn_rtr_sysctls(struct conn *c)
  * host's address in a delegated /64 uses it too. */
 static void conn_rtr_iid(struct conn *c)
 {
-	const uint8_t *m = c->eth.mac;
-	uint8_t iid[8] = { m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5] };
-	memcpy(c->v6.our_iid, iid, 8);
-	memset(c->host.v6_ll, 0, 16);
-	c->host.v6_ll[0] = 0xfe;
-	c->host.v6_ll[1] = 0x80;
-	memcpy(c->host.v6_ll + 8, iid, 8);
+	nd_eui64_link_local(c->eth.mac, c->host.v6_ll);
+	memcpy(c->v6.our_iid, c->host.v6_ll + 8, 8);
 }
 
 int conn_router_open(struct conn *c)

@@ -172,32 +172,33 @@ int conn_trace_add_reader(struct conn *c, int fd)
 
 /* --- frames --- */
 
-/* Puts a received frame's 802.1Q tag back where it was on the wire. */
-static size_t conn_trace_wire(const struct dp_wire *w, uint8_t *out, size_t cap)
+/* Traces a frame on the adapter as it was on the wire: a received frame's 802.1Q tag, which
+ * the kernel strips into auxdata, goes back after the MAC addresses. */
+static void conn_trace_wire(struct conn *c, uint64_t ts_ns, bool outbound, const struct dp_wire *w,
+			    const char *comment)
 {
-	if (w->len < 12 || w->len + 4 > cap)
-		return 0;
+	uint8_t f[2100];
+	if (w->len < 12 || w->len + 4 > sizeof(f))
+		return;
+	size_t n = w->len;
 	if (!w->has_vlan) {
-		memcpy(out, w->frame, w->len);
-		return w->len;
+		memcpy(f, w->frame, n);
+	} else {
+		memcpy(f, w->frame, 12);
+		f[12] = 0x81;
+		f[13] = 0x00;
+		f[14] = (uint8_t)(w->tci >> 8);
+		f[15] = (uint8_t)w->tci;
+		memcpy(f + 16, w->frame + 12, n - 12);
+		n += 4;
 	}
-	memcpy(out, w->frame, 12);
-	out[12] = 0x81;
-	out[13] = 0x00;
-	out[14] = (uint8_t)(w->tci >> 8);
-	out[15] = (uint8_t)w->tci;
-	memcpy(out + 16, w->frame + 12, w->len - 12);
-	return w->len + 4;
+	trace_file_packet(c->tf, c->tf_eth, ts_ns, outbound, f, n, comment);
 }
 
 void conn_trace_eth(struct conn *c, bool outbound, const struct dp_wire *w, const char *comment)
 {
-	uint8_t f[2100];
-	if (!c->tf || conn_trace_level(c) < 1)
-		return;
-	size_t n = conn_trace_wire(w, f, sizeof(f));
-	if (n)
-		trace_file_packet(c->tf, c->tf_eth, conn_trace_now_ns(), outbound, f, n, comment);
+	if (c->tf && conn_trace_level(c) >= 1)
+		conn_trace_wire(c, conn_trace_now_ns(), outbound, w, comment);
 }
 
 void conn_trace_ip(struct conn *c, bool outbound, const uint8_t *pkt, size_t len)
@@ -208,11 +209,7 @@ void conn_trace_ip(struct conn *c, bool outbound, const uint8_t *pkt, size_t len
 
 static void conn_trace_on_data(void *ctx, uint64_t ts_ns, bool outbound, const struct dp_wire *w)
 {
-	struct conn *c = ctx;
-	uint8_t f[2100];
-	size_t n = conn_trace_wire(w, f, sizeof(f));
-	if (n)
-		trace_file_packet(c->tf, c->tf_eth, ts_ns, outbound, f, n, NULL);
+	conn_trace_wire(ctx, ts_ns, outbound, w, NULL);
 }
 
 void conn_trace_drain(struct conn *c)
@@ -331,10 +328,6 @@ void conn_trace_unknown(struct conn *c, const char *what, const struct dp_wire *
 	hex[n ? 3 * n - 1 : 0] = 0;
 	log_info("trace[%s]: unknown frame (%s), %zu bytes%s: %s", c->cfg.name, what, w->len,
 		 w->len > n ? " (first 128)" : "", hex);
-	if (c->tf) {
-		uint8_t f[2100];
-		size_t len = conn_trace_wire(w, f, sizeof(f));
-		if (len)
-			trace_file_packet(c->tf, c->tf_eth, conn_trace_now_ns(), false, f, len, what);
-	}
+	if (c->tf)
+		conn_trace_wire(c, conn_trace_now_ns(), false, w, what);
 }

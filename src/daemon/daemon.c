@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "ctl/ctl.h"
 #include "daemon/conn_trace.h"
+#include "trace/trace_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,12 +235,7 @@ static void daemon_text_trace(const struct cfg_param *p)
 	char path[CFG_PATH_MAX + 64], stamp[32];
 	if (!p->func_trace || !p->trace_dir[0])
 		return;
-	for (char *q = strchr(strcpy(path, p->trace_dir) + 1, '/'); q; q = strchr(q + 1, '/')) {
-		*q = 0;
-		mkdir(path, 0750);
-		*q = '/';
-	}
-	mkdir(path, 0750);
+	trace_mkdir_p(p->trace_dir, 0750);
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);

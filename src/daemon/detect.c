@@ -303,23 +303,6 @@ static void det_on_frame(struct det_if *d, const uint8_t *f, size_t n, bool csum
 
 /* --- adapters --- */
 
-/* The link-local address the kernel would make (EUI-64, RFC 4291 Appendix A): probes need a
- * source, and v6link must not add one. */
-static void det_eui64_ll(const uint8_t mac[6], uint8_t ll[16])
-{
-	memset(ll, 0, 16);
-	ll[0] = 0xfe;
-	ll[1] = 0x80;
-	ll[8] = mac[0] ^ 0x02;
-	ll[9] = mac[1];
-	ll[10] = mac[2];
-	ll[11] = 0xff;
-	ll[12] = 0xfe;
-	ll[13] = mac[3];
-	ll[14] = mac[4];
-	ll[15] = mac[5];
-}
-
 static int det_open(struct det *dt, const char *name)
 {
 	struct det_if *d = &dt->ifs[dt->n_if];
@@ -335,7 +318,8 @@ static int det_open(struct det *dt, const char *name)
 		fprintf(stderr, "v6link: detect: %s: %s\n", name, strerror(errno));
 		return -1;
 	}
-	det_eui64_ll(d->eth.mac, d->ll);
+	/* The kernel's link-local (EUI-64): probes need a source, and v6link must not add one. */
+	nd_eui64_link_local(d->eth.mac, d->ll);
 	rng_bytes(&dt->rng, d->host_uniq, sizeof(d->host_uniq));
 	d->d6_xid = rng_u32(&dt->rng) & 0xffffff;
 	d->d4_xid = rng_u32(&dt->rng);

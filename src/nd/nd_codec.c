@@ -71,6 +71,21 @@ bool nd_addr_is_unspecified(const uint8_t a[16])
 	return memcmp(a, zero, 16) == 0;
 }
 
+void nd_eui64_link_local(const uint8_t mac[6], uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = mac[0] ^ 0x02;
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
 void nd_solicited_node(const uint8_t a[16], uint8_t out[16])
 {
 	static const uint8_t pfx[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };

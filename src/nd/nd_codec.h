@@ -157,6 +157,9 @@ struct nd_nsna_msg {
 bool nd_addr_is_link_local(const uint8_t a[16]);
 bool nd_addr_is_multicast(const uint8_t a[16]);
 bool nd_addr_is_unspecified(const uint8_t a[16]);
+/* Writes the link-local address fe80::/64 + modified EUI-64 of mac that the kernel gives an
+ * Ethernet adapter (RFC 4291 Appendix A, u bit inverted). */
+void nd_eui64_link_local(const uint8_t mac[6], uint8_t out[16]);
 /* Writes the solicited-node multicast address ff02::1:ffXX:XXXX of a (RFC 4291 §2.7.1). */
 void nd_solicited_node(const uint8_t a[16], uint8_t out[16]);
 

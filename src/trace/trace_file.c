@@ -50,7 +50,7 @@ static bool conn_name_ok(const char *s)
 	return s && *s && *s != '.' && !strchr(s, '/') && strlen(s) < TRACE_CONN_MAX;
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
+int trace_mkdir_p(const char *dir, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	size_t n = strlen(dir);
@@ -158,7 +158,7 @@ static void file_start(struct trace_file *tf)
 	struct wcur w = wcur_init(tf->buf, TRACE_FILE_BUF_LEN);
 
 	tf->path[0] = '\0';
-	if (mkdir_p(tf->dir, 0750) < 0) {
+	if (trace_mkdir_p(tf->dir, 0750) < 0) {
 		file_fail(tf, "mkdir");
 		return;
 	}

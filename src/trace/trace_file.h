@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "trace/trace_stream.h"
 
@@ -42,6 +43,8 @@ void trace_file_event(struct trace_file *tf, uint64_t ts_ns, const char *fmt, ..
 /* Writes out the buffer (the daemon calls this from a timer). tf NULL: does nothing. */
 void trace_file_flush(struct trace_file *tf);
 
+/* mkdir -p: creates dir and its missing parents with mode; 0, or -1 with errno. */
+int trace_mkdir_p(const char *dir, mode_t mode);
 /* Flushes, closes the file and frees tf. tf NULL: does nothing. */
 void trace_file_close(struct trace_file *tf);
 
