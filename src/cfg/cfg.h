@@ -55,6 +55,8 @@ struct cfg_param {
 	unsigned func_trace;              /* 0 minimum, 1 all but data, 2 also data */
 	bool dump_unknown_frames;
 	uint8_t ipv4_router_addr[4];     /* default 192.0.0.1 (RFC 7335 IPv4 service continuity) */
+	uint8_t nat46_pool[4];           /* synthesized A records: default 198.18.0.0/15 */
+	unsigned nat46_pool_len;
 	bool allow_mixed_mode;            /* default 1 */
 	bool check_traffic;               /* default 1 */
 	bool default_use_ipv4;            /* default 1 */
@@ -77,6 +79,8 @@ struct cfg_param {
 
 enum cfg_duid { CFG_DUID_LLT, CFG_DUID_EN, CFG_DUID_LL, CFG_DUID_UUID };
 enum cfg_mode { CFG_MODE_AUTO, CFG_MODE_DIALUP, CFG_MODE_ROUTER, CFG_MODE_MIXED };
+/* NAT46 and the DNS mapper for IPv4-only applications: auto = on when use_ipv4=0. */
+enum cfg_nat46 { CFG_NAT46_AUTO, CFG_NAT46_ON, CFG_NAT46_OFF };
 /* How DHCPv6 runs: from the RA's M/O flags, or forced. */
 enum cfg_dhcpv6 { CFG_DHCPV6_AUTO, CFG_DHCPV6_STATEFUL, CFG_DHCPV6_STATELESS, CFG_DHCPV6_OFF };
 
@@ -111,6 +115,7 @@ struct cfg_conn {
 	unsigned pd_length;                     /* IA_PD prefix length hint, 0 or 48..64 */
 	char hook[CFG_PATH_MAX];                /* absolute path of an executable, "" = none */
 	enum cfg_mode mode;                     /* default CFG_MODE_AUTO */
+	enum cfg_nat46 nat46;                   /* default CFG_NAT46_AUTO */
 };
 
 struct cfg_conns {

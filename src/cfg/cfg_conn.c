@@ -21,6 +21,10 @@ static const char *const cfg_mode_names[] = {
 	[CFG_MODE_MIXED] = "mixed", NULL,
 };
 
+static const char *const cfg_nat46_names[] = {
+	[CFG_NAT46_AUTO] = "auto", [CFG_NAT46_ON] = "on", [CFG_NAT46_OFF] = "off", NULL,
+};
+
 const char *cfg_mode_name(enum cfg_mode m)
 {
 	switch (m) {
@@ -182,12 +186,14 @@ static const struct cfg_key conn_keys[] = {
 	  "executable run on state changes" },
 	{ "mode", cfg_parse_enum, C(mode), 0, 0, "auto", cfg_mode_names,
 	  "auto, dial-up, router or mixed" },
+	{ "nat46", cfg_parse_enum, C(nat46), 0, 0, "auto", cfg_nat46_names,
+	  "IPv4-only applications through NAT46 and the DNS mapper (auto: when use_ipv4=0)" },
 };
 #define CONN_N_KEYS (sizeof(conn_keys) / sizeof(conn_keys[0]))
 
 _Static_assert(CONN_N_KEYS <= CFG_MAX_KEYS, "seen[] too small");
 _Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_duid) == sizeof(int) &&
-		       sizeof(enum cfg_dhcpv6) == sizeof(int) &&
+		       sizeof(enum cfg_dhcpv6) == sizeof(int) && sizeof(enum cfg_nat46) == sizeof(int) &&
 		       sizeof(enum log_level) == sizeof(int),
 	       "cfg_parse_enum writes an int");
 

@@ -1,5 +1,6 @@
 /* v6link.ini: [param] (key table), [passthrough] (adapter-name substrings) and
  * [DHCPv6_stateful_options] / [DHCPv6_stateless_options] (oroN=code, optionN=raw option hex). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +11,34 @@ static const char *const cfg_log_names[] = { "error", "warning", "info", "debug"
 
 #define P(field) offsetof(struct cfg_param, field)
 
+/* "A.B.C.D/len": an aligned IPv4 prefix of length 8..30 (the NAT46 pool). */
+static bool param_parse_pool(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			     const char *val)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(val, '/');
+	long len;
+	uint8_t a[4];
+	size_t n = slash ? (size_t)(slash - val) : 0;
+
+	if (!slash || n >= sizeof(addr) || !cfg_decimal(slash + 1, 8, 30, &len))
+		goto bad;
+	memcpy(addr, val, n);
+	addr[n] = 0;
+	if (inet_pton(AF_INET, addr, a) != 1 || a[0] == 0 || a[0] == 127 || a[0] >= 224)
+		goto bad;
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	if (v & (0xffffffffu >> len))
+		goto bad;
+	struct cfg_param *p = base;
+	memcpy(p->nat46_pool, a, 4);
+	p->nat46_pool_len = (unsigned)len;
+	return true;
+bad:
+	cfg_bad(c, k, val, "expected an aligned unicast IPv4 prefix /8../30 such as 198.18.0.0/15");
+	return false;
+}
+
 /* [param]: the original product's keys, then Linux additions. */
 static const struct cfg_key param_keys[] = {
 	{ "func_trace", cfg_parse_uint, P(func_trace), 0, 2, "0", NULL,
@@ -18,6 +47,8 @@ static const struct cfg_key param_keys[] = {
 	  "trace frames no component understood" },
 	{ "ipv4_router_addr", cfg_parse_ipv4, P(ipv4_router_addr), 0, 0, "192.0.0.1", NULL,
 	  "IPv4 address v6link uses as the host's IPv4 router/DNS for NAT46 and DNS mapping" },
+	{ "nat46_pool", param_parse_pool, 0, 0, 0, "198.18.0.0/15", NULL,
+	  "IPv4 pool of addresses synthesized for IPv6-only names (NAT46)" },
 	{ "allow_mixed_mode", cfg_parse_bool, P(allow_mixed_mode), 0, 1, "1", NULL,
 	  "allow mixed mode (IPv4 via the adapter's DHCPv4 router, IPv6 via PPPoE)" },
 	{ "check_traffic", cfg_parse_bool, P(check_traffic), 0, 1, "1", NULL,

@@ -265,6 +265,7 @@ void conn_dns_update(struct conn *c)
 		dns_servers_add(&d, AF_INET, c->v4.dns2);
 	if (c->v6_up)
 		conn_v6_dns(c, &d);
+	conn_nat46_dns(c, &d);
 	if (d.n == 0) {
 		bool was = c->dns.is_applied;
 		dns_undo(&c->dns);
@@ -731,6 +732,7 @@ static int conn_open_mode(struct conn *c)
 			return -1;
 		c->is_open = true;
 		conn_trace_mode_open(c);
+		conn_nat46_open(c);
 		return 0;
 	}
 	bool v4 = c->cfg.use_ipv4 && c->mode == CONN_MODE_DIALUP;
@@ -747,6 +749,7 @@ static int conn_open_mode(struct conn *c)
 	conn_init_link(c);
 	c->is_open = true;
 	conn_trace_mode_open(c);
+	conn_nat46_open(c);
 	return 0;
 }
 
@@ -782,7 +785,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	c->cfg = *cfg;
 	c->loop = l;
 	c->rng = rng;
-	c->disc_fd = c->sess_fd = c->tun_fd = c->icmp_fd = c->d6_fd = -1;
+	c->disc_fd = c->sess_fd = c->tun_fd = c->icmp_fd = c->d6_fd = c->nat.tun_fd = -1;
 	c->redial_at_ms = V6L_NEVER;
 	c->term_deadline_ms = V6L_NEVER;
 	c->det_retry_at_ms = V6L_NEVER;
@@ -817,6 +820,7 @@ static void conn_close_mode(struct conn *c)
 		dp_free(c->dp);
 		c->dp = NULL;
 	}
+	conn_nat46_close(c);
 	if (c->disc_fd >= 0) {
 		loop_del_fd(c->loop, c->disc_fd);
 		close(c->disc_fd);

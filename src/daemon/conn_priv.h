@@ -7,6 +7,7 @@
 #include "nd/nd_ra.h"
 #include "hostcfg/policy.h"
 #include "dhcp6/dhcp6_client.h"
+#include "daemon/conn_nat46.h"
 
 #define CONN_WHY_MAX 256
 
@@ -91,6 +92,7 @@ struct conn {
 	bool is_policy_applied;
 	unsigned n_policy_isp;       /* rows from the ISP (RFC 7078), 0 = defaults */
 	struct dns_servers dns_applied;
+	struct conn_nat46 nat;       /* IPv4-only applications (conn_nat46.c) */
 
 	char ac_name[PPPOE_STR_MAX + 1];
 	char service[PPPOE_STR_MAX + 1];

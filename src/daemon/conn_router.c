@@ -194,6 +194,7 @@ static void conn_rtr_src_route_update(void *ctx, const uint8_t prefix[16], uint8
 	log_info("conn[%s]: RFC 8028: default from %s/%u via %s (lifetime %u s)", c->cfg.name,
 		 inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
 		 inet_ntop(AF_INET6, router, r, sizeof(r)), lifetime_s);
+	conn_nat46_update(c);
 }
 
 static void conn_rtr_src_route_remove(void *ctx, const uint8_t prefix[16], uint8_t plen,
@@ -209,6 +210,7 @@ static void conn_rtr_src_route_remove(void *ctx, const uint8_t prefix[16], uint8
 		 inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
 		 inet_ntop(AF_INET6, router, r, sizeof(r)));
 	*e = c->rtr_routes[--c->n_rtr_routes];
+	conn_nat46_update(c);
 }
 
 static void conn_rtr_router_update(void *ctx, const uint8_t router[16], uint32_t lifetime_s,

@@ -157,6 +157,7 @@ void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
 	st_json_ipv6(c, sb);
 	sb_printf(sb, ",");
 	st_json_counters(c, sb);
+	conn_nat46_status_json(c, sb);
 	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
 		sb_printf(sb, ",\"redial_in\":%llu",
 			  (unsigned long long)((c->redial_at_ms - now + 999) / 1000));
@@ -211,4 +212,5 @@ void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 		if (st.drops[i])
 			sb_printf(sb, "  %-12s %s %llu\n", "dropped", dp_drop_name((enum dp_drop)i),
 				  (unsigned long long)st.drops[i]);
+	conn_nat46_status_text(c, sb);
 }

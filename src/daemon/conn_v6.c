@@ -96,6 +96,7 @@ static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])
 void conn_v6_publish(struct conn *c)
 {
 	struct dp_session *s = &c->dps;
+	conn_nat46_update(c);
 	if (!c->dp)
 		return; /* router mode: the kernel's own interface, no data path of ours */
 	conn_host_fill_prefixes(&c->host, s);

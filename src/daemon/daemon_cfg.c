@@ -152,6 +152,7 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->prio = (uint8_t)cc->dial.prio;
 	o->mru = (uint16_t)cc->mru;
 	o->use_ipv4 = cc->use_ipv4;
+	o->nat46 = cc->nat46 == CFG_NAT46_ON || (cc->nat46 == CFG_NAT46_AUTO && !cc->use_ipv4);
 	o->use_ipv6 = cc->use_ipv6;
 	o->demand = cc->enabled;
 	o->idle_timeout_s = cc->idle_timeout_s;

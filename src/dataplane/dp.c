@@ -54,6 +54,8 @@ struct dataplane {
 	bool started;
 	pthread_rwlock_t lock;
 	struct dp_session sess;
+	dp_divert6_fn divert6;  /* under lock */
+	void *divert6_ctx;
 	_Atomic bool demand_armed;
 	struct dp_counters tx, rx;
 	pthread_mutex_t ctl_lock;
@@ -130,8 +132,13 @@ static void dp_queue_control(struct dataplane *dp, const uint8_t *frame, size_t 
 	pthread_mutex_unlock(&dp->ctl_lock);
 }
 
+struct dp_divert {
+	dp_divert6_fn fn;
+	void *ctx;
+};
+
 static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t (*frames)[DP_FRAME],
-			const struct dp_session *s)
+			const struct dp_session *s, const struct dp_divert *dv)
 {
 	bool queued = false;
 	bool tap = atomic_load_explicit(&dp->tap_data, memory_order_relaxed);
@@ -155,6 +162,10 @@ static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t 
 			queued = true;
 		} else if (rx.kind == DP_RX_DROP) {
 			dp_count_drop(&dp->rx, rx.drop);
+		} else if (rx.kind == DP_RX_DATA6 && dv->fn &&
+			   dv->fn(dv->ctx, frames[i] + rx.off, rx.len)) {
+			pkts++;
+			bytes += rx.len;
 		} else if (write(dp->tun_fd, frames[i] + rx.off, rx.len) < 0) {
 			dp_count_drop(&dp->rx, DP_DROP_IO);
 		} else {
@@ -200,8 +211,12 @@ static void *dp_down_main(void *arg)
 		int n = recvmmsg(dp->sess_fd, m, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			continue;
-		dp_snapshot(dp, &s);
-		dp_rx_batch(dp, m, n, frames, &s);
+		struct dp_divert dv;
+		pthread_rwlock_rdlock(&dp->lock);
+		s = dp->sess;
+		dv = (struct dp_divert){ dp->divert6, dp->divert6_ctx };
+		pthread_rwlock_unlock(&dp->lock);
+		dp_rx_batch(dp, m, n, frames, &s, &dv);
 	}
 	return NULL;
 }
@@ -355,6 +370,14 @@ void dp_set_session(struct dataplane *dp, const struct dp_session *s)
 {
 	pthread_rwlock_wrlock(&dp->lock);
 	dp->sess = *s;
+	pthread_rwlock_unlock(&dp->lock);
+}
+
+void dp_set_divert6(struct dataplane *dp, dp_divert6_fn fn, void *ctx)
+{
+	pthread_rwlock_wrlock(&dp->lock);
+	dp->divert6 = fn;
+	dp->divert6_ctx = ctx;
 	pthread_rwlock_unlock(&dp->lock);
 }
 

@@ -47,6 +47,10 @@ int dp_send_control(struct dataplane *dp, uint16_t proto, const uint8_t *buf, si
 /* The whole frame the last dp_send_control built (control loop only, until the next send). */
 const uint8_t *dp_control_last_tx(const struct dataplane *dp, size_t *len);
 void dp_get_stats(struct dataplane *dp, struct dp_stats *out);
+/* NAT46 (issue #5): received IPv6 data packets go to fn first (on the downlink thread); those it
+ * returns true for were consumed and do not reach the TUN. fn NULL removes the hook. */
+typedef bool (*dp_divert6_fn)(void *ctx, const uint8_t *pkt, size_t len);
+void dp_set_divert6(struct dataplane *dp, dp_divert6_fn fn, void *ctx);
 
 /* Data frames for the trace (func_trace=2): the threads copy each frame they pass into a ring
  * per direction; a full ring drops and counts, so a slow trace never stalls the data path. */

@@ -5,6 +5,7 @@
 #include "dns/dns_proxy.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ struct dns_proxy {
 	struct dns_upstream up;
 	struct dns_cache cache;
 	struct dns_map map;
+	pthread_mutex_t map_lock; /* the map is shared with the NAT46 data-path threads */
 	bool has_map, is_fail_burst;
 	uint64_t seen_timeouts;
 	struct dns_proxy_stats st;
@@ -365,8 +367,10 @@ static size_t dp_synth_build(struct dns_proxy *p, const struct dp_pending *e,
 	size_t n = 0;
 	uint64_t now = clock_now_ms();
 	for (unsigned i = 0; i < s->n_addr; i++) {
+		pthread_mutex_lock(&p->map_lock);
 		enum dns_map_err err = dns_map_lookup_or_add(&p->map, s->v6[i], &s->owner,
 			s->dns_ttl_s, now, v4[n]);
+		pthread_mutex_unlock(&p->map_lock);
 		if (err == DNS_MAP_OK)
 			n++;
 		else
@@ -469,9 +473,11 @@ static bool dp_try_ptr(struct dns_proxy *p, const struct dp_src *src, const uint
 	if (!p->cfg.synthesize || qq->qtype != DNS_T_PTR || qq->qclass != DNS_CLASS_IN ||
 		!dns_name_ptr_v4(&qq->name, v4) || !dns_map_in_pool(&p->map, v4))
 		return false;
+	pthread_mutex_lock(&p->map_lock);
 	const struct dns_map_entry *me = dns_map_by_v4(&p->map, v4, clock_now_ms());
 	int n = dns_synth_build_ptr(&p->mq, me ? &me->name : NULL, DNS_SYNTH_TTL_CAP_S, src->limit,
 		p->out, sizeof(p->out));
+	pthread_mutex_unlock(&p->map_lock);
 	if (n > 0) {
 		p->st.ptr_answered++;
 		dp_answer(p, src, q, qlen, p->out, (size_t)n);
@@ -958,7 +964,9 @@ static void dp_on_tick(void *arg, uint64_t now_ms)
 	}
 	dp_reap(p);
 	if (now_ms >= p->next_expire_ms) {
+		pthread_mutex_lock(&p->map_lock);
 		uint32_t n = dns_map_expire(&p->map, now_ms);
+		pthread_mutex_unlock(&p->map_lock);
 		if (n)
 			log_debug(LOGC_HOST, "dns[%s]: %u pool mappings expired", p->conn, n);
 		p->next_expire_ms = now_ms + DP_MAP_EXPIRE_MS;
@@ -1048,6 +1056,7 @@ struct dns_proxy *dns_proxy_new(struct loop *l, const struct dns_proxy_cfg *cfg,
 	p->l = l;
 	p->conn = conn;
 	p->cfg = *cfg;
+	pthread_mutex_init(&p->map_lock, NULL);
 	p->epfd = -1;
 	for (unsigned i = 0; i < DNS_PROXY_MAX_LISTEN; i++)
 		p->lst[i].udp_fd = p->lst[i].tcp_fd = -1;
@@ -1103,6 +1112,7 @@ void dns_proxy_free(struct dns_proxy *p)
 		dns_map_free(&p->map);
 	free(p->pend);
 	free(p->tcpbuf);
+	pthread_mutex_destroy(&p->map_lock);
 	free(p);
 }
 
@@ -1129,14 +1139,30 @@ void dns_proxy_set_upstreams(struct dns_proxy *p, const struct dns_servers *d)
 	log_info("dns[%s]: %zu upstream server%s", p->conn, n, n == 1 ? "" : "s");
 }
 
-const struct dns_map *dns_proxy_map(const struct dns_proxy *p)
+bool dns_proxy_map_v4(struct dns_proxy *p, const uint8_t v4[4], uint8_t v6[16])
 {
-	return &p->map;
+	uint64_t now = clock_now_ms();
+	pthread_mutex_lock(&p->map_lock);
+	const struct dns_map_entry *e = dns_map_by_v4(&p->map, v4, now);
+	if (e) {
+		memcpy(v6, e->v6, 16);
+		dns_map_touch(&p->map, v4, now);
+	}
+	pthread_mutex_unlock(&p->map_lock);
+	return e != NULL;
 }
 
-struct dns_map *dns_proxy_map_mut(struct dns_proxy *p)
+bool dns_proxy_map_v6(struct dns_proxy *p, const uint8_t v6[16], uint8_t v4[4])
 {
-	return &p->map;
+	uint64_t now = clock_now_ms();
+	pthread_mutex_lock(&p->map_lock);
+	const struct dns_map_entry *e = dns_map_by_v6(&p->map, v6, now);
+	if (e) {
+		memcpy(v4, e->v4, 4);
+		dns_map_touch(&p->map, v4, now);
+	}
+	pthread_mutex_unlock(&p->map_lock);
+	return e != NULL;
 }
 
 void dns_proxy_stats(const struct dns_proxy *p, struct dns_proxy_stats *out)

@@ -64,9 +64,11 @@ struct dns_proxy *dns_proxy_new(struct loop *l, const struct dns_proxy_cfg *cfg,
 /* Replaces the upstream servers (IPv4 and IPv6 in any mix; copied) and flushes the cache if they
  * changed. An empty set answers SERVFAIL. */
 void dns_proxy_set_upstreams(struct dns_proxy *p, const struct dns_servers *d);
-/* The pool mapping table (NAT46 reads it, and touches mappings through the _mut form). */
-const struct dns_map *dns_proxy_map(const struct dns_proxy *p);
-struct dns_map *dns_proxy_map_mut(struct dns_proxy *p);
+/* The NAT46 translator's lookups, thread-safe (the table is locked against the proxy's own
+ * use): the IPv6 address pool address v4 stands for, or the pool address of v6; each marks the
+ * mapping's flow live (LRU reuse spares it). False when there is no unexpired mapping. */
+bool dns_proxy_map_v4(struct dns_proxy *p, const uint8_t v4[4], uint8_t v6[16]);
+bool dns_proxy_map_v6(struct dns_proxy *p, const uint8_t v6[16], uint8_t v4[4]);
 void dns_proxy_stats(const struct dns_proxy *p, struct dns_proxy_stats *out);
 /* Closes every socket, cancels the queries in flight and frees p (NULL is fine). */
 void dns_proxy_free(struct dns_proxy *p);

@@ -538,6 +538,19 @@ int nd_build_na(const struct nd_nsna_msg *m, uint8_t *out, size_t cap)
 	return wcur_ok(&w) ? (int)w.len : -1;
 }
 
+int nd_build_na_tlla(const struct nd_nsna_msg *m, const uint8_t mac[6], uint8_t *out, size_t cap)
+{
+	int n = nd_build_na(m, out, cap);
+	if (n < 0 || cap - (size_t)n < 8)
+		return -1;
+	/* RFC 4861 §7.2.4: an answer to a multicast NS on Ethernet MUST carry the TLLA. */
+	struct wcur w = wcur_init(out + n, 8);
+	wcur_put_u8(&w, 2); /* Target Link-Layer Address, RFC 4861 §4.6.1 */
+	wcur_put_u8(&w, 1);
+	wcur_put_bytes(&w, mac, 6);
+	return wcur_ok(&w) ? n + 8 : -1;
+}
+
 int nd_build_ipv6_icmp(const uint8_t src[16], const uint8_t dst[16], const uint8_t *icmp,
 	size_t len, uint8_t *out, size_t cap)
 {

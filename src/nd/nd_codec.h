@@ -189,6 +189,8 @@ int nd_build_rs(uint8_t *out, size_t cap);
 int nd_build_ns(const uint8_t target[16], const uint8_t *nonce, uint8_t *out, size_t cap);
 /* NA for target with the R, S, O flags of m (m->type and the option fields are not used). */
 int nd_build_na(const struct nd_nsna_msg *m, uint8_t *out, size_t cap);
+/* The same NA with a Target Link-Layer Address option for mac (Ethernet). */
+int nd_build_na_tlla(const struct nd_nsna_msg *m, const uint8_t mac[6], uint8_t *out, size_t cap);
 
 /* Wraps icmp[0..len) in an IPv6 header (hop limit 255, flow 0) from src to dst and fills the
  * ICMPv6 checksum in the copy; returns 40 + len or -1 if cap is too small or len > 65535. */

@@ -83,6 +83,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->pd_length, 0);
 	assert_string_equal(c->hook, "");
 	assert_int_equal(c->mode, CFG_MODE_AUTO);
+	assert_int_equal(c->nat46, CFG_NAT46_AUTO);
 	cfg_conn_defaults(&d, "dsl", NULL);
 	d.line = 1;
 	assert_memory_equal(&d, c, sizeof(d));
@@ -147,7 +148,8 @@ static void test_all_keys(void **state)
 		 "duid=uuid\n"
 		 "pd_length=56\n"
 		 "hook=/etc/v6link/hook.sh\n"
-		 "mode=dial-up\n",
+		 "mode=dial-up\n"
+		 "nat46=on\n",
 		 enc);
 	assert_int_equal(parse(text), 0);
 	assert_int_equal(errs.n, 0);
@@ -198,6 +200,7 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->pd_length, 56);
 	assert_string_equal(c->hook, "/etc/v6link/hook.sh");
 	assert_int_equal(c->mode, CFG_MODE_DIALUP);
+	assert_int_equal(c->nat46, CFG_NAT46_ON);
 	assert_string_equal(cfg_mode_name(c->mode), "dial-up");
 	assert_string_equal(cfg_duid_name(c->duid), "uuid");
 }
@@ -280,7 +283,8 @@ static const struct bad_case bad_conn[] = {
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
 		   "persist, dns, duid, prefix_delegation, stable_privacy, dhcpv6, pd_length, hook, "
-		   "mode)" },
+		   "mode, nat46)" },
+	{ "nat46=yes", "key 'nat46': expected auto, on or off, got 'yes'" },
 };
 
 static void test_bad_values(void **state)

@@ -44,6 +44,8 @@ static void test_defaults(void **state)
 	assert_int_equal(par.func_trace, 0);
 	assert_false(par.dump_unknown_frames);
 	assert_memory_equal(par.ipv4_router_addr, ((uint8_t[]){ 192, 0, 0, 1 }), 4);
+	assert_memory_equal(par.nat46_pool, ((uint8_t[]){ 198, 18, 0, 0 }), 4);
+	assert_int_equal(par.nat46_pool_len, 15);
 	assert_true(par.allow_mixed_mode);
 	assert_true(par.check_traffic);
 	assert_true(par.default_use_ipv4);
@@ -71,6 +73,7 @@ static void test_all_keys(void **state)
 			       "func_trace=2\n"
 			       "dump_unknown_frames=1\n"
 			       "ipv4_router_addr=100.64.0.1\n"
+			       "nat46_pool=10.64.0.0/10\n"
 			       "allow_mixed_mode=0\n"
 			       "check_traffic=0\n"
 			       "default_use_ipv4=0\n"
@@ -84,6 +87,8 @@ static void test_all_keys(void **state)
 	assert_int_equal(par.func_trace, 2);
 	assert_true(par.dump_unknown_frames);
 	assert_memory_equal(par.ipv4_router_addr, ((uint8_t[]){ 100, 64, 0, 1 }), 4);
+	assert_memory_equal(par.nat46_pool, ((uint8_t[]){ 10, 64, 0, 0 }), 4);
+	assert_int_equal(par.nat46_pool_len, 10);
 	assert_false(par.allow_mixed_mode);
 	assert_false(par.check_traffic);
 	assert_false(par.default_use_ipv4);
@@ -138,11 +143,19 @@ static const struct bad_case bad_param[] = {
 			"got ''" },
 	{ "option_dasp=0", "key 'option_dasp': expected 1..65535, got '0'" },
 	{ "option_dasp=65536", "key 'option_dasp': expected 1..65535, got '65536'" },
+	{ "nat46_pool=198.18.0.0", "key 'nat46_pool': expected an aligned unicast IPv4 prefix "
+				   "/8../30 such as 198.18.0.0/15, got '198.18.0.0'" },
+	{ "nat46_pool=198.18.0.1/15", "key 'nat46_pool': expected an aligned unicast IPv4 prefix "
+				      "/8../30 such as 198.18.0.0/15, got '198.18.0.1/15'" },
+	{ "nat46_pool=198.18.0.0/31", "key 'nat46_pool': expected an aligned unicast IPv4 prefix "
+				      "/8../30 such as 198.18.0.0/15, got '198.18.0.0/31'" },
+	{ "nat46_pool=224.0.0.0/8", "key 'nat46_pool': expected an aligned unicast IPv4 prefix "
+				    "/8../30 such as 198.18.0.0/15, got '224.0.0.0/8'" },
 	{ "log_level=verbose",
 	  "key 'log_level': expected error, warning, info or debug, got 'verbose'" },
 	{ "nosuchkey=1",
 	  "unknown key 'nosuchkey' (accepted: func_trace, dump_unknown_frames, ipv4_router_addr, "
-	  "allow_mixed_mode, check_traffic, default_use_ipv4, default_use_ipv6, "
+	  "nat46_pool, allow_mixed_mode, check_traffic, default_use_ipv4, default_use_ipv6, "
 	  "ipv4_mcast_is_unicast, trace_dir, keep_ppinfo, option_dasp, log_level)" },
 };
 

@@ -519,6 +519,19 @@ static void test_build_roundtrip(void **st)
 		assert_int_equal(nd_build_ipv6_icmp(src, dst, icmp, 24, pkt, cap), -1);
 	assert_int_equal(nd_build_ipv6_icmp(src, dst, icmp, 2, pkt, sizeof(pkt)), -1);
 	assert_int_equal(nd_build_ns(na.target, NULL, icmp, sizeof(icmp)), 24);
+	/* With the TLLA option (Ethernet, RFC 4861 §4.6.1): type 2, length 1 (8 bytes), the MAC. */
+	const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	na.is_solicited = true; /* to the soliciting node's unicast address (§7.1.2) */
+	addr("20010db8000100020000000000000001", dst);
+	l = nd_build_na_tlla(&na, mac, icmp, sizeof(icmp));
+	assert_int_equal(l, 32);
+	assert_memory_equal(icmp + 24, ((const uint8_t[]){ 2, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 }), 8);
+	n = nd_build_ipv6_icmp(src, dst, icmp, (size_t)l, pkt, sizeof(pkt));
+	assert_int_equal(nd_parse_ipv6_icmp(pkt, (size_t)n, &ip, &c), ND_E_OK);
+	assert_int_equal(nd_parse_nsna(c.p, c.left, &ip, &m), ND_E_OK);
+	assert_true(m.is_solicited && m.has_lladdr);
+	for (size_t cap = 0; cap < 32; cap++)
+		assert_int_equal(nd_build_na_tlla(&na, mac, icmp, cap), -1);
 }
 
 static void test_addr_helpers(void **st)

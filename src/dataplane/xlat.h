@@ -1,0 +1,40 @@
+/* NAT46 data path (issue #5): a thread reads IPv4 from the v6link46 TUN, translates it (nat46)
+ * and sends the IPv6 through a raw socket, so the kernel routes it (v6link0 in dial-up, the
+ * adapter in router mode). IPv6 for the dedicated host_v6 comes back through xlat_input6 from the
+ * thread that received it: the PPPoE downlink, or in router mode xlat's own packet socket, which
+ * also answers Neighbor Solicitations for host_v6. Off the control loop, batched. */
+#ifndef V6L_XLAT_H
+#define V6L_XLAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nat46/nat46.h"
+
+struct xlat;
+
+struct xlat_stats {
+	uint64_t to_v6, to_v4;      /* packets translated each way (fragments count once) */
+	uint64_t icmp4_made;        /* ICMPv4 errors made for the app (no mapping, too big, ...) */
+	uint64_t na_sent;           /* router mode: answers to NS for host_v6 */
+	uint64_t io_errors;
+	uint64_t drops[NAT46_DROP_N];
+};
+
+/* tun_fd (the v6link46 TUN, borrowed) carries IPv4 from the apps. cfg is copied; host_v6 all
+ * zero means "no IPv6 address yet": every packet is dropped until xlat_set_host_v6. */
+struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg);
+/* Router mode: reads IPv6 for host_v6 on the adapter ifindex (MAC mac) and answers NS for it.
+ * Before xlat_start. 0 or -1 with errno. */
+int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6]);
+int xlat_start(struct xlat *x);
+/* Stops the threads, closes the sockets, frees x (NULL is fine). */
+void xlat_free(struct xlat *x);
+/* The dedicated IPv6 address (NULL: none) and the IPv6 path MTU; safe while running. */
+void xlat_set_host_v6(struct xlat *x, const uint8_t host_v6[16], uint16_t v6_mtu);
+/* Any thread: if pkt is IPv6 for host_v6, translates it to the TUN and returns true. */
+bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len);
+void xlat_get_stats(struct xlat *x, struct xlat_stats *out);
+
+#endif
