@@ -113,6 +113,7 @@ v6l_stop() {
 # Nothing of v6link left in the client namespace: no TUN, no route through it, no address.
 v6l_host_clean() {
 	! in_cli ip link show v6link0 >/dev/null 2>&1 &&
+		! in_cli ip link show v6link46 >/dev/null 2>&1 &&
 		! in_cli ip -4 route | grep -q v6link &&
 		! in_cli ip -6 route | grep -q v6link &&
 		! in_cli ip addr | grep -q -E '100\.64\.|192\.0\.0\.8'

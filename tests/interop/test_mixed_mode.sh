@@ -2,13 +2,15 @@
 # Mixed mode (issue #4): the UML ISP's PPPoE access concentrator and a DHCPv4 server (dnsmasq on
 # the ISP's access interface) share the segment. mode=auto detects both and picks mixed: IPv6
 # goes over the PPPoE session, IPv4 stays with the adapter and its DHCPv4 router (the host's own
-# DHCP client, busybox udhcpc here); v6link installs no IPv4 address or route. With
+# DHCP client, busybox udhcpc here); v6link installs no IPv4 address or route. NAT46 (issue #5)
+# runs beside it: an IPv6-only name gets a pool address and is reached over IPv4 through the
+# PPPoE session, while a dual-stack name keeps its real A record because IPv4 works. With
 # allow_mixed_mode=0 the same line is dial-up and IPv4 goes over PPP.
 source "$(dirname "$0")/lib.sh"
 t_begin
 UDHCPC_SCRIPT=$T_RUN/udhcpc.sh
 
-isp_up RA=slaac >"$T_RUN/isp.log" 2>&1 || { t_fail "isp up"; cat "$T_RUN/isp.log"; exit 1; }
+isp_up RA=slaac FAR_DNS=1 FAR_HTTP=1 >"$T_RUN/isp.log" 2>&1 || { t_fail "isp up"; cat "$T_RUN/isp.log"; exit 1; }
 isp exec "ip addr add 192.0.2.1/24 dev eth0; dnsmasq --conf-file=/dev/null --no-resolv --port=0 --interface=eth0 --bind-interfaces --dhcp-range=192.0.2.100,192.0.2.150,1h --dhcp-leasefile=/tmp/d.leases --pid-file=/tmp/d.pid" >/dev/null
 
 # The host's DHCPv4 client (what NetworkManager or ifupdown would run): address + default route.
@@ -25,7 +27,7 @@ exit 0
 EOF
 chmod +x "$UDHCPC_SCRIPT"
 
-v6l_conf mode=auto
+v6l_conf mode=auto nat46=on
 t0=$(date +%s%N)
 v6l_start
 t_check "mixed_mode_up" v6l_wait_state up 25
@@ -39,6 +41,14 @@ t_check "mixed_mode_ipv4_reaches_far_host_via_dhcpv4_router" in_cli ping -4 -c 2
 t_check "mixed_mode_ipv6_via_pppoe" bash -c "v6=\$(ip -n $NS_CLI -6 route get $FAR6); echo \"\$v6\" | grep -q 'dev v6link0'"
 for i in $(seq 50); do [ "$(v6l_json "len(c['ipv6']['addresses'])")" -gt 0 ] 2>/dev/null && break; sleep 0.2; done
 t_check "mixed_mode_ipv6_reaches_far_host_over_pppoe" in_cli ping -6 -c 2 -W 2 "$FAR6"
+# NAT46 in mixed mode: the resolver asks the proxy at 192.0.0.1.
+t_check "mixed_nat46_resolver_is_proxy" grep -x "nameserver 192.0.0.1" "/etc/netns/$NS_CLI/resolv.conf"
+dual=$(in_cli dig +short +time=3 +tries=2 A host.isp.example)
+t_check "mixed_nat46_dual_stack_name_keeps_real_a_when_ipv4_works (got '$dual')" test "$dual" = "$FAR4"
+pool=$(in_cli dig +short +time=3 +tries=2 A v6only.isp.example)
+t_check "mixed_nat46_v6only_name_gets_pool_address (got '$pool')" bash -c "[[ '$pool' == 198.1[89].* ]]"
+t_check "mixed_nat46_ipv4_app_reaches_v6only_host" bash -c "ip netns exec $NS_CLI curl -4 -sS -m 5 http://v6only.isp.example/ | grep -x 'v6link far host' >/dev/null"
+t_check "mixed_nat46_pool_route_via_v6link46" bash -c "ip -n $NS_CLI route get $pool | grep 'dev v6link46' >/dev/null"
 v6l_stop
 t_check "mixed_mode_exit_leaves_dhcpv4_config" bash -c "ip -n $NS_CLI -4 addr show dev eth0 | grep -q 'inet 192.0.2.1[0-9][0-9]/24' && ip -n $NS_CLI -4 route | grep -q 'default via 192.0.2.1'"
 t_check "mixed_mode_exit_clean" v6l_host_clean
