@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `make demo`: dial the built-in test ISP (pppoe-server + pppd in User-Mode Linux), show what
-# v6link configured, reach a host behind the ISP over IPv4 and the AC over IPv6, hang up.
+# v6link configured, reach a host behind the ISP over IPv4 and the AC over IPv6, let an
+# IPv4-only client reach an IPv6-only name through NAT46, hang up.
 T_NAME=demo
 source "$(dirname "$0")/lib.sh"
 t_begin
 echo "== starting the test ISP (User-Mode Linux: pppoe-server + pppd with CHAP, radvd, Kea DHCPv6 with /56 delegation; a far host with DNS and HTTP) =="
 isp_up AUTH=chap RA=slaac DHCP6=kea PD_LEN=56 >"$T_RUN/isp.log" 2>&1 || { cat "$T_RUN/isp.log"; exit 1; }
 echo "== configuration in $V6L_CONF =="
-v6l_conf
+v6l_conf nat46=on
 sed 's/^/    /' "$V6L_CONF/connections.ini"
 echo "== v6link run dsl (namespace $NS_CLI, log $V6L_LOG) =="
 t0=$(date +%s.%N)
@@ -37,6 +38,9 @@ echo "== ping -6 and HTTP to the far host by name, from the address out of the d
 pd=$(v6l_json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
 in_cli ping -6 -c 3 -i 0.3 -I "$pd" host.isp.example
 in_cli python3 -c "import urllib.request; print(urllib.request.urlopen('http://host.isp.example/', timeout=5).status, 'from http://host.isp.example/')"
+echo "== an IPv4-only client and an IPv6-only name (nat46=on): DNS mapping and NAT46 via v6link46 =="
+in_cli dig +noall +answer A v6only.isp.example
+in_cli curl -4 -sS -m 5 -o /dev/null -w 'curl -4: HTTP %{http_code} from %{remote_ip}\n' http://v6only.isp.example/
 echo "== v6link status --json =="
 v6l status --json | python3 -m json.tool
 echo "== hang up (SIGTERM) =="
