@@ -252,8 +252,6 @@ void conn_dns_update(struct conn *c)
 {
 	struct dns_servers d;
 	memset(&d, 0, sizeof(d));
-	if (!c->cfg.dns)
-		return;
 	if (c->has_session) {
 		for (int i = 0; i < 2; i++)
 			if (conn_nonzero(c->cfg.ipv6_dns[i], 16))
@@ -265,7 +263,10 @@ void conn_dns_update(struct conn *c)
 		dns_servers_add(&d, AF_INET, c->v4.dns2);
 	if (c->v6_up)
 		conn_v6_dns(c, &d);
+	/* The proxy needs the servers even when the resolver is not ours to configure (dns=0). */
 	conn_nat46_dns(c, &d);
+	if (!c->cfg.dns)
+		return;
 	if (d.n == 0) {
 		bool was = c->dns.is_applied;
 		dns_undo(&c->dns);

@@ -68,6 +68,11 @@ static int nat46_open_proxy(struct conn *c, const uint8_t router_v4[4])
 	pc.synthesize = true;
 	memcpy(pc.map.pool, par->nat46_pool, 4);
 	pc.map.pool_len = (uint8_t)par->nat46_pool_len;
+	/* A small pool holds fewer mappings than the default table: network, broadcast and
+	 * ipv4_router_addr (if inside) are never handed out. */
+	uint32_t usable = (1u << (32 - par->nat46_pool_len)) - 3;
+	if (pc.map.capacity > usable)
+		pc.map.capacity = usable;
 	pc.map.has_router_addr = true;
 	memcpy(pc.map.router_addr, router_v4, 4);
 	pc.has_ipv4_route = nat46_has_ipv4_route;
@@ -96,10 +101,14 @@ static int nat46_open_tun(struct conn *c, const uint8_t router_v4[4], unsigned m
 	struct hostcfg *hc = &c->nat.hc;
 	hostcfg_init(hc, c->cfg.name, c->nat.ifname, &hostcfg_sys_ops, &c->nat.nl);
 	const struct cfg_param *par = c->cfg.param;
-	char path[96];
+	char path[96], local[96];
 	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", c->nat.ifname);
+	/* ICMPv4 errors the translator makes come from ipv4_router_addr, one of the host's own
+	 * addresses: without accept_local the kernel drops them as martians. */
+	snprintf(local, sizeof(local), "net/ipv4/conf/%s/accept_local", c->nat.ifname);
 	/* The apps' address first: the kernel takes the first address as the pool route's source. */
 	if (hostcfg_link_setup(hc, mtu, true) < 0 || hostcfg_sysctl_set(hc, path, "0") < 0 ||
+	    hostcfg_sysctl_set(hc, local, "1") < 0 ||
 	    hostcfg_addr_add(hc, AF_INET, c->nat.app_v4, 29, NULL, HOSTCFG_LIFETIME_INF,
 			     HOSTCFG_LIFETIME_INF, 0) < 0 ||
 	    hostcfg_addr_add(hc, AF_INET, router_v4, 32, NULL, HOSTCFG_LIFETIME_INF,
