@@ -3,7 +3,8 @@ DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        libmnl-dev libinih-dev libsodium-dev nettle-dev libcap-dev libcmocka-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
-       debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf
+       debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf \
+       curl iperf3 tcpdump tayga
 
 BUILD ?= build
 PREFIX ?= /usr/local
