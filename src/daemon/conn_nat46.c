@@ -86,8 +86,7 @@ static int nat46_open_proxy(struct conn *c, const uint8_t router_v4[4])
 	return c->nat.proxy ? 0 : -1;
 }
 
-/* v6link46: ipv4_router_addr/32 for the proxy, the apps' address next to it, the pool route,
- * and in router mode host_v6's route (a forwarding kernel must not send it back out). */
+/* v6link46: ipv4_router_addr/32 for the proxy, the apps' address next to it, the pool route. */
 static int nat46_open_tun(struct conn *c, const uint8_t router_v4[4], unsigned mtu)
 {
 	snprintf(c->nat.ifname, sizeof(c->nat.ifname), NAT46_IFNAME);
@@ -240,7 +239,7 @@ static void nat46_route_host(struct conn *c, bool add)
 {
 	if (c->mode != CONN_MODE_ROUTER || !c->nat.has_host)
 		return;
-	int r = add ? hostcfg_route_add(&c->nat.hc, AF_INET6, c->nat.host_v6, 128, NULL, 0, NULL, 0)
+	int r = add ? hostcfg_route_add_blackhole(&c->nat.hc, AF_INET6, c->nat.host_v6, 128)
 		    : hostcfg_route_del(&c->nat.hc, AF_INET6, c->nat.host_v6, 128, NULL, 0, 0);
 	if (r < 0)
 		log_warnx("conn[%s]: nat46: %s", c->cfg.name, hostcfg_last_error(&c->nat.hc));

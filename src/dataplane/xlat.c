@@ -24,6 +24,9 @@
 #define XLAT_IN 2048
 #define XLAT_OUT NAT46_OUT_CAP(XLAT_IN)
 #define XLAT_MSGS (XLAT_BATCH * 4) /* a DF=0 packet may become up to 3 fragments */
+/* Router mode's packet socket sees what the adapter's GRO merged: up to 64 KiB at once. */
+#define XLAT_RX (65535 + 64)
+#define XLAT_RCVBUF (8 << 20)
 
 struct xlat_counters {
 	_Atomic uint64_t to_v6, to_v4, icmp4_made, na_sent, io_errors;
@@ -42,6 +45,8 @@ struct xlat {
 	uint8_t sn_mac[6];      /* multicast MAC joined for host_v6's solicited-node group */
 	bool has_sn_mac;
 	struct xlat_counters n;
+	uint8_t (*rx)[XLAT_RX];  /* router mode: the link thread's receive buffers */
+	uint8_t *rx_out;         /* ... and its translation output */
 };
 
 static bool xlat_snapshot(struct xlat *x, struct nat46_cfg *cfg)
@@ -164,6 +169,22 @@ static void *xlat_t4_main(void *arg)
 	return NULL;
 }
 
+/* Translates pkt (IPv6 for host_v6) into out and writes it to the TUN. */
+static void xlat_6to4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *pkt,
+		      size_t len, uint8_t *out, size_t cap)
+{
+	size_t olen = 0;
+	enum nat46_drop why = NAT46_DROP_NONE;
+	if (len > cap || nat46_6to4(cfg, pkt, len, out, cap, &olen, &why) != NAT46_TO_V4) {
+		xlat_count(&x->n.drops[len > cap ? NAT46_DROP_NO_ROOM : why], 1);
+		return;
+	}
+	if (write(x->tun_fd, out, olen) < 0)
+		xlat_count(&x->n.io_errors, 1);
+	else
+		xlat_count(&x->n.to_v4, 1);
+}
+
 bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 {
 	static _Thread_local uint8_t out[XLAT_IN];
@@ -172,17 +193,7 @@ bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 		return false;
 	if (!xlat_snapshot(x, &cfg) || memcmp(pkt + 24, cfg.host_v6, 16) != 0)
 		return false;
-	size_t olen = 0;
-	enum nat46_drop why = NAT46_DROP_NONE;
-	if (len > sizeof(out) ||
-	    nat46_6to4(&cfg, pkt, len, out, sizeof(out), &olen, &why) != NAT46_TO_V4) {
-		xlat_count(&x->n.drops[len > sizeof(out) ? NAT46_DROP_NO_ROOM : why], 1);
-		return true;
-	}
-	if (write(x->tun_fd, out, olen) < 0)
-		xlat_count(&x->n.io_errors, 1);
-	else
-		xlat_count(&x->n.to_v4, 1);
+	xlat_6to4(x, &cfg, pkt, len, out, sizeof(out));
 	return true;
 }
 
@@ -216,16 +227,62 @@ static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const ui
 		xlat_count(&x->n.na_sent, 1);
 }
 
+static uint64_t xlat_sum16(uint64_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+/* A frame the kernel marks TP_STATUS_CSUMNOTREADY (CHECKSUM_PARTIAL: from a veth or virtio
+ * peer, or merged by GRO) carries only the pseudo-header sum in its TCP/UDP checksum. The
+ * translator adjusts checksums incrementally, so complete it first (RFC 8200 §8.1). Only TCP and
+ * UDP right after the IPv6 header: where offloads put them. */
+static void xlat_complete_csum(uint8_t *p, size_t len)
+{
+	uint8_t nh = len >= 40 ? p[6] : 0;
+	size_t at = nh == 6 ? 16 : nh == 17 ? 6 : 0;
+	size_t plen = len >= 40 ? ((size_t)p[4] << 8 | p[5]) : 0;
+	if (!at || 40 + plen > len || plen < at + 2)
+		return;
+	p[40 + at] = p[41 + at] = 0;
+	uint64_t s = xlat_sum16(0, p + 8, 32) + plen + nh;
+	s = xlat_sum16(s, p + 40, plen);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	uint16_t c = (uint16_t)~s;
+	if (nh == 17 && c == 0)
+		c = 0xffff; /* RFC 8200 §8.1: a computed zero is sent as all ones */
+	p[40 + at] = (uint8_t)(c >> 8);
+	p[41 + at] = (uint8_t)c;
+}
+
+static bool xlat_csum_not_ready(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		struct tpacket_auxdata aux;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		return (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+	}
+	return false;
+}
+
 static void xlat_link_batch(struct xlat *x)
 {
-	static _Thread_local uint8_t bufs[XLAT_BATCH][XLAT_IN];
+	static _Thread_local uint8_t ctrl[XLAT_BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	struct mmsghdr m[XLAT_BATCH];
 	struct iovec iov[XLAT_BATCH];
 	struct sockaddr_ll from[XLAT_BATCH];
 	for (int i = 0; i < XLAT_BATCH; i++) {
-		iov[i] = (struct iovec){ bufs[i], XLAT_IN };
+		iov[i] = (struct iovec){ x->rx[i], XLAT_RX };
 		m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-						.msg_iov = &iov[i], .msg_iovlen = 1 };
+						.msg_iov = &iov[i], .msg_iovlen = 1,
+						.msg_control = ctrl[i],
+						.msg_controllen = sizeof(ctrl[i]) };
 	}
 	int n = recvmmsg(x->pkt_fd, m, XLAT_BATCH, MSG_DONTWAIT, NULL);
 	struct nat46_cfg cfg;
@@ -234,12 +291,15 @@ static void xlat_link_batch(struct xlat *x)
 	for (int i = 0; i < n; i++) {
 		if (from[i].sll_pkttype == PACKET_OUTGOING)
 			continue;
-		const uint8_t *p = bufs[i];
+		uint8_t *p = x->rx[i];
 		size_t len = m[i].msg_len;
-		if (len >= 40 && memcmp(p + 24, cfg.host_v6, 16) == 0)
-			xlat_input6(x, p, len);
-		else
+		if (len < 40 || memcmp(p + 24, cfg.host_v6, 16) != 0) {
 			xlat_answer_ns(x, &cfg, p, len, from[i].sll_addr);
+			continue;
+		}
+		if (xlat_csum_not_ready(&m[i].msg_hdr))
+			xlat_complete_csum(p, len);
+		xlat_6to4(x, &cfg, p, len, x->rx_out, XLAT_RX);
 	}
 }
 
@@ -306,9 +366,18 @@ static void xlat_sn_membership(struct xlat *x, const uint8_t mac[6], bool join)
 
 int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6])
 {
+	x->rx = malloc(XLAT_BATCH * sizeof(*x->rx));
+	x->rx_out = malloc(XLAT_RX);
+	if (!x->rx || !x->rx_out)
+		return -1;
 	x->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IPV6));
 	if (x->pkt_fd < 0)
 		return -1;
+	/* Bursts of a fast download must not overflow the default 208 KiB (root: FORCE). */
+	int one = 1, rcv = XLAT_RCVBUF;
+	if (setsockopt(x->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(x->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	setsockopt(x->pkt_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
 	x->ifindex = ifindex;
 	memcpy(x->mac, mac, 6);
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6),
@@ -383,6 +452,8 @@ void xlat_free(struct xlat *x)
 	close(x->raw6_fd);
 	close(x->stop_efd);
 	pthread_rwlock_destroy(&x->lock);
+	free(x->rx);
+	free(x->rx_out);
 	free(x);
 }
 

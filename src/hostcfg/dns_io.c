@@ -75,7 +75,12 @@ void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
 		snprintf(c->path, sizeof(c->path), "/etc/resolv.conf");
 		c->backend = DNS_BACKEND_FILE;
 	}
-	if (c->backend == DNS_BACKEND_FILE) {
+	if (c->backend == DNS_BACKEND_FILE && in_netns && !(resolv_conf && resolv_conf[0])) {
+		/* Not inside /etc/netns/NAME: `ip netns exec` bind-mounts every file there over /etc
+		 * and warns about one that has no counterpart. */
+		snprintf(c->backup, sizeof(c->backup), "/etc/netns/%s.resolv.conf" DNS_BACKUP_SUFFIX, ns);
+		dns_recover_backup(c);
+	} else if (c->backend == DNS_BACKEND_FILE) {
 		snprintf(c->backup, sizeof(c->backup), "%s" DNS_BACKUP_SUFFIX, c->path);
 		dns_recover_backup(c);
 	}

@@ -111,7 +111,10 @@ const char *hostcfg_fmt_route(char *buf, size_t cap, const char *verb, const cha
 		snprintf(g, sizeof(g), " via %s", ntop(r->family, r->gw, tmp, sizeof(tmp)));
 	if (r->metric)
 		snprintf(m, sizeof(m), " metric %u", r->metric);
-	snprintf(buf, cap, "route %s %s%s%s dev %s%s", verb, d, s, g, ifname, m);
+	if (r->is_blackhole)
+		snprintf(buf, cap, "route %s blackhole %s%s%s", verb, d, s, m);
+	else
+		snprintf(buf, cap, "route %s %s%s%s dev %s%s", verb, d, s, g, ifname, m);
 	return buf;
 }
 
@@ -275,17 +278,33 @@ static int route_find(const struct hostcfg *hc, const struct hostcfg_route *rt)
 	return -1;
 }
 
+static int route_install(struct hostcfg *hc, struct hostcfg_route rt);
+
 int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t plen,
 	const void *src, uint8_t src_plen, const void *gw, uint32_t metric)
 {
 	struct hostcfg_route rt;
-	char what[192];
 	if (!route_make(&rt, family, dst, plen, src, src_plen, metric))
 		return fail(hc, "route add: bad arguments", EINVAL);
 	if (gw) {
 		rt.has_gw = true;
 		memcpy(rt.gw, gw, alen_of(family));
 	}
+	return route_install(hc, rt);
+}
+
+int hostcfg_route_add_blackhole(struct hostcfg *hc, int family, const void *dst, uint8_t plen)
+{
+	struct hostcfg_route rt;
+	if (!route_make(&rt, family, dst, plen, NULL, 0, 0))
+		return fail(hc, "route add: bad arguments", EINVAL);
+	rt.is_blackhole = true;
+	return route_install(hc, rt);
+}
+
+static int route_install(struct hostcfg *hc, struct hostcfg_route rt)
+{
+	char what[192];
 	hostcfg_fmt_route(what, sizeof(what), "add", hc->ifname, &rt);
 	int i = route_find(hc, &rt);
 	if (i < 0 && hc->n_rec == HOSTCFG_MAX_REC)
@@ -295,7 +314,7 @@ int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t p
 	if (i >= 0)
 		hc->rec[i].u.route = rt;
 	else
-		rec_push(hc, family == AF_INET ? HOSTCFG_K_ROUTE4 : HOSTCFG_K_ROUTE6)->u.route = rt;
+		rec_push(hc, rt.family == AF_INET ? HOSTCFG_K_ROUTE4 : HOSTCFG_K_ROUTE6)->u.route = rt;
 	log_debug(LOGC_HOST, "hostcfg[%s]: %s", hc->conn, what);
 	return 0;
 }

@@ -42,6 +42,7 @@ struct hostcfg_route {
 	uint8_t dst[16], src[16], gw[16];
 	uint8_t dst_plen, src_plen, proto;
 	bool has_gw;
+	bool is_blackhole;  /* RTN_BLACKHOLE: no device, packets silently dropped */
 	uint32_t metric, table;
 };
 
@@ -107,6 +108,9 @@ int hostcfg_addr_del(struct hostcfg *hc, int family, const void *addr, uint8_t p
 int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t plen,
 	const void *src, uint8_t src_plen, const void *gw, uint32_t metric);
 
+/* Adds a blackhole route (packets to dst/plen are dropped without an ICMP error, even by a
+ * forwarding host); same contract as route_add, removed with route_del. */
+int hostcfg_route_add_blackhole(struct hostcfg *hc, int family, const void *dst, uint8_t plen);
 /* Removes a route (matched by dst, src and metric) and its undo record. */
 int hostcfg_route_del(struct hostcfg *hc, int family, const void *dst, uint8_t plen,
 	const void *src, uint8_t src_plen, uint32_t metric);

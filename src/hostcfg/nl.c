@@ -235,7 +235,7 @@ int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const st
 	rtm->rtm_src_len = r->src_plen;
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = r->proto;
-	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_type = r->is_blackhole ? RTN_BLACKHOLE : RTN_UNICAST;
 	/* An IPv4 route without a gateway is on-link; a delete matches any scope. */
 	rtm->rtm_scope = !add ? RT_SCOPE_NOWHERE :
 		(r->family == AF_INET && !r->has_gw) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
@@ -245,7 +245,8 @@ int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const st
 		mnl_attr_put(nlh, RTA_SRC, alen, r->src);
 	if (r->has_gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, alen, r->gw);
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	if (!r->is_blackhole)
+		mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	if (r->metric)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);

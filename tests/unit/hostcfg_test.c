@@ -273,6 +273,23 @@ static void test_route_dedupe_and_del_uses_recorded_gw(void **state)
 	assert_int_equal(g_hc.rec[0].u.route.metric, 100);
 }
 
+/* NAT46's route for its dedicated address: a blackhole, deleted and undone as installed. */
+static void test_blackhole_route(void **state)
+{
+	(void)state;
+	const uint8_t *dst = a6("2001:db8:1::46");
+	assert_int_equal(hostcfg_route_add_blackhole(&g_hc, AF_INET6, dst, 128), 0);
+	assert_string_equal(g_fake.calls[g_fake.n - 1], "route add blackhole 2001:db8:1::46/128");
+	assert_true(g_hc.rec[0].u.route.is_blackhole);
+	assert_int_equal(hostcfg_route_del(&g_hc, AF_INET6, dst, 128, NULL, 0, 0), 0);
+	assert_string_equal(g_fake.calls[g_fake.n - 1], "route del blackhole 2001:db8:1::46/128");
+	assert_int_equal(g_hc.n_rec, 0);
+	assert_int_equal(hostcfg_route_add_blackhole(&g_hc, AF_INET6, dst, 128), 0);
+	assert_int_equal(hostcfg_undo_all(&g_hc), 0);
+	assert_string_equal(g_fake.calls[g_fake.n - 1], "route del blackhole 2001:db8:1::46/128");
+	assert_int_equal(hostcfg_route_add_blackhole(&g_hc, AF_INET6, dst, 129), -1);
+}
+
 static void test_apply_failure_leaves_no_record(void **state)
 {
 	(void)state;
@@ -466,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup(test_addr4_redial_explicit_removal, setup),
 		cmocka_unit_test_setup(test_addr4_identity_includes_peer, setup),
 		cmocka_unit_test_setup(test_route_dedupe_and_del_uses_recorded_gw, setup),
+		cmocka_unit_test_setup(test_blackhole_route, setup),
 		cmocka_unit_test_setup(test_apply_failure_leaves_no_record, setup),
 		cmocka_unit_test_setup(test_sysctl_and_link_failures_leave_no_record, setup),
 		cmocka_unit_test_setup(test_sysctl_dedupe_keeps_first_old_value, setup),
