@@ -76,6 +76,10 @@ void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why
 	c->state = s;
 	c->since_ms = now;
 	snprintf(c->why, sizeof(c->why), "%s", why);
+	if (s == CONN_IDLE && c->nat.close_on_idle) {
+		c->nat.close_on_idle = false;
+		conn_nat46_close(c);
+	}
 	if (s == CONN_IDLE && c->stopped_cb && !c->want_up) {
 		conn_stopped_cb cb = c->stopped_cb;
 		c->stopped_cb = NULL;
@@ -423,6 +427,9 @@ void conn_up(struct conn *c, const char *why, uint64_t now)
 			return;
 		}
 	}
+	c->nat.close_on_idle = false;
+	if (c->is_open && c->cfg.nat46 && !c->nat.is_on)
+		conn_nat46_open(c); /* closed by `down`, or failed to open before */
 	if (c->mode == CONN_MODE_UNKNOWN) {
 		if (!c->det)
 			conn_detect_start(c, now);
@@ -442,6 +449,7 @@ void conn_down(struct conn *c, const char *why, uint64_t now, conn_stopped_cb cb
 	c->redial_at_ms = V6L_NEVER;
 	c->stopped_cb = cb;
 	c->stopped_ctx = ctx;
+	c->nat.close_on_idle = c->nat.is_on; /* NAT46 outlives redials, not a hang-up */
 	if (c->mode == CONN_MODE_UNKNOWN || !c->is_open) {
 		det_free(c->det);
 		c->det = NULL;

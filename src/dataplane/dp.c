@@ -54,8 +54,11 @@ struct dataplane {
 	bool started;
 	pthread_rwlock_t lock;
 	struct dp_session sess;
-	dp_divert6_fn divert6;  /* under lock */
-	void *divert6_ctx;
+	/* NAT46 hook: the downlink thread marks divert_busy around its use, so that
+	 * dp_set_divert6 can wait until the old ctx is no longer in use. */
+	_Atomic(dp_divert6_fn) divert6;
+	_Atomic(void *) divert6_ctx;
+	_Atomic bool divert_busy;
 	_Atomic bool demand_armed;
 	struct dp_counters tx, rx;
 	pthread_mutex_t ctl_lock;
@@ -211,12 +214,13 @@ static void *dp_down_main(void *arg)
 		int n = recvmmsg(dp->sess_fd, m, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			continue;
-		struct dp_divert dv;
-		pthread_rwlock_rdlock(&dp->lock);
-		s = dp->sess;
-		dv = (struct dp_divert){ dp->divert6, dp->divert6_ctx };
-		pthread_rwlock_unlock(&dp->lock);
+		dp_snapshot(dp, &s);
+		atomic_store(&dp->divert_busy, true);
+		struct dp_divert dv = { atomic_load(&dp->divert6), atomic_load(&dp->divert6_ctx) };
+		if (!dv.ctx)
+			dv.fn = NULL;
 		dp_rx_batch(dp, m, n, frames, &s, &dv);
+		atomic_store(&dp->divert_busy, false);
 	}
 	return NULL;
 }
@@ -375,10 +379,16 @@ void dp_set_session(struct dataplane *dp, const struct dp_session *s)
 
 void dp_set_divert6(struct dataplane *dp, dp_divert6_fn fn, void *ctx)
 {
-	pthread_rwlock_wrlock(&dp->lock);
-	dp->divert6 = fn;
-	dp->divert6_ctx = ctx;
-	pthread_rwlock_unlock(&dp->lock);
+	if (fn) {
+		atomic_store(&dp->divert6_ctx, ctx);
+		atomic_store(&dp->divert6, fn);
+		return;
+	}
+	atomic_store(&dp->divert6, NULL);
+	atomic_store(&dp->divert6_ctx, NULL);
+	/* A batch that loaded the old hook finishes before the caller frees its ctx. */
+	while (atomic_load(&dp->divert_busy))
+		usleep(100);
 }
 
 void dp_set_demand(struct dataplane *dp, bool armed)

@@ -48,7 +48,8 @@ int dp_send_control(struct dataplane *dp, uint16_t proto, const uint8_t *buf, si
 const uint8_t *dp_control_last_tx(const struct dataplane *dp, size_t *len);
 void dp_get_stats(struct dataplane *dp, struct dp_stats *out);
 /* NAT46 (issue #5): received IPv6 data packets go to fn first (on the downlink thread); those it
- * returns true for were consumed and do not reach the TUN. fn NULL removes the hook. */
+ * returns true for were consumed and do not reach the TUN. fn NULL removes the hook and returns
+ * only once the downlink thread no longer uses the old ctx. */
 typedef bool (*dp_divert6_fn)(void *ctx, const uint8_t *pkt, size_t len);
 void dp_set_divert6(struct dataplane *dp, dp_divert6_fn fn, void *ctx);
 

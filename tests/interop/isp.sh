@@ -82,7 +82,7 @@
 #                                 of the pool and address 2001:db8:200::1fff minus n
 # Far host services (namespace NS_FAR; stopped by down):
 #   FAR_DNS=auto|1|0              dnsmasq at 2001:db8:f::53 and 203.0.113.53 (the ISP's IPCP DNS)
-#                                 (auto: if dnsmasq is installed):  host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
+#                                 (auto: if dnsmasq is installed), TTL 300:  host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
 #                                 v6only.isp.example AAAA 2001:db8:f::10; queries in RUNDIR/dns.log
 #   FAR_HTTP=1|0                  python3 http.server on [::]:80 (v4 too), files from RUNDIR/www
 #   Credentials: ISP_USER=v6luser ISP_PASS=v6lpass-Secret1, ISP_USER_B=v6lbiz
@@ -326,7 +326,7 @@ _isp_far_services() { # RUNDIR
         ip -n "$NS_FAR" -6 addr add "$FAR_DNS6/64" dev eth0 nodad
         _isp_far_bg "$rd" "$NS_FAR" dns dnsmasq --no-daemon --conf-file=/dev/null --no-resolv \
             --no-hosts --user=root --group=root --bind-interfaces --listen-address="$FAR_DNS4" \
-            --listen-address="$FAR_DNS6" --local=/isp.example/ --log-queries \
+            --listen-address="$FAR_DNS6" --local=/isp.example/ --local-ttl=300 --log-queries \
             --log-facility="$rd/dns.log" --pid-file= \
             --host-record=host.isp.example,"$FAR_HOST4","$FAR_HOST6" \
             --host-record=v6only.isp.example,"$FAR_HOST6"
