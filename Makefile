@@ -44,6 +44,8 @@ demo: deps build
 
 bench: build
 	bash bench/pppoe_throughput.sh
+	V6L_BIN=$(BUILD)/v6link bash bench/nat46_bench.sh
+	bash bench/dns_proxy_bench.sh $(BUILD)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: PREFIX/sbin/v6link, man pages, examples in
 # PREFIX/share/doc/v6link/examples, the systemd unit in PREFIX/lib/systemd/system.
