@@ -3,6 +3,7 @@
  * logging per packet, the configuration read under a reader lock. */
 #include "xlat.h"
 
+#include "core/csum.h"
 #include "nd/nd_codec.h"
 
 #include <arpa/inet.h>
@@ -152,20 +153,26 @@ static void xlat_batch4(struct xlat *x)
 	xlat_send6(x, m, n);
 }
 
-static void *xlat_t4_main(void *arg)
+/* A thread's life: batch whenever fd is readable, until stop_efd. */
+static void xlat_run(struct xlat *x, int fd, void (*batch)(struct xlat *))
 {
-	struct xlat *x = arg;
-	struct pollfd pf[2] = { { x->tun_fd, POLLIN, 0 }, { x->stop_efd, POLLIN, 0 } };
+	struct pollfd pf[2] = { { fd, POLLIN, 0 }, { x->stop_efd, POLLIN, 0 } };
 	for (;;) {
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[1].revents)
 			break;
 		if (pf[0].revents & POLLIN)
-			xlat_batch4(x);
+			batch(x);
 		else if (pf[0].revents)
-			usleep(20000); /* TUN gone: do not spin */
+			usleep(20000); /* TUN or adapter gone: do not spin */
 	}
+}
+
+static void *xlat_t4_main(void *arg)
+{
+	struct xlat *x = arg;
+	xlat_run(x, x->tun_fd, xlat_batch4);
 	return NULL;
 }
 
@@ -227,15 +234,6 @@ static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const ui
 		xlat_count(&x->n.na_sent, 1);
 }
 
-static uint64_t xlat_sum16(uint64_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
 /* A frame the kernel marks TP_STATUS_CSUMNOTREADY (CHECKSUM_PARTIAL: from a veth or virtio
  * peer, or merged by GRO) carries only the pseudo-header sum in its TCP/UDP checksum. The
  * translator adjusts checksums incrementally, so complete it first (RFC 8200 §8.1). Only TCP and
@@ -248,11 +246,8 @@ static void xlat_complete_csum(uint8_t *p, size_t len)
 	if (!at || 40 + plen > len || plen < at + 2)
 		return;
 	p[40 + at] = p[41 + at] = 0;
-	uint64_t s = xlat_sum16(0, p + 8, 32) + plen + nh;
-	s = xlat_sum16(s, p + 40, plen);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	uint16_t c = (uint16_t)~s;
+	uint64_t s = csum_pseudo6(p + 8, p + 24, plen, nh);
+	uint16_t c = (uint16_t)~csum_fold(csum_add(s, p + 40, plen));
 	if (nh == 17 && c == 0)
 		c = 0xffff; /* RFC 8200 §8.1: a computed zero is sent as all ones */
 	p[40 + at] = (uint8_t)(c >> 8);
@@ -306,17 +301,7 @@ static void xlat_link_batch(struct xlat *x)
 static void *xlat_link_main(void *arg)
 {
 	struct xlat *x = arg;
-	struct pollfd pf[2] = { { x->pkt_fd, POLLIN, 0 }, { x->stop_efd, POLLIN, 0 } };
-	for (;;) {
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLIN)
-			xlat_link_batch(x);
-		else if (pf[0].revents)
-			usleep(20000);
-	}
+	xlat_run(x, x->pkt_fd, xlat_link_batch);
 	return NULL;
 }
 

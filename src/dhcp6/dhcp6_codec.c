@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/csum.h"
 #include "core/cur.h"
 
 const char *dhcp6_err_str(enum dhcp6_err e)
@@ -592,30 +593,6 @@ void dhcp6_duid_uuid(struct dhcp6_duid *d, const uint8_t uuid[16])
 
 /* ---- UDP over IPv6 ---- */
 
-static uint32_t dhcp6_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t dhcp6_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* RFC 8200 §8.1: the pseudo-header is source, destination, upper-layer length, next header. */
-static uint32_t dhcp6_pseudo_sum(const uint8_t src[16], const uint8_t dst[16], size_t ulen)
-{
-	uint32_t sum = dhcp6_csum_add(0, src, 16);
-	sum = dhcp6_csum_add(sum, dst, 16);
-	sum += (uint32_t)(ulen >> 16) + (uint32_t)(ulen & 0xffff);
-	return sum + 17;
-}
 
 int dhcp6_build_udp6(const uint8_t src[16], const uint8_t dst[16], uint16_t sport, uint16_t dport,
 	const uint8_t *payload, size_t len, uint8_t *out, size_t cap)
@@ -637,9 +614,9 @@ int dhcp6_build_udp6(const uint8_t src[16], const uint8_t dst[16], uint16_t spor
 	wcur_put_bytes(&w, payload, len);
 	if (!wcur_ok(&w))
 		return -1;
-	uint32_t sum = dhcp6_pseudo_sum(src, dst, ulen);
-	sum = dhcp6_csum_add(sum, out + DHCP6_IP6_HDR_LEN, ulen);
-	uint16_t ck = (uint16_t)~dhcp6_csum_fold(sum);
+	uint64_t sum = csum_pseudo6(src, dst, ulen, 17);
+	sum = csum_add(sum, out + DHCP6_IP6_HDR_LEN, ulen);
+	uint16_t ck = (uint16_t)~csum_fold(sum);
 	wcur_patch_u16(&w, DHCP6_IP6_HDR_LEN + 6, ck ? ck : 0xffff); /* RFC 8200 §8.1: 0 -> ffff */
 	return (int)w.len;
 }
@@ -673,9 +650,9 @@ enum dhcp6_err dhcp6_parse_udp6_csum(const uint8_t *pkt, size_t len, bool csum_p
 	if (dport != DHCP6_CLIENT_PORT)
 		return DHCP6_E_PORT;
 	/* RFC 8200 §8.1: a zero UDP checksum over IPv6 MUST be discarded. */
-	uint32_t sum = dhcp6_pseudo_sum(out->src, out->dst, ulen);
-	sum = dhcp6_csum_add(sum, pkt + DHCP6_IP6_HDR_LEN, ulen);
-	if (!csum_partial && (ck == 0 || dhcp6_csum_fold(sum) != 0xffff))
+	uint64_t sum = csum_pseudo6(out->src, out->dst, ulen, 17);
+	sum = csum_add(sum, pkt + DHCP6_IP6_HDR_LEN, ulen);
+	if (!csum_partial && (ck == 0 || csum_fold(sum) != 0xffff))
 		return DHCP6_E_CSUM;
 	out->payload_off = DHCP6_IP6_HDR_LEN + DHCP6_UDP_HDR_LEN;
 	out->payload_len = (size_t)ulen - DHCP6_UDP_HDR_LEN;

@@ -3,6 +3,8 @@
  * Each option's policy (ignore the option or drop the message) is noted beside its check. */
 #include "nd/nd_codec.h"
 
+#include "core/csum.h"
+
 #include <string.h>
 
 const char *nd_err_str(enum nd_err e)
@@ -99,25 +101,10 @@ static bool nd_is_solicited_node(const uint8_t a[16])
 	return memcmp(a, pfx, sizeof(pfx)) == 0;
 }
 
-static uint32_t nd_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
 uint16_t nd_icmp6_csum(const uint8_t src[16], const uint8_t dst[16], const uint8_t *msg, size_t len)
 {
-	/* RFC 8200 §8.1 pseudo-header: src, dst, upper-layer length (32 bits), 3 zeros, next hdr. */
-	uint32_t sum = nd_sum(0, src, 16);
-	sum = nd_sum(sum, dst, 16);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + ND_IP6_NH_ICMP6;
-	sum = nd_sum(sum, msg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	uint64_t sum = csum_pseudo6(src, dst, len, ND_IP6_NH_ICMP6);
+	return (uint16_t)~csum_fold(csum_add(sum, msg, len));
 }
 
 enum nd_err nd_parse_ipv6_icmp(const uint8_t *pkt, size_t len, struct nd_ip6_hdr *hdr,

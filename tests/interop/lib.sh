@@ -119,6 +119,46 @@ v6l_host_clean() {
 		! in_cli ip addr | grep -q -E '100\.64\.|192\.0\.0\.8'
 }
 
+# Packet captures of a test (tcpdump, whole frames): cap_start NS DEV NAME [FILTER...] writes
+# $T_RUN/NAME.pcap; cap_stop NAME ends one; cap_stop_all (in a test's EXIT trap) ends the rest.
+declare -A CAP_PID=()
+cap_start() {
+	local ns=$1 dev=$2 name=$3 i
+	shift 3
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -w "$T_RUN/$name.pcap" "$@" \
+		>"$T_RUN/$name.cap.log" 2>&1 &
+	CAP_PID[$name]=$!
+	for ((i = 0; i < 50; i++)); do
+		grep 'listening on' "$T_RUN/$name.cap.log" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	t_log "tcpdump $name did not start: $(cat "$T_RUN/$name.cap.log")"
+	return 1
+}
+cap_stop() { # NAME
+	local p=${CAP_PID[$1]:-}
+	[ -n "$p" ] || return 0
+	sleep 0.3
+	kill -INT "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	CAP_PID[$1]=
+}
+cap_stop_all() {
+	local n
+	for n in "${!CAP_PID[@]}"; do cap_stop "$n"; done
+}
+# cap_clean FILE: at least one frame, none malformed, no bad IPv4/TCP/UDP/ICMP/ICMPv6 checksum,
+# no error-level expert info (tshark as the independent decoder).
+cap_clean() {
+	local f=$1 n bad
+	n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
+	bad=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+		-Y 'ip.checksum.status==bad || tcp.checksum.status==bad || udp.checksum.status==bad || icmp.checksum.status==bad || icmpv6.checksum.status==bad || _ws.malformed || _ws.expert.severity == error' 2>/dev/null)
+	t_log "$(basename "$f"): $n frames, $(printf '%s' "$bad" | grep -c .) bad"
+	[ -n "$bad" ] && printf '%s\n' "$bad" | head -10
+	[ "$n" -gt 0 ] && [ -z "$bad" ]
+}
+
 t_cleanup() {
 	v6l_stop >/dev/null 2>&1
 	bash "$T_HERE/isp.sh" down "$ISP_RUN" >/dev/null 2>&1

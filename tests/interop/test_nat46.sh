@@ -10,10 +10,10 @@ t_begin
 CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
 POOL_NET=198.18.0.0/15
 BG_PIDS=()
-declare -A CAP_PID
 
 n46_cleanup() {
 	local p
+	cap_stop_all
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	t_cleanup
@@ -36,40 +36,6 @@ wait_json() { # EXPR SECS: until the python expression on connection 0 is True
 # q ARGS...: dig at the proxy (192.0.0.1) in the client namespace, bounded.
 q() { in_cli dig +time=3 +tries=2 @192.0.0.1 "$@"; }
 
-# cap_start NS DEV NAME [FILTER...]: tcpdump (whole frames) into $T_RUN/NAME.pcap.
-cap_start() {
-	local ns=$1 dev=$2 name=$3 i
-	shift 3
-	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -w "$T_RUN/$name.pcap" "$@" \
-		>"$T_RUN/$name.cap.log" 2>&1 &
-	CAP_PID[$name]=$!
-	BG_PIDS+=("$!")
-	for ((i = 0; i < 50; i++)); do
-		grep 'listening on' "$T_RUN/$name.cap.log" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	t_log "tcpdump $name did not start: $(cat "$T_RUN/$name.cap.log")"
-	return 1
-}
-cap_stop() { # NAME
-	local p=${CAP_PID[$1]:-}
-	[ -n "$p" ] || return 0
-	sleep 0.3
-	kill -INT "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	CAP_PID[$1]=
-}
-# cap_clean FILE: at least one frame, none malformed, no bad IPv4/TCP/UDP/ICMP/ICMPv6 checksum,
-# no other error-level expert info.
-cap_clean() {
-	local f=$1 n bad
-	n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
-	bad=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-		-Y 'ip.checksum.status==bad || tcp.checksum.status==bad || udp.checksum.status==bad || icmp.checksum.status==bad || icmpv6.checksum.status==bad || _ws.malformed || _ws.expert.severity == error' 2>/dev/null)
-	t_log "$(basename "$f"): $n frames, $(printf '%s' "$bad" | grep -c .) bad"
-	[ -n "$bad" ] && printf '%s\n' "$bad" | head -10
-	[ "$n" -gt 0 ] && [ -z "$bad" ]
-}
 nat46_gone() { # nothing of NAT46 left in the client namespace
 	! in_cli ip link show v6link46 >/dev/null 2>&1 &&
 		! in_cli ip -4 route show table all | has '^198\.1[89]\.' &&

@@ -12,8 +12,7 @@ CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
 POOL_NET=198.18.0.0/15
 R1_G=2001:db8:1::1
 CLI_MAC=02:76:36:00:00:10
-declare -A CAP_PID
-trap 'v6l_stop >/dev/null 2>&1; lan_down' EXIT
+trap 'cap_stop_all; v6l_stop >/dev/null 2>&1; lan_down' EXIT
 
 in_r1() { ip netns exec "$NS_R1" "$@"; }
 has() { grep -E -- "$1" >/dev/null; }
@@ -28,37 +27,6 @@ wait_json() { # EXPR SECS
 }
 in_net() { python3 -c "import ipaddress,sys; sys.exit(0 if ipaddress.ip_address('$1') in ipaddress.ip_network('$2', strict=False) else 1)" 2>/dev/null; }
 q() { in_cli dig +time=3 +tries=2 @192.0.0.1 "$@" 2>>"$T_RUN/stderr.log"; }
-cap_start() { # NS DEV NAME [FILTER...]
-	local ns=$1 dev=$2 name=$3 i
-	shift 3
-	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -w "$T_RUN/$name.pcap" "$@" \
-		>"$T_RUN/$name.cap.log" 2>&1 &
-	CAP_PID[$name]=$!
-	LAN_PIDS+=("$!")
-	for ((i = 0; i < 50; i++)); do
-		grep 'listening on' "$T_RUN/$name.cap.log" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	t_log "tcpdump $name did not start: $(cat "$T_RUN/$name.cap.log")"
-	return 1
-}
-cap_stop() { # NAME
-	local p=${CAP_PID[$1]:-}
-	[ -n "$p" ] || return 0
-	sleep 0.3
-	kill -INT "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	CAP_PID[$1]=
-}
-cap_clean() { # FILE: frames, none malformed, no bad checksum, no error-level expert info
-	local f=$1 n bad
-	n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
-	bad=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-		-Y 'ip.checksum.status==bad || tcp.checksum.status==bad || udp.checksum.status==bad || icmp.checksum.status==bad || icmpv6.checksum.status==bad || _ws.malformed || _ws.expert.severity == error' 2>/dev/null)
-	t_log "$(basename "$f"): $n frames, $(printf '%s' "$bad" | grep -c .) bad"
-	[ -n "$bad" ] && printf '%s\n' "$bad" | head -10
-	[ "$n" -gt 0 ] && [ -z "$bad" ]
-}
 nat46_gone() {
 	! in_cli ip link show v6link46 >/dev/null 2>&1 &&
 		! in_cli ip -4 route show table all | has '^198\.1[89]\.' &&
