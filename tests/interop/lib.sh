@@ -79,6 +79,16 @@ v6l_json() {
 d=json.load(sys.stdin); c=d['connections'][0]
 print($1)"
 }
+# wait_json EXPR SECS: until v6l_json EXPR prints True (polled every 0.1 s); logs a timeout.
+wait_json() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$(v6l_json "$1" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+	done
+	t_log "not true after $2 s: $1"
+	return 1
+}
 
 # v6l_wait_state STATE [SECS]: waits until connection 0 is in STATE.
 v6l_wait_state() {

@@ -24,15 +24,6 @@ trap n46_cleanup EXIT
 in_far() { ip netns exec "$NS_FAR" "$@"; }
 # grep without -q in pipelines: with pipefail an early exit of grep -q can fail them (SIGPIPE).
 has() { grep -E -- "$1" >/dev/null; }
-wait_json() { # EXPR SECS: until the python expression on connection 0 is True
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(v6l_json "$1" 2>/dev/null)" = True ] && return 0
-		sleep 0.1
-	done
-	t_log "not true after $2 s: $1"
-	return 1
-}
 # q ARGS...: dig at the proxy (192.0.0.1) in the client namespace, bounded.
 q() { in_cli dig +time=3 +tries=2 @192.0.0.1 "$@"; }
 

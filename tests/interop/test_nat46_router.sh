@@ -16,15 +16,6 @@ trap 'cap_stop_all; v6l_stop >/dev/null 2>&1; lan_down' EXIT
 
 in_r1() { ip netns exec "$NS_R1" "$@"; }
 has() { grep -E -- "$1" >/dev/null; }
-wait_json() { # EXPR SECS
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(v6l_json "$1" 2>/dev/null)" = True ] && return 0
-		sleep 0.1
-	done
-	t_log "not true after $2 s: $1"
-	return 1
-}
 in_net() { python3 -c "import ipaddress,sys; sys.exit(0 if ipaddress.ip_address('$1') in ipaddress.ip_network('$2', strict=False) else 1)" 2>/dev/null; }
 q() { in_cli dig +time=3 +tries=2 @192.0.0.1 "$@" 2>>"$T_RUN/stderr.log"; }
 nat46_gone() {

@@ -21,14 +21,6 @@ rtr_conf() { # [KEY=VALUE ...]: connection 'lan' on eth0
 }
 # addr_of SOURCE: the first address of that source in status (dhcpv6, delegated)
 addr_of() { v6l_json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == '$1'][0]" 2>/dev/null; }
-wait_json() { # EXPR SECS
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(v6l_json "$1" 2>/dev/null)" = True ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 sysctl_cli() { in_cli cat "/proc/sys/net/ipv6/conf/eth0/$1"; }
 # grep without -q: with pipefail, an early exit of grep -q can fail the pipeline (SIGPIPE).
 has_src_route() { in_cli ip -6 route show | grep "^default from $1 via $2 dev eth0" >/dev/null; }
