@@ -89,7 +89,7 @@ t_check "nat46_ping4_v6only_name" in_cli ping -4 -c 3 -i 0.3 -W 2 v6only.isp.exa
 
 # ---- 4. a UDP application: an IPv4-only DNS query to a DNS server on the IPv6-only host ----
 # (dnsmasq on the far host's 2001:db8:f::10, forwarding to the ISP's 2001:db8:f::53)
-in_far dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --user=root --group=root \
+ip netns exec "$NS_FAR" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --user=root --group=root \
 	--pid-file= --bind-interfaces --listen-address="$FAR6" --port=53 --server=2001:db8:f::53 \
 	--log-queries --log-facility="$T_RUN/far-dns2.log" >"$T_RUN/far-dns2.out" 2>&1 &
 FDNS=$!
@@ -141,7 +141,7 @@ ptb=$(tshark -n -r "$T_RUN/pppoe.pcap" -Y 'icmpv6.type == 2' -T fields -E occurr
 t_check "nat46_ptb_1400_to_host_v6_on_pppoe_side" has "^$HOST6"$'\t1400$' <<<"$ptb"
 
 # ---- iperf3 -4 (own bounded captures: the first 3000 frames of each side) ----
-in_far timeout 40 iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s.log" 2>&1 &
+ip netns exec "$NS_FAR" timeout 40 iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s.log" 2>&1 &
 IPS=$!
 BG_PIDS+=("$IPS")
 for _ in $(seq 50); do in_far ss -Hltn "sport = :5201" | has . && break; sleep 0.1; done

@@ -40,17 +40,17 @@ interface eth0 {
 	DNSSL lan.example { };
 };
 EOF
-in_r1 radvd -n -C "$T_RUN/radvd-r1.conf" -p "$T_RUN/radvd-r1.pid" -m logfile -l "$T_RUN/radvd-r1.log" \
+ip netns exec "$NS_R1" radvd -n -C "$T_RUN/radvd-r1.conf" -p "$T_RUN/radvd-r1.pid" -m logfile -l "$T_RUN/radvd-r1.log" \
 	</dev/null >/dev/null 2>&1 &
 LAN_PIDS+=("$!")
-in_r1 dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --user=root --group=root \
+ip netns exec "$NS_R1" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --user=root --group=root \
 	--pid-file= --bind-interfaces --listen-address="$R1_G" --port=53 --local=/lan.example/ \
 	--local-ttl=300 --host-record=web.lan.example,"$R1_G" --host-record=far.lan.example,"$LAN_FAR6" \
 	--log-queries --log-facility="$T_RUN/r1-dns.log" >"$T_RUN/r1-dns.out" 2>&1 &
 LAN_PIDS+=("$!")
 mkdir -p "$T_RUN/www"
 echo "v6link lan router" >"$T_RUN/www/index.html"
-in_r1 timeout 300 python3 -u -m http.server --bind :: --directory "$T_RUN/www" 80 \
+ip netns exec "$NS_R1" timeout 300 python3 -u -m http.server --bind :: --directory "$T_RUN/www" 80 \
 	</dev/null >"$T_RUN/r1-http.log" 2>&1 &
 LAN_PIDS+=("$!")
 for _ in $(seq 50); do
