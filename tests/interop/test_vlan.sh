@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 t_begin
 isp_up VLAN=7 >"$T_RUN/isp.log" 2>&1 || { t_fail "isp up"; cat "$T_RUN/isp.log"; exit 1; }
 v6l_conf "dial_string=if=eth0 vlan=7 prio=5"
-in_cli dumpcap -q -i eth0 -w "$T_RUN/vlan.pcap" -c 60 >/dev/null 2>&1 &
+ip netns exec "$NS_CLI" dumpcap -q -i eth0 -w "$T_RUN/vlan.pcap" -c 60 >/dev/null 2>&1 &
 cap=$!
 sleep 0.5
 v6l_start
