@@ -212,7 +212,7 @@ _isp_boot() { # RUNDIR UMID NS ROLE VEC-ARGS...
         for fd in /proc/$BASHPID/fd/*; do
             fd=${fd##*/}
             ((fd > 2)) && eval "exec $fd>&-"
-        done 2>/dev/null
+        done # (a 2>/dev/null here would stay: bash's saved copy of fd 2 is among those closed)
         exec ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
             LD_PRELOAD="$rd/uml-xstate-shim.so" \
             setsid /usr/bin/linux mem="$UML_MEM" rootfstype=hostfs rootflags=/ ro \
@@ -294,7 +294,7 @@ _isp_far_bg() { # RUNDIR NS NAME CMD...
         for fd in /proc/$BASHPID/fd/*; do
             fd=${fd##*/}
             ((fd > 2)) && eval "exec $fd>&-"
-        done 2>/dev/null
+        done # (a 2>/dev/null here would stay: bash's saved copy of fd 2 is among those closed)
         exec ip netns exec "$ns" "$@"
     ) </dev/null >>"$rd/far-$name.log" 2>&1 &
     echo "$! $1" >"$rd/far-$name.pid"
