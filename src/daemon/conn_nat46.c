@@ -14,10 +14,8 @@
 #include "hostcfg/tun.h"
 
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,17 +118,6 @@ static int nat46_open_tun(struct conn *c, const uint8_t router_v4[4], unsigned m
 	return 0;
 }
 
-static unsigned nat46_link_mtu(const char *ifname)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	unsigned mtu = fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? (unsigned)ifr.ifr_mtu : 1500;
-	if (fd >= 0)
-		close(fd);
-	return mtu;
-}
-
 static int nat46_open_xlat(struct conn *c, const uint8_t router_v4[4])
 {
 	struct nat46_cfg xc = {
@@ -171,7 +158,7 @@ int conn_nat46_open(struct conn *c)
 	c->nat.tun_fd = -1;
 	rng_bytes(c->rng, c->nat.iid, 8);
 	c->nat.iid[0] &= 0xfd; /* RFC 4291 §2.5.1: not a universal identifier */
-	c->nat.v6_mtu = c->mode == CONN_MODE_ROUTER ? nat46_link_mtu(c->eth.name) : c->dps.mtu;
+	c->nat.v6_mtu = c->mode == CONN_MODE_ROUTER ? c->eth.mtu : c->dps.mtu; /* pkt_if_lookup */
 	if (nat46_open_proxy(c, router_v4) < 0 || nat46_open_tun(c, router_v4, c->nat.v6_mtu - 20) < 0 ||
 	    nat46_open_xlat(c, router_v4) < 0) {
 		log_warnx("conn[%s]: nat46: not available; IPv4-only applications are not served",
