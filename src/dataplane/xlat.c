@@ -3,7 +3,6 @@
  * logging per packet, the configuration read under a reader lock. */
 #include "xlat.h"
 
-#include "core/csum.h"
 #include "nd/nd_codec.h"
 
 #include <arpa/inet.h>
@@ -234,26 +233,6 @@ static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const ui
 		xlat_count(&x->n.na_sent, 1);
 }
 
-/* A frame the kernel marks TP_STATUS_CSUMNOTREADY (CHECKSUM_PARTIAL: from a veth or virtio
- * peer, or merged by GRO) carries only the pseudo-header sum in its TCP/UDP checksum. The
- * translator adjusts checksums incrementally, so complete it first (RFC 8200 §8.1). Only TCP and
- * UDP right after the IPv6 header: where offloads put them. */
-static void xlat_complete_csum(uint8_t *p, size_t len)
-{
-	uint8_t nh = len >= 40 ? p[6] : 0;
-	size_t at = nh == 6 ? 16 : nh == 17 ? 6 : 0;
-	size_t plen = len >= 40 ? ((size_t)p[4] << 8 | p[5]) : 0;
-	if (!at || 40 + plen > len || plen < at + 2)
-		return;
-	p[40 + at] = p[41 + at] = 0;
-	uint64_t s = csum_pseudo6(p + 8, p + 24, plen, nh);
-	uint16_t c = (uint16_t)~csum_fold(csum_add(s, p + 40, plen));
-	if (nh == 17 && c == 0)
-		c = 0xffff; /* RFC 8200 §8.1: a computed zero is sent as all ones */
-	p[40 + at] = (uint8_t)(c >> 8);
-	p[41 + at] = (uint8_t)c;
-}
-
 static bool xlat_csum_not_ready(struct msghdr *h)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
@@ -292,8 +271,9 @@ static void xlat_link_batch(struct xlat *x)
 			xlat_answer_ns(x, &cfg, p, len, from[i].sll_addr);
 			continue;
 		}
+		/* CHECKSUM_PARTIAL (a veth or virtio peer, GRO): only the pseudo-header sum is there. */
 		if (xlat_csum_not_ready(&m[i].msg_hdr))
-			xlat_complete_csum(p, len);
+			nat46_complete_l4_csum6(p, len);
 		xlat_6to4(x, &cfg, p, len, x->rx_out, XLAT_RX);
 	}
 }

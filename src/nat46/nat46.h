@@ -90,6 +90,13 @@ enum nat46_verdict nat46_6to4(const struct nat46_cfg *cfg, const uint8_t *in, si
  * it is not a whole packet; walks the fragment train nat46_4to6 may return. */
 size_t nat46_pkt_len(const uint8_t *buf, size_t len);
 
+/* Completes the TCP or UDP checksum of the IPv6 packet pkt[0..len) whose checksum field holds
+ * only the pseudo-header sum (a kernel CHECKSUM_PARTIAL packet: from a veth or virtio peer, or
+ * merged by GRO). The translators adjust checksums incrementally, so they need it whole first.
+ * Only TCP/UDP right after the IPv6 header (where offloads put them); anything else, or a
+ * length field beyond len, is left untouched. */
+void nat46_complete_l4_csum6(uint8_t *pkt, size_t len);
+
 /* Short stable name of a drop reason ("no_map"), for status output. */
 const char *nat46_drop_str(enum nat46_drop why);
 

@@ -2,6 +2,24 @@
  * checksum fix-up, IPv4 Identification, drop reason names and the fragment-train walker. */
 #include "nat46/nat46_int.h"
 
+#include "core/csum.h"
+
+void nat46_complete_l4_csum6(uint8_t *p, size_t len)
+{
+	uint8_t nh = len >= 40 ? p[6] : 0;
+	size_t at = nh == 6 ? 16 : nh == 17 ? 6 : 0; /* checksum offset in TCP / UDP */
+	size_t plen = len >= 40 ? ((size_t)p[4] << 8 | p[5]) : 0;
+	if (!at || 40 + plen > len || plen < at + 2)
+		return;
+	p[40 + at] = p[41 + at] = 0;
+	uint64_t s = csum_pseudo6(p + 8, p + 24, plen, nh);
+	uint16_t c = (uint16_t)~csum_fold(csum_add(s, p + 40, plen));
+	if (nh == 17 && c == 0)
+		c = 0xffff; /* RFC 8200 §8.1: a computed zero is sent as all ones */
+	p[40 + at] = (uint8_t)(c >> 8);
+	p[41 + at] = (uint8_t)c;
+}
+
 const char *nat46_drop_str(enum nat46_drop why)
 {
 	switch (why) {

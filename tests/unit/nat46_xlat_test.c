@@ -1382,6 +1382,44 @@ static void test_pkt_len(void **state)
 	assert_int_equal(nat46_pkt_len(b, 60), 0);
 }
 
+/* CHECKSUM_PARTIAL input (router mode's packet socket): the TCP/UDP checksum field holds only
+ * the pseudo-header sum; completing it gives back the scapy vector's checksum exactly. */
+static void test_complete_l4_csum6(void **state)
+{
+	(void)state;
+	static const char *names[] = { "v6_tcp_synack", "v6_udp", "v6_udp_big" };
+	for (size_t i = 0; i < N_ELEM(names); i++) {
+		size_t n;
+		uint8_t *ok = t_buf(t_find(names[i])->in, &n), *p = malloc(n);
+		size_t at = 40 + (ok[6] == 6 ? 16 : 6);
+		memcpy(p, ok, n);
+		p[at] = 0x12, p[at + 1] = 0x34; /* what a partial checksum leaves there */
+		nat46_complete_l4_csum6(p, n);
+		assert_memory_equal(p, ok, n);
+		/* Truncated (length field beyond the buffer) or not TCP/UDP: untouched. */
+		p[at] = 0x12;
+		nat46_complete_l4_csum6(p, n - 1);
+		assert_int_equal(p[at], 0x12);
+		p[6] = 58;
+		nat46_complete_l4_csum6(p, n);
+		assert_int_equal(p[at], 0x12);
+		free(p);
+		free(ok);
+	}
+	/* UDP whose sum comes out 0 is sent as 0xffff (RFC 8200 §8.1): add the checksum into a
+	 * payload word (one's complement), which makes the new sum all ones. */
+	size_t n;
+	uint8_t *p = t_buf(t_find("v6_udp")->in, &n);
+	assert_true(n >= 50);
+	uint32_t w = ((uint32_t)p[48] << 8 | p[49]) + ((uint32_t)p[46] << 8 | p[47]);
+	w = (w & 0xffff) + (w >> 16);
+	p[48] = (uint8_t)(w >> 8), p[49] = (uint8_t)w;
+	nat46_complete_l4_csum6(p, n);
+	assert_int_equal(p[46] << 8 | p[47], 0xffff);
+	free(p);
+	nat46_complete_l4_csum6(NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1402,6 +1440,7 @@ int main(void)
 		cmocka_unit_test(test_map_touch),
 		cmocka_unit_test(test_drop_str),
 		cmocka_unit_test(test_pkt_len),
+		cmocka_unit_test(test_complete_l4_csum6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
