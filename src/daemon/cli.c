@@ -4,7 +4,7 @@
 #include "cfg/secret.h"
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
-#include "daemon/detect.h"
+#include "engine/detect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +112,57 @@ static int cli_trace(const struct cli_opts *o, int argc, char **argv)
 	return rc;
 }
 
+static void cli_detect_done(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+/* detect [--json] [IFNAME ...]: probes and prints; changes nothing on the host. */
+static int cli_detect(const struct cli_opts *o, int argc, char **argv)
+{
+	static struct cfg_param p;
+	static struct cfg_msgs errs;
+	char path[512];
+	bool json = false;
+	struct cfg_dial dial;
+	snprintf(path, sizeof(path), "%s/v6link.ini", o->confdir);
+	if (cfg_param_load(path, true, &p, &errs, NULL) < 0) {
+		for (unsigned i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.text[i]);
+		return 2;
+	}
+	cfg_dial_defaults(&dial);
+	struct det *dt = det_new(&p, dial.timeout_ms, dial.retries);
+	struct loop *l = loop_new();
+	int rc = 1;
+	if (!dt || !l)
+		goto out;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (det_add_if(dt, argv[i]) < 0)
+			goto out;
+	}
+	if (!det_n_if(dt))
+		det_add_all(dt);
+	if (!det_n_if(dt)) {
+		fprintf(stderr, "v6link: detect: no Ethernet adapter is up\n");
+		goto out;
+	}
+	if (det_start(dt, l, false, cli_detect_done, l) < 0 || loop_run(l) < 0)
+		goto out;
+	struct strbuf sb;
+	sb_init(&sb);
+	det_report(dt, json, &sb);
+	fputs(sb.s ? sb.s : "", stdout);
+	sb_free(&sb);
+	rc = 0;
+out:
+	det_free(dt);
+	loop_free(l);
+	return rc;
+}
+
 int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **argv)
 {
 	char line[128];
@@ -133,7 +184,7 @@ int cli_dispatch(const struct cli_opts *o, const char *cmd, int argc, char **arg
 	if (!strcmp(cmd, "passwd") && argc == 1)
 		return cli_passwd(o, argv[0]);
 	if (!strcmp(cmd, "detect"))
-		return detect_run(o, argc, argv);
+		return cli_detect(o, argc, argv);
 	if (!strcmp(cmd, "trace"))
 		return cli_trace(o, argc, argv);
 	return -1;

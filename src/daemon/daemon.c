@@ -4,7 +4,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
-#include "daemon/conn_trace.h"
+#include "engine/conn_trace.h"
 #include "trace/trace_file.h"
 
 #include <errno.h>

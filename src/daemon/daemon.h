@@ -4,7 +4,7 @@
 #define V6L_DAEMON_H
 
 #include "daemon/cli.h"
-#include "daemon/conn.h"
+#include "engine/conn.h"
 #include "cfg/cfg.h"
 
 /* Fills out from the parsed config of one connection (adapter chosen, password decrypted with
@@ -13,12 +13,6 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 		    struct conn_cfg *out);
 /* Loads CONFDIR/v6link.ini and CONFDIR/connections.ini; prints every error; 0 or 2. */
 int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conns *cs);
-/* True if ifname contains one of the [passthrough] substrings (such adapters are left alone). */
-bool daemon_passthrough(const struct cfg_param *p, const char *ifname);
-/* Reads /sys/class/net/IFNAME/ATTR as an integer (type, flags); -1 if unreadable. */
-int daemon_sys_int(const char *ifname, const char *attr);
-/* True for an Ethernet adapter that is administratively up. */
-bool daemon_adapter_is_ethernet_up(const char *ifname);
 /* `v6link run [CONN]`: returns the exit status. */
 int daemon_run(const struct cli_opts *o, const char *only_conn);
 

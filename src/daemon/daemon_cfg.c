@@ -4,6 +4,7 @@
 
 #include "cfg/secret.h"
 #include "core/log.h"
+#include "engine/detect.h"
 #include "ppp/auth.h"
 
 #include <dirent.h>
@@ -11,36 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
-
-bool daemon_passthrough(const struct cfg_param *p, const char *ifname)
-{
-	for (unsigned i = 0; i < p->n_passthrough; i++)
-		if (strstr(ifname, p->passthrough[i]))
-			return true;
-	return false;
-}
-
-int daemon_sys_int(const char *ifname, const char *attr)
-{
-	char path[128], buf[32] = "";
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] ? (int)strtol(buf, NULL, 0) : -1;
-}
-
-/* aidx=-1 without if=: the first Ethernet adapter that is up and not passed through. Full
- * probing of every adapter (PADI on each) is `detect` (issue #4). */
-bool daemon_adapter_is_ethernet_up(const char *ifname)
-{
-	/* type 1 = ARPHRD_ETHER; flags bit 0 = IFF_UP */
-	int flags = daemon_sys_int(ifname, "flags");
-	return daemon_sys_int(ifname, "type") == 1 && flags >= 0 && (flags & 1);
-}
 
 static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
 {
@@ -52,7 +23,7 @@ static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
 			continue;
-		if (!daemon_adapter_is_ethernet_up(e->d_name) || daemon_passthrough(p, e->d_name))
+		if (!det_adapter_is_ethernet_up(e->d_name) || det_passthrough(p, e->d_name))
 			continue;
 		if (rc == 0 && strcmp(e->d_name, out) > 0)
 			continue;

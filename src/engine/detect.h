@@ -10,7 +10,7 @@
 
 #include "cfg/cfg.h"
 #include "core/loop.h"
-#include "daemon/cli.h"
+#include "core/strbuf.h"
 
 enum det_mode { DET_NONE, DET_DIALUP, DET_MIXED, DET_ROUTER };
 
@@ -33,7 +33,14 @@ const char *det_mode_name(enum det_mode m);
 /* Stops probing if still running and closes the sockets. */
 void det_free(struct det *dt);
 
-/* argv: optional adapter names and --json. Returns the exit status. */
-int detect_run(const struct cli_opts *o, int argc, char **argv);
+/* After done: what every adapter answered, as text or as one JSON object. */
+void det_report(const struct det *dt, bool json, struct strbuf *sb);
+
+/* True if ifname contains one of the [passthrough] substrings (such adapters are left alone). */
+bool det_passthrough(const struct cfg_param *p, const char *ifname);
+/* Reads /sys/class/net/IFNAME/ATTR as an integer (type, flags); -1 if unreadable. */
+int det_sys_int(const char *ifname, const char *attr);
+/* True for an Ethernet adapter that is administratively up. */
+bool det_adapter_is_ethernet_up(const char *ifname);
 
 #endif

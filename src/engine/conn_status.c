@@ -1,7 +1,7 @@
 /* Status of a connection for `v6link status` (text) and `status --json` (DESIGN.md fields). */
-#include "daemon/conn.h"
-#include "daemon/conn_priv.h"
-#include "daemon/conn_v6.h"
+#include "engine/conn.h"
+#include "engine/conn_priv.h"
+#include "engine/conn_v6.h"
 
 #include "core/clock.h"
 

@@ -4,11 +4,11 @@
  * IPv6 control packets as raw IP. What is traced follows func_trace: 0 state changes, 1 also
  * control frames, 2 also data. Secrets are masked by the trace encoder; a slow reader loses
  * blocks (counted, and noted in its stream), it never stalls the daemon or the data path. */
-#include "daemon/conn_trace.h"
+#include "engine/conn_trace.h"
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "daemon/conn_priv.h"
+#include "engine/conn_priv.h"
 #include "trace/pcapng.h"
 #include "trace/trace_file.h"
 

@@ -10,11 +10,11 @@
 #include "core/loop.h"
 #include "core/rng.h"
 #include "core/strbuf.h"
-#include "daemon/pkt_io.h"
+#include "engine/pkt_io.h"
 #include "dataplane/dp.h"
 #include "pppoe/pppoe_disc.h"
 #include "ppp/ppp_link.h"
-#include "daemon/conn_host.h"
+#include "engine/conn_host.h"
 
 enum conn_state {
 	CONN_IDLE,

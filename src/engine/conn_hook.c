@@ -1,8 +1,8 @@
 /* Hooks and the state file of a connection: on every event an executable (connections.ini
  * hook=) runs with V6LINK_* variables describing the connection, as dhcpcd and odhcp6c users
  * know it; the same variables are kept in CONN_RUN_DIR/NAME.env for scripts that poll. */
-#include "daemon/conn_priv.h"
-#include "daemon/conn_trace.h"
+#include "engine/conn_priv.h"
+#include "engine/conn_trace.h"
 
 #include "core/log.h"
 

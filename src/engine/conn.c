@@ -1,13 +1,13 @@
 /* Connection orchestration; see conn.h. The protocol state machines are pure; this file wires
  * their ops to the sockets, the data plane and the host, and owns redial and demand policy. */
-#include "daemon/conn.h"
-#include "daemon/conn_priv.h"
-#include "daemon/conn_v6.h"
+#include "engine/conn.h"
+#include "engine/conn_priv.h"
+#include "engine/conn_v6.h"
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "daemon/conn_trace.h"
-#include "daemon/detect.h"
+#include "engine/conn_trace.h"
+#include "engine/detect.h"
 #include "hostcfg/tun.h"
 
 #include <errno.h>

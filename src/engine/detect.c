@@ -1,13 +1,12 @@
 /* `v6link detect`; see detect.h. Everything goes through one AF_PACKET socket per adapter, so
  * no address is needed on it and nothing is configured. */
-#include "daemon/detect.h"
+#include "engine/detect.h"
 
 #include "cfg/cfg.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "core/strbuf.h"
-#include "daemon/daemon.h"
-#include "daemon/pkt_io.h"
+#include "engine/pkt_io.h"
 #include "dhcp4/dhcp4_codec.h"
 #include "dhcp6/dhcp6_codec.h"
 #include "nd/nd_codec.h"
@@ -303,6 +302,34 @@ static void det_on_frame(struct det_if *d, const uint8_t *f, size_t n, bool csum
 
 /* --- adapters --- */
 
+bool det_passthrough(const struct cfg_param *p, const char *ifname)
+{
+	for (unsigned i = 0; i < p->n_passthrough; i++)
+		if (strstr(ifname, p->passthrough[i]))
+			return true;
+	return false;
+}
+
+int det_sys_int(const char *ifname, const char *attr)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? (int)strtol(buf, NULL, 0) : -1;
+}
+
+bool det_adapter_is_ethernet_up(const char *ifname)
+{
+	/* type 1 = ARPHRD_ETHER; flags bit 0 = IFF_UP */
+	int flags = det_sys_int(ifname, "flags");
+	return det_sys_int(ifname, "type") == 1 && flags >= 0 && (flags & 1);
+}
+
 static int det_open(struct det *dt, const char *name)
 {
 	struct det_if *d = &dt->ifs[dt->n_if];
@@ -337,9 +364,9 @@ static int det_open_all(struct det *dt)
 	while ((e = readdir(dir)) && dt->n_if < DET_MAX_IF) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
-		if (!daemon_adapter_is_ethernet_up(e->d_name))
+		if (!det_adapter_is_ethernet_up(e->d_name))
 			continue;
-		if (daemon_passthrough(dt->param, e->d_name)) {
+		if (det_passthrough(dt->param, e->d_name)) {
 			fprintf(stderr, "v6link: detect: %s skipped ([passthrough])\n", e->d_name);
 			continue;
 		}
@@ -628,68 +655,18 @@ enum det_mode det_choose(const struct det *dt, char ifname[16], char *why, size_
 	return DET_NONE;
 }
 
-static void det_cli_done(void *ctx)
+void det_report(const struct det *dt, bool json, struct strbuf *sb)
 {
-	loop_stop(ctx);
-}
-
-static void det_cli_print(const struct det *dt, bool json)
-{
-	struct strbuf sb;
-	sb_init(&sb);
 	if (json)
-		sb_printf(&sb, "{\"elapsed_ms\":%llu,\"adapters\":[",
+		sb_printf(sb, "{\"elapsed_ms\":%llu,\"adapters\":[",
 			  (unsigned long long)dt->elapsed_ms);
 	for (unsigned i = 0; i < dt->n_if; i++) {
 		if (json)
-			sb_printf(&sb, i ? "," : "");
-		(json ? det_json_if : det_text_if)(dt, &dt->ifs[i], &sb);
+			sb_printf(sb, i ? "," : "");
+		(json ? det_json_if : det_text_if)(dt, &dt->ifs[i], sb);
 	}
 	if (json)
-		sb_printf(&sb, "]}\n");
+		sb_printf(sb, "]}\n");
 	else
-		sb_printf(&sb, "(probed in %.1f s)\n", (double)dt->elapsed_ms / 1000.0);
-	fputs(sb.s ? sb.s : "", stdout);
-	sb_free(&sb);
-}
-
-int detect_run(const struct cli_opts *o, int argc, char **argv)
-{
-	static struct cfg_param p;
-	static struct cfg_msgs errs;
-	char path[512];
-	bool json = false;
-	struct cfg_dial dial;
-	snprintf(path, sizeof(path), "%s/v6link.ini", o->confdir);
-	if (cfg_param_load(path, true, &p, &errs, NULL) < 0) {
-		for (unsigned i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.text[i]);
-		return 2;
-	}
-	cfg_dial_defaults(&dial);
-	struct det *dt = det_new(&p, dial.timeout_ms, dial.retries);
-	struct loop *l = loop_new();
-	int rc = 1;
-	if (!dt || !l)
-		goto out;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (det_add_if(dt, argv[i]) < 0)
-			goto out;
-	}
-	if (!dt->n_if)
-		det_open_all(dt);
-	if (!dt->n_if) {
-		fprintf(stderr, "v6link: detect: no Ethernet adapter is up\n");
-		goto out;
-	}
-	if (det_start(dt, l, false, det_cli_done, l) < 0 || loop_run(l) < 0)
-		goto out;
-	det_cli_print(dt, json);
-	rc = 0;
-out:
-	det_free(dt);
-	loop_free(l);
-	return rc;
+		sb_printf(sb, "(probed in %.1f s)\n", (double)dt->elapsed_ms / 1000.0);
 }

@@ -3,9 +3,9 @@
  * UDP (IA_NA, IA_PD, stateless), DNS from RAs and DHCPv6, the policy table, and RFC 8028
  * source-specific default routes so each source prefix leaves through the router that
  * announced it. Every host change is on the connection's undo lists. */
-#include "daemon/conn_priv.h"
-#include "daemon/conn_trace.h"
-#include "daemon/conn_v6.h"
+#include "engine/conn_priv.h"
+#include "engine/conn_trace.h"
+#include "engine/conn_v6.h"
 
 #include "core/clock.h"
 #include "core/log.h"

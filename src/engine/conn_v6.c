@@ -1,11 +1,11 @@
 /* IPv6 autoconfiguration of a dial-up connection; see conn_v6.h. The protocol work is in nd/
  * and dhcp6/; this file turns their events into host changes through the session's undo list
  * (so a dropped session removes them all) and keeps what `status` shows. */
-#include "daemon/conn_v6.h"
+#include "engine/conn_v6.h"
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "daemon/conn_priv.h"
+#include "engine/conn_priv.h"
 #include "nd/nd_routers.h"
 
 #include <arpa/inet.h>

@@ -2,12 +2,12 @@
 #ifndef V6L_CONN_PRIV_H
 #define V6L_CONN_PRIV_H
 
-#include "daemon/conn.h"
+#include "engine/conn.h"
 #include "hostcfg/dns.h"
 #include "nd/nd_ra.h"
 #include "hostcfg/policy.h"
 #include "dhcp6/dhcp6_client.h"
-#include "daemon/conn_nat46.h"
+#include "engine/conn_nat46.h"
 
 #define CONN_WHY_MAX 256
 

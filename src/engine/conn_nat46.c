@@ -1,12 +1,12 @@
 /* IPv4-only applications on the connection (issue #5): the DNS proxy at ipv4_router_addr, the
  * v6link46 TUN routed for the synthesized pool, and the translator (dataplane/xlat) with the
  * connection's dedicated IPv6 address. Opened with the mode, closed with it. */
-#include "daemon/conn_nat46.h"
+#include "engine/conn_nat46.h"
 
 #include "core/log.h"
 #include "core/rng.h"
 #include "core/strbuf.h"
-#include "daemon/conn_priv.h"
+#include "engine/conn_priv.h"
 #include "dataplane/dp.h"
 #include "dataplane/xlat.h"
 #include "dns/dns_proxy.h"

@@ -1,5 +1,5 @@
 /* Host configuration of one connection; see conn_host.h. */
-#include "daemon/conn_host.h"
+#include "engine/conn_host.h"
 
 #include "core/log.h"
 #include "hostcfg/sys.h"

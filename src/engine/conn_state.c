@@ -1,5 +1,5 @@
 /* Small persistent state of connections (the DHCPv6 DUID) under CONN_STATE_DIR. */
-#include "daemon/conn_priv.h"
+#include "engine/conn_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
