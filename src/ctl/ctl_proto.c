@@ -1,8 +1,50 @@
-/* Control request parser; see ctl_proto.h. */
+/* Control request framing and parser; see ctl_proto.h. */
 #include "ctl_proto.h"
 
 #include <stdio.h>
 #include <string.h>
+
+void ctl_frame_init(struct ctl_frame *f)
+{
+	f->state = CTL_FRAME_MORE;
+	f->len = 0;
+	f->line[0] = 0;
+}
+
+size_t ctl_frame_room(const struct ctl_frame *f)
+{
+	/* line keeps one byte for the NUL; the newline itself is not stored. */
+	return f->state == CTL_FRAME_MORE ? CTL_REQ_MAX - f->len : 0;
+}
+
+size_t ctl_frame_feed(struct ctl_frame *f, const uint8_t *p, size_t n)
+{
+	size_t room = ctl_frame_room(f);
+	size_t k = n < room ? n : room;
+	if (!k)
+		return 0;
+	const uint8_t *nl = memchr(p, '\n', k);
+	if (nl) {
+		size_t body = (size_t)(nl - p);
+		memcpy(f->line + f->len, p, body);
+		f->len += body;
+		f->line[f->len] = 0;
+		f->state = CTL_FRAME_LINE;
+		return body + 1;
+	}
+	if (k == room) {
+		/* CTL_REQ_MAX bytes and no newline: the last one has no place in line. */
+		memcpy(f->line + f->len, p, k - 1);
+		f->len += k - 1;
+		f->line[f->len] = 0;
+		f->state = CTL_FRAME_TOO_LONG;
+		return k;
+	}
+	memcpy(f->line + f->len, p, k);
+	f->len += k;
+	f->line[f->len] = 0;
+	return k;
+}
 
 static int ctl_valid_name(const char *s)
 {
