@@ -41,7 +41,15 @@ bool dns_servers_equal(const struct dns_servers *a, const struct dns_servers *b)
 /* Renders resolv.conf text (with a header naming v6link and conn) into buf; returns the length,
  * or -1 if it does not fit. Pure. */
 int dns_render_resolv_conf(const struct dns_servers *d, const char *conn, char *buf, size_t cap);
+/* The same with header as the first line (a comment, without its newline; a control character
+ * in it fails). Pure. */
+int dns_render_resolv_conf_hdr(const struct dns_servers *d, const char *header, char *buf,
+	size_t cap);
 const char *dns_backend_name(enum dns_backend b);
+
+/* TODO(#11): the per-connection API below is replaced by the daemon-wide owner in resolver.h
+ * (two connections here share one resolv.conf and undo each other); it goes once the engine
+ * uses the owner. */
 
 /* Chooses the backend for ifname; resolv_conf overrides the file path ("" = automatic:
  * /etc/netns/NAME/resolv.conf inside a named namespace, else /etc/resolv.conf). */

@@ -1,5 +1,7 @@
-/* DNS backends; see dns.h. External tools are run with fork+exec and a fixed argv (no shell). */
+/* DNS backends; see dns.h and resolver.h. External tools are run with fork+exec and a fixed
+ * argv (no shell). */
 #include "hostcfg/dns.h"
+#include "hostcfg/resolver.h"
 
 #include "core/log.h"
 #include "hostcfg/sys.h"
@@ -54,27 +56,34 @@ static void dns_recover_backup(struct dns_cfg *c)
 		log_info("dns: restored %s left behind by an earlier run", c->path);
 }
 
+enum dns_backend resolver_detect(const char *resolv_conf, char *path, size_t cap)
+{
+	char ns[64];
+	path[0] = '\0';
+	if (resolv_conf && resolv_conf[0]) {
+		snprintf(path, cap, "%s", resolv_conf);
+		return DNS_BACKEND_FILE;
+	}
+	if (hostcfg_netns_name(ns, sizeof(ns))) {
+		snprintf(path, cap, "/etc/netns/%s/resolv.conf", ns);
+		return DNS_BACKEND_FILE;
+	}
+	if (access("/run/systemd/resolve/io.systemd.Resolve", F_OK) == 0 &&
+	    access("/usr/bin/resolvectl", X_OK) == 0)
+		return DNS_BACKEND_RESOLVED;
+	if (access("/sbin/resolvconf", X_OK) == 0)
+		return DNS_BACKEND_RESOLVCONF;
+	snprintf(path, cap, "/etc/resolv.conf");
+	return DNS_BACKEND_FILE;
+}
+
 void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
 {
 	char ns[64];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
 	bool in_netns = hostcfg_netns_name(ns, sizeof(ns));
-	if (resolv_conf && resolv_conf[0]) {
-		snprintf(c->path, sizeof(c->path), "%s", resolv_conf);
-		c->backend = DNS_BACKEND_FILE;
-	} else if (in_netns) {
-		snprintf(c->path, sizeof(c->path), "/etc/netns/%s/resolv.conf", ns);
-		c->backend = DNS_BACKEND_FILE;
-	} else if (access("/run/systemd/resolve/io.systemd.Resolve", F_OK) == 0 &&
-		   access("/usr/bin/resolvectl", X_OK) == 0) {
-		c->backend = DNS_BACKEND_RESOLVED;
-	} else if (access("/sbin/resolvconf", X_OK) == 0) {
-		c->backend = DNS_BACKEND_RESOLVCONF;
-	} else {
-		snprintf(c->path, sizeof(c->path), "/etc/resolv.conf");
-		c->backend = DNS_BACKEND_FILE;
-	}
+	c->backend = resolver_detect(resolv_conf, c->path, sizeof(c->path));
 	if (c->backend == DNS_BACKEND_FILE && in_netns && !(resolv_conf && resolv_conf[0])) {
 		/* Not inside /etc/netns/NAME: `ip netns exec` bind-mounts every file there over /etc
 		 * and warns about one that has no counterpart. */
@@ -86,14 +95,16 @@ void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
 	}
 }
 
-static int dns_apply_resolved(struct dns_cfg *c, const struct dns_servers *d)
+static int dns_resolved_set(const char *ifname, const struct dns_servers *d)
 {
 	char args[DNS_MAX_SERVERS + DNS_MAX_DOMAINS + 4][INET6_ADDRSTRLEN + DNS_DOMAIN_LEN];
 	char *argv[DNS_MAX_SERVERS + DNS_MAX_DOMAINS + 5];
+	char ifn[16];
 	unsigned n = 0;
+	snprintf(ifn, sizeof(ifn), "%s", ifname);
 	argv[n++] = (char *)(uintptr_t)"/usr/bin/resolvectl";
 	argv[n++] = (char *)(uintptr_t)"dns";
-	argv[n++] = c->ifname;
+	argv[n++] = ifn;
 	for (unsigned i = 0; i < d->n; i++) {
 		inet_ntop(d->s[i].family, d->s[i].addr, args[i], sizeof(args[i]));
 		argv[n++] = args[i];
@@ -107,6 +118,11 @@ static int dns_apply_resolved(struct dns_cfg *c, const struct dns_servers *d)
 		argv[n++] = (char *)(uintptr_t)d->domains[i];
 	argv[n] = NULL;
 	return dns_run(argv, NULL);
+}
+
+static int dns_apply_resolved(struct dns_cfg *c, const struct dns_servers *d)
+{
+	return dns_resolved_set(c->ifname, d);
 }
 
 static int dns_apply_file(struct dns_cfg *c, const char *text)
@@ -201,4 +217,61 @@ void dns_undo(struct dns_cfg *c)
 			log_warn("dns: restoring %s", c->path);
 		break;
 	}
+}
+
+/* --- the daemon-wide owner's glue (resolver.h) ------------------------------------------------ */
+
+static int dns_sys_link_set(void *ctx, enum dns_backend b, const char *ifname,
+			    const struct dns_servers *d, const char *text)
+{
+	char name[64];
+	(void)ctx;
+	int rc = -1;
+	if (b == DNS_BACKEND_RESOLVED) {
+		rc = dns_resolved_set(ifname, d);
+	} else if (b == DNS_BACKEND_RESOLVCONF) {
+		snprintf(name, sizeof(name), "%s.v6link", ifname);
+		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-a", name,
+				 NULL };
+		rc = dns_run(argv, text);
+	}
+	if (rc < 0)
+		log_warnx("dns: %s on %s failed", dns_backend_name(b), ifname);
+	return rc;
+}
+
+static int dns_sys_link_clear(void *ctx, enum dns_backend b, const char *ifname)
+{
+	char name[64];
+	(void)ctx;
+	snprintf(name, sizeof(name), "%s", ifname);
+	if (b == DNS_BACKEND_RESOLVED) {
+		char *argv[] = { (char *)(uintptr_t)"/usr/bin/resolvectl", (char *)(uintptr_t)"revert",
+				 name, NULL };
+		return dns_run(argv, NULL);
+	}
+	if (b == DNS_BACKEND_RESOLVCONF) {
+		snprintf(name, sizeof(name), "%s.v6link", ifname);
+		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-d", name,
+				 NULL };
+		return dns_run(argv, NULL);
+	}
+	return 0;
+}
+
+const struct resolver_ops resolver_sys_ops = {
+	.link_set = dns_sys_link_set,
+	.link_clear = dns_sys_link_clear,
+};
+
+int resolver_open_sys(struct resolver *r, const char *state_dir, const char *resolv_conf)
+{
+	char path[HOSTCFG_PATH_MAX];
+	struct resolver_cfg cfg = {
+		.state_dir = state_dir,
+		.backend = resolver_detect(resolv_conf, path, sizeof(path)),
+		.path = path,
+		.ops = &resolver_sys_ops,
+	};
+	return resolver_open(r, &cfg);
 }

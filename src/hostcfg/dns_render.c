@@ -54,9 +54,23 @@ bool dns_servers_equal(const struct dns_servers *a, const struct dns_servers *b)
 
 int dns_render_resolv_conf(const struct dns_servers *d, const char *conn, char *buf, size_t cap)
 {
-	size_t len = 0;
-	int n = snprintf(buf, cap, "# written by v6link for connection %s; restored when it ends\n",
+	char hdr[128];
+	int n = snprintf(hdr, sizeof(hdr), "# written by v6link for connection %s; restored when it ends",
 			 conn);
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		return -1;
+	return dns_render_resolv_conf_hdr(d, hdr, buf, cap);
+}
+
+int dns_render_resolv_conf_hdr(const struct dns_servers *d, const char *header, char *buf,
+			       size_t cap)
+{
+	size_t len = 0;
+	/* One comment line: a newline in it would start a line of its own. */
+	for (const char *p = header; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return -1;
+	int n = snprintf(buf, cap, "%s\n", header);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	len = (size_t)n;

@@ -242,7 +242,9 @@ static void test_plan_apply_update_undo(void **state)
 	assert_int_equal(n_recs, 4);
 
 	/* Someone deleted our /56 meanwhile; undo still restores the rest exactly. */
-	k.l[fake_find(&k, eff[10].prefix, 56)] = k.l[--k.n];
+	int gone = fake_find(&k, eff[10].prefix, 56); /* before --k.n: the /56 is the last one */
+	assert_true(gone >= 0);
+	k.l[gone] = k.l[--k.n];
 	n = policy_plan(k.l, k.n, recs, n_recs, NULL, 0, ops, POLICY_MAX_OPS);
 	assert_int_equal(n, 4);
 	for (int i = 0; i < n; i++) {
