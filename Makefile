@@ -4,7 +4,7 @@ DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
        debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf \
-       curl iperf3 tcpdump tayga ndisc6
+       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -25,7 +25,8 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Everything: unit tests, fuzzers (bounded), interop tests against the UML ISP.
+# Everything: first that every command the tests and benches call comes from DEBS
+# (tests/check_deps.sh), then unit tests, fuzzers (bounded), interop tests against the UML ISP.
 check: deps build
 	bash tests/run_all.sh
 

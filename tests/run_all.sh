@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test level and ends with the line "N passed, N failed".
-#   TESTS=unit|fuzz|interop|all (default all); FUZZ_SECONDS per fuzz target (default 20).
+#   TESTS=deps|unit|fuzz|interop|all (default all); FUZZ_SECONDS per fuzz target (default 20).
+# deps (first in all): every command the test and bench scripts call comes from a package that
+# `make deps` installs (tests/check_deps.sh), so a fresh machine runs them as this one does.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -17,6 +19,17 @@ record() { # name status
 	else
 		failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1"
 	fi
+}
+
+run_deps() {
+	local log rc
+	log=$(mktemp)
+	bash tests/check_deps.sh >"$log" 2>&1
+	rc=$?
+	# passed: its summary lines; failed: the whole table too
+	if [ $rc = 0 ]; then grep -E '^deps: ' "$log"; else cat "$log"; fi
+	record "deps: every command the tests and benches call comes from make deps" $rc
+	rm -f "$log"
 }
 
 run_unit() {
@@ -88,11 +101,12 @@ run_interop() {
 }
 
 case "$TESTS" in
+deps) run_deps ;;
 unit) run_unit ;;
 fuzz) run_fuzz ;;
 interop) run_interop ;;
-all) run_unit; run_fuzz; run_interop ;;
-*) echo "TESTS=$TESTS: expected unit, fuzz, interop or all"; exit 2 ;;
+all) run_deps; run_unit; run_fuzz; run_interop ;;
+*) echo "TESTS=$TESTS: expected deps, unit, fuzz, interop or all"; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then
