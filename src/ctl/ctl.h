@@ -15,9 +15,13 @@ typedef int (*ctl_handler)(void *ctx, const struct ctl_req *req, struct strbuf *
 			   size_t errlen);
 
 /* Listens on path (its directory is created 0755, the socket is 0600); refuses to start when
- * another daemon answers there. Returns NULL with a logged reason. */
+ * another daemon answers there. Returns NULL with a logged reason. Clients never block the loop
+ * (limits in ctl_server.c). */
 struct ctl_server *ctl_server_new(struct loop *l, const char *path, ctl_handler h, void *ctx);
 void ctl_server_free(struct ctl_server *s);
+/* Appends the member "control": clients now, their limit, and what was accepted, served and
+ * dropped (evicted, idle, slow_reader, too_long, denied) since start, for `status --json`. */
+void ctl_server_status_json(const struct ctl_server *s, struct strbuf *out);
 
 /* CLI: sends line, prints the body to stdout; returns the exit status (0, or 1 with a message). */
 int ctl_client_request(const char *path, const char *line);

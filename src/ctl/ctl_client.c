@@ -20,7 +20,7 @@ static int ctl_client_connect(const char *path, const char *line)
 			close(fd);
 		return -1;
 	}
-	/* One send of the whole line: the daemon answers after one read and closes, so a second
+	/* One send of the whole line: the daemon answers at the newline and closes, so a second
 	 * write could meet a closed socket. MSG_NOSIGNAL: an early close is an error, not SIGPIPE. */
 	char req[160];
 	int rn = snprintf(req, sizeof(req), "%s\n", line);

@@ -110,7 +110,9 @@ static int daemon_on_ctl(void *ctx, const struct ctl_req *req, struct strbuf *ou
 			sb_printf(out, i ? "," : "");
 			conn_status_json(d->conns[i], out, now);
 		}
-		sb_printf(out, "]}\n");
+		sb_printf(out, "],");
+		ctl_server_status_json(d->ctl, out);
+		sb_printf(out, "}\n");
 		break;
 	case CTL_CMD_UP:
 		conn_up(c, "'v6link up' from the control socket", now);
