@@ -9,9 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostcfg/file.h"
 #include "hostcfg/nlparse.h"
+#include "hostcfg/state.h"
 
 struct dhcp6_addrsel;
+struct hostcfg_nl;
 
 #define POLICY_MAX_ROWS 48      /* merged table: 9 defaults + RFC 7078 rows + kernel extras */
 #define POLICY_MAX_KERNEL 128   /* kernel labels read in one dump */
@@ -121,7 +124,11 @@ int policy_gai_strip(const char *old, size_t old_len, char *out, size_t cap);
 /* True if text holds a managed block. */
 bool policy_gai_has_block(const char *text, size_t len);
 
-/* --- I/O: apply and undo ------------------------------------------------------------------- */
+/* --- I/O: apply and undo, per connection -------------------------------------------------- */
+
+/* TODO(#11): replaced by the daemon-wide owner below (two connections here each record the
+ * other's labels as the "original" and fight over one gai.conf block); this API goes once the
+ * engine uses the owner. */
 
 struct policy_state {
 	char conn[16];
@@ -148,5 +155,165 @@ int policy_apply(struct policy_state *st, const struct policy_row *rows, size_t 
 /* Restores every kernel label changed and removes the gai.conf block (deleting the file if v6link
  * created it and nothing else is in it). 0, or -1 after logging. */
 int policy_undo(struct policy_state *st);
+
+/* --- the daemon-wide owner (issue #11) -------------------------------------------------------
+ * One owner for the host's policy table: every connection sets or clears the RFC 7078 rows it
+ * wants (none: the RFC 6724 defaults), the owner merges them into one table for the kernel
+ * labels and one gai.conf block, and a state file written before each change (policy.state in
+ * the instance's state directory) lets the next start undo a crash, once, before any
+ * connection: labels still holding one of our values go back to what was there, the block
+ * leaves gai.conf (deleted if v6link created it and nothing else is in it). Pure part
+ * (policy_saved.c): the merge, the state file codec and the recovery plan. Owner
+ * (policy_own.c): the gai.conf file on the path it is given, the kernel through
+ * policy_owner_ops. */
+
+#define POLICY_OWNER_MAX 16  /* connections (CFG_MAX_CONNS) */
+#define POLICY_STATE_FILE "policy.state"
+
+/* One connection's wanted table: its ISP's RFC 7078 rows (n = 0: the RFC 6724 defaults). */
+struct policy_contrib {
+	bool is_set;
+	unsigned id;             /* connection order: a lower id comes first */
+	char name[16];
+	size_t n;
+	struct policy_row rows[POLICY_MAX_ROWS];
+};
+
+/* The merge of every contribution. */
+struct policy_want {
+	bool any_set;            /* some connection wants a table (else: everything restored) */
+	bool has_isp;            /* some connection has RFC 7078 rows (else the kernel is left
+				  * alone and rows are the RFC 6724 defaults, for gai.conf only) */
+	size_t n;
+	struct policy_row rows[POLICY_MAX_ROWS];
+	size_t n_dropped;        /* ISP rows that did not fit, left out */
+};
+
+/* Merges c[n]: the RFC 6724 defaults with every set connection's rows, in connection order; a
+ * prefix/length two connections set keeps the earlier connection's row (within one connection
+ * the later row wins, as in policy_table_merge). Rows past POLICY_MAX_ROWS are counted in
+ * n_dropped. A single connection gives what policy_effective gives. */
+void policy_merge_contribs(const struct policy_contrib *c, size_t n, struct policy_want *out);
+
+/* One kernel label as policy.state records it: the label(s) of ours (alt while a new one is
+ * being set: either may be in the kernel) and what was there before. */
+struct policy_saved_rec {
+	uint8_t prefix[16];
+	uint8_t plen;
+	uint32_t label;
+	bool has_alt;
+	uint32_t alt_label;
+	bool had_old;
+	uint32_t old_label;
+};
+
+#define POLICY_KERNEL_ID_MAX 96 /* "BOOT_ID/NETNS_INODE" */
+
+/* policy.state: what the host may hold of ours. */
+struct policy_saved {
+	char kernel[POLICY_KERNEL_ID_MAX];    /* the kernel (boot, network namespace) the labels are
+					       * in; "" = unknown */
+	char gai_path[HOSTCFG_PATH_MAX];      /* "" = gai.conf holds nothing of ours */
+	bool gai_had_file;                    /* else delete it once the block is gone and it is empty */
+	char gai_made_dir[HOSTCFG_PATH_MAX];  /* outermost directory created above it, or "" */
+	size_t n_recs;
+	struct policy_saved_rec recs[POLICY_MAX_OPS];
+};
+
+/* Parses state file text[len] into out; on an error *line (may be NULL) names the line. */
+enum hostcfg_state_err policy_saved_parse(const char *text, size_t len, struct policy_saved *out,
+	unsigned *line);
+
+/* Renders s into buf[cap] (parse gives it back); returns the length or -1. */
+int policy_saved_render(const struct policy_saved *s, char *buf, size_t cap);
+
+/* Plans the restore of s's labels against the kernel's current ones (ifindex 0): newest record
+ * first, each prefix/length the kernel holds with one of our labels goes back to its old label,
+ * or is deleted if it had none; one the kernel does not hold at all gets its old label back if
+ * it had one (a replace is a delete and an add, and a crash can fall between them); a label
+ * someone else changed is left alone. The caller checks first that s->kernel is this kernel.
+ * Writes ops[cap]; returns the count or -1 if cap is too small. */
+int policy_saved_plan_restore(const struct policy_label *cur, size_t n_cur,
+	const struct policy_saved *s, struct policy_op *ops, size_t cap);
+
+/* The kernel side of the owner. */
+struct policy_owner_ops {
+	/* Reads the kernel's labels into cur[cap]: the count (more are dropped and counted in
+	 * *n_dropped), or -1 after logging. */
+	int (*dump)(void *ctx, struct policy_label *cur, size_t cap, size_t *n_dropped);
+	/* Sends one change: 0, or -1 after logging (deleting a label already gone is 0). */
+	int (*op)(void *ctx, const struct policy_op *op);
+	/* Names this kernel's label table (boot and network namespace) into out[cap], printable
+	 * without blanks; labels recorded under another name were reset since. 0 or -1; may be
+	 * NULL (unknown: recorded labels are taken as this kernel's). */
+	int (*kernel_id)(void *ctx, char *out, size_t cap);
+};
+
+struct policy_owner_cfg {
+	const char *state_dir;   /* the instance's state directory, created if missing */
+	const char *gai_path;    /* NULL = leave gai.conf alone; else the file (policy_gai_path) */
+	const struct policy_owner_ops *ops;
+	void *ops_ctx;
+	struct hostcfg_crash *crash; /* tests only; NULL */
+};
+
+struct policy_owner {
+	char state_path[HOSTCFG_PATH_MAX];
+	char gai_path[HOSTCFG_PATH_MAX];
+	const struct policy_owner_ops *ops;
+	void *ops_ctx;
+	struct hostcfg_crash *crash;
+	struct policy_contrib c[POLICY_OWNER_MAX];
+	char kernel[POLICY_KERNEL_ID_MAX]; /* this kernel's name (kernel_id), "" = unknown */
+	bool has_saved;          /* the state file exists and saved is its content */
+	bool is_stuck;           /* an earlier run's state could not be undone: hands off */
+	struct policy_saved saved;
+	size_t n_recs;           /* kernel labels changed (committed) */
+	struct policy_rec recs[POLICY_MAX_ROWS];
+	bool gai_applied, gai_had_file, is_gai_refused;
+	char gai_made_dir[HOSTCFG_PATH_MAX];
+	bool has_table;          /* the last sync applied a table */
+	bool had_isp;            /* ... with ISP rows */
+	size_t n_applied;        /* ... of n_applied rows */
+	struct policy_row applied[POLICY_MAX_ROWS];
+};
+
+/* Creates the owner at daemon start, before any connection: checks cfg, creates the state
+ * directory and undoes what an earlier run's state file records (then removes it). o is the
+ * caller's. 0, or -1 after logging (bad configuration, no state directory). */
+int policy_owner_open(struct policy_owner *o, const struct policy_owner_cfg *cfg);
+
+/* Sets connection id's rows (copied; n = 0: the RFC 6724 defaults) and applies the merged
+ * table. Unchanged input is a no-op. 0, or -1 after logging each failure (what succeeded stays
+ * recorded, and the next set or clear tries again). */
+int policy_owner_set(struct policy_owner *o, unsigned id, const char *name,
+	const struct policy_row *rows, size_t n);
+
+/* Clears connection id's rows and applies what the others want; the last one gone, every
+ * label goes back, the block leaves gai.conf and the state file is removed. 0 or -1. */
+int policy_owner_clear(struct policy_owner *o, unsigned id);
+
+/* True if connection id has rows set. */
+bool policy_owner_is_set(const struct policy_owner *o, unsigned id);
+
+/* Undoes everything at daemon exit. 0, or -1 after logging. */
+int policy_owner_close(struct policy_owner *o);
+
+/* I/O glue (policy_io.c): labels over rtnetlink; ctx is a struct hostcfg_nl * that the caller
+ * opened (hostcfg_nl_open) and keeps open while the owner lives. A replace is sent as deletes
+ * of every entry of the prefix and an add: the kernel's NLM_F_REPLACE (and even an exclusive
+ * add) adds a second, shadowing entry when another one of the same length comes first in its
+ * list (net/ipv6/addrlabel.c, __ip6addrlbl_add). The kernel's name is
+ * /proc/sys/kernel/random/boot_id and the inode of /proc/self/ns/net. */
+extern const struct policy_owner_ops policy_nl_ops;
+
+/* The automatic gai.conf: /etc/netns/NAME/gai.conf inside a named network namespace, else
+ * /etc/gai.conf (written into out[cap]). */
+void policy_gai_path(char *out, size_t cap);
+
+/* policy_owner_open with policy_nl_ops over nl; gai_path NULL leaves gai.conf alone, "" picks
+ * policy_gai_path. */
+int policy_owner_open_sys(struct policy_owner *o, struct hostcfg_nl *nl, const char *state_dir,
+	const char *gai_path);
 
 #endif

@@ -28,19 +28,25 @@ struct pol_dump {
 	size_t n, n_dropped;
 };
 
-void policy_init(struct policy_state *st, const char *conn, const char *gai_path)
+void policy_gai_path(char *out, size_t cap)
 {
 	char ns[64];
+	if (hostcfg_netns_name(ns, sizeof(ns)))
+		snprintf(out, cap, "/etc/netns/%s/gai.conf", ns);
+	else
+		snprintf(out, cap, "/etc/gai.conf");
+}
+
+void policy_init(struct policy_state *st, const char *conn, const char *gai_path)
+{
 	memset(st, 0, sizeof(*st));
 	snprintf(st->conn, sizeof(st->conn), "%s", conn);
 	if (!gai_path)
 		return;
 	if (gai_path[0])
 		snprintf(st->gai_path, sizeof(st->gai_path), "%s", gai_path);
-	else if (hostcfg_netns_name(ns, sizeof(ns)))
-		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/netns/%s/gai.conf", ns);
 	else
-		snprintf(st->gai_path, sizeof(st->gai_path), "/etc/gai.conf");
+		policy_gai_path(st->gai_path, sizeof(st->gai_path));
 }
 
 /* --- netlink --------------------------------------------------------------------------------- */
@@ -79,24 +85,45 @@ static const char *pol_fmt_op(char *buf, size_t cap, const struct policy_op *op)
 	return buf;
 }
 
-/* One label change; a delete of a label already gone is success. */
-static int pol_nl_op(struct hostcfg_nl *nl, const struct policy_op *op)
+/* Sends one RTM_NEWADDRLABEL (exclusive create) or RTM_DELADDRLABEL for prefix/plen. */
+static int pol_nl_send(struct hostcfg_nl *nl, uint16_t type, const struct policy_op *op,
+	uint32_t label)
 {
 	uint32_t req[POL_REQ_WORDS];
 	char what[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = op->kind == POLICY_OP_DEL ? RTM_DELADDRLABEL : RTM_NEWADDRLABEL;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	if (op->kind != POLICY_OP_DEL)
-		nlh->nlmsg_flags |= NLM_F_CREATE | (op->kind == POLICY_OP_REPLACE ? NLM_F_REPLACE : 0);
+	if (type == RTM_NEWADDRLABEL)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	struct ifaddrlblmsg *ifal = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifal));
 	ifal->ifal_family = AF_INET6;
 	ifal->ifal_prefixlen = op->plen;
 	mnl_attr_put(nlh, IFAL_ADDRESS, 16, op->prefix);
-	mnl_attr_put_u32(nlh, IFAL_LABEL, op->label);
+	mnl_attr_put_u32(nlh, IFAL_LABEL, label);
 	pol_fmt_op(what, sizeof(what), op);
-	if (hostcfg_nl_talk(nl, nlh, what, NULL, NULL) < 0)
-		return op->kind == POLICY_OP_DEL && (errno == ESRCH || errno == ENOENT) ? 0 : -1;
+	return hostcfg_nl_talk(nl, nlh, what, NULL, NULL);
+}
+
+/* One label change; a delete of a label already gone is success. A replace deletes every
+ * entry of the prefix, then adds: the kernel's NLM_F_REPLACE only finds the entry when no
+ * other entry of the same length comes before it in its list, and adds a second, shadowing
+ * one otherwise (net/ipv6/addrlabel.c, __ip6addrlbl_add). Between the two the prefix falls
+ * back to a shorter one's label for a moment. */
+static int pol_nl_op(struct hostcfg_nl *nl, const struct policy_op *op)
+{
+	if (op->kind == POLICY_OP_REPLACE) {
+		for (int i = 0; i < POLICY_MAX_KERNEL; i++)
+			if (pol_nl_send(nl, RTM_DELADDRLABEL, op, op->label) < 0) {
+				if (errno != ESRCH && errno != ENOENT)
+					return -1;
+				break;
+			}
+	}
+	if (op->kind != POLICY_OP_DEL)
+		return pol_nl_send(nl, RTM_NEWADDRLABEL, op, op->label);
+	if (pol_nl_send(nl, RTM_DELADDRLABEL, op, op->label) < 0)
+		return errno == ESRCH || errno == ENOENT ? 0 : -1;
 	return 0;
 }
 
@@ -338,4 +365,71 @@ int policy_undo(struct policy_state *st)
 	if (rc == 0)
 		log_debug(LOGC_HOST, "policy[%s]: policy table restored", st->conn);
 	return rc;
+}
+
+/* --- the daemon-wide owner's kernel glue ----------------------------------------------------- */
+
+static int pol_own_dump(void *ctx, struct policy_label *cur, size_t cap, size_t *n_dropped)
+{
+	struct hostcfg_nl *nl = ctx;
+	struct pol_dump *d = calloc(1, sizeof(*d));
+	int n = -1;
+	if (!d)
+		return -1;
+	if (pol_nl_dump(nl, d) < 0) {
+		log_warnx("policy: %s", hostcfg_nl_strerror(nl));
+	} else {
+		n = (int)(d->n < cap ? d->n : cap);
+		memcpy(cur, d->cur, (size_t)n * sizeof(cur[0]));
+		*n_dropped = d->n_dropped + (d->n - (size_t)n);
+	}
+	free(d);
+	return n;
+}
+
+static int pol_own_op(void *ctx, const struct policy_op *op)
+{
+	struct hostcfg_nl *nl = ctx;
+	char what[128];
+	if (pol_nl_op(nl, op) < 0) {
+		log_warnx("policy: %s", hostcfg_nl_strerror(nl));
+		return -1;
+	}
+	log_debug(LOGC_HOST, "policy: %s", pol_fmt_op(what, sizeof(what), op));
+	return 0;
+}
+
+static int pol_own_kernel_id(void *ctx, char *out, size_t cap)
+{
+	char boot[64];
+	struct stat sb;
+	(void)ctx;
+	if (hostcfg_sysctl_read("kernel/random/boot_id", boot, sizeof(boot)) < 0 ||
+		stat("/proc/self/ns/net", &sb) < 0)
+		return -1;
+	int n = snprintf(out, cap, "%s/%llu", boot, (unsigned long long)sb.st_ino);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+const struct policy_owner_ops policy_nl_ops = {
+	.dump = pol_own_dump,
+	.op = pol_own_op,
+	.kernel_id = pol_own_kernel_id,
+};
+
+int policy_owner_open_sys(struct policy_owner *o, struct hostcfg_nl *nl, const char *state_dir,
+	const char *gai_path)
+{
+	char gai[HOSTCFG_PATH_MAX];
+	if (gai_path && !gai_path[0])
+		policy_gai_path(gai, sizeof(gai));
+	else
+		snprintf(gai, sizeof(gai), "%s", gai_path ? gai_path : "");
+	struct policy_owner_cfg cfg = {
+		.state_dir = state_dir,
+		.gai_path = gai_path ? gai : NULL,
+		.ops = &policy_nl_ops,
+		.ops_ctx = nl,
+	};
+	return policy_owner_open(o, &cfg);
 }

@@ -3,6 +3,8 @@
 # throwaway network namespace, policy-smoke applies an ISP table (kernel address labels through
 # rtnetlink, precedences and labels in /etc/netns/NS/gai.conf), applies an updated one, then
 # undoes; `ip addrlabel`, the file and getaddrinfo() ordering (`getent ahosts`) are checked.
+# Then the daemon-wide owner: two connections merged into one table, and a SIGKILL whose
+# leftovers (labels, gai.conf block) the next start undoes from its state file.
 #
 # Usage: test_policy_table.sh [PATH/TO/policy-smoke]   (root; default: $BUILD/src/hostcfg/...)
 set -u
@@ -17,10 +19,11 @@ ETC=/etc/netns/$NS
 GAI=$ETC/gai.conf
 LOG=$(mktemp)
 ORIG=$(mktemp)   # outside $ETC: ip netns exec bind-mounts every file there
+STATE=$(mktemp -d)   # the owner's state directory (policy.state)
 RC=0
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "$ETC"
+	rm -rf "$ETC" "$STATE"
 	rm -f "$LOG" "$ORIG"
 }
 trap cleanup EXIT INT TERM
@@ -137,6 +140,63 @@ wait "$SM_PID" 2>/dev/null
 cmp -s "$GAI" "$ORIG" || fail "gai.conf not restored byte for byte"
 [ "$(stat -c %a "$GAI")" = 640 ] || fail "mode not kept after undo"
 verdict policy_defaults_keep_admin_gai_conf
+
+# --- 5. two connections: one merged table; each one's rows leave with it -------------------
+coproc SM { ip netns exec "$NS" "$SMOKE" -s "$STATE" 2001:db8:1::/48,45,14 2>>"$LOG"; }
+smoke_wait || fail "policy-smoke apply (connection 1)"
+smoke_say "set 2 2001:db8:1::/48,60,30 2001:db8:2::/48,50,21" || fail "policy-smoke set 2"
+L=$(labels)
+has "$L" "prefix 2001:db8:1::/48 label 14"   # the first connection wins a prefix both set
+has "$L" "prefix 2001:db8:2::/48 label 21"
+[ -f "$STATE/policy.state" ] || fail "no policy.state while applied"
+smoke_say "clear 1" || fail "policy-smoke clear 1"
+L=$(labels)
+has "$L" "prefix 2001:db8:1::/48 label 30"   # now the second connection's
+has "$L" "prefix 2001:db8:2::/48 label 21"
+smoke_say "undo" || fail "policy-smoke undo"
+wait "$SM_PID" 2>/dev/null
+AFTER=$(labels)
+if [ "$AFTER" != "$BEFORE" ]; then
+	fail "kernel labels differ after undo"
+	diff <(echo "$BEFORE") <(echo "$AFTER")
+fi
+cmp -s "$GAI" "$ORIG" || fail "gai.conf not restored byte for byte"
+[ ! -e "$STATE/policy.state" ] || fail "policy.state left after undo"
+verdict policy_owner_merges_connections
+
+# --- 6. SIGKILL: the next start undoes what the state file records, once ---------------------
+# exec: SM_PID is policy-smoke itself (ip netns exec execs it), so the SIGKILL reaches it.
+coproc SM { exec ip netns exec "$NS" "$SMOKE" -s "$STATE" 2001:db8:1::/48,45,14 2001:db8:2::/48,60,20 2>>"$LOG"; }
+smoke_wait || fail "policy-smoke apply"
+PID=$SM_PID   # bash unsets SM_PID once the coprocess is gone
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+L=$(labels)
+has "$L" "prefix 2001:db8:2::/48 label 20"   # left behind by the killed run
+grep -qF "BEGIN v6link" "$GAI" || fail "no block left behind to recover"
+[ -f "$STATE/policy.state" ] || fail "no policy.state after SIGKILL"
+echo "policy.state after SIGKILL:"; sed 's/^/  /' "$STATE/policy.state"
+ip netns exec "$NS" "$SMOKE" -s "$STATE" -R >>"$LOG" 2>&1 || fail "policy-smoke -R"
+AFTER=$(labels)
+if [ "$AFTER" != "$BEFORE" ]; then
+	fail "kernel labels differ after recovery"
+	diff <(echo "$BEFORE") <(echo "$AFTER")
+fi
+cmp -s "$GAI" "$ORIG" || fail "gai.conf not restored byte for byte after recovery"
+[ ! -e "$STATE/policy.state" ] || fail "policy.state left after recovery"
+# A label the administrator changes after the crash is theirs: recovery leaves it.
+coproc SM { exec ip netns exec "$NS" "$SMOKE" -s "$STATE" 2001:db8:2::/48,60,20 2>>"$LOG"; }
+smoke_wait || fail "policy-smoke apply"
+PID=$SM_PID
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+ip -n "$NS" addrlabel del prefix 2001:db8:2::/48 label 20 &&
+	ip -n "$NS" addrlabel add prefix 2001:db8:2::/48 label 77
+ip netns exec "$NS" "$SMOKE" -s "$STATE" -R >>"$LOG" 2>&1 || fail "policy-smoke -R"
+has "$(labels)" "prefix 2001:db8:2::/48 label 77"
+ip -n "$NS" addrlabel del prefix 2001:db8:2::/48 label 77
+[ "$(labels)" = "$BEFORE" ] || fail "kernel labels differ after recovery"
+verdict policy_owner_recovers_after_sigkill
 
 if [ $RC != 0 ]; then echo "policy-smoke log:"; sed 's/^/  /' "$LOG"; fi
 exit $RC
