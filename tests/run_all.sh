@@ -89,7 +89,7 @@ run_script() {
 
 run_interop() {
 	if [ "$(id -u)" != 0 ]; then
-		echo "interop tests need root: skipped"
+		record "interop: run as root (network namespaces, UML): not run" 1
 		return
 	fi
 	rm -rf /tmp/v6l-test_*/trace
