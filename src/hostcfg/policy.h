@@ -162,7 +162,9 @@ int policy_undo(struct policy_state *st);
  * labels and one gai.conf block, and a state file written before each change (policy.state in
  * the instance's state directory) lets the next start undo a crash, once, before any
  * connection: labels still holding one of our values go back to what was there, the block
- * leaves gai.conf (deleted if v6link created it and nothing else is in it). Pure part
+ * leaves gai.conf (deleted if v6link created it and nothing else is in it). A gai.conf that is
+ * a symlink (or not a regular file) is someone else's: left alone, the labels still applied.
+ * Pure part
  * (policy_saved.c): the merge, the state file codec and the recovery plan. Owner
  * (policy_own.c): the gai.conf file on the path it is given, the kernel through
  * policy_owner_ops. */

@@ -5,6 +5,11 @@
  * writes one file. Before its first change the owner writes a state file (in the instance's
  * state directory) saying what it is about to change, so the next start undoes whatever a crash
  * left, once, before any connection exists; a clean undo runs the same restore.
+ * The file backend never follows a symlink at the target: a symlink there (systemd-resolved's
+ * stub, NetworkManager's file, with neither tool's own backend in use) is replaced by our file
+ * and put back as the same symlink; its target is never opened or written. A directory or
+ * device there is refused. Writes are atomic (temporary file beside it, fsync, rename), so a
+ * bind-mounted resolv.conf (containers) cannot be replaced and is refused too.
  * Pure part (resolver.c): the merge, the rendering, the state file codec. Owner
  * (resolver_own.c): file I/O on the paths it is given, links through resolver_ops. The
  * resolvectl / resolvconf glue and backend detection are I/O (dns_io.c). */
@@ -126,7 +131,9 @@ struct resolver {
 
 /* Creates the owner at daemon start, before any connection: checks cfg, creates the state
  * directory, then recovers: if a state file is there (an earlier run did not finish its undo),
- * its restore runs now, whatever backend was in use then, and the file is removed. r is the
+ * its restore runs now, whatever backend was in use then, and the file is removed. With no
+ * state file, a backup the per-connection code of older versions left beside the file
+ * (PATH.v6link-orig, or /etc/netns/NAME.resolv.conf.v6link-orig) is put back first. r is the
  * caller's. 0, or -1 after logging (bad configuration or no state directory: nothing applied). */
 int resolver_open(struct resolver *r, const struct resolver_cfg *cfg);
 

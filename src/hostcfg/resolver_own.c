@@ -226,6 +226,33 @@ out:
 	free(buf);
 }
 
+/* Older versions kept the original beside the file (dns_init/dns_apply): after their crash it is
+ * still there and ours in its place. Only run when no state file exists. */
+static void rs_recover_legacy(struct resolver *r)
+{
+	char legacy[2][HOSTCFG_PATH_MAX + 32], dir[HOSTCFG_PATH_MAX];
+	struct stat sb;
+	size_t n = 0;
+	snprintf(legacy[n++], sizeof(legacy[0]), "%s.v6link-orig", r->path);
+	/* /etc/netns/NAME/resolv.conf kept it as /etc/netns/NAME.resolv.conf.v6link-orig. */
+	snprintf(dir, sizeof(dir), "%s", r->path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir && !strcmp(slash, "/resolv.conf")) {
+		*slash = '\0';
+		snprintf(legacy[n++], sizeof(legacy[0]), "%s.resolv.conf.v6link-orig", dir);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (lstat(legacy[i], &sb) < 0)
+			continue;
+		if (rename(legacy[i], r->path) < 0)
+			log_warn("resolver: putting back %s left by an older version", legacy[i]);
+		else
+			log_info("resolver: %s put back from %s, left by an older version", r->path,
+				legacy[i]);
+		return;
+	}
+}
+
 /* --- the file backend ------------------------------------------------------------------------- */
 
 /* The state of a first write: what is at the target now. */
@@ -469,6 +496,8 @@ int resolver_open(struct resolver *r, const struct resolver_cfg *cfg)
 		return -1;
 	}
 	rs_recover(r);
+	if (!r->has_saved && r->backend == DNS_BACKEND_FILE && !rs_dead(r))
+		rs_recover_legacy(r);
 	r->is_stuck = r->has_saved;
 	log_debug(LOGC_HOST, "resolver: %s%s%s, state in %s", dns_backend_name(r->backend),
 		r->path[0] ? " " : "", r->path, r->state_path);

@@ -580,6 +580,39 @@ static void test_file_restore_fails(void **state)
 	free(r);
 }
 
+/* An older version's crash left its backup beside the file and its own file in place: with no
+ * state file, the owner puts the backup back before anything else. */
+static void test_file_legacy_backup(void **state)
+{
+	struct fx *f = *state;
+	char legacy[192];
+	snprintf(legacy, sizeof(legacy), "%s.v6link-orig", f->target);
+	put(legacy, original, 0644);
+	put(f->target, "# written by v6link for connection dsl; restored when it ends\n", 0644);
+	struct resolver *r = open_file_owner(f, NULL);
+	assert_string_equal(get(f->target), original);
+	assert_string_equal(ls(f->etc), "resolv.conf");
+	assert_int_equal(resolver_set(r, 1, "dsl", "ppp0", dsl()), 0);
+	assert_int_equal(resolver_close(r), 0);
+	assert_string_equal(get(f->target), original);
+	free(r);
+	/* The named-namespace location: beside /etc/netns/NAME, not in it. */
+	snprintf(f->target, sizeof(f->target), "%s/netns/ns1/resolv.conf", f->etc);
+	snprintf(legacy, sizeof(legacy), "%s/netns/ns1.resolv.conf.v6link-orig", f->etc);
+	char nsdir[160];
+	snprintf(nsdir, sizeof(nsdir), "%s/netns", f->etc);
+	assert_int_equal(mkdir(nsdir, 0755), 0);
+	snprintf(nsdir, sizeof(nsdir), "%s/netns/ns1", f->etc);
+	assert_int_equal(mkdir(nsdir, 0755), 0);
+	put(legacy, original, 0644);
+	put(f->target, "nameserver 2001:db8::stale\n", 0644);
+	r = open_file_owner(f, NULL);
+	assert_string_equal(get(f->target), original);
+	assert_string_equal(get(legacy), "<none>");
+	assert_int_equal(resolver_close(r), 0);
+	free(r);
+}
+
 /* --- crash points ----------------------------------------------------------------------------- */
 
 struct crash_at {
@@ -834,6 +867,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_symlink_target, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_bad_state, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_restore_fails, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_file_legacy_backup, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_points_replaced, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_points_created, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_points_symlink, fx_setup, fx_teardown),
