@@ -37,8 +37,8 @@ PYTHONS = {"python3", "python"}
 # why. Printed on every run; a call from any other script is checked as usual.
 NOT_INSTALLED_ON_PURPOSE = {
     ("dhcp6c", "tests/interop/selftest.sh"):
-        "only selftest.sh's 'wide' case (not part of make check) runs it; its package "
-        "wide-dhcpv6-client enables a DHCPv6 client on the host's eth0 when installed",
+        "the ISP self-test's reference client (selftest.sh ipv6 and wide, not part of make "
+        "check); its package wide-dhcpv6-client starts a DHCPv6 client on the host's eth0",
 }
 
 
