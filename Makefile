@@ -4,7 +4,7 @@ DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
        debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf \
-       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt
+       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt dhcpcd-base
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -47,6 +47,7 @@ bench: build
 	bash bench/pppoe_throughput.sh
 	V6L_BIN=$(BUILD)/v6link bash bench/nat46_bench.sh
 	bash bench/dns_proxy_bench.sh $(BUILD)
+	bash bench/connect_time.sh $(BUILD)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: PREFIX/sbin/v6link, man pages, examples in
 # PREFIX/share/doc/v6link/examples, the systemd unit in PREFIX/lib/systemd/system.
