@@ -63,6 +63,8 @@ struct cfg_param {
 	bool default_use_ipv6;            /* default 1 */
 	bool ipv4_mcast_is_unicast;       /* default 0 */
 	char trace_dir[CFG_PATH_MAX];     /* absolute; default /var/log/v6link */
+	char run_dir[CFG_PATH_MAX];       /* absolute; "" = the control socket's directory */
+	char state_dir[CFG_PATH_MAX];     /* absolute; "" = derived from the config directory */
 	bool keep_ppinfo;                 /* accepted, no Linux meaning */
 	unsigned option_dasp;             /* RFC 7078 OPTION_ADDRSEL code, default 84 */
 	enum log_level log_level;         /* default LOG_LVL_INFO */

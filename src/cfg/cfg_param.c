@@ -61,6 +61,11 @@ static const struct cfg_key param_keys[] = {
 	  "send IPv4 multicast/broadcast to the peer as unicast" },
 	{ "trace_dir", cfg_parse_path, P(trace_dir), 1, CFG_PATH_MAX - 1, "/var/log/v6link", NULL,
 	  "directory for pcapng and text traces" },
+	{ "run_dir", cfg_parse_path, P(run_dir), 0, CFG_PATH_MAX - 1, "", NULL,
+	  "runtime files (NAME.env, session records); empty: the control socket's directory" },
+	{ "state_dir", cfg_parse_path, P(state_dir), 0, CFG_PATH_MAX - 1, "", NULL,
+	  "persistent state (DUID, identifiers); empty: /var/lib/v6link, or CONFDIR/state "
+	  "for another CONFDIR" },
 	{ "keep_ppinfo", cfg_parse_bool, P(keep_ppinfo), 0, 1, "0", NULL,
 	  "accepted for compatibility; no meaning on Linux" },
 	{ "option_dasp", cfg_parse_uint, P(option_dasp), 1, 65535, "84", NULL,

@@ -149,7 +149,7 @@ static int cli_detect(const struct cli_opts *o, int argc, char **argv)
 		fprintf(stderr, "v6link: detect: no Ethernet adapter is up\n");
 		goto out;
 	}
-	if (det_start(dt, l, false, cli_detect_done, l) < 0 || loop_run(l) < 0)
+	if (det_start(dt, l, NULL, cli_detect_done, l) < 0 || loop_run(l) < 0)
 		goto out;
 	struct strbuf sb;
 	sb_init(&sb);

@@ -4,6 +4,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
+#include "hostcfg/policy.h"
+#include "hostcfg/resolver.h"
+#include "hostcfg/sys.h"
 #include "engine/conn_trace.h"
 #include "trace/trace_file.h"
 
@@ -25,10 +28,17 @@ struct daemon {
 	struct loop *loop;
 	struct v6l_rng rng;
 	struct conn *conns[DAEMON_MAX_CONNS];
+	bool activate[DAEMON_MAX_CONNS]; /* enabled=1 or `run NAME`: opened at start */
 	unsigned n_conns;
 	struct ctl_server *ctl;
 	bool stopping;
 	struct loop_timer stop_timer;
+	char run_dir[CFG_PATH_MAX], state_dir[CFG_PATH_MAX]; /* this instance's */
+	/* The owners of what connections share on the host, opened before any connection. */
+	struct resolver resolver;
+	struct policy_owner policy;
+	struct hostcfg_nl policy_nl;
+	bool has_resolver, has_policy;
 };
 
 static void daemon_print_msgs(const struct cfg_msgs *m, const char *prefix)
@@ -119,7 +129,7 @@ static int daemon_on_ctl(void *ctx, const struct ctl_req *req, struct strbuf *ou
 		sb_printf(out, "%s: dialling\n", req->arg);
 		break;
 	case CTL_CMD_DOWN:
-		conn_down(c, "'v6link down' from the control socket", now, NULL, NULL);
+		conn_down(c, "'v6link down' from the control socket", false, now, NULL, NULL);
 		sb_printf(out, "%s: hanging up\n", req->arg);
 		break;
 	}
@@ -157,11 +167,56 @@ static void daemon_on_signal(void *arg, int signo)
 	log_info("daemon: %s: hanging up and cleaning up", strsignal(signo));
 	loop_timer_set(d->loop, &d->stop_timer, now + DAEMON_STOP_GRACE_MS);
 	for (unsigned i = 0; i < d->n_conns; i++)
-		conn_down(d->conns[i], "daemon stopping", now, daemon_check_stopped, d);
+		conn_down(d->conns[i], "daemon stopping", true, now, daemon_check_stopped, d);
 	daemon_check_stopped(d, NULL);
 }
 
-static int daemon_add_conns(struct daemon *d, const char *confdir, const struct cfg_param *p,
+/* This instance's run and state directories: the keys, else the control socket's directory
+ * and /var/lib/v6link (in a named network namespace /var/lib/v6link/netns-NAME, for another
+ * CONFDIR than the default CONFDIR/state), so that daemons in several namespaces never share a
+ * file. */
+static void daemon_dirs(struct daemon *d, const struct cli_opts *o, const struct cfg_param *p)
+{
+	char ns[64];
+	if (p->run_dir[0]) {
+		snprintf(d->run_dir, sizeof(d->run_dir), "%s", p->run_dir);
+	} else {
+		snprintf(d->run_dir, sizeof(d->run_dir), "%s", o->socket);
+		char *slash = strrchr(d->run_dir, '/');
+		if (slash && slash != d->run_dir)
+			*slash = 0;
+		else
+			snprintf(d->run_dir, sizeof(d->run_dir), "%s", slash ? "/" : ".");
+	}
+	if (p->state_dir[0])
+		snprintf(d->state_dir, sizeof(d->state_dir), "%s", p->state_dir);
+	else if (strcmp(o->confdir, CLI_DEFAULT_CONFDIR) != 0)
+		snprintf(d->state_dir, sizeof(d->state_dir), "%.*s/state", CFG_PATH_MAX - 8,
+			 o->confdir);
+	else if (hostcfg_netns_name(ns, sizeof(ns)))
+		snprintf(d->state_dir, sizeof(d->state_dir), "/var/lib/v6link/netns-%s", ns);
+	else
+		snprintf(d->state_dir, sizeof(d->state_dir), "/var/lib/v6link");
+}
+
+/* The resolver and policy table owners: recovery after a crash runs here, once, before any
+ * connection exists. */
+static int daemon_open_owners(struct daemon *d)
+{
+	if (resolver_open_sys(&d->resolver, d->state_dir, NULL) < 0)
+		return 1;
+	d->has_resolver = true;
+	if (hostcfg_nl_open(&d->policy_nl) < 0) {
+		log_warn("daemon: rtnetlink");
+		return 1;
+	}
+	if (policy_owner_open_sys(&d->policy, &d->policy_nl, d->state_dir, "") < 0)
+		return 1;
+	d->has_policy = true;
+	return 0;
+}
+
+static int daemon_add_conns(struct daemon *d, const struct cli_opts *o, const struct cfg_param *p,
 			    const struct cfg_conns *cs, const char *only)
 {
 	static struct conn_cfg cc;
@@ -170,17 +225,21 @@ static int daemon_add_conns(struct daemon *d, const char *confdir, const struct 
 		/* Without NAME every connection is there for `v6link up`; enabled=1 ones start. */
 		if (only && strcmp(k->name, only) != 0)
 			continue;
-		int rc = daemon_conn_cfg(confdir, p, k, &cc);
+		int rc = daemon_conn_cfg(o->confdir, p, k, &cc);
 		if (rc)
 			return rc;
-		struct conn *c = conn_new(d->loop, &cc, &d->rng, only || k->enabled);
+		snprintf(cc.run_dir, sizeof(cc.run_dir), "%s", d->run_dir);
+		snprintf(cc.state_dir, sizeof(cc.state_dir), "%s", d->state_dir);
+		struct conn_owners own = { .resolver = &d->resolver, .policy = &d->policy };
+		struct conn *c = conn_new(d->loop, &cc, &d->rng, &own, i);
 		sodium_memzero(&cc, sizeof(cc));
 		if (!c)
 			return 1;
-		d->conns[d->n_conns++] = c;
+		d->conns[d->n_conns] = c;
+		d->activate[d->n_conns++] = only || k->enabled;
 	}
 	if (only && !d->n_conns) {
-		fprintf(stderr, "v6link: no connection '%s' in %s/connections.ini\n", only, confdir);
+		fprintf(stderr, "v6link: no connection '%s' in %s/connections.ini\n", only, o->confdir);
 		return 2;
 	}
 	unsigned n_enabled = 0;
@@ -223,6 +282,12 @@ static void daemon_teardown(struct daemon *d)
 {
 	for (unsigned i = 0; i < d->n_conns; i++)
 		conn_free(d->conns[i]);
+	if (d->has_resolver)
+		resolver_close(&d->resolver);
+	if (d->has_policy)
+		policy_owner_close(&d->policy);
+	if (d->policy_nl.sock)
+		hostcfg_nl_close(&d->policy_nl);
 	ctl_server_free(d->ctl);
 	if (d->loop) {
 		loop_timer_stop(d->loop, &d->stop_timer);
@@ -259,7 +324,8 @@ int daemon_run(const struct cli_opts *o, const char *only)
 {
 	static struct cfg_param p;
 	static struct cfg_conns cs;
-	struct daemon d = { 0 };
+	static struct daemon d;
+	memset(&d, 0, sizeof(d));
 	int rc = daemon_load_config(o->confdir, &p, &cs);
 	if (rc)
 		return rc;
@@ -267,15 +333,18 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	daemon_text_trace(&p);
 	if (sodium_init() < 0)
 		log_fatalx("daemon: libsodium failed to initialise");
+	daemon_dirs(&d, o, &p);
 	rc = daemon_setup(&d, o);
 	if (!rc)
-		rc = daemon_add_conns(&d, o->confdir, &p, &cs, only);
+		rc = daemon_open_owners(&d);
+	if (!rc)
+		rc = daemon_add_conns(&d, o, &p, &cs, only);
 	if (!rc) {
 		uint64_t now = clock_now_ms();
 		log_info("v6link %s running: %u connection(s), control socket %s", V6L_VERSION,
 			 d.n_conns, o->socket);
 		for (unsigned i = 0; i < d.n_conns; i++) {
-			conn_start(d.conns[i], now);
+			conn_start(d.conns[i], d.activate[i], now);
 			if (only)
 				conn_up(d.conns[i], "'v6link run NAME'", now);
 		}

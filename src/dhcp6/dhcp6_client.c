@@ -483,6 +483,22 @@ void dhcp6_client_stop(struct dhcp6_client *cl, uint64_t now_ms)
 		dhcp6_client_enter(cl, DHCP6_CL_IDLE, now_ms, "link down");
 }
 
+void dhcp6_client_kick(struct dhcp6_client *cl, uint64_t now_ms)
+{
+	bool waiting = (cl->state == DHCP6_CL_SOLICIT && !cl->has_best) ||
+		       cl->state == DHCP6_CL_INFO_REQ;
+	if (!waiting || cl->n_tx == 0 || cl->deadline_ms <= now_ms)
+		return;
+	/* §15's back-off paces retransmissions into a network that does not answer; a router's
+	 * RA shows that it does now. Same transaction (xid, Elapsed Time), and the back-off
+	 * starts over from IRT. */
+	cl->rt_ms = cl->irt_ms + (uint32_t)dhcp6_rand_ms(cl, cl->irt_ms, true);
+	if (!dhcp6_transmit(cl, now_ms))
+		return;
+	cl->n_tx++;
+	cl->deadline_ms = now_ms + cl->rt_ms;
+}
+
 void dhcp6_client_release(struct dhcp6_client *cl, uint64_t now_ms)
 {
 	if (cl->has_lease && cl->server_id.len > 0) {

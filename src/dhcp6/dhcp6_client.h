@@ -141,6 +141,9 @@ void dhcp6_client_init(struct dhcp6_client *cl, const struct dhcp6_client_cfg *c
 /* Link up: from IDLE starts Solicit (or Information-request); with a remembered unexpired lease
  * starts Rebind (a prefix is held) or Confirm (addresses only) as after a link change. */
 void dhcp6_client_start(struct dhcp6_client *cl, uint64_t now_ms);
+/* The network shows it is up (an RA arrived): a Solicit or Information-request that no server
+ * answered yet is sent again now, its back-off starting over; otherwise nothing. */
+void dhcp6_client_kick(struct dhcp6_client *cl, uint64_t now_ms);
 /* A new PPP session (redial) on the same DUID/IAIDs: §18.2.12 Rebind (prefixes held) or Confirm
  * (addresses only); Solicit when nothing is held. Works from any state. */
 void dhcp6_client_on_link_change(struct dhcp6_client *cl, uint64_t now_ms);

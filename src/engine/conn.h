@@ -1,5 +1,6 @@
-/* One connection: PPPoE discovery, the PPP link, the data plane and the host configuration,
- * with redial back-off, dial on demand and idle timeout. Runs on the control loop. */
+/* One connection: its policy (conn_fsm), the mode that carries it (dial-up with mixed as its
+ * IPv4 variant, or router; see conn_mode.h), IPv6 autoconfiguration, NAT46, hooks and trace.
+ * Runs on the control loop. */
 #ifndef V6L_CONN_H
 #define V6L_CONN_H
 
@@ -10,29 +11,8 @@
 #include "core/loop.h"
 #include "core/rng.h"
 #include "core/strbuf.h"
-#include "engine/pkt_io.h"
-#include "dataplane/dp.h"
+#include "engine/conn_fsm.h"
 #include "pppoe/pppoe_disc.h"
-#include "ppp/ppp_link.h"
-#include "engine/conn_host.h"
-
-enum conn_state {
-	CONN_IDLE,
-	CONN_DETECTING,
-	CONN_DISCOVERY,
-	CONN_AUTH,
-	CONN_NETWORK,
-	CONN_UP,
-	CONN_TERMINATING,
-};
-
-/* The mode a connection runs in (DESIGN.md "Modes"): chosen by detection or forced. */
-enum conn_mode {
-	CONN_MODE_UNKNOWN,  /* mode=auto, detection not finished */
-	CONN_MODE_DIALUP,   /* IPv6 and IPv4 over the PPPoE session */
-	CONN_MODE_MIXED,    /* IPv6 over PPPoE, IPv4 left to the adapter's DHCPv4 router */
-	CONN_MODE_ROUTER,   /* the adapter itself, with an IPv6 router on the segment */
-};
 
 /* Everything a connection needs, resolved from v6link.ini + connections.ini. */
 struct conn_cfg {
@@ -40,6 +20,8 @@ struct conn_cfg {
 	char eth_if[16];            /* the Ethernet adapter; "" = detection probes every one */
 	int mode;                   /* enum cfg_mode */
 	const struct cfg_param *param; /* borrowed for the daemon's life ([passthrough], mixed) */
+	char run_dir[CFG_PATH_MAX];   /* NAME.env, the session record (this daemon instance's) */
+	char state_dir[CFG_PATH_MAX]; /* DUID, interface identifier, RFC 7217 secret */
 	char tun_name[16];          /* default v6link0 */
 	struct pppoe_disc_cfg disc;
 	bool has_vlan;
@@ -73,24 +55,34 @@ struct conn_cfg {
 };
 
 struct conn;
+struct resolver;
+struct policy_owner;
 typedef void (*conn_stopped_cb)(void *ctx, struct conn *c);
 
-/* Creates a connection. With activate (enabled=1, or `run NAME`) and a known mode it opens the
- * TUN, the AF_PACKET sockets and the data plane (or the router-mode sockets) at once, else on
- * the first conn_up; mode=auto opens after detection. NULL on failure (logged). */
+/* The daemon-wide owners of host resources that connections share (hostcfg/resolver.h,
+ * hostcfg/policy.h); borrowed for the connection's life. */
+struct conn_owners {
+	struct resolver *resolver;
+	struct policy_owner *policy;
+};
+
+/* Creates connection number id (its place in connections.ini: the owners merge in that order);
+ * nothing is opened yet (conn_start does). NULL on failure (logged). */
 struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
-		      bool activate);
+		      const struct conn_owners *own, unsigned id);
 /* Undoes every host change, closes everything, wipes the secret. */
 void conn_free(struct conn *c);
 const char *conn_name(const struct conn *c);
-const char *conn_state_name(enum conn_state s);
-const char *conn_mode_name(enum conn_mode m);
-/* Arms dial on demand when configured (interface and routes exist before the session). */
-void conn_start(struct conn *c, uint64_t now_ms);
+/* The daemon starts the connection: with activate (enabled=1 or `run NAME`) it opens its mode
+ * (or probes for one) at once, arms dial on demand or dials (always on); else it waits for
+ * conn_up. */
+void conn_start(struct conn *c, bool activate, uint64_t now_ms);
 /* Dials now and keeps the link up (redialling per persist) until conn_down. */
 void conn_up(struct conn *c, const char *why, uint64_t now_ms);
-/* Hangs up (LCP Terminate, PADT), undoes host changes; calls cb once idle (may be at once). */
-void conn_down(struct conn *c, const char *why, uint64_t now_ms, conn_stopped_cb cb, void *ctx);
+/* Hangs up (DHCPv6 Release, LCP Terminate, PADT) and undoes the session's host changes; calls
+ * cb once idle (may be at once). stopping: the daemon exits (no demand, no redial). */
+void conn_down(struct conn *c, const char *why, bool stopping, uint64_t now_ms,
+	       conn_stopped_cb cb, void *ctx);
 bool conn_is_idle(const struct conn *c);
 /* Appends one JSON object (DESIGN.md status fields) or a human-readable block. */
 void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now_ms);

@@ -44,16 +44,16 @@ static void hook_list_add(char *buf, size_t cap, const char *item)
 static void hook_env_v6(const struct conn *c, struct hook_env *e)
 {
 	char a[INET6_ADDRSTRLEN], item[80], list[HOOK_VAR_LEN - 32] = "";
-	for (unsigned i = 0; i < c->n_v6addrs; i++) {
-		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6addrs[i].addr, a,
-								 sizeof(a)), c->v6addrs[i].plen);
+	for (unsigned i = 0; i < c->v6.n_addrs; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6.addrs[i].addr, a,
+								 sizeof(a)), c->v6.addrs[i].plen);
 		hook_list_add(list, sizeof(list), item);
 	}
 	hook_set(e, "V6LINK_IPV6_ADDRESSES=%s", list);
 	list[0] = 0;
-	for (unsigned i = 0; i < c->n_pd; i++) {
-		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->pd[i].addr, a, sizeof(a)),
-			 c->pd[i].plen);
+	for (unsigned i = 0; i < c->v6.n_pd; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6.pd[i].addr, a, sizeof(a)),
+			 c->v6.pd[i].plen);
 		hook_list_add(list, sizeof(list), item);
 	}
 	hook_set(e, "V6LINK_DELEGATED_PREFIXES=%s", list);
@@ -67,9 +67,9 @@ static void hook_env_v6(const struct conn *c, struct hook_env *e)
 		hook_list_add(list, sizeof(list), c->dns_applied.domains[i]);
 	hook_set(e, "V6LINK_DOMAINS=%s", list);
 	/* What the DHCPv6 server returned for options we do not decode (user ORO codes). */
-	for (unsigned i = 0; c->has_d6_info && i < c->d6_info.n_raw; i++) {
+	for (unsigned i = 0; c->v6.has_d6_info && i < c->v6.d6_info.n_raw; i++) {
 		char hex[2 * DHCP6_RAW_MAX + 1];
-		const struct dhcp6_raw_opt *o = &c->d6_info.raw[i];
+		const struct dhcp6_raw_opt *o = &c->v6.d6_info.raw[i];
 		for (unsigned k = 0; k < o->len && k < DHCP6_RAW_MAX; k++)
 			snprintf(hex + 2 * k, 3, "%02x", o->data[k]);
 		hex[2 * (o->len < DHCP6_RAW_MAX ? o->len : DHCP6_RAW_MAX)] = 0;
@@ -84,16 +84,18 @@ static void hook_env_build(const struct conn *c, const char *event, const char *
 	e->n = 0;
 	hook_set(e, "V6LINK_EVENT=%s", event);
 	hook_set(e, "V6LINK_CONNECTION=%s", c->cfg.name);
-	hook_set(e, "V6LINK_STATE=%s", conn_state_name(c->state));
-	hook_set(e, "V6LINK_INTERFACE=%s", c->tun_name);
-	hook_set(e, "V6LINK_ADAPTER=%s", c->eth.name);
-	hook_set(e, "V6LINK_AC_NAME=%s", c->has_session ? c->ac_name : "");
-	hook_set(e, "V6LINK_SESSION_ID=%u", c->has_session ? c->dps.session_id : 0);
-	hook_set(e, "V6LINK_MTU=%u", c->dps.mtu);
-	hook_set(e, "V6LINK_IPV4_ADDRESS=%s", c->v4_up ? inet_ntop(AF_INET, c->v4.local, a, sizeof(a)) : "");
-	hook_set(e, "V6LINK_IPV4_PEER=%s", c->v4_up ? inet_ntop(AF_INET, c->v4.peer, b, sizeof(b)) : "");
+	hook_set(e, "V6LINK_STATE=%s", conn_state_name(c->fsm.state));
+	hook_set(e, "V6LINK_INTERFACE=%s", c->lk.ifname);
+	hook_set(e, "V6LINK_ADAPTER=%s", c->lk.eth.name);
+	hook_set(e, "V6LINK_AC_NAME=%s", c->lk.has_session ? c->lk.ac_name : "");
+	hook_set(e, "V6LINK_SESSION_ID=%u", c->lk.has_session ? c->lk.session_id : 0);
+	hook_set(e, "V6LINK_MTU=%u", c->lk.mtu);
+	hook_set(e, "V6LINK_IPV4_ADDRESS=%s",
+		 c->lk.v4_up ? inet_ntop(AF_INET, c->lk.v4.local, a, sizeof(a)) : "");
+	hook_set(e, "V6LINK_IPV4_PEER=%s",
+		 c->lk.v4_up ? inet_ntop(AF_INET, c->lk.v4.peer, b, sizeof(b)) : "");
 	hook_set(e, "V6LINK_IPV6_LINK_LOCAL=%s",
-		 c->v6_up ? inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)) : "");
+		 c->lk.v6_up ? inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)) : "");
 	hook_env_v6(c, e);
 	for (; extra && *extra; extra++)
 		hook_set(e, "%s", *extra);
@@ -103,9 +105,9 @@ static void hook_env_build(const struct conn *c, const char *event, const char *
 /* The state file: the variables of the last event, one per line, replaced atomically. */
 static void hook_write_state(const struct conn *c, const struct hook_env *e)
 {
-	char path[256], tmp[270];
-	mkdir(CONN_RUN_DIR, 0755);
-	snprintf(path, sizeof(path), "%s/%s.env", CONN_RUN_DIR, c->cfg.name);
+	char path[CFG_PATH_MAX + 80], tmp[CFG_PATH_MAX + 96];
+	mkdir(c->cfg.run_dir, 0755);
+	snprintf(path, sizeof(path), "%s/%s.env", c->cfg.run_dir, c->cfg.name);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
@@ -155,7 +157,7 @@ void conn_hook(struct conn *c, const char *event, const char *const *extra)
 
 void conn_hook_state_remove(const struct conn *c)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s.env", CONN_RUN_DIR, c->cfg.name);
+	char path[CFG_PATH_MAX + 80];
+	snprintf(path, sizeof(path), "%s/%s.env", c->cfg.run_dir, c->cfg.name);
 	unlink(path);
 }

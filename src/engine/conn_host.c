@@ -144,6 +144,39 @@ void conn_host_session_down(struct conn_host *h)
 	hostcfg_undo_all(&h->hc);
 }
 
+int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *ifname)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->ifname, sizeof(h->ifname), "%s", ifname);
+	if (hostcfg_nl_open(&h->nl) < 0) {
+		log_warn("host[%s]: rtnetlink", conn);
+		return -1;
+	}
+	hostcfg_init(&h->hc, conn, ifname, &hostcfg_sys_ops, &h->nl);
+	hostcfg_init(&h->hc_link, conn, ifname, &hostcfg_sys_ops, &h->nl);
+	return 0;
+}
+
+int conn_host_route6(struct conn_host *h, const uint8_t prefix[16], uint8_t plen, bool add)
+{
+	if (add)
+		return hostcfg_route_add(&h->hc, AF_INET6, prefix, plen, NULL, 0, NULL, CONN_HOST_METRIC);
+	return hostcfg_route_del(&h->hc, AF_INET6, prefix, plen, NULL, 0, CONN_HOST_METRIC);
+}
+
+void conn_host_ipv4_lan(struct conn_host *h)
+{
+	if (!h->use_ipv4)
+		return;
+	conn_host_ipv4_down(h);
+	/* The adapter's DHCPv4 router carries IPv4: no demand placeholder over the session. */
+	if (h->demand) {
+		hostcfg_route_del(&h->hc_link, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+		hostcfg_addr_del(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL);
+	}
+	h->use_ipv4 = false;
+}
+
 void conn_host_undo_all(struct conn_host *h)
 {
 	if (!h->nl.sock)

@@ -29,6 +29,12 @@ struct conn_host {
 /* Prepares the TUN ifname: IPv6 without kernel autoconfiguration, MTU, link up. 0 or -1. */
 int conn_host_init(struct conn_host *h, const char *conn, const char *ifname, bool use_ipv4,
 		   bool use_ipv6, bool demand, unsigned mtu);
+/* Router mode: the undo lists for the adapter ifname, leaving the link as it is. 0 or -1. */
+int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *ifname);
+/* An IPv6 route via the interface (RFC 4191 more specific routes), added or removed. */
+int conn_host_route6(struct conn_host *h, const uint8_t prefix[16], uint8_t plen, bool add);
+/* Mixed mode decided after the interface was set up: no IPv4 here, demand placeholder gone. */
+void conn_host_ipv4_lan(struct conn_host *h);
 /* Installs the dial-on-demand routes (and IPv4 placeholder address). 0 or -1. */
 int conn_host_demand(struct conn_host *h);
 int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t peer[4],

@@ -48,11 +48,6 @@ static bool nat46_map6(void *ctx, const uint8_t v6[16], uint8_t v4[4])
 	return dns_proxy_map_v6(ctx, v6, v4);
 }
 
-static bool nat46_divert(void *ctx, const uint8_t *pkt, size_t len)
-{
-	return xlat_input6(ctx, pkt, len);
-}
-
 static int nat46_open_proxy(struct conn *c, const uint8_t router_v4[4])
 {
 	const struct cfg_param *par = c->cfg.param;
@@ -135,16 +130,16 @@ static int nat46_open_xlat(struct conn *c, const uint8_t router_v4[4])
 		log_warn("conn[%s]: nat46: translator", c->cfg.name);
 		return -1;
 	}
-	if (c->mode == CONN_MODE_ROUTER && xlat_attach_link(c->nat.x, c->eth.ifindex, c->eth.mac) < 0) {
-		log_warn("conn[%s]: nat46: packet socket on %s", c->cfg.name, c->eth.name);
+	/* Replies to the dedicated address reach the translator before its threads run. */
+	if (c->ops->nat46_attach(c, c->nat.x) < 0) {
+		log_warn("conn[%s]: nat46: replies on %s", c->cfg.name, c->lk.eth.name);
 		return -1;
 	}
+	c->nat.is_attached = true;
 	if (xlat_start(c->nat.x) < 0) {
 		log_warn("conn[%s]: nat46: translator threads", c->cfg.name);
 		return -1;
 	}
-	if (c->dp)
-		dp_set_divert6(c->dp, nat46_divert, c->nat.x);
 	return 0;
 }
 
@@ -158,7 +153,7 @@ int conn_nat46_open(struct conn *c)
 	c->nat.tun_fd = -1;
 	rng_bytes(c->rng, c->nat.iid, 8);
 	c->nat.iid[0] &= 0xfd; /* RFC 4291 §2.5.1: not a universal identifier */
-	c->nat.v6_mtu = c->mode == CONN_MODE_ROUTER ? c->eth.mtu : c->dps.mtu; /* pkt_if_lookup */
+	c->nat.v6_mtu = c->lk.mtu;
 	if (nat46_open_proxy(c, router_v4) < 0 || nat46_open_tun(c, router_v4, c->nat.v6_mtu - 20) < 0 ||
 	    nat46_open_xlat(c, router_v4) < 0) {
 		log_warnx("conn[%s]: nat46: not available; IPv4-only applications are not served",
@@ -180,8 +175,9 @@ int conn_nat46_open(struct conn *c)
 /* Called after the data plane is gone (its downlink thread calls into the translator). */
 void conn_nat46_close(struct conn *c)
 {
-	if (c->dp && c->nat.x)
-		dp_set_divert6(c->dp, NULL, NULL);
+	if (c->nat.is_attached)
+		c->ops->nat46_detach(c);
+	c->nat.is_attached = false;
 	xlat_free(c->nat.x);
 	c->nat.x = NULL;
 	if (c->nat.has_nl) {
@@ -204,19 +200,16 @@ void conn_nat46_close(struct conn *c)
  * in router mode the first /64 a router announces. */
 static bool nat46_prefix(const struct conn *c, uint8_t out[16])
 {
-	for (unsigned i = 0; i < c->n_v6addrs; i++)
-		if (c->v6addrs[i].plen <= 64) {
-			memcpy(out, c->v6addrs[i].addr, 8);
+	for (unsigned i = 0; i < c->v6.n_addrs; i++)
+		if (c->v6.addrs[i].plen <= 64) {
+			memcpy(out, c->v6.addrs[i].addr, 8);
 			return true;
 		}
-	for (unsigned i = 0; i < c->n_rtr_routes; i++)
-		if (c->rtr_routes[i].plen == 64) {
-			memcpy(out, c->rtr_routes[i].prefix, 8);
-			return true;
-		}
-	for (unsigned i = 0; i < c->n_pd; i++)
-		if (c->pd[i].plen <= 64) {
-			memcpy(out, c->pd[i].addr, 8);
+	if (c->ops->prefix64 && c->ops->prefix64(c, out))
+		return true;
+	for (unsigned i = 0; i < c->v6.n_pd; i++)
+		if (c->v6.pd[i].plen <= 64) {
+			memcpy(out, c->v6.pd[i].addr, 8);
 			return true;
 		}
 	return false;
@@ -224,7 +217,7 @@ static bool nat46_prefix(const struct conn *c, uint8_t out[16])
 
 static void nat46_route_host(struct conn *c, bool add)
 {
-	if (c->mode != CONN_MODE_ROUTER || !c->nat.has_host)
+	if (!c->ops->nat46_blackhole || !c->nat.has_host)
 		return;
 	int r = add ? hostcfg_route_add_blackhole(&c->nat.hc, AF_INET6, c->nat.host_v6, 128)
 		    : hostcfg_route_del(&c->nat.hc, AF_INET6, c->nat.host_v6, 128, NULL, 0, 0);
@@ -246,8 +239,8 @@ void conn_nat46_update(struct conn *c)
 	c->nat.has_host = has;
 	if (has)
 		memcpy(c->nat.host_v6, v6, 16);
-	if (c->mode != CONN_MODE_ROUTER && c->dps.mtu)
-		c->nat.v6_mtu = c->dps.mtu;
+	if (c->lk.mtu)
+		c->nat.v6_mtu = c->lk.mtu;
 	xlat_set_host_v6(c->nat.x, has ? v6 : NULL, (uint16_t)c->nat.v6_mtu);
 	nat46_route_host(c, true);
 	char a[INET6_ADDRSTRLEN];

@@ -29,7 +29,7 @@ struct conn_nat46 {
 	bool has_host;
 	uint8_t host_v6[16];
 	unsigned v6_mtu;
-	bool close_on_idle;        /* `down`: closed once the connection is idle */
+	bool is_attached;          /* the mode hands replies to the translator */
 };
 
 /* With nat46 on for the connection: proxy, TUN, translator. Failure is logged and leaves the

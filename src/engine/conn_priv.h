@@ -1,146 +1,97 @@
-/* The connection object, shared by conn.c (orchestration) and conn_status.c (reporting). */
+/* The connection object. Each part belongs to one file: the policy and orchestration to conn.c,
+ * the link facts to the mode that fills them (conn_mode.h), IPv6 autoconfiguration to conn_v6.c,
+ * NAT46 to conn_nat46.c, the trace to conn_trace.c; a mode keeps its own state behind mode. */
 #ifndef V6L_CONN_PRIV_H
 #define V6L_CONN_PRIV_H
 
 #include "engine/conn.h"
-#include "hostcfg/dns.h"
-#include "nd/nd_ra.h"
-#include "hostcfg/policy.h"
-#include "dhcp6/dhcp6_client.h"
+#include "engine/conn_host.h"
+#include "engine/conn_mode.h"
 #include "engine/conn_nat46.h"
+#include "engine/conn_trace.h"
+#include "engine/conn_v6.h"
+#include "engine/detect.h"
+#include "engine/pkt_io.h"
+#include "hostcfg/dns.h"
+#include "ppp/ppp_link.h"
 
-#define CONN_WHY_MAX 256
-
-enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC };
-
-struct nd_routers;
-struct det;
-struct trace_file;
-
-#define CONN_MAX_READERS 4
-
-struct conn_reader {
-	int fd;
-	uint8_t *buf;             /* pcapng bytes not yet written */
-	size_t len;
-	uint64_t n_dropped, n_pending_drops;
+/* What the mode established on the link; read by status, hooks, IPv6 and NAT46. */
+struct conn_link {
+	char ifname[16];       /* the host's interface: the TUN, or the adapter in router mode */
+	struct pkt_if eth;     /* the Ethernet adapter */
+	uint16_t mtu;          /* IP MTU on ifname */
+	bool has_session;      /* a PPPoE session */
+	uint16_t session_id;
+	uint8_t ac_mac[6];
+	char ac_name[PPPOE_STR_MAX + 1];
+	char service[PPPOE_STR_MAX + 1];
+	enum ppp_auth_method auth;
+	bool v4_up;
+	struct ipcp_result v4;
+	bool v6_up;
+	uint8_t our_iid[8];    /* the host's interface identifier on the link */
+	bool has_peer_iid;
+	uint8_t peer_iid[8];
 };
 
 struct conn {
 	struct conn_cfg cfg;
-	enum conn_mode mode;
-	char mode_why[CONN_WHY_MAX];  /* why this mode: detection result or "mode=... in ..." */
-	struct det *det;              /* while detecting */
-	uint64_t det_retry_at_ms;     /* nothing answered: probe again then */
-	bool is_open;                 /* the mode's sockets, TUN and state machines exist */
-	bool is_started;              /* conn_start ran (demand is armed once the mode is known) */
-
-	/* Trace (conn_trace.c). */
-	struct trace_file *tf;
-	unsigned tf_eth, tf_ip;
-	struct loop_timer trace_timer;
-	struct conn_reader readers[CONN_MAX_READERS];
-	unsigned n_readers;
-	uint64_t trace_data_dropped;
-
-	/* Router mode (conn_router.c). */
-	int icmp_fd, d6_fd;
-	struct nd_routers *nr;
-	struct conn_rtr_route {
-		uint8_t prefix[16], router[16];
-		uint8_t plen;
-		uint32_t metric;
-	} rtr_routes[32];
-	unsigned n_rtr_routes;
 	struct loop *loop;
 	struct v6l_rng *rng;
-	enum conn_state state;
-	uint64_t since_ms;
-	char why[CONN_WHY_MAX];      /* why the current state was entered */
-	char last_error[CONN_WHY_MAX];
-
-	struct pkt_if eth;
-	int disc_fd, sess_fd, tun_fd;
-	char tun_name[16];
-	struct dataplane *dp;
-	struct dp_session dps;
-	struct pppoe_disc disc;
-	struct ppp_link link;
-	struct conn_host host;
+	struct conn_fsm fsm;
+	const struct conn_mode_ops *ops; /* NULL until the mode is known */
+	void *mode;                      /* the mode's own state while open */
+	char mode_why[CONN_WHY_MAX];     /* detection result or "mode=... in ..." */
+	struct det *det;                 /* probing, or watching for a DHCPv4 server */
+	struct det_run det_run;
 	struct loop_timer timer;
-	struct dns_cfg dns;
-
-	/* IPv6 autoconfiguration (conn_v6.c). */
-	struct nd_ra nd;
-	struct dhcp6_client d6;
-	bool d6_started;            /* this session */
-	bool d6_inited;             /* client exists (its binding outlives sessions) */
-	enum dhcp6_mode d6_mode;
-	unsigned n_v6addrs;
-	struct conn_v6addr {
-		uint8_t addr[16];
-		uint8_t plen;
-		uint8_t source;         /* enum conn_v6src */
-		uint64_t valid_until_ms, pref_until_ms;
-	} v6addrs[16];
-	unsigned n_pd;
-	struct dhcp6_lease_item pd[DHCP6_MAX_IA_ADDR];
-	uint64_t pd_since_ms;
-	struct dhcp6_info d6_info;
-	bool has_d6_info;
-	struct policy_state policy;  /* RFC 6724 table while IPv6 is up */
-	bool is_policy_applied;
-	unsigned n_policy_isp;       /* rows from the ISP (RFC 7078), 0 = defaults */
-	struct dns_servers dns_applied;
-	struct conn_nat46 nat;       /* IPv4-only applications (conn_nat46.c) */
-
-	char ac_name[PPPOE_STR_MAX + 1];
-	char service[PPPOE_STR_MAX + 1];
-	bool has_session;
-	struct ipcp_result v4;
-	bool v4_up;
-	struct ipv6cp_result v6;
-	bool v6_up;
-
-	bool want_up;          /* the user (or demand, or persist) wants a session */
-	unsigned n_fail;       /* consecutive failed dials, for back-off */
-	uint64_t redial_at_ms; /* V6L_NEVER when no redial is scheduled */
-	uint64_t term_deadline_ms;
-	uint64_t up_since_ms;
 	conn_stopped_cb stopped_cb;
 	void *stopped_ctx;
+
+	struct conn_owners own;
+	unsigned id;
+
+	struct conn_link lk;
+	struct conn_host host;
+	struct dns_servers dns_applied;  /* this connection's part of the host's resolver */
+	unsigned n_lan_dns4;             /* mixed mode: the LAN's DHCPv4 server offered these */
+	uint8_t lan_dns4[2][4];
+	struct conn_v6 v6;
+	struct conn_nat46 nat;
+	struct conn_trace tr;
 };
 
-#define CONN_STATE_DIR "/var/lib/v6link"
-#define CONN_RUN_DIR "/run/v6link"
+/* conn.c: what the mode reports about its session; each may end in a redial, demand or idle. */
+void conn_session_progress(struct conn *c, enum conn_state s, const char *why, uint64_t now_ms);
+void conn_session_link_up(struct conn *c, const char *why, uint64_t now_ms);
+/* The session is over (the mode has already undone it). */
+void conn_session_end(struct conn *c, const char *why, uint64_t now_ms);
+void conn_set_error(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A packet on the interface while dial on demand is armed. */
+void conn_on_demand_packet(struct conn *c, uint64_t now_ms);
+/* The PPPoE session (c->lk) is recorded in the run dir, so that the next start after a crash
+ * can end it with a PADT (conn_state.c). */
+void conn_session_record(const struct conn *c);
+/* Re-arms the connection's timer from every deadline. */
+void conn_reschedule(struct conn *c);
+/* Gathers every DNS server of the connection and hands the set to the resolver. */
+void conn_dns_update(struct conn *c);
+/* The connection's data plane (the dial-up session's), NULL in router mode. */
+struct dataplane *conn_dp(const struct conn *c);
 
 /* conn_hook.c: runs the hook (if any) for event with the connection's variables plus extra
  * ("KEY=value" strings, NULL-terminated, may be NULL) and rewrites the state file. */
 void conn_hook(struct conn *c, const char *event, const char *const *extra);
 void conn_hook_state_remove(const struct conn *c);
 
-/* conn.c */
-void conn_dns_update(struct conn *c);
-/* Sends a PPP packet on the session (and traces it). */
-void conn_send_ppp(struct conn *c, uint16_t proto, const uint8_t *buf, size_t len);
-void conn_enter(struct conn *c, enum conn_state s, uint64_t now, const char *why);
-void conn_reschedule(struct conn *c);
-/* conn_router.c: router mode (the kernel's interface, DHCPv6 over UDP, RFC 8028 routes). */
-int conn_router_open(struct conn *c);
-void conn_router_close(struct conn *c);
-void conn_router_up(struct conn *c, uint64_t now_ms);
-void conn_router_down(struct conn *c, const char *why, uint64_t now_ms);
-void conn_router_on_timer(struct conn *c, uint64_t now_ms);
-uint64_t conn_router_next_deadline(const struct conn *c);
-void conn_router_d6_send(struct conn *c, const uint8_t *buf, size_t len);
-void conn_router_dns(const struct conn *c, struct dns_servers *d);
-void conn_router_status_json(const struct conn *c, struct strbuf *sb, uint64_t now_ms);
-void conn_router_status_text(const struct conn *c, struct strbuf *sb, uint64_t now_ms);
-/* conn_v6.c */
-void conn_v6_publish(struct conn *c);
-/* conn_state.c: 0 or -1 with errno */
-int conn_state_read(const char *path, uint8_t *buf, size_t cap, uint16_t *len);
-int conn_state_write(const char *path, const uint8_t *buf, size_t len);
+/* conn_state.c: small files of the connection in its state dir; 0 or -1 with errno. Files are
+ * created with mode 0600. */
+int conn_state_read(const struct conn *c, const char *ext, uint8_t *buf, size_t cap,
+		    uint16_t *len);
+int conn_state_write(const struct conn *c, const char *ext, const uint8_t *buf, size_t len);
 bool conn_machine_id(uint8_t out[16]);
+struct conn_session_rec;
+/* Reads and removes the session record a crash left in cfg's run dir; 0, or -1 if none. */
+int conn_session_record_take(const struct conn_cfg *cfg, struct conn_session_rec *r);
 
 #endif

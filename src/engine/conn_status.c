@@ -1,7 +1,6 @@
 /* Status of a connection for `v6link status` (text) and `status --json` (DESIGN.md fields). */
 #include "engine/conn.h"
 #include "engine/conn_priv.h"
-#include "engine/conn_v6.h"
 
 #include "core/clock.h"
 
@@ -47,18 +46,18 @@ static const char *st_auth_id(enum ppp_auth_method m)
 static void st_json_ipv4(struct conn *c, struct strbuf *sb)
 {
 	sb_printf(sb, "\"ipv4\":{\"address\":");
-	st_addr4(sb, c->v4.local, c->v4_up);
+	st_addr4(sb, c->lk.v4.local, c->lk.v4_up);
 	sb_printf(sb, ",\"peer\":");
-	st_addr4(sb, c->v4.peer, c->v4_up);
+	st_addr4(sb, c->lk.v4.peer, c->lk.v4_up);
 	sb_printf(sb, ",\"dns\":[");
 	bool first = true;
-	if (c->v4_up && st_nonzero4(c->v4.dns1)) {
-		st_addr4(sb, c->v4.dns1, true);
+	if (c->lk.v4_up && st_nonzero4(c->lk.v4.dns1)) {
+		st_addr4(sb, c->lk.v4.dns1, true);
 		first = false;
 	}
-	if (c->v4_up && st_nonzero4(c->v4.dns2)) {
+	if (c->lk.v4_up && st_nonzero4(c->lk.v4.dns2)) {
 		sb_printf(sb, first ? "" : ",");
-		st_addr4(sb, c->v4.dns2, true);
+		st_addr4(sb, c->lk.v4.dns2, true);
 	}
 	sb_printf(sb, "]}");
 }
@@ -67,14 +66,14 @@ static void st_json_ipv6(struct conn *c, struct strbuf *sb)
 {
 	char s[INET6_ADDRSTRLEN];
 	sb_printf(sb, "\"ipv6\":{\"link_local\":");
-	if (c->v6_up)
+	if (c->lk.v6_up)
 		sb_json_str(sb, st_fmt6(s, c->host.v6_ll));
 	else
 		sb_printf(sb, "null");
 	sb_printf(sb, ",\"peer_link_local\":");
-	if (c->v6_up && c->mode != CONN_MODE_ROUTER) {
+	if (c->lk.v6_up && c->lk.has_peer_iid) {
 		uint8_t ll[16] = { 0xfe, 0x80 };
-		memcpy(ll + 8, c->v6.peer_iid, 8);
+		memcpy(ll + 8, c->lk.peer_iid, 8);
 		sb_json_str(sb, st_fmt6(s, ll));
 	} else {
 		sb_printf(sb, "null");
@@ -84,31 +83,11 @@ static void st_json_ipv6(struct conn *c, struct strbuf *sb)
 	sb_printf(sb, "}");
 }
 
-/* Router mode has no data path of its own: the adapter's kernel counters stand in. */
-static unsigned long long st_sys_counter(const struct conn *c, const char *name)
-{
-	char path[128], buf[32] = "";
-	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->eth.name, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strtoull(buf, NULL, 10);
-}
-
 static void st_stats(const struct conn *c, struct dp_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (c->dp) {
-		dp_get_stats(c->dp, st);
-	} else if (c->mode == CONN_MODE_ROUTER && c->is_open) {
-		st->tx_packets = st_sys_counter(c, "tx_packets");
-		st->rx_packets = st_sys_counter(c, "rx_packets");
-		st->tx_bytes = st_sys_counter(c, "tx_bytes");
-		st->rx_bytes = st_sys_counter(c, "rx_bytes");
-	}
+	if (c->ops && c->mode)
+		c->ops->stats(c, st);
 }
 
 static void st_json_counters(struct conn *c, struct strbuf *sb)
@@ -131,37 +110,37 @@ void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
 	sb_printf(sb, "{\"name\":");
 	sb_json_str(sb, c->cfg.name);
 	sb_printf(sb, ",\"mode\":");
-	sb_json_str(sb, c->mode == CONN_MODE_UNKNOWN ? NULL : conn_mode_name(c->mode));
+	sb_json_str(sb, c->fsm.mode == CONN_MODE_UNKNOWN ? NULL : conn_mode_name(c->fsm.mode));
 	sb_printf(sb, ",\"mode_reason\":");
 	sb_json_str(sb, c->mode_why[0] ? c->mode_why : NULL);
-	sb_printf(sb, ",\"state\":\"%s\",\"reason\":", conn_state_name(c->state));
-	sb_json_str(sb, c->why);
+	sb_printf(sb, ",\"state\":\"%s\",\"reason\":", conn_state_name(c->fsm.state));
+	sb_json_str(sb, c->fsm.why);
 	sb_printf(sb, ",\"last_error\":");
-	sb_json_str(sb, c->last_error[0] ? c->last_error : NULL);
+	sb_json_str(sb, c->fsm.last_error[0] ? c->fsm.last_error : NULL);
 	sb_printf(sb, ",\"interface\":");
-	sb_json_str(sb, c->tun_name);
+	sb_json_str(sb, c->lk.ifname[0] ? c->lk.ifname : c->cfg.tun_name);
 	sb_printf(sb, ",\"adapter\":");
-	sb_json_str(sb, c->eth.name[0] ? c->eth.name : NULL);
+	sb_json_str(sb, c->lk.eth.name[0] ? c->lk.eth.name : NULL);
 	sb_printf(sb, ",\"ac_name\":");
-	sb_json_str(sb, c->has_session ? c->ac_name : NULL);
+	sb_json_str(sb, c->lk.has_session ? c->lk.ac_name : NULL);
 	sb_printf(sb, ",\"service\":");
-	sb_json_str(sb, c->has_session ? c->service : NULL);
-	if (c->has_session)
-		sb_printf(sb, ",\"session_id\":%u", c->dps.session_id);
+	sb_json_str(sb, c->lk.has_session ? c->lk.service : NULL);
+	if (c->lk.has_session)
+		sb_printf(sb, ",\"session_id\":%u", c->lk.session_id);
 	else
 		sb_printf(sb, ",\"session_id\":null");
 	sb_printf(sb, ",\"auth\":\"%s\",\"mtu\":%u,",
-		  c->has_session ? st_auth_id(ppp_link_auth_method(&c->link)) : "none", c->dps.mtu);
+		  c->lk.has_session ? st_auth_id(c->lk.auth) : "none", c->lk.mtu);
 	st_json_ipv4(c, sb);
 	sb_printf(sb, ",");
 	st_json_ipv6(c, sb);
 	sb_printf(sb, ",");
 	st_json_counters(c, sb);
 	conn_nat46_status_json(c, sb);
-	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
+	if (c->fsm.redial_at_ms != V6L_NEVER && c->fsm.redial_at_ms > now)
 		sb_printf(sb, ",\"redial_in\":%llu",
-			  (unsigned long long)((c->redial_at_ms - now + 999) / 1000));
-	sb_printf(sb, ",\"since\":%llu}", (unsigned long long)((now - c->since_ms) / 1000));
+			  (unsigned long long)((c->fsm.redial_at_ms - now + 999) / 1000));
+	sb_printf(sb, ",\"since\":%llu}", (unsigned long long)((now - c->fsm.since_ms) / 1000));
 }
 
 static void st_text_duration(struct strbuf *sb, uint64_t s)
@@ -178,28 +157,29 @@ static void st_text_duration(struct strbuf *sb, uint64_t s)
 void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	sb_printf(sb, "%s: %s for ", c->cfg.name, conn_state_name(c->state));
-	st_text_duration(sb, (now - c->since_ms) / 1000);
-	sb_printf(sb, " (%s)\n", c->why);
-	sb_printf(sb, "  %-12s %s (%s)\n", "mode", conn_mode_name(c->mode),
+	sb_printf(sb, "%s: %s for ", c->cfg.name, conn_state_name(c->fsm.state));
+	st_text_duration(sb, (now - c->fsm.since_ms) / 1000);
+	sb_printf(sb, " (%s)\n", c->fsm.why);
+	sb_printf(sb, "  %-12s %s (%s)\n", "mode", conn_mode_name(c->fsm.mode),
 		  c->mode_why[0] ? c->mode_why : "detection running");
-	if (c->mode == CONN_MODE_ROUTER)
-		sb_printf(sb, "  %-12s %s\n", "interface", c->eth.name);
-	else if (c->is_open)
-		sb_printf(sb, "  %-12s %s over %s\n", "interface", c->tun_name, c->eth.name);
-	if (c->last_error[0])
-		sb_printf(sb, "  %-12s %s\n", "last error", c->last_error);
-	if (c->redial_at_ms != V6L_NEVER && c->redial_at_ms > now)
+	if (c->mode && strcmp(c->lk.ifname, c->lk.eth.name) != 0)
+		sb_printf(sb, "  %-12s %s over %s\n", "interface", c->lk.ifname, c->lk.eth.name);
+	else if (c->mode)
+		sb_printf(sb, "  %-12s %s\n", "interface", c->lk.eth.name);
+	if (c->fsm.last_error[0])
+		sb_printf(sb, "  %-12s %s\n", "last error", c->fsm.last_error);
+	if (c->fsm.redial_at_ms != V6L_NEVER && c->fsm.redial_at_ms > now)
 		sb_printf(sb, "  %-12s in %llus\n", "redial",
-			  (unsigned long long)((c->redial_at_ms - now + 999) / 1000));
-	if (c->has_session)
+			  (unsigned long long)((c->fsm.redial_at_ms - now + 999) / 1000));
+	if (c->lk.has_session)
 		sb_printf(sb, "  %-12s '%s' session %u, service '%s', auth %s, mtu %u\n", "ac",
-			  c->ac_name, c->dps.session_id, c->service,
-			  ppp_auth_method_name(ppp_link_auth_method(&c->link)), c->dps.mtu);
-	if (c->v4_up)
-		sb_printf(sb, "  %-12s %s peer %s\n", "ipv4", inet_ntop(AF_INET, c->v4.local, a, sizeof(a)),
-			  inet_ntop(AF_INET, c->v4.peer, b, sizeof(b)));
-	if (c->v6_up) {
+			  c->lk.ac_name, c->lk.session_id, c->lk.service,
+			  ppp_auth_method_name(c->lk.auth), c->lk.mtu);
+	if (c->lk.v4_up)
+		sb_printf(sb, "  %-12s %s peer %s\n", "ipv4",
+			  inet_ntop(AF_INET, c->lk.v4.local, a, sizeof(a)),
+			  inet_ntop(AF_INET, c->lk.v4.peer, b, sizeof(b)));
+	if (c->lk.v6_up) {
 		sb_printf(sb, "  %-12s %s\n", "ipv6 ll", inet_ntop(AF_INET6, c->host.v6_ll, a, sizeof(a)));
 		conn_v6_status_text(c, sb, now);
 	}

@@ -39,22 +39,22 @@ unsigned conn_trace_level(const struct conn *c)
 {
 	unsigned l = c->cfg.param ? c->cfg.param->func_trace : 0;
 	/* A live reader wants to see the protocol exchanges even at func_trace=0. */
-	return c->n_readers && l < 1 ? 1 : l;
+	return c->tr.n_readers && l < 1 ? 1 : l;
 }
 
 /* --- live readers --- */
 
 static void conn_reader_del(struct conn *c, unsigned i)
 {
-	struct conn_reader *r = &c->readers[i];
+	struct conn_reader *r = &c->tr.readers[i];
 	loop_del_fd(c->loop, r->fd);
 	close(r->fd);
 	free(r->buf);
 	log_info("trace[%s]: live reader left (%llu block(s) dropped)", c->cfg.name,
 		 (unsigned long long)r->n_dropped);
-	*r = c->readers[--c->n_readers];
-	if (c->dp)
-		dp_set_tap_data(c->dp, conn_trace_level(c) >= 2);
+	*r = c->tr.readers[--c->tr.n_readers];
+	if (conn_dp(c))
+		dp_set_tap_data(conn_dp(c), conn_trace_level(c) >= 2);
 }
 
 static int conn_reader_flush(struct conn_reader *r)
@@ -89,7 +89,7 @@ static void conn_reader_note_drops(struct conn *c, struct conn_reader *r)
 		return;
 	snprintf(text, sizeof(text), "trace: %llu block(s) dropped for this slow reader",
 		 (unsigned long long)r->n_pending_drops);
-	if (trace_stream_event(trace_file_stream(c->tf), &w, conn_trace_now_ns(), text) > 0) {
+	if (trace_stream_event(trace_file_stream(c->tr.tf), &w, conn_trace_now_ns(), text) > 0) {
 		conn_reader_append(r, blk, w.len);
 		r->n_pending_drops = 0;
 	}
@@ -103,8 +103,8 @@ static void conn_reader_update_events(struct conn *c, struct conn_reader *r)
 static void conn_trace_tap(void *arg, const uint8_t *blk, size_t len)
 {
 	struct conn *c = arg;
-	for (unsigned i = 0; i < c->n_readers;) {
-		struct conn_reader *r = &c->readers[i];
+	for (unsigned i = 0; i < c->tr.n_readers;) {
+		struct conn_reader *r = &c->tr.readers[i];
 		conn_reader_note_drops(c, r);
 		conn_reader_append(r, blk, len);
 		if (conn_reader_flush(r) < 0) {
@@ -119,8 +119,8 @@ static void conn_trace_tap(void *arg, const uint8_t *blk, size_t len)
 static void conn_on_reader(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
-	for (unsigned i = 0; i < c->n_readers; i++) {
-		struct conn_reader *r = &c->readers[i];
+	for (unsigned i = 0; i < c->tr.n_readers; i++) {
+		struct conn_reader *r = &c->tr.readers[i];
 		if (r->fd != fd)
 			continue;
 		char b[64];
@@ -142,11 +142,11 @@ static void conn_on_reader(void *arg, int fd, uint32_t ev)
 
 int conn_trace_add_reader(struct conn *c, int fd)
 {
-	if (!c->tf || c->n_readers == CONN_MAX_READERS) {
-		errno = c->tf ? EBUSY : ENOENT;
+	if (!c->tr.tf || c->tr.n_readers == CONN_MAX_READERS) {
+		errno = c->tr.tf ? EBUSY : ENOENT;
 		return -1;
 	}
-	struct conn_reader *r = &c->readers[c->n_readers];
+	struct conn_reader *r = &c->tr.readers[c->tr.n_readers];
 	memset(r, 0, sizeof(*r));
 	r->buf = malloc(CONN_READER_BUF);
 	if (!r->buf)
@@ -155,17 +155,17 @@ int conn_trace_add_reader(struct conn *c, int fd)
 	/* The control protocol's status line, then the pcapng stream (ctl.h). */
 	memcpy(r->buf, "ok\n", 3);
 	struct wcur w = wcur_init(r->buf + 3, CONN_READER_BUF - 3);
-	if (trace_stream_header(trace_file_stream(c->tf), &w) < 0 ||
+	if (trace_stream_header(trace_file_stream(c->tr.tf), &w) < 0 ||
 	    loop_add_fd(c->loop, fd, EPOLLIN | EPOLLRDHUP | EPOLLOUT, conn_on_reader, c) < 0) {
 		free(r->buf);
 		errno = ENOMEM;
 		return -1;
 	}
 	r->len = 3 + w.len;
-	c->n_readers++;
-	if (c->dp)
-		dp_set_tap_data(c->dp, conn_trace_level(c) >= 2);
-	log_info("trace[%s]: live reader attached (%u now)", c->cfg.name, c->n_readers);
+	c->tr.n_readers++;
+	if (conn_dp(c))
+		dp_set_tap_data(conn_dp(c), conn_trace_level(c) >= 2);
+	log_info("trace[%s]: live reader attached (%u now)", c->cfg.name, c->tr.n_readers);
 	conn_trace_event(c, "live trace reader attached");
 	return 0;
 }
@@ -192,19 +192,19 @@ static void conn_trace_wire(struct conn *c, uint64_t ts_ns, bool outbound, const
 		memcpy(f + 16, w->frame + 12, n - 12);
 		n += 4;
 	}
-	trace_file_packet(c->tf, c->tf_eth, ts_ns, outbound, f, n, comment);
+	trace_file_packet(c->tr.tf, c->tr.tf_eth, ts_ns, outbound, f, n, comment);
 }
 
 void conn_trace_eth(struct conn *c, bool outbound, const struct dp_wire *w, const char *comment)
 {
-	if (c->tf && conn_trace_level(c) >= 1)
+	if (c->tr.tf && conn_trace_level(c) >= 1)
 		conn_trace_wire(c, conn_trace_now_ns(), outbound, w, comment);
 }
 
 void conn_trace_ip(struct conn *c, bool outbound, const uint8_t *pkt, size_t len)
 {
-	if (c->tf && conn_trace_level(c) >= 1)
-		trace_file_packet(c->tf, c->tf_ip, conn_trace_now_ns(), outbound, pkt, len, NULL);
+	if (c->tr.tf && conn_trace_level(c) >= 1)
+		trace_file_packet(c->tr.tf, c->tr.tf_ip, conn_trace_now_ns(), outbound, pkt, len, NULL);
 }
 
 static void conn_trace_on_data(void *ctx, uint64_t ts_ns, bool outbound, const struct dp_wire *w)
@@ -214,12 +214,12 @@ static void conn_trace_on_data(void *ctx, uint64_t ts_ns, bool outbound, const s
 
 void conn_trace_drain(struct conn *c)
 {
-	if (!c->dp || !c->tf)
+	if (!c->tr.has_tap || !c->tr.tf)
 		return;
-	uint64_t lost = dp_tap_drain(c->dp, conn_trace_on_data, c);
+	uint64_t lost = dp_tap_drain(conn_dp(c), conn_trace_on_data, c);
 	if (lost) {
-		c->trace_data_dropped += lost;
-		trace_file_event(c->tf, conn_trace_now_ns(), "trace: %llu data frame(s) not traced "
+		c->tr.data_dropped += lost;
+		trace_file_event(c->tr.tf, conn_trace_now_ns(), "trace: %llu data frame(s) not traced "
 				 "(ring full)", (unsigned long long)lost);
 	}
 }
@@ -235,8 +235,8 @@ static void conn_on_trace_timer(void *arg, uint64_t now)
 {
 	struct conn *c = arg;
 	conn_trace_drain(c);
-	trace_file_flush(c->tf);
-	loop_timer_set(c->loop, &c->trace_timer, now + (c->n_readers ? 50u : CONN_TRACE_FLUSH_MS));
+	trace_file_flush(c->tr.tf);
+	loop_timer_set(c->loop, &c->tr.timer, now + (c->tr.n_readers ? 50u : CONN_TRACE_FLUSH_MS));
 }
 
 /* --- life cycle --- */
@@ -245,74 +245,82 @@ void conn_trace_event(struct conn *c, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
-	if (!c->tf)
+	if (!c->tr.tf)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	conn_trace_drain(c);
-	trace_file_event(c->tf, conn_trace_now_ns(), "%s[%s]: %s", "v6link", c->cfg.name, text);
+	trace_file_event(c->tr.tf, conn_trace_now_ns(), "%s[%s]: %s", "v6link", c->cfg.name, text);
 }
 
 void conn_trace_open(struct conn *c)
 {
 	const struct cfg_param *p = c->cfg.param;
-	if (c->tf)
+	if (c->tr.tf)
 		return;
-	c->tf = trace_file_open(p && p->trace_dir[0] ? p->trace_dir : NULL, c->cfg.name,
+	c->tr.tf = trace_file_open(p && p->trace_dir[0] ? p->trace_dir : NULL, c->cfg.name,
 				CONN_TRACE_MAX_BYTES, CONN_TRACE_KEEP);
-	if (!c->tf) {
+	if (!c->tr.tf) {
 		log_warn("trace[%s]: no trace", c->cfg.name);
 		return;
 	}
-	trace_file_set_tap(c->tf, conn_trace_tap, c);
-	if (trace_file_path(c->tf))
-		log_info("trace[%s]: %s (func_trace=%u)", c->cfg.name, trace_file_path(c->tf),
+	trace_file_set_tap(c->tr.tf, conn_trace_tap, c);
+	if (trace_file_path(c->tr.tf))
+		log_info("trace[%s]: %s (func_trace=%u)", c->cfg.name, trace_file_path(c->tr.tf),
 			 p ? p->func_trace : 0);
-	loop_timer_init(&c->trace_timer, conn_on_trace_timer, c);
-	loop_timer_set(c->loop, &c->trace_timer, clock_now_ms() + CONN_TRACE_FLUSH_MS);
+	loop_timer_init(&c->tr.timer, conn_on_trace_timer, c);
+	loop_timer_set(c->loop, &c->tr.timer, clock_now_ms() + CONN_TRACE_FLUSH_MS);
 }
 
-/* The mode's sockets exist: the adapter's interface (and the data tap) join the trace. */
+/* The mode's sockets exist: the adapter's interface, the mode's own and the data tap join the
+ * trace. */
 void conn_trace_mode_open(struct conn *c)
 {
 	char desc[128];
-	if (!c->tf)
+	if (!c->tr.tf)
 		return;
 	snprintf(desc, sizeof(desc), "Ethernet adapter of connection %s, as on the wire", c->cfg.name);
-	c->tf_eth = (unsigned)trace_file_add_iface(c->tf, PCAPNG_LINKTYPE_ETHERNET, c->eth.name, desc);
-	if (c->mode == CONN_MODE_ROUTER) {
-		char name[40];
-		snprintf(name, sizeof(name), "%s-ipv6", c->eth.name);
-		c->tf_ip = (unsigned)trace_file_add_iface(c->tf, PCAPNG_LINKTYPE_RAW, name,
-			"IPv6 control packets of v6link's own sockets (RS, RA, DHCPv6)");
+	c->tr.tf_eth = (unsigned)trace_file_add_iface(c->tr.tf, PCAPNG_LINKTYPE_ETHERNET,
+						      c->lk.eth.name, desc);
+	if (c->ops->trace_attach)
+		c->ops->trace_attach(c);
+	struct dataplane *dp = conn_dp(c);
+	if (dp) {
+		dp_set_tap_data(dp, conn_trace_level(c) >= 2);
+		c->tr.has_tap = loop_add_fd(c->loop, dp_tap_fd(dp), EPOLLIN, conn_on_tap_fd, c) == 0;
 	}
-	if (c->dp) {
-		dp_set_tap_data(c->dp, conn_trace_level(c) >= 2);
-		loop_add_fd(c->loop, dp_tap_fd(c->dp), EPOLLIN, conn_on_tap_fd, c);
-	}
-	conn_trace_event(c, "mode %s (%s) on %s", conn_mode_name(c->mode), c->mode_why, c->eth.name);
+	conn_trace_event(c, "mode %s (%s) on %s", conn_mode_name(c->fsm.mode), c->mode_why,
+			 c->lk.eth.name);
+}
+
+void conn_trace_add_ip_iface(struct conn *c, const char *name, const char *desc)
+{
+	if (c->tr.tf)
+		c->tr.tf_ip = (unsigned)trace_file_add_iface(c->tr.tf, PCAPNG_LINKTYPE_RAW, name, desc);
 }
 
 void conn_trace_mode_close(struct conn *c)
 {
-	if (c->tf && c->dp) {
-		dp_set_tap_data(c->dp, false);
-		loop_del_fd(c->loop, dp_tap_fd(c->dp));
-		conn_trace_drain(c);
-	}
+	if (!c->tr.has_tap)
+		return;
+	struct dataplane *dp = conn_dp(c);
+	dp_set_tap_data(dp, false);
+	loop_del_fd(c->loop, dp_tap_fd(dp));
+	conn_trace_drain(c);
+	c->tr.has_tap = false;
 }
 
 void conn_trace_close(struct conn *c)
 {
-	if (!c->tf)
+	if (!c->tr.tf)
 		return;
-	while (c->n_readers)
+	while (c->tr.n_readers)
 		conn_reader_del(c, 0);
 	conn_trace_mode_close(c);
-	loop_timer_stop(c->loop, &c->trace_timer);
-	trace_file_close(c->tf);
-	c->tf = NULL;
+	loop_timer_stop(c->loop, &c->tr.timer);
+	trace_file_close(c->tr.tf);
+	c->tr.tf = NULL;
 }
 
 /* dump_unknown_frames=1: a frame no component understood, in hex in the log and marked in the
@@ -328,6 +336,6 @@ void conn_trace_unknown(struct conn *c, const char *what, const struct dp_wire *
 	hex[n ? 3 * n - 1 : 0] = 0;
 	log_info("trace[%s]: unknown frame (%s), %zu bytes%s: %s", c->cfg.name, what, w->len,
 		 w->len > n ? " (first 128)" : "", hex);
-	if (c->tf)
+	if (c->tr.tf)
 		conn_trace_wire(c, conn_trace_now_ns(), false, w, what);
 }

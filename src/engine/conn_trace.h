@@ -6,9 +6,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/loop.h"
 #include "dataplane/dp.h"
 
 struct conn;
+struct trace_file;
+
+#define CONN_MAX_READERS 4
+
+struct conn_reader {
+	int fd;
+	uint8_t *buf;             /* pcapng bytes not yet written */
+	size_t len;
+	uint64_t n_dropped, n_pending_drops;
+};
+
+struct conn_trace {
+	struct trace_file *tf;
+	unsigned tf_eth, tf_ip;       /* interface ids: the adapter, the mode's raw IPv6 */
+	struct loop_timer timer;
+	struct conn_reader readers[CONN_MAX_READERS];
+	unsigned n_readers;
+	uint64_t data_dropped;
+	bool has_tap;                 /* the data plane's tap fd is on the loop */
+};
 
 /* Opens the trace file (trace_dir; tap-only when it cannot be written) when the connection is
  * made; close flushes it and ends every live reader. */
@@ -24,6 +45,8 @@ unsigned conn_trace_level(const struct conn *c);
 void conn_trace_event(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A control frame on the adapter as on the wire (level >= 1); comment may be NULL. */
 void conn_trace_eth(struct conn *c, bool outbound, const struct dp_wire *w, const char *comment);
+/* Adds the raw IPv6 interface of conn_trace_ip (a mode without an adapter view of its own). */
+void conn_trace_add_ip_iface(struct conn *c, const char *name, const char *desc);
 /* Router mode: an IPv6 control packet of v6link's own sockets, as raw IP (level >= 1). */
 void conn_trace_ip(struct conn *c, bool outbound, const uint8_t *pkt, size_t len);
 /* Moves queued data frames (func_trace=2) into the trace. */

@@ -27,6 +27,7 @@
 
 #define DET_MAX_IF 8
 #define DET_MAX_FOUND 4
+#define DET_MAX_DNS4 2
 
 struct det_ac {
 	uint8_t mac[6];
@@ -53,6 +54,8 @@ struct det_d6 {
 struct det_d4 {
 	uint8_t server[4], offered[4], router[4];
 	bool has_router;
+	uint8_t n_dns;
+	uint8_t dns[DET_MAX_DNS4][4];
 };
 
 struct det_if {
@@ -77,7 +80,12 @@ struct det {
 	struct loop *loop;
 	struct loop_timer timer;
 	unsigned round, wait_ms;
-	bool answered_before, stop_at_ac, is_done;
+	bool answered_before, is_done;
+	const struct det_run *run;    /* `run`: settle early (NULL: `detect` reports everything) */
+	bool is_settled;              /* run->settled was called */
+	int settled_if;               /* its adapter; only DHCPv4 is watched there after that */
+	struct loop_timer grace_timer;
+	bool has_grace;
 	uint64_t t0_ms, elapsed_ms;
 	void (*done_cb)(void *ctx);
 	void *done_ctx;
@@ -277,6 +285,8 @@ static void det_on_ipv4(struct det_if *d, const uint8_t *f, size_t n, bool csum_
 	o->has_router = m.n_routers > 0;
 	if (o->has_router)
 		memcpy(o->router, m.routers[0], 4);
+	for (unsigned i = 0; i < m.n_dns && o->n_dns < DET_MAX_DNS4; i++)
+		memcpy(o->dns[o->n_dns++], m.dns[i], 4);
 }
 
 static void det_on_frame(struct det_if *d, const uint8_t *f, size_t n, bool csum_partial)
@@ -391,15 +401,27 @@ static bool det_any_all(const struct det *dt)
 	return false;
 }
 
-/* run, not detect: with mixed mode impossible, the first PADO settles the question. */
-static bool det_settled_early(const struct det *dt)
+/* An access concentrator the connection would dial: its AC-Name contains ac= and it offers
+ * serv= (RFC 2516 §5.2: an empty Service-Name in the PADI means any). */
+static bool det_ac_acceptable(const struct det *dt, const struct det_ac *a)
 {
-	if (!dt->stop_at_ac)
+	if (dt->run->ac_filter && dt->run->ac_filter[0] && !strstr(a->name, dt->run->ac_filter))
 		return false;
-	for (unsigned i = 0; i < dt->n_if; i++)
-		if (dt->ifs[i].n_ac && (!dt->param->allow_mixed_mode || dt->ifs[i].n_d4))
+	if (!dt->run->service || !dt->run->service[0])
+		return true;
+	for (unsigned k = 0; k < a->n_services; k++)
+		if (!strcmp(a->services[k], dt->run->service))
 			return true;
 	return false;
+}
+
+static int det_find_ac(const struct det *dt)
+{
+	for (unsigned i = 0; i < dt->n_if; i++)
+		for (unsigned k = 0; k < dt->ifs[i].n_ac; k++)
+			if (det_ac_acceptable(dt, &dt->ifs[i].ac[k]))
+				return (int)i;
+	return -1;
 }
 
 static void det_finish(struct det *dt)
@@ -407,10 +429,62 @@ static void det_finish(struct det *dt)
 	dt->is_done = true;
 	dt->elapsed_ms = clock_now_ms() - dt->t0_ms;
 	loop_timer_stop(dt->loop, &dt->timer);
+	loop_timer_stop(dt->loop, &dt->grace_timer);
 	for (unsigned i = 0; i < dt->n_if; i++)
 		loop_del_fd(dt->loop, dt->ifs[i].fd);
 	if (dt->done_cb)
 		dt->done_cb(dt->done_ctx);
+}
+
+static void det_settle(struct det *dt, int i, enum det_mode m, const char *what)
+{
+	char why[256];
+	dt->is_settled = true;
+	dt->settled_if = i;
+	dt->elapsed_ms = clock_now_ms() - dt->t0_ms;
+	snprintf(why, sizeof(why), "%s on %s (detected in %.1f s)", what, dt->ifs[i].eth.name,
+		 (double)dt->elapsed_ms / 1000.0);
+	dt->run->settled(dt->done_ctx, m, dt->ifs[i].eth.name, why);
+}
+
+/* run: the first acceptable PADO settles PPPoE at once (mixed or not is for the DHCPv4 probe to
+ * tell, later); an IPv6 router or DHCPv6 server settles router mode once a PADO has had the
+ * grace time to come too. Returns true when detection has nothing left to find. */
+static bool det_check_settled(struct det *dt)
+{
+	if (dt->is_settled)
+		return !dt->param->allow_mixed_mode || dt->ifs[dt->settled_if].n_d4;
+	int i = det_find_ac(dt);
+	if (i >= 0) {
+		bool mixed = dt->param->allow_mixed_mode && dt->ifs[i].n_d4;
+		det_settle(dt, i, mixed ? DET_MIXED : DET_DIALUP,
+			   mixed ? "an access concentrator answered and so did a DHCPv4 server"
+				 : "an access concentrator answered the PADI");
+		return !dt->param->allow_mixed_mode || mixed;
+	}
+	for (unsigned k = 0; !dt->has_grace && k < dt->n_if; k++)
+		if (dt->ifs[k].n_rtr || dt->ifs[k].n_d6) {
+			dt->has_grace = true;
+			loop_timer_set(dt->loop, &dt->grace_timer, clock_now_ms() + dt->run->grace_ms);
+		}
+	return false;
+}
+
+static void det_on_grace(void *arg, uint64_t now)
+{
+	struct det *dt = arg;
+	(void)now;
+	if (dt->is_settled || dt->is_done)
+		return;
+	for (unsigned i = 0; i < dt->n_if; i++) {
+		const struct det_if *d = &dt->ifs[i];
+		if (!d->n_rtr && !d->n_d6)
+			continue;
+		det_settle(dt, (int)i, DET_ROUTER, d->n_rtr ? "an IPv6 router answered the Router "
+			   "Solicitation" : "a DHCPv6 server answered the Solicit");
+		det_finish(dt);
+		return;
+	}
 }
 
 static void det_on_readable(void *arg, int fd, uint32_t ev)
@@ -428,13 +502,16 @@ static void det_on_readable(void *arg, int fd, uint32_t ev)
 			if (!has_vlan)
 				det_on_frame(&dt->ifs[i], f, (size_t)n, csum_partial);
 	}
-	if (!dt->is_done && det_settled_early(dt))
+	if (!dt->is_done && dt->run && det_check_settled(dt))
 		det_finish(dt);
 }
 
 static void det_round(struct det *dt, uint64_t now)
 {
-	for (unsigned i = 0; i < dt->n_if; i++)
+	/* Settled on PPPoE: only the DHCPv4 question is left, on that adapter. */
+	if (dt->is_settled)
+		det_send_discover(&dt->ifs[dt->settled_if]);
+	for (unsigned i = 0; !dt->is_settled && i < dt->n_if; i++)
 		det_send_all(&dt->ifs[i]);
 	loop_timer_set(dt->loop, &dt->timer, now + dt->wait_ms);
 }
@@ -488,10 +565,13 @@ unsigned det_n_if(const struct det *dt)
 	return dt->n_if;
 }
 
-int det_start(struct det *dt, struct loop *l, bool stop_at_ac, void (*done)(void *), void *ctx)
+int det_start(struct det *dt, struct loop *l, const struct det_run *run, void (*done)(void *),
+	      void *ctx)
 {
 	dt->loop = l;
-	dt->stop_at_ac = stop_at_ac;
+	dt->run = run;
+	dt->is_settled = dt->has_grace = false;
+	loop_timer_init(&dt->grace_timer, det_on_grace, dt);
 	dt->done_cb = done;
 	dt->done_ctx = ctx;
 	dt->round = 0;
@@ -513,6 +593,7 @@ void det_free(struct det *dt)
 		return;
 	if (dt->loop && !dt->is_done) {
 		loop_timer_stop(dt->loop, &dt->timer);
+		loop_timer_stop(dt->loop, &dt->grace_timer);
 		for (unsigned i = 0; i < dt->n_if; i++)
 			loop_del_fd(dt->loop, dt->ifs[i].fd);
 	}
@@ -669,4 +750,19 @@ void det_report(const struct det *dt, bool json, struct strbuf *sb)
 		sb_printf(sb, "]}\n");
 	else
 		sb_printf(sb, "(probed in %.1f s)\n", (double)dt->elapsed_ms / 1000.0);
+}
+
+bool det_lan_ipv4(const struct det *dt, const char *ifname, uint8_t dns[][4], unsigned *n_dns,
+		  unsigned cap)
+{
+	*n_dns = 0;
+	for (unsigned i = 0; i < dt->n_if; i++) {
+		const struct det_if *d = &dt->ifs[i];
+		if (strcmp(d->eth.name, ifname) != 0 || !d->n_d4)
+			continue;
+		for (unsigned k = 0; k < d->d4[0].n_dns && *n_dns < cap; k++)
+			memcpy(dns[(*n_dns)++], d->d4[0].dns[k], 4);
+		return true;
+	}
+	return false;
 }

@@ -24,9 +24,24 @@ struct det *det_new(const struct cfg_param *p, unsigned timeout_ms, unsigned tri
 int det_add_if(struct det *dt, const char *ifname);
 int det_add_all(struct det *dt);
 unsigned det_n_if(const struct det *dt);
-/* Probes on loop l and calls done(ctx) once when detection ends. stop_at_ac ends it at the
- * first PADO when mixed mode is impossible (run), instead of waiting out the rounds. */
-int det_start(struct det *dt, struct loop *l, bool stop_at_ac, void (*done)(void *ctx), void *ctx);
+/* What `run` needs from detection beyond `detect`: settled(ctx, mode, adapter, why) as soon as
+ * the mode is known, so that dialling costs no waiting. The first PADO from an access
+ * concentrator that matches ac_filter and service settles PPPoE (DET_MIXED if a DHCPv4 server
+ * answered already, else DET_DIALUP, and the probe goes on watching for DHCPv4 until done); an
+ * IPv6 router or DHCPv6 server settles DET_ROUTER grace_ms after it answered, if no PADO came. */
+struct det_run {
+	void (*settled)(void *ctx, enum det_mode m, const char *ifname, const char *why);
+	const char *ac_filter, *service; /* borrowed; NULL or "" = any */
+	unsigned grace_ms;
+};
+
+/* Probes on loop l and calls done(ctx) once when detection ends (run may be NULL: `detect`
+ * waits out the rounds and reports everything). run is borrowed until done. */
+int det_start(struct det *dt, struct loop *l, const struct det_run *run, void (*done)(void *ctx),
+	      void *ctx);
+/* After done: whether a DHCPv4 server answered on ifname, and the DNS servers it offered. */
+bool det_lan_ipv4(const struct det *dt, const char *ifname, uint8_t dns[][4], unsigned *n_dns,
+		  unsigned cap);
 /* After done: the adapter to use and its mode, with a sentence saying why. */
 enum det_mode det_choose(const struct det *dt, char ifname[16], char *why, size_t cap);
 const char *det_mode_name(enum det_mode m);

@@ -214,7 +214,12 @@ void nd_ra_start(struct nd_ra *nd, uint64_t now_ms)
 {
 	if (nd->state != ND_RA_IDLE)
 		nd_ra_stop(nd, now_ms);
-	nd_ra_enter(nd, ND_RA_DELAY, now_ms, "link up");
+	if (!nd->cfg.no_rs_delay) {
+		nd_ra_enter(nd, ND_RA_DELAY, now_ms, "link up");
+		return;
+	}
+	nd_ra_enter(nd, ND_RA_SOLICIT, now_ms, "point-to-point link up");
+	nd_rs_timer(nd, now_ms);
 }
 
 static void nd_expire(struct nd_ra *nd, uint64_t now_ms, bool everything);

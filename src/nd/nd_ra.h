@@ -47,6 +47,9 @@ struct nd_ra_cfg {
 	char network_id[64];    /* RFC 7217 Network_ID, may be empty */
 	uint32_t link_mtu;      /* largest MTU an RA may set; 0 = ND_RA_LINK_MTU_DEFAULT */
 	bool is_router;         /* R flag of our NAs (we route a delegated prefix) */
+	/* The first RS at once: RFC 4861 §6.3.7's random delay spreads the solicitations of many
+	 * hosts coming up on one link; a PPP link has one host, and the delay only costs time. */
+	bool no_rs_delay;
 };
 
 /* An address to add or update; lifetimes are remaining seconds (ND_LIFETIME_INF = forever). */

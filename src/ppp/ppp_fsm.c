@@ -190,6 +190,7 @@ static void act_scj(struct ppp_fsm *f, const uint8_t *raw, size_t raw_len)
 
 void ppp_fsm_up(struct ppp_fsm *f, uint64_t now)
 {
+	f->has_heard_peer = false; /* a new lower layer: a new negotiation */
 	switch (f->state) {
 	case PPP_ST_INITIAL:
 		fsm_enter(f, PPP_ST_CLOSED, "Up");
@@ -243,6 +244,8 @@ void ppp_fsm_down(struct ppp_fsm *f, uint64_t now)
 
 void ppp_fsm_open(struct ppp_fsm *f, uint64_t now)
 {
+	if (f->state == PPP_ST_INITIAL || f->state == PPP_ST_CLOSED)
+		f->has_heard_peer = false;
 	switch (f->state) {
 	case PPP_ST_INITIAL:
 		fsm_enter(f, PPP_ST_STARTING, "Open");
@@ -457,6 +460,15 @@ static void fsm_rcr(struct ppp_fsm *f, const struct ppp_cp_pkt *p, uint64_t now)
 	fsm_send(f, code, p->id, rbuf, out.len);
 	if (s == PPP_ST_ACK_RCVD && good)
 		act_tlu(f, now);
+	/* The peer's first word comes while our request is unanswered: it most likely started
+	 * after we sent it (an access concentrator starts pppd some time after the PADS), so our
+	 * request was lost. Unless its Ack follows right behind, ours goes again after
+	 * PPP_FSM_QUICK_RTX_MS instead of a whole Restart period (RFC 1661 §4.6 leaves the timing
+	 * of retransmissions to the implementation). Not sooner: a duplicate request reaching a
+	 * peer that has opened would make it renegotiate. */
+	if (s == PPP_ST_REQ_SENT && f->req_pending && !f->has_heard_peer &&
+	    f->deadline_ms > now + PPP_FSM_QUICK_RTX_MS)
+		f->deadline_ms = now + PPP_FSM_QUICK_RTX_MS;
 }
 
 /* --- received Configure-Ack/Nak/Reject: RCA, RCN --- */
@@ -753,4 +765,5 @@ void ppp_fsm_on_packet(struct ppp_fsm *f, const uint8_t *buf, size_t len, uint64
 		fsm_extra_code(f, &p, buf, p.len, now);
 		break;
 	}
+	f->has_heard_peer = true;
 }

@@ -93,6 +93,10 @@ extern const struct ppp_fsm_timing ppp_fsm_timing_default;
 
 typedef void (*ppp_send_fn)(void *ctx, uint16_t proto, const uint8_t *buf, size_t len);
 
+/* How long our unanswered Configure-Request waits once the peer's first Configure-Request has
+ * shown that it is listening (its Ack, if it got ours, comes within a round trip). */
+#define PPP_FSM_QUICK_RTX_MS 200u
+
 struct ppp_fsm {
 	const struct ppp_proto_ops *ops;
 	void *pctx;
@@ -107,6 +111,7 @@ struct ppp_fsm {
 	unsigned restart_count; /* transmissions left before TO- */
 	unsigned timeout_ms;    /* current Restart timer value */
 	unsigned n_nak_sent;    /* Configure-Naks sent since the last Configure-Ack */
+	bool has_heard_peer;    /* a packet from the peer since the lower layer came up */
 	uint64_t deadline_ms;   /* V6L_NEVER when the Restart timer is stopped */
 	size_t max_tx_len;      /* peer's MRU: bound for Code-Reject data */
 	uint8_t req_opts[PPP_MAX_PKT];

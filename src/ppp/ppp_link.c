@@ -66,7 +66,7 @@ static void link_ncps_start(struct ppp_link *link, uint64_t now)
 {
 	if (!link->cfg.use_ipv4 && !link->cfg.use_ipv6)
 		log_warnx("ppp[%s]: no network protocol enabled", link->cfg.conn);
-	if (link->cfg.use_ipv4) {
+	if (link->cfg.use_ipv4 && !link->is_ipv4_disabled) {
 		ipcp_reset(&link->ipcp);
 		ppp_fsm_open(&link->ipcp.fsm, now);
 		ppp_fsm_up(&link->ipcp.fsm, now);
@@ -283,6 +283,7 @@ void ppp_link_init(struct ppp_link *link, const struct ppp_link_cfg *cfg,
 void ppp_link_reset(struct ppp_link *link)
 {
 	struct ppp_link_cfg cfg = link->cfg;
+	cfg.use_ipv4 = cfg.use_ipv4 && !link->is_ipv4_disabled;
 	const struct ppp_link_ops *ops = link->ops;
 	void *ctx = link->ctx;
 	struct v6l_rng *rng = link->rng;
@@ -310,6 +311,18 @@ void ppp_link_lower_up(struct ppp_link *link, uint64_t now)
 	link_enter(link, PPP_PHASE_ESTABLISH, "lower layer up");
 	ppp_fsm_open(&link->lcp.fsm, now);
 	ppp_fsm_up(&link->lcp.fsm, now);
+}
+
+void ppp_link_disable_ipv4(struct ppp_link *link, uint64_t now)
+{
+	link->now_ms = now;
+	if (!link->cfg.use_ipv4 || link->is_ipv4_disabled)
+		return;
+	link->is_ipv4_disabled = true;
+	/* This session's IPCP closes the RFC 1661 way (it keeps answering until Closed; this-layer-
+	 * down reports IPv4 gone); the next session rejects IPCP from the start. */
+	if (link_ncp_alive(&link->ipcp.fsm))
+		ppp_fsm_close(&link->ipcp.fsm, "IPv4 stays on the adapter (mixed mode)", now);
 }
 
 void ppp_link_lower_down(struct ppp_link *link, uint64_t now)

@@ -64,6 +64,7 @@ struct ppp_link {
 	bool is_lower_up;
 	bool is_closing;       /* ppp_link_close was called for this session */
 	bool has_auth;         /* auth was started this session */
+	bool is_ipv4_disabled; /* ppp_link_disable_ipv4: no IPCP from now on */
 	uint64_t now_ms;       /* time of the event being handled (auth callbacks) */
 	struct lcp lcp;
 	struct ppp_auth auth;
@@ -85,6 +86,9 @@ void ppp_link_set_max_mru(struct ppp_link *link, uint16_t mru);
 void ppp_link_lower_up(struct ppp_link *link, uint64_t now_ms);
 /* The PPPoE session is gone: everything goes down at once, nothing is sent. */
 void ppp_link_lower_down(struct ppp_link *link, uint64_t now_ms);
+/* No IPCP from now on: closed if it runs (Terminate-Request; on_ipcp_down follows if it was
+ * up), not started on the next session. */
+void ppp_link_disable_ipv4(struct ppp_link *link, uint64_t now_ms);
 /* Administrative hang-up: LCP Terminate-Request; on_link_down(why) follows when done. */
 void ppp_link_close(struct ppp_link *link, const char *why, uint64_t now_ms);
 /* One received PPP frame after the PPPoE header: proto, then buf at the Code field. */

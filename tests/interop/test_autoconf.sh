@@ -141,8 +141,8 @@ sys.exit(0 if a in z else 1)"
 done
 
 # --- the same against wide-dhcpv6-server (dhcp6s), which delegates only to listed DUIDs ---
-mkdir -p /var/lib/v6link
-printf '\x00\x03\x00\x01\x02\x76\x36\x00\x00\x10' >/var/lib/v6link/dsl.duid # DUID-LL of eth0
+mkdir -p "$V6L_CONF/state"
+printf '\x00\x03\x00\x01\x02\x76\x36\x00\x00\x10' >"$V6L_CONF/state/dsl.duid" # DUID-LL of eth0
 if start_case RA=slaac DHCP6=wide PD_LEN=56 DHCP6_DUID=00:03:00:01:02:76:36:00:00:10; then
 	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
 	t_check "wide_dhcpv6_server_ia_pd_56 ($(since "$T0") s from run)" test "$(json "c['ipv6']['delegated_prefixes'][0]['prefix_len']")" = 56

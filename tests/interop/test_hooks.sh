@@ -25,11 +25,11 @@ t_check "hook_ipv6_up_event" grep -q "^ipv6-up ipv6-up conn=dsl" "$events"
 t_check "hook_address_added_slaac" grep -q "^address-added .*addr=2001:db8:100:10:.*/64 src=slaac" "$events"
 t_check "hook_prefix_delegated_with_prefix" grep -q "^prefix-delegated .*pd=\[2001:db8:8000::/56\]" "$events"
 t_check "hook_dns_changed_with_servers" grep -q "^dns-changed .*dns=\[.*2001:db8:f::53" "$events"
-t_check "state_file_while_up" grep -q "^V6LINK_DELEGATED_PREFIXES=2001:db8:8000::/56" /run/v6link/dsl.env
+t_check "state_file_while_up" grep -q "^V6LINK_DELEGATED_PREFIXES=2001:db8:8000::/56" "$T_RUN/dsl.env"
 t_check "custom_oro_option_returned_in_status" test "$(v6l_json "c['ipv6']['dhcpv6']['options'].get('31')")" = 20010db8000f00000000000000000123
 t_check "custom_oro_option_passed_to_hooks" grep -q "opt31=20010db8000f00000000000000000123" "$events"
 v6l_stop
 sleep 0.3
 t_check "hook_down_event" grep -q "^down down" "$events"
-t_check "state_file_removed_on_exit" test ! -e /run/v6link/dsl.env
+t_check "state_file_removed_on_exit" test ! -e "$T_RUN/dsl.env"
 exit $T_FAILED

@@ -52,6 +52,8 @@ static void test_defaults(void **state)
 	assert_true(par.default_use_ipv6);
 	assert_false(par.ipv4_mcast_is_unicast);
 	assert_string_equal(par.trace_dir, "/var/log/v6link");
+	assert_string_equal(par.run_dir, "");
+	assert_string_equal(par.state_dir, "");
 	assert_false(par.keep_ppinfo);
 	assert_int_equal(par.option_dasp, 84);
 	assert_int_equal(par.log_level, LOG_LVL_INFO);
@@ -80,6 +82,8 @@ static void test_all_keys(void **state)
 			       "default_use_ipv6=0\n"
 			       "ipv4_mcast_is_unicast=1\n"
 			       "trace_dir=/tmp/tr\n"
+			       "run_dir=/tmp/run\n"
+			       "state_dir=/tmp/state\n"
 			       "keep_ppinfo=1\n"
 			       "option_dasp=65535\n"
 			       "log_level=debug\n"),
@@ -95,6 +99,8 @@ static void test_all_keys(void **state)
 	assert_false(par.default_use_ipv6);
 	assert_true(par.ipv4_mcast_is_unicast);
 	assert_string_equal(par.trace_dir, "/tmp/tr");
+	assert_string_equal(par.run_dir, "/tmp/run");
+	assert_string_equal(par.state_dir, "/tmp/state");
 	assert_true(par.keep_ppinfo);
 	assert_int_equal(par.option_dasp, 65535);
 	assert_int_equal(par.log_level, LOG_LVL_DEBUG);
@@ -141,6 +147,10 @@ static const struct bad_case bad_param[] = {
 	  "'relative/dir'" },
 	{ "trace_dir=", "key 'trace_dir': expected an absolute path of at most 255 characters, "
 			"got ''" },
+	{ "state_dir=var/lib", "key 'state_dir': expected an absolute path of at most 255 characters, "
+			       "got 'var/lib'" },
+	{ "run_dir=run", "key 'run_dir': expected an absolute path of at most 255 characters, "
+			 "got 'run'" },
 	{ "option_dasp=0", "key 'option_dasp': expected 1..65535, got '0'" },
 	{ "option_dasp=65536", "key 'option_dasp': expected 1..65535, got '65536'" },
 	{ "nat46_pool=198.18.0.0", "key 'nat46_pool': expected an aligned unicast IPv4 prefix "
@@ -156,7 +166,8 @@ static const struct bad_case bad_param[] = {
 	{ "nosuchkey=1",
 	  "unknown key 'nosuchkey' (accepted: func_trace, dump_unknown_frames, ipv4_router_addr, "
 	  "nat46_pool, allow_mixed_mode, check_traffic, default_use_ipv4, default_use_ipv6, "
-	  "ipv4_mcast_is_unicast, trace_dir, keep_ppinfo, option_dasp, log_level)" },
+	  "ipv4_mcast_is_unicast, trace_dir, run_dir, state_dir, keep_ppinfo, option_dasp, "
+	  "log_level)" },
 };
 
 static void test_bad_values(void **state)

@@ -737,10 +737,37 @@ static void test_state_names(void **state)
 	assert_string_equal(dhcp6_client_state_name(DHCP6_CL_REBIND), "rebind");
 }
 
+/* An RA arrives while nobody answered our Solicits: the next Solicit goes now, in the same
+ * transaction, and the back-off starts over from IRT; once a server answered, nothing. */
+static void test_kick_resends_unanswered_solicit(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 3);
+	dhcp6_client_start(&cl, now);
+	assert_int_equal(rec.n_send, 1);
+	run_to(now + 2500); /* Solicits at 0 and ~1.05 s; the next one ~2 s later */
+	assert_int_equal(rec.n_send, 2);
+	uint32_t xid = cl.xid;
+	dhcp6_client_kick(&cl, now);
+	assert_int_equal(rec.n_send, 3);
+	assert_int_equal(rec.at[2], now);
+	assert_int_equal(last_msg()->type, DHCP6_SOLICIT);
+	assert_int_equal(last_msg()->xid, xid);
+	uint64_t d = dhcp6_client_next_deadline(&cl) - now;
+	assert_true(d > 1000 && d <= 1100); /* RT = IRT + RAND*IRT */
+	/* answered (after the first RT the Advertise is taken at once): a kick changes nothing */
+	feed(kea_adv, DHCP6_ADVERTISE);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	int n = rec.n_send;
+	dhcp6_client_kick(&cl, now + 10);
+	assert_int_equal(rec.n_send, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_solicit_retransmission),
+		cmocka_unit_test(test_kick_resends_unanswered_solicit),
 		cmocka_unit_test(test_advertise_collection),
 		cmocka_unit_test(test_advertise_after_first_rt_and_255),
 		cmocka_unit_test(test_rapid_commit),

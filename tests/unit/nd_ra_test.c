@@ -838,10 +838,27 @@ static void test_dad_end_at_expiry(void **st)
 	assert_int_equal(f.rec.ev[0].kind, EV_ADDR_RM);
 }
 
+/* A point-to-point link (no_rs_delay): the first RS leaves with nd_ra_start, the next after
+ * RTR_SOLICITATION_INTERVAL (RFC 4861 §6.3.7's random delay spreads many hosts; PPP has one). */
+static void test_rs_at_once_on_point_to_point(void **st)
+{
+	(void)st;
+	static struct fx f;
+	fx_init(&f, false);
+	f.nd.cfg.no_rs_delay = true;
+	nd_ra_start(&f.nd, 500);
+	assert_int_equal(f.nd.state, ND_RA_SOLICIT);
+	assert_int_equal(f.rec.n_tx, 1);
+	struct nd_ip6_hdr ip;
+	assert_int_equal(tx_parse(&f, 0, &ip, NULL), ND_ICMP6_RS);
+	assert_int_equal(nd_ra_next_deadline(&f.nd), 4500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rs_schedule),
+		cmocka_unit_test(test_rs_at_once_on_point_to_point),
 		cmocka_unit_test(test_ra_capture_slaac),
 		cmocka_unit_test(test_lifetime_update_rules),
 		cmocka_unit_test(test_expiry),

@@ -509,6 +509,54 @@ static void test_state_names(void **state)
 	assert_string_equal(ppp_fsm_state_name(PPP_ST_OPENED), "Opened");
 }
 
+/* Our first request is lost because the peer was not listening yet: its first request, 700 ms
+ * later, brings ours forward to PPP_FSM_QUICK_RTX_MS instead of the Restart period. */
+static void test_quick_retransmit_after_peer_first_request(void **state)
+{
+	(void)state;
+	t_reset();
+	ppp_fsm_open(&F, 0);
+	ppp_fsm_up(&F, 0);
+	assert_string_equal(T.acts, "tls scr");
+	assert_int_equal(ppp_fsm_next_deadline(&F), 1000);
+	t_feed_hex("01 01 00 08 01 04 00 64", 700);
+	assert_int_equal(F.state, PPP_ST_ACK_SENT);
+	assert_int_equal(ppp_fsm_next_deadline(&F), 700 + PPP_FSM_QUICK_RTX_MS);
+	T.acts[0] = 0;
+	ppp_fsm_on_timer(&F, 700 + PPP_FSM_QUICK_RTX_MS);
+	assert_string_equal(T.acts, "scr");
+	/* the same request again (RFC 1661 §5.1: a retransmission may keep its Identifier) */
+	assert_int_equal(T.last[1], F.req_id);
+	char ack[32];
+	snprintf(ack, sizeof(ack), "02 %02x 00 08 01 04 00 64", F.req_id);
+	t_feed_hex(ack, 950);
+	assert_int_equal(F.state, PPP_ST_OPENED);
+	/* Once per negotiation: a later request from the peer does not hurry anything. */
+	t_reset();
+	ppp_fsm_open(&F, 0);
+	ppp_fsm_up(&F, 0);
+	t_feed_hex("03 01 00 08 01 04 00 64", 10); /* a Nak: the peer has spoken */
+	t_feed_hex("01 01 00 08 01 04 00 64", 700);
+	assert_true(ppp_fsm_next_deadline(&F) > 700 + PPP_FSM_QUICK_RTX_MS);
+}
+
+/* Both ends start together: the peer's request arrives right after ours and its Ack follows;
+ * nothing is sent twice. */
+static void test_no_duplicate_when_ack_follows(void **state)
+{
+	(void)state;
+	t_reset();
+	ppp_fsm_open(&F, 0);
+	ppp_fsm_up(&F, 0);
+	t_feed_hex("01 01 00 08 01 04 00 64", 3);
+	char ack[32];
+	snprintf(ack, sizeof(ack), "02 %02x 00 08 01 04 00 64", F.req_id);
+	t_feed_hex(ack, 5);
+	assert_int_equal(F.state, PPP_ST_OPENED);
+	assert_string_equal(T.acts, "tls scr sca tlu");
+	assert_int_equal(ppp_fsm_next_deadline(&F), V6L_NEVER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +574,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_code_reject_golden),
 		cmocka_unit_test(test_full_negotiation),
 		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_quick_retransmit_after_peer_first_request),
+		cmocka_unit_test(test_no_duplicate_when_ack_follows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

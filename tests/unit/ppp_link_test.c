@@ -401,6 +401,31 @@ static void test_lower_down_while_up(void **state)
 	assert_string_equal(LK.cfg.user, "alice");
 }
 
+/* Mixed mode decided while the session runs: IPCP closes (Terminate-Request, IPv4 down) and
+ * IPv6CP stays; the next session never starts IPCP. */
+static void test_disable_ipv4_mid_session(void **state)
+{
+	(void)state;
+	t_init(true, true);
+	t_lcp_up(lcp_req_noauth);
+	t_ncps_up(1200);
+	T.ev[0] = 0;
+	ppp_link_disable_ipv4(&LK, 2000);
+	assert_int_equal(T.proto[T.n - 1], PPP_PROTO_IPCP);
+	assert_int_equal(T.pkt[T.n - 1][0], PPP_TERM_REQ);
+	assert_string_equal(T.ev, "ipcp down");
+	/* the Terminate-Ack still reaches IPCP, which closes; the link stays up */
+	t_feed(PPP_PROTO_IPCP, "06 %02x 00 04", T.pkt[T.n - 1][1], 2050);
+	assert_int_equal(LK.ipcp.fsm.state, PPP_ST_CLOSED);
+	assert_int_equal(LK.phase, PPP_PHASE_NETWORK);
+	ppp_link_lower_down(&LK, 3000);
+	ppp_link_reset(&LK);
+	T.n = 0;
+	t_lcp_up(lcp_req_noauth);
+	assert_int_equal(t_find(PPP_PROTO_IPCP, PPP_CONF_REQ), -1);
+	assert_true(t_find(PPP_PROTO_IPV6CP, PPP_CONF_REQ) >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_ncp_protocol_rejected),
 		cmocka_unit_test(test_lcp_gives_up),
 		cmocka_unit_test(test_lower_down_while_up),
+		cmocka_unit_test(test_disable_ipv4_mid_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,629 @@
+/* Router mode: the adapter is on a segment with IPv6 routers. The kernel's own interface
+ * carries the traffic and does SLAAC and (optimistic) DAD; v6link adds the DHCPv6 client over
+ * UDP (IA_NA, IA_PD, stateless), DNS from RAs and DHCPv6, the policy table, and RFC 8028
+ * source-specific default routes so each source prefix leaves through the router that
+ * announced it. Every host change is on the connection's undo lists. */
+#include "engine/conn_priv.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "dataplane/xlat.h"
+#include "hostcfg/sys.h"
+#include "nd/nd_routers.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RT_METRIC_BASE 64u /* source routes: RT_METRIC_BASE + n per same prefix */
+#define RT_MAX_ROUTES 32
+
+static const uint8_t rt_any[16];
+static const uint8_t rt_all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
+
+struct rt_route {
+	uint8_t prefix[16], router[16];
+	uint8_t plen;
+	uint32_t metric;
+};
+
+struct conn_router {
+	int icmp_fd, d6_fd;
+	struct nd_routers nr;
+	bool is_up;           /* soliciting and configuring (between dial and hang-up) */
+	unsigned n_routes;
+	struct rt_route routes[RT_MAX_ROUTES];
+};
+
+static struct conn_router *rt(const struct conn *c)
+{
+	return c->mode;
+}
+
+/* --- sockets --- */
+
+static int rt_sock(struct conn *c, int type, int proto)
+{
+	int fd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -1;
+	int one = 1, ifindex = c->lk.eth.ifindex;
+	const char *dev = c->lk.eth.name;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Raw ICMPv6 for RS out and RA in; the kernel adds the checksum (RFC 3542 §3.1). */
+static int rt_open_icmp(struct conn *c)
+{
+	int fd = rt_sock(c, SOCK_RAW, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -1;
+	struct icmp6_filter f;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &f);
+	int hops = 255; /* RFC 4861 §6.3.7 / §6.1.2: ND messages carry hop limit 255 */
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* UDP port 546 on the adapter (RFC 8415 §7.2). */
+static int rt_open_dhcp6(struct conn *c)
+{
+	int fd = rt_sock(c, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, hops = 1;
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(546) };
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The trace shows what v6link's sockets carried as IPv6 packets (the kernel adds the headers;
+ * the source of a sent packet is the adapter's link-local, which the kernel picks). */
+static void rt_trace_udp(struct conn *c, bool out, const uint8_t src[16], const uint8_t dst[16],
+			 uint16_t sport, uint16_t dport, const uint8_t *buf, size_t len)
+{
+	uint8_t pkt[2100];
+	if (conn_trace_level(c) < 1)
+		return;
+	int n = dhcp6_build_udp6(src, dst, sport, dport, buf, len, pkt, sizeof(pkt));
+	if (n > 0)
+		conn_trace_ip(c, out, pkt, (size_t)n);
+}
+
+static void rt_trace_icmp(struct conn *c, bool out, const uint8_t src[16], const uint8_t dst[16],
+			  const uint8_t *msg, size_t len)
+{
+	uint8_t pkt[2100];
+	if (conn_trace_level(c) < 1)
+		return;
+	int n = nd_build_ipv6_icmp(src, dst, msg, len, pkt, sizeof(pkt));
+	if (n > 0)
+		conn_trace_ip(c, out, pkt, (size_t)n);
+}
+
+static void rt_send_dhcp6(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(547),
+				   .sin6_scope_id = (uint32_t)c->lk.eth.ifindex };
+	memcpy(&to.sin6_addr, rt_all_dhcp, 16);
+	if (sendto(rt(c)->d6_fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		log_debug(LOGC_HOST, "dhcp6[%s]: send on %s: %s", c->cfg.name, c->lk.eth.name,
+			  strerror(errno));
+		return;
+	}
+	rt_trace_udp(c, true, c->host.v6_ll, rt_all_dhcp, 546, 547, buf, len);
+}
+
+static void rt_send_rs(void *ctx)
+{
+	struct conn *c = ctx;
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+				   .sin6_scope_id = (uint32_t)c->lk.eth.ifindex };
+	static const uint8_t all_routers[16] = { 0xff, 0x02, [15] = 0x02 };
+	uint8_t rs[16];
+	int n = nd_build_rs(rs, sizeof(rs));
+	memcpy(&to.sin6_addr, all_routers, 16);
+	if (n <= 0)
+		return;
+	if (sendto(rt(c)->icmp_fd, rs, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		log_debug(LOGC_HOST, "nd[%s]: RS on %s: %s", c->cfg.name, c->lk.eth.name,
+			  strerror(errno));
+	else
+		rt_trace_icmp(c, true, c->host.v6_ll, all_routers, rs, (size_t)n);
+}
+
+/* --- RFC 8028 source-specific default routes --- */
+
+static struct rt_route *rt_route_find(struct conn_router *m, const uint8_t prefix[16],
+				      uint8_t plen, const uint8_t router[16])
+{
+	for (unsigned i = 0; i < m->n_routes; i++) {
+		struct rt_route *r = &m->routes[i];
+		if (r->plen == plen && !memcmp(r->prefix, prefix, 16) && !memcmp(r->router, router, 16))
+			return r;
+	}
+	return NULL;
+}
+
+/* Two routers announcing the same prefix each get a route; a distinct metric keeps the kernel
+ * from replacing one with the other. */
+static uint32_t rt_metric(const struct conn_router *m, const uint8_t prefix[16], uint8_t plen)
+{
+	uint32_t metric = RT_METRIC_BASE;
+	for (bool clash = true; clash; metric++) {
+		clash = false;
+		for (unsigned i = 0; i < m->n_routes; i++) {
+			const struct rt_route *r = &m->routes[i];
+			clash = clash || (r->plen == plen && !memcmp(r->prefix, prefix, 16) &&
+					  r->metric == metric);
+		}
+		if (!clash)
+			return metric;
+	}
+	return metric;
+}
+
+static void rt_src_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,
+				const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
+{
+	struct conn *c = ctx;
+	struct conn_router *m = rt(c);
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	(void)prf;
+	if (rt_route_find(m, prefix, plen, router))
+		return; /* the FSM removes it when its lifetime ends */
+	if (m->n_routes == RT_MAX_ROUTES) {
+		log_warnx("conn[%s]: too many source routes; default from %s/%u via %s not added",
+			  c->cfg.name, inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
+			  inet_ntop(AF_INET6, router, r, sizeof(r)));
+		return;
+	}
+	uint32_t metric = rt_metric(m, prefix, plen);
+	if (hostcfg_route_add(&c->host.hc, AF_INET6, rt_any, 0, prefix, plen, router, metric) < 0) {
+		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
+		return;
+	}
+	struct rt_route *e = &m->routes[m->n_routes++];
+	memcpy(e->prefix, prefix, 16);
+	memcpy(e->router, router, 16);
+	e->plen = plen;
+	e->metric = metric;
+	log_info("conn[%s]: RFC 8028: default from %s/%u via %s (lifetime %u s)", c->cfg.name,
+		 inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
+		 inet_ntop(AF_INET6, router, r, sizeof(r)), lifetime_s);
+	conn_nat46_update(c);
+}
+
+static void rt_src_route_remove(void *ctx, const uint8_t prefix[16], uint8_t plen,
+				const uint8_t router[16])
+{
+	struct conn *c = ctx;
+	struct conn_router *m = rt(c);
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	struct rt_route *e = rt_route_find(m, prefix, plen, router);
+	if (!e)
+		return;
+	hostcfg_route_del(&c->host.hc, AF_INET6, rt_any, 0, prefix, plen, e->metric);
+	log_info("conn[%s]: RFC 8028: default from %s/%u via %s removed", c->cfg.name,
+		 inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
+		 inet_ntop(AF_INET6, router, r, sizeof(r)));
+	*e = m->routes[--m->n_routes];
+	conn_nat46_update(c);
+}
+
+static void rt_router_update(void *ctx, const uint8_t router[16], uint32_t lifetime_s,
+			     enum nd_prf prf)
+{
+	struct conn *c = ctx;
+	char r[INET6_ADDRSTRLEN];
+	log_debug(LOGC_HOST, "nd[%s]: router %s lifetime %u s preference %s", c->cfg.name,
+		  inet_ntop(AF_INET6, router, r, sizeof(r)), lifetime_s, nd_prf_name(prf));
+	if (c->fsm.state != CONN_UP) {
+		conn_session_link_up(c, "an IPv6 router is on the segment", clock_now_ms());
+		conn_hook(c, "ipv6-up", NULL);
+	}
+}
+
+static void rt_router_remove(void *ctx, const uint8_t router[16])
+{
+	struct conn *c = ctx;
+	char r[INET6_ADDRSTRLEN];
+	size_t n;
+	log_info("nd[%s]: router %s gone", c->cfg.name, inet_ntop(AF_INET6, router, r, sizeof(r)));
+	nd_routers_list(&rt(c)->nr, &n);
+	/* The FSM drops the router after this call: the last one leaving ends "up". */
+	if (n <= 1)
+		conn_session_progress(c, CONN_NETWORK, "no IPv6 router left; soliciting",
+				      clock_now_ms());
+}
+
+static void rt_dns_changed(void *ctx)
+{
+	conn_dns_update(ctx);
+}
+
+static void rt_flags(void *ctx, bool is_managed, bool is_other)
+{
+	conn_v6_flags(ctx, is_managed, is_other, clock_now_ms());
+}
+
+static const struct nd_routers_ops rt_nr_ops = {
+	.send_rs = rt_send_rs,
+	.router_update = rt_router_update,
+	.router_remove = rt_router_remove,
+	.src_route_update = rt_src_route_update,
+	.src_route_remove = rt_src_route_remove,
+	.dns_changed = rt_dns_changed,
+	.flags = rt_flags,
+};
+
+/* --- input --- */
+
+/* Receives one packet from a socket of the adapter with its addresses: source (and source
+ * port) from the sender's address, hop limit and destination from RFC 3542 ancillary data.
+ * Returns its length, or -1 when nothing is queued. */
+static ssize_t rt_recv(int fd, uint8_t *buf, size_t cap, struct nd_ip6_hdr *ip, uint16_t *sport)
+{
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cm;
+	struct sockaddr_in6 from;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
+	ssize_t n = recvmsg(fd, &mh, 0);
+	if (n < 0)
+		return -1;
+	memset(ip, 0, sizeof(*ip));
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
+		if (h->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (h->cmsg_type == IPV6_HOPLIMIT) {
+			int hl;
+			memcpy(&hl, CMSG_DATA(h), sizeof(hl));
+			ip->hop_limit = (uint8_t)hl;
+		} else if (h->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(h), sizeof(pi));
+			memcpy(ip->dst, &pi.ipi6_addr, 16);
+		}
+	}
+	memcpy(ip->src, &from.sin6_addr, 16);
+	ip->payload_len = (uint16_t)n;
+	*sport = ntohs(from.sin6_port);
+	return n;
+}
+
+static void rt_on_icmp(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	uint8_t buf[1500];
+	struct nd_ip6_hdr ip;
+	uint16_t sport;
+	ssize_t n;
+	(void)ev;
+	for (int k = 0; k < 16 && (n = rt_recv(fd, buf, sizeof(buf), &ip, &sport)) >= 0; k++) {
+		rt_trace_icmp(c, false, ip.src, ip.dst, buf, (size_t)n);
+		static struct nd_ra_msg ra;
+		/* nd_parse_ra checks hop limit 255 and a link-local source (RFC 4861 §6.1.2). */
+		enum nd_err e = nd_parse_ra(buf, (size_t)n, &ip, &ra);
+		if (e != ND_E_OK) {
+			log_debug(LOGC_HOST, "nd[%s]: RA dropped: %s", c->cfg.name, nd_err_str(e));
+			continue;
+		}
+		if (rt(c)->is_up)
+			nd_routers_on_ra(&rt(c)->nr, ip.src, &ra, clock_now_ms());
+	}
+	conn_reschedule(c);
+}
+
+static void rt_on_dhcp6(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	uint8_t buf[2048];
+	struct nd_ip6_hdr ip;
+	uint16_t sport;
+	ssize_t n;
+	(void)ev;
+	for (int k = 0; k < 16 && (n = rt_recv(fd, buf, sizeof(buf), &ip, &sport)) >= 0; k++) {
+		rt_trace_udp(c, false, ip.src, ip.dst, sport, 546, buf, (size_t)n);
+		conn_v6_on_dhcp6(c, buf, (size_t)n, clock_now_ms());
+	}
+	conn_reschedule(c);
+}
+
+/* --- life cycle --- */
+
+/* The kernel's SLAAC and DAD on the adapter, with RFC 4429 optimistic addresses; accept_ra=2
+ * also on a host that forwards (a small router). All restored on exit. */
+static int rt_sysctls(struct conn *c)
+{
+	static const char *const set[][2] = {
+		{ "accept_ra", "2" }, { "autoconf", "1" }, { "optimistic_dad", "1" },
+		{ "use_optimistic", "1" }, { "disable_ipv6", "0" },
+	};
+	char path[96];
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", c->lk.eth.name, set[i][0]);
+		if (hostcfg_sysctl_set(&c->host.hc_link, path, set[i][1]) < 0) {
+			log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc_link));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int rt_open(struct conn *c)
+{
+	struct conn_router *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -1;
+	m->icmp_fd = m->d6_fd = -1;
+	c->mode = m;
+	if (pkt_if_lookup(c->cfg.eth_if, &c->lk.eth) < 0) {
+		log_warn("conn[%s]: Ethernet adapter '%s'", c->cfg.name, c->cfg.eth_if);
+		return -1;
+	}
+	snprintf(c->lk.ifname, sizeof(c->lk.ifname), "%s", c->lk.eth.name);
+	c->lk.mtu = (uint16_t)c->lk.eth.mtu;
+	if (conn_host_init_adapter(&c->host, c->cfg.name, c->lk.eth.name) < 0 || rt_sysctls(c) < 0)
+		return -1;
+	/* The modified EUI-64 identifier the kernel gives the adapter (RFC 4291 Appendix A): the
+	 * host's address in a delegated /64 uses it too. */
+	nd_eui64_link_local(c->lk.eth.mac, c->host.v6_ll);
+	memcpy(c->lk.our_iid, c->host.v6_ll + 8, 8);
+	m->icmp_fd = rt_open_icmp(c);
+	m->d6_fd = rt_open_dhcp6(c);
+	if (m->icmp_fd < 0 || m->d6_fd < 0) {
+		log_warn("conn[%s]: %s socket on %s", c->cfg.name, m->icmp_fd < 0 ? "ICMPv6" :
+			 "DHCPv6 (UDP 546: is another DHCPv6 client running?)", c->lk.eth.name);
+		return -1;
+	}
+	if (loop_add_fd(c->loop, m->icmp_fd, EPOLLIN, rt_on_icmp, c) < 0 ||
+	    loop_add_fd(c->loop, m->d6_fd, EPOLLIN, rt_on_dhcp6, c) < 0)
+		return -1;
+	nd_routers_init(&m->nr, NULL, &rt_nr_ops, c, c->rng, c->cfg.name);
+	return 0;
+}
+
+static void rt_dial(struct conn *c, uint64_t now)
+{
+	struct conn_router *m = rt(c);
+	if (m->is_up)
+		return;
+	m->is_up = true;
+	c->lk.v6_up = true;
+	nd_routers_start(&m->nr, now);
+	conn_v6_up(c, now);
+}
+
+/* Everything the connection added to the host goes; the adapter's own SLAAC stays. */
+static void rt_stop(struct conn *c, uint64_t now, bool release)
+{
+	struct conn_router *m = rt(c);
+	if (!m->is_up)
+		return;
+	if (release)
+		conn_v6_release(c, now);
+	nd_routers_stop(&m->nr, now);
+	conn_v6_down(c, now);
+	m->is_up = false;
+	c->lk.v6_up = false;
+	hostcfg_undo_all(&c->host.hc);
+	m->n_routes = 0;
+}
+
+static void rt_hangup(struct conn *c, const char *why, uint64_t now)
+{
+	rt_stop(c, now, true);
+	conn_session_end(c, why, now);
+}
+
+static void rt_abort(struct conn *c, const char *why, uint64_t now)
+{
+	(void)why;
+	rt_stop(c, now, false);
+}
+
+static void rt_close(struct conn *c)
+{
+	struct conn_router *m = rt(c);
+	if (!m)
+		return;
+	rt_stop(c, clock_now_ms(), false);
+	if (m->icmp_fd >= 0) {
+		loop_del_fd(c->loop, m->icmp_fd);
+		close(m->icmp_fd);
+	}
+	if (m->d6_fd >= 0) {
+		loop_del_fd(c->loop, m->d6_fd);
+		close(m->d6_fd);
+	}
+	conn_host_undo_all(&c->host);
+	free(m);
+	c->mode = NULL;
+}
+
+static void rt_on_timer(struct conn *c, uint64_t now)
+{
+	struct conn_router *m = rt(c);
+	if (m->is_up && nd_routers_next_deadline(&m->nr) <= now)
+		nd_routers_on_timer(&m->nr, now);
+}
+
+static uint64_t rt_next_deadline(const struct conn *c)
+{
+	const struct conn_router *m = rt(c);
+	return m->is_up ? nd_routers_next_deadline(&m->nr) : V6L_NEVER;
+}
+
+static uint64_t rt_last_activity(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Router mode has no data path of its own: the adapter's kernel counters stand in. */
+static unsigned long long rt_sys_counter(const struct conn *c, const char *name)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->lk.eth.name, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtoull(buf, NULL, 10);
+}
+
+static void rt_stats(const struct conn *c, struct dp_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->tx_packets = rt_sys_counter(c, "tx_packets");
+	st->rx_packets = rt_sys_counter(c, "rx_packets");
+	st->tx_bytes = rt_sys_counter(c, "tx_bytes");
+	st->rx_bytes = rt_sys_counter(c, "rx_bytes");
+}
+
+static struct dataplane *rt_dataplane(const struct conn *c)
+{
+	(void)c;
+	return NULL;
+}
+
+static void rt_ra_dns(const struct conn *c, struct dns_servers *d)
+{
+	const struct conn_router *m = rt(c);
+	size_t n = 0, n_search = 0;
+	if (!m)
+		return;
+	const struct nd_ra_dns *rd = nd_routers_dns(&m->nr, &n);
+	const struct nd_ra_search *rs = nd_routers_search(&m->nr, &n_search);
+	for (size_t i = 0; i < n; i++)
+		dns_servers_add(d, AF_INET6, rd[i].addr);
+	for (size_t i = 0; i < n_search; i++)
+		dns_servers_add_domain(d, rs[i].name);
+}
+
+/* A /64 some router announced (its source route exists): NAT46's dedicated address. */
+static bool rt_prefix64(const struct conn *c, uint8_t prefix[8])
+{
+	const struct conn_router *m = rt(c);
+	for (unsigned i = 0; m && i < m->n_routes; i++)
+		if (m->routes[i].plen == 64) {
+			memcpy(prefix, m->routes[i].prefix, 8);
+			return true;
+		}
+	return false;
+}
+
+static int rt_nat46_attach(struct conn *c, struct xlat *x)
+{
+	return xlat_attach_link(x, c->lk.eth.ifindex, c->lk.eth.mac);
+}
+
+static void rt_nat46_detach(struct conn *c)
+{
+	(void)c; /* xlat_free closes the packet socket */
+}
+
+static void rt_trace_attach(struct conn *c)
+{
+	char name[40];
+	snprintf(name, sizeof(name), "%s-ipv6", c->lk.eth.name);
+	conn_trace_add_ip_iface(c, name, "IPv6 control packets of v6link's own sockets (RS, RA, DHCPv6)");
+}
+
+static void rt_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	const struct conn_router *m = rt(c);
+	char a[INET6_ADDRSTRLEN];
+	size_t n = 0;
+	const struct nd_routers_router *r = m ? nd_routers_list(&m->nr, &n) : NULL;
+	sb_printf(sb, "\"routers\":[");
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(sb, "%s{\"address\":\"%s\",\"lifetime\":%u,\"preference\":\"%s\","
+			      "\"prefixes\":[", i ? "," : "", inet_ntop(AF_INET6, r[i].addr, a, sizeof(a)),
+			  nd_routers_remaining_s(r[i].until_ms, now), nd_prf_name(r[i].prf));
+		for (unsigned k = 0; k < r[i].n_prefixes; k++)
+			sb_printf(sb, "%s{\"prefix\":\"%s/%u\",\"valid_lft\":%u,\"source_route\":%s}",
+				  k ? "," : "", inet_ntop(AF_INET6, r[i].prefixes[k].prefix, a, sizeof(a)),
+				  r[i].prefixes[k].plen,
+				  nd_routers_remaining_s(r[i].prefixes[k].valid_until_ms, now),
+				  r[i].prefixes[k].has_route ? "true" : "false");
+		sb_printf(sb, "]}");
+	}
+	sb_printf(sb, "],\"pref64\":[],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,"
+		      "\"mtu\":null}", m ? nd_routers_state_name(m->nr.state) : "idle",
+		  m && m->nr.is_managed ? "true" : "false", m && m->nr.is_other ? "true" : "false");
+}
+
+static void rt_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	const struct conn_router *m = rt(c);
+	char a[INET6_ADDRSTRLEN];
+	size_t n = 0;
+	const struct nd_routers_router *r = m ? nd_routers_list(&m->nr, &n) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(sb, "  %-12s %s lifetime %us preference %s\n", "router",
+			  inet_ntop(AF_INET6, r[i].addr, a, sizeof(a)),
+			  nd_routers_remaining_s(r[i].until_ms, now), nd_prf_name(r[i].prf));
+		for (unsigned k = 0; k < r[i].n_prefixes; k++)
+			sb_printf(sb, "  %-12s   default from %s/%u via this router%s\n", "",
+				  inet_ntop(AF_INET6, r[i].prefixes[k].prefix, a, sizeof(a)),
+				  r[i].prefixes[k].plen, r[i].prefixes[k].has_route ? "" : " (not installed)");
+	}
+}
+
+const struct conn_mode_ops conn_mode_router = {
+	.name = "router",
+	.open = rt_open,
+	.close = rt_close,
+	.dial = rt_dial,
+	.hangup = rt_hangup,
+	.abort = rt_abort,
+	.on_timer = rt_on_timer,
+	.next_deadline = rt_next_deadline,
+	.last_activity = rt_last_activity,
+	.stats = rt_stats,
+	.dataplane = rt_dataplane,
+	/* The kernel does DAD on the shared segment, optimistically (RFC 4429). */
+	.v6_addr_flags = IFA_F_OPTIMISTIC,
+	.send_dhcp6 = rt_send_dhcp6,
+	.ra_dns = rt_ra_dns,
+	.prefix64 = rt_prefix64,
+	.nat46_attach = rt_nat46_attach,
+	.nat46_detach = rt_nat46_detach,
+	.nat46_blackhole = true,
+	.trace_attach = rt_trace_attach,
+	.status_json = rt_status_json,
+	.status_text = rt_status_text,
+};
