@@ -13,28 +13,7 @@
 #include <string.h>
 #include <sodium.h>
 
-static int daemon_pick_adapter(const struct cfg_param *p, char out[16])
-{
-	DIR *dir = opendir("/sys/class/net");
-	struct dirent *e;
-	int rc = -1;
-	if (!dir)
-		return -1;
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
-			continue;
-		if (!det_adapter_is_ethernet_up(e->d_name) || det_passthrough(p, e->d_name))
-			continue;
-		if (rc == 0 && strcmp(e->d_name, out) > 0)
-			continue;
-		snprintf(out, 16, "%s", e->d_name);
-		rc = 0;
-	}
-	closedir(dir);
-	return rc;
-}
-
-static int daemon_adapter(const struct cfg_param *p, const struct cfg_conn *cc, char out[16])
+static int daemon_adapter(const struct cfg_conn *cc, char out[16])
 {
 	if (cc->dial.ifname[0]) {
 		snprintf(out, 16, "%s", cc->dial.ifname);
@@ -50,12 +29,9 @@ static int daemon_adapter(const struct cfg_param *p, const struct cfg_conn *cc, 
 		snprintf(out, 16, "%s", name);
 		return 0;
 	}
-	if (daemon_pick_adapter(p, out) < 0) {
-		fprintf(stderr, "v6link: connection '%s': no Ethernet adapter is up "
-				"(set if=NAME in dial_string)\n", cc->name);
-		return 1;
-	}
-	log_info("conn[%s]: using adapter %s (aidx=-1)", cc->name, out);
+	/* aidx=-1: the connection picks the first Ethernet adapter that is up when it opens, and
+	 * waits for one if there is none yet. */
+	out[0] = 0;
 	return 0;
 }
 
@@ -104,7 +80,7 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	/* mode=auto with aidx=-1 and no if=: detection probes every adapter and picks one. */
 	bool probe_all = cc->mode == CFG_MODE_AUTO && !cc->dial.ifname[0] && cc->dial.aidx < 0 &&
 			 !cc->dial.vlan && !cc->dial.prio;
-	int rc = probe_all ? 0 : daemon_adapter(p, cc, o->eth_if);
+	int rc = probe_all ? 0 : daemon_adapter(cc, o->eth_if);
 	if (!rc)
 		rc = daemon_password(confdir, cc, o->secret, sizeof(o->secret));
 	if (rc)

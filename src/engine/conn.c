@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +67,10 @@ static void conn_report(struct conn *c)
 		if (t->to == CONN_UP) {
 			conn_hook(c, "up", NULL);
 		} else if (t->to == CONN_IDLE && conn_state_has_session(t->from)) {
+			if (c->fsm.redial_at_ms != V6L_NEVER)
+				log_info("conn[%s]: redialling in %llu s (attempt %u)", c->cfg.name,
+					 (unsigned long long)((c->fsm.redial_at_ms - c->fsm.since_ms +
+							       999) / 1000), c->fsm.n_fail + 1);
 			char reason[CONN_WHY_MAX + 16];
 			snprintf(reason, sizeof(reason), "V6LINK_REASON=%s", t->why);
 			const char *extra[] = { reason, NULL };
@@ -107,8 +114,79 @@ static void conn_close_mode(struct conn *c, uint64_t now)
 	c->ops = NULL;
 }
 
+/* --- waiting for the adapter --- */
+
+static void conn_on_link_event(void *arg, int fd, uint32_t ev);
+
+/* The adapter is there (if= names it, or aidx=-1 finds one that is up); an adapter picked
+ * for aidx=-1 is kept in cfg.eth_if. */
+static bool conn_adapter_ready(struct conn *c)
+{
+	struct pkt_if ifc;
+	if (c->cfg.eth_if[0])
+		return pkt_if_lookup(c->cfg.eth_if, &ifc) == 0;
+	if (c->fsm.mode == CONN_MODE_UNKNOWN)
+		return det_pick_adapter(c->cfg.param, (char[16]){ 0 }) == 0;
+	if (det_pick_adapter(c->cfg.param, c->cfg.eth_if) < 0)
+		return false;
+	log_info("conn[%s]: using adapter %s (aidx=-1)", c->cfg.name, c->cfg.eth_if);
+	return true;
+}
+
+/* Links appearing and coming up are announced on RTMGRP_LINK: the wait costs nothing and ends
+ * as soon as the adapter does. */
+static void conn_watch_links(struct conn *c)
+{
+	if (c->link_fd >= 0)
+		return;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    loop_add_fd(c->loop, fd, EPOLLIN, conn_on_link_event, c) < 0) {
+		log_warn("conn[%s]: cannot watch for network adapters", c->cfg.name);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	c->link_fd = fd;
+	log_info("conn[%s]: waiting for adapter %s", c->cfg.name,
+		 c->cfg.eth_if[0] ? c->cfg.eth_if : "(any Ethernet adapter that is up)");
+}
+
+static void conn_unwatch_links(struct conn *c)
+{
+	if (c->link_fd < 0)
+		return;
+	loop_del_fd(c->loop, c->link_fd);
+	close(c->link_fd);
+	c->link_fd = -1;
+}
+
+static void conn_on_link_event(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	uint8_t buf[8192];
+	(void)ev;
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+	}
+	if (!conn_adapter_ready(c))
+		return;
+	conn_unwatch_links(c);
+	uint64_t now = clock_now_ms();
+	conn_step(c, conn_fsm_on_adapter(&c->fsm, now), now);
+}
+
 static void conn_open_mode(struct conn *c, uint64_t now)
 {
+	if (!conn_adapter_ready(c)) {
+		char why[CONN_WHY_MAX];
+		snprintf(why, sizeof(why), "%s%s%s", c->cfg.eth_if[0] ? "no adapter " : "",
+			 c->cfg.eth_if, c->cfg.eth_if[0] ? "; waiting for it" :
+			 "no Ethernet adapter is up; waiting for one");
+		conn_watch_links(c);
+		conn_step(c, conn_fsm_on_opened(&c->fsm, false, why, now), now);
+		return;
+	}
 	c->ops = conn_mode_ops_of(c->fsm.mode);
 	log_info("conn[%s]: mode %s (%s)", c->cfg.name, conn_mode_name(c->fsm.mode), c->mode_why);
 	if (c->ops->open(c) < 0) {
@@ -347,8 +425,9 @@ static void conn_detect_start(struct conn *c, uint64_t now)
 		conn_detect_stop(c);
 		snprintf(why, sizeof(why), "detection: no usable Ethernet adapter%s%s",
 			 c->cfg.eth_if[0] ? " " : "", c->cfg.eth_if);
-		log_warnx("conn[%s]: %s; trying again in %u s", c->cfg.name, why,
+		log_warnx("conn[%s]: %s; trying again in %u s or when one appears", c->cfg.name, why,
 			  c->fsm.cfg.detect_retry_ms / 1000);
+		conn_watch_links(c);
 		conn_step(c, conn_fsm_on_detected(&c->fsm, CONN_MODE_UNKNOWN, why, now), now);
 	}
 }
@@ -425,6 +504,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	c->cfg = *cfg;
 	c->own = *own;
 	c->id = id;
+	c->link_fd = -1;
 	c->loop = l;
 	c->rng = rng;
 	c->nat.tun_fd = -1;
@@ -452,6 +532,7 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	loop_timer_stop(c->loop, &c->timer);
+	conn_unwatch_links(c);
 	conn_detect_stop(c);
 	conn_close_mode(c, clock_now_ms());
 	conn_trace_close(c);

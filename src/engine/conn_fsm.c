@@ -305,8 +305,21 @@ unsigned conn_fsm_on_opened(struct conn_fsm *f, bool ok, const char *why, uint64
 		conn_fsm_enter(f, CONN_DETECTING, why, now);
 		return 0;
 	}
-	f->want_up = false;
+	/* A forced mode keeps the wish: the adapter may come (conn_fsm_on_adapter). */
 	return conn_fsm_rest(f, why, now);
+}
+
+unsigned conn_fsm_on_adapter(struct conn_fsm *f, uint64_t now)
+{
+	conn_fsm_begin(f);
+	if (f->mode == CONN_MODE_UNKNOWN) {
+		if (f->is_detecting || f->detect_at_ms == V6L_NEVER)
+			return 0;
+		return conn_fsm_detect(f, "an adapter appeared: probing", now);
+	}
+	if (f->is_open || f->is_opening || !f->is_started || (!f->want_up && !f->cfg.demand))
+		return 0;
+	return conn_fsm_open(f);
 }
 
 unsigned conn_fsm_on_progress(struct conn_fsm *f, enum conn_state s, const char *why,

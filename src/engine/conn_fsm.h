@@ -113,8 +113,11 @@ unsigned conn_fsm_on_detected(struct conn_fsm *f, enum conn_mode m, const char *
 			      uint64_t now_ms);
 /* A DHCPv4 server answered on the adapter of a dial-up connection: mixed mode. */
 unsigned conn_fsm_on_ipv4_lan(struct conn_fsm *f, uint64_t now_ms);
-/* The glue carried out CONN_ACT_OPEN: ok, or failed (why is kept as the last error). */
+/* The glue carried out CONN_ACT_OPEN: ok, or failed (why is kept as the last error; a forced
+ * mode keeps what was wanted, for conn_fsm_on_adapter). */
 unsigned conn_fsm_on_opened(struct conn_fsm *f, bool ok, const char *why, uint64_t now_ms);
+/* An adapter appeared or came up: a failed open or a detection waiting to retry goes now. */
+unsigned conn_fsm_on_adapter(struct conn_fsm *f, uint64_t now_ms);
 /* The session progresses: CONN_AUTH (PPPoE session), CONN_NETWORK (NCPs negotiating, or no
  * router left), CONN_TERMINATING (the peer hangs up). Ignored without a session. */
 unsigned conn_fsm_on_progress(struct conn_fsm *f, enum conn_state s, const char *why,

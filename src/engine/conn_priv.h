@@ -45,6 +45,7 @@ struct conn {
 	struct det *det;                 /* probing, or watching for a DHCPv4 server */
 	struct det_run det_run;
 	struct loop_timer timer;
+	int link_fd;                     /* watching for the adapter to appear, or -1 */
 	conn_stopped_cb stopped_cb;
 	void *stopped_ctx;
 

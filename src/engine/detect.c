@@ -364,6 +364,27 @@ static int det_open(struct det *dt, const char *name)
 	return 0;
 }
 
+int det_pick_adapter(const struct cfg_param *p, char out[16])
+{
+	DIR *dir = opendir("/sys/class/net");
+	struct dirent *e;
+	int rc = -1;
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= 16)
+			continue;
+		if (!det_adapter_is_ethernet_up(e->d_name) || det_passthrough(p, e->d_name))
+			continue;
+		if (rc == 0 && strcmp(e->d_name, out) > 0)
+			continue;
+		snprintf(out, 16, "%s", e->d_name);
+		rc = 0;
+	}
+	closedir(dir);
+	return rc;
+}
+
 /* Every Ethernet adapter that is up and not matched by [passthrough]. */
 static int det_open_all(struct det *dt)
 {

@@ -103,7 +103,9 @@ static unsigned fz_event(struct conn_fsm *f, uint8_t op, uint8_t arg, uint64_t n
 	case 10: return conn_fsm_on_progress(f, CONN_TERMINATING, "terminating", now);
 	case 11: return conn_fsm_on_link_up(f, "link up", now);
 	case 12: return conn_fsm_on_session_end(f, "session end", now);
-	case 13: conn_fsm_on_activity(f, now); return 0;
+	case 13:
+		conn_fsm_on_activity(f, now);
+		return arg & 1 ? conn_fsm_on_adapter(f, now) : 0;
 	case 14: return conn_fsm_on_timer(f, now);
 	default: return conn_fsm_on_progress(f, (enum conn_state)(arg % 7), "any", now);
 	}

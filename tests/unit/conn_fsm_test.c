@@ -214,9 +214,15 @@ static void test_open_failure(void **state)
 	assert_int_equal(conn_fsm_up(&F, "v6link up", 0), CONN_ACT_OPEN);
 	assert_int_equal(conn_fsm_up(&F, "v6link up", 1), 0); /* OPEN is under way */
 	assert_int_equal(conn_fsm_on_opened(&F, false, "no adapter eth9", 2), 0);
-	assert_false(F.want_up);
+	assert_true(F.want_up);
 	assert_int_equal(F.state, CONN_IDLE);
 	assert_string_equal(F.last_error, "no adapter eth9");
+	/* the adapter appears: open and dial as wanted */
+	assert_int_equal(conn_fsm_on_adapter(&F, 5000), 0); /* conn_fsm_start not run yet */
+	conn_fsm_start(&F, false, 5000);
+	assert_int_equal(conn_fsm_on_adapter(&F, 5001), CONN_ACT_OPEN);
+	assert_int_equal(conn_fsm_on_opened(&F, true, "opened", 5002), CONN_ACT_DIAL);
+	assert_int_equal(conn_fsm_on_adapter(&F, 5003), 0);
 	/* Detected mode: probe again later. */
 	t_init(CONN_MODE_UNKNOWN, true, 0, true, false);
 	conn_fsm_start(&F, true, 0);
@@ -225,7 +231,8 @@ static void test_open_failure(void **state)
 	assert_int_equal(conn_fsm_on_opened(&F, false, "UDP 546 in use", 11), 0);
 	assert_int_equal(F.mode, CONN_MODE_UNKNOWN);
 	assert_int_equal(F.state, CONN_DETECTING);
-	assert_int_equal(conn_fsm_on_timer(&F, 30011), CONN_ACT_DETECT);
+	assert_int_equal(conn_fsm_on_adapter(&F, 20000), CONN_ACT_DETECT); /* sooner than 30 s */
+	assert_int_equal(conn_fsm_on_adapter(&F, 20001), 0);
 }
 
 static void test_router_mode(void **state)
