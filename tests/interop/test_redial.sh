@@ -44,6 +44,8 @@ silent() {
 	local sid0 t0 n verdict name
 	sid0=$(v6l_json "c['session_id']")
 	cap_start "$NS_CLI" eth0 silent ether proto 0x8864
+	# an answered Echo-Request in the capture first: the AC's last control frame must be in it
+	sleep "$(python3 -c "print($ECHO_INTERVAL + 0.5)")"
 	t0=$(date +%s.%N)
 	isp netem-loss 100 >/dev/null
 	# (a generous bound: the verdict comes from the capture, not from this wait)
