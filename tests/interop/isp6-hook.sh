@@ -33,6 +33,13 @@ log() { echo "$(date +%s.%N) isp6: $*" >>"$RUNDIR/isp6.log"; }
 
 gone() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || echo Z)" = Z ]; } # zombies count
 ifname_newest() { cat "$ST/newest" 2>/dev/null; }
+# pppd runs these hooks through its ipv6-up/-down scripts and, when the session ends first
+# (pppoe-server SIGTERMs pppd on a PADT), SIGTERMs only that wrapper: a hook may then still be
+# running, or never have run, after its session is gone and IFNAME belongs to the next one.
+# So: one hook at a time per interface, and nothing is done for a session that is over.
+# (fd 9 holds the lock: the daemons started here close it, or they would hold it for good)
+session_lock() { exec 9>"$ST/lock-$1" && flock 9; } # IF
+session_alive() { [ -z "${PPPD_PID:-}" ] || kill -0 "$PPPD_PID" 2>/dev/null; }
 
 # --- radvd: one instance per ppp interface; config/pid in $ST, log in RUNDIR
 radvd_conf() { # IF PREFIX [OLD-PREFIX]
@@ -80,9 +87,21 @@ radvd_start() { # IF PREFIX [OLD]
     radvd_conf "$@" >"$ST/radvd-$ifn.conf"
     radvd_stop "$ifn"
     radvd -C "$ST/radvd-$ifn.conf" -p "$ST/radvd-$ifn.pid" -n -m logfile \
-        -l "$RUNDIR/radvd-$ifn.log" -d 1 </dev/null >/dev/null 2>&1 &
-    echo $! >"$ST/radvd-$ifn.pid.own"
-    log "radvd on $ifn pid $! prefix $2${3:+ (old $3 announced with lifetime 0)} RA=$RA"
+        -l "$RUNDIR/radvd-$ifn.log" -d 1 </dev/null >/dev/null 2>&1 9>&- &
+    pid=$!
+    echo "$pid" >"$ST/radvd-$ifn.pid.own"
+    log "radvd on $ifn pid $pid prefix $2${3:+ (old $3 announced with lifetime 0)} RA=$RA"
+    # radvd dies with its session even when `down` never runs (see session_lock): one left
+    # behind would answer the next session's RS on the same interface name before that
+    # session's `up` has set the ISP side up, and withdraw router and DNS server (final RA)
+    # when that `up` stops it. KILL: no final RA onto an interface that may be the next one's.
+    local owner
+    owner=$(cat "$ST/pppd-$ifn" 2>/dev/null)
+    [ -n "$owner" ] && (
+        while kill -0 "$owner" 2>/dev/null; do sleep 0.2; done
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = radvd ] && kill -KILL "$pid"
+    ) </dev/null >/dev/null 2>&1 9>&- &
+    return 0
 }
 
 radvd_stop() { # IF   (SIGTERM: radvd sends a final RA with router lifetime 0)
@@ -202,7 +221,7 @@ dhcp6_start() { # IF
                 log "kea-dhcp6 pid $pid reloaded for $ifn (generation $(dhcp6_gen))"
             else
                 KEA_PIDFILE_DIR=$ST/kea KEA_LOCKFILE_DIR=$ST/kea KEA_LOGGER_DESTINATION=$RUNDIR/kea-dhcp6.log \
-                    kea-dhcp6 -c "$ST/kea-dhcp6.conf" </dev/null >>"$RUNDIR/kea-dhcp6.out" 2>&1 &
+                    kea-dhcp6 -c "$ST/kea-dhcp6.conf" </dev/null >>"$RUNDIR/kea-dhcp6.out" 2>&1 9>&- &
                 echo $! >"$ST/dhcp6.pid.own"
                 log "kea-dhcp6 pid $! on $ifn (generation $(dhcp6_gen))"
             fi
@@ -228,7 +247,7 @@ dhcp6_start() { # IF
             } >"$ST/dhcp6s.conf"
             dhcp6_stop
             dhcp6s -c "$ST/dhcp6s.conf" -P "$ST/dhcp6s.pid" -d -D -f "$ifn" </dev/null \
-                >>"$RUNDIR/dhcp6s.log" 2>&1 &
+                >>"$RUNDIR/dhcp6s.log" 2>&1 9>&- &
             echo $! >"$ST/dhcp6.pid.own"
             log "dhcp6s pid $! on $ifn (generation $(dhcp6_gen), $(echo $DHCP6_DUID | wc -w) PD host(s))"
             ;;
@@ -241,6 +260,9 @@ shift
 case "$cmd" in
     up)
         IFN=$1 LL_LOCAL=${4%%/*} LL_REMOTE=${5%%/*}
+        session_lock "$IFN"
+        session_alive || { log "up $IFN: the session of pppd $PPPD_PID is over: nothing to do"; exit 0; }
+        echo "${PPPD_PID:-}" >"$ST/pppd-$IFN"
         echo "$IFN" >"$ST/newest"
         if [ "$DHCP6" = kea ]; then
             # Kea 2.2 binds to the link-local address getifaddrs() reports; on a ppp link with
@@ -254,6 +276,9 @@ case "$cmd" in
         ;;
     down)
         IFN=$1
+        session_lock "$IFN"
+        # (from pppd, late: IFNAME may belong to a newer session already, whose radvd stays)
+        [ -z "${PPPD_PID:-}" ] || [ "$(cat "$ST/pppd-$IFN" 2>/dev/null)" = "$PPPD_PID" ] || exit 0
         [ "$RA" != none ] && radvd_stop "$IFN"
         rm -f "$ST/ra-prefix-$IFN"
         ;;
