@@ -1,7 +1,7 @@
-/* Host DNS configuration for a connection: systemd-resolved (per link) when it runs, else
- * resolvconf when installed, else resolv.conf rewritten with a backup that is restored. A daemon
- * in a named network namespace (`ip netns exec NAME`) writes /etc/netns/NAME/resolv.conf as that
- * tool expects and never touches the host's file. */
+/* DNS data shared by the resolver owner (resolver.h): the servers and search domains one
+ * connection contributes, their rendering as resolv.conf text (pure, dns_render.c) and the names
+ * of the backends (systemd-resolved per link, resolvconf, the resolv.conf file). Choosing a
+ * backend and applying to it are the owner's and its I/O glue's (dns_io.c). */
 #ifndef V6L_HOSTCFG_DNS_H
 #define V6L_HOSTCFG_DNS_H
 
@@ -25,15 +25,6 @@ struct dns_servers {
 	char domains[DNS_MAX_DOMAINS][DNS_DOMAIN_LEN];
 };
 
-struct dns_cfg {
-	enum dns_backend backend;
-	char ifname[16];
-	char path[256];        /* FILE backend: the resolv.conf written */
-	char backup[280];      /* FILE backend: the copy restored on undo */
-	bool is_applied;
-	bool had_file;         /* the file existed before (restore it, else delete ours) */
-};
-
 /* Adds server (4 or 16 bytes by family) unless present or full; returns true when added. */
 bool dns_servers_add(struct dns_servers *d, int family, const void *addr);
 bool dns_servers_add_domain(struct dns_servers *d, const char *domain);
@@ -46,18 +37,5 @@ int dns_render_resolv_conf(const struct dns_servers *d, const char *conn, char *
 int dns_render_resolv_conf_hdr(const struct dns_servers *d, const char *header, char *buf,
 	size_t cap);
 const char *dns_backend_name(enum dns_backend b);
-
-/* TODO(#11): the per-connection API below is replaced by the daemon-wide owner in resolver.h
- * (two connections here share one resolv.conf and undo each other); it goes once the engine
- * uses the owner. */
-
-/* Chooses the backend for ifname; resolv_conf overrides the file path ("" = automatic:
- * /etc/netns/NAME/resolv.conf inside a named namespace, else /etc/resolv.conf). */
-void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf);
-/* Applies d (replacing what this connection applied before); 0 or -1 (logged). */
-int dns_apply(struct dns_cfg *c, const struct dns_servers *d, const char *conn);
-/* Removes what dns_apply did: reverts the link, deletes the resolvconf entry or restores the
- * backed-up file. */
-void dns_undo(struct dns_cfg *c);
 
 #endif

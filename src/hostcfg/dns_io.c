@@ -1,5 +1,5 @@
-/* DNS backends; see dns.h and resolver.h. External tools are run with fork+exec and a fixed
- * argv (no shell). */
+/* The resolver owner's I/O glue (resolver.h): backend detection and the per-link backends,
+ * resolvectl and resolvconf, run with fork+exec and a fixed argv (no shell). */
 #include "hostcfg/dns.h"
 #include "hostcfg/resolver.h"
 
@@ -7,17 +7,13 @@
 #include "hostcfg/sys.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define DNS_BACKUP_SUFFIX ".v6link-orig"
 
 static int dns_run(char *const argv[], const char *input)
 {
@@ -48,14 +44,6 @@ static int dns_run(char *const argv[], const char *input)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* A crash may have left our file in place with the original beside it: put it back first. */
-static void dns_recover_backup(struct dns_cfg *c)
-{
-	struct stat st;
-	if (lstat(c->backup, &st) == 0 && rename(c->backup, c->path) == 0)
-		log_info("dns: restored %s left behind by an earlier run", c->path);
-}
-
 enum dns_backend resolver_detect(const char *resolv_conf, char *path, size_t cap)
 {
 	char ns[64];
@@ -75,24 +63,6 @@ enum dns_backend resolver_detect(const char *resolv_conf, char *path, size_t cap
 		return DNS_BACKEND_RESOLVCONF;
 	snprintf(path, cap, "/etc/resolv.conf");
 	return DNS_BACKEND_FILE;
-}
-
-void dns_init(struct dns_cfg *c, const char *ifname, const char *resolv_conf)
-{
-	char ns[64];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
-	bool in_netns = hostcfg_netns_name(ns, sizeof(ns));
-	c->backend = resolver_detect(resolv_conf, c->path, sizeof(c->path));
-	if (c->backend == DNS_BACKEND_FILE && in_netns && !(resolv_conf && resolv_conf[0])) {
-		/* Not inside /etc/netns/NAME: `ip netns exec` bind-mounts every file there over /etc
-		 * and warns about one that has no counterpart. */
-		snprintf(c->backup, sizeof(c->backup), "/etc/netns/%s.resolv.conf" DNS_BACKUP_SUFFIX, ns);
-		dns_recover_backup(c);
-	} else if (c->backend == DNS_BACKEND_FILE) {
-		snprintf(c->backup, sizeof(c->backup), "%s" DNS_BACKUP_SUFFIX, c->path);
-		dns_recover_backup(c);
-	}
 }
 
 static int dns_resolved_set(const char *ifname, const struct dns_servers *d)
@@ -119,107 +89,6 @@ static int dns_resolved_set(const char *ifname, const struct dns_servers *d)
 	argv[n] = NULL;
 	return dns_run(argv, NULL);
 }
-
-static int dns_apply_resolved(struct dns_cfg *c, const struct dns_servers *d)
-{
-	return dns_resolved_set(c->ifname, d);
-}
-
-static int dns_apply_file(struct dns_cfg *c, const char *text)
-{
-	char tmp[300], dir[256];
-	struct stat st;
-	/* /etc/netns/NAME (and /etc/netns) may not exist yet: create the parents. */
-	snprintf(dir, sizeof(dir), "%s", c->path);
-	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = 0;
-		mkdir(dir, 0755);
-		*p = '/';
-	}
-	if (!c->is_applied) {
-		c->had_file = lstat(c->path, &st) == 0;
-		if (c->had_file && rename(c->path, c->backup) < 0)
-			return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.v6link-new", c->path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	bool ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || chmod(tmp, 0644) < 0 || rename(tmp, c->path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-int dns_apply(struct dns_cfg *c, const struct dns_servers *d, const char *conn)
-{
-	char text[2048];
-	char name[64];
-	int rc = -1;
-	if (dns_render_resolv_conf(d, conn, text, sizeof(text)) < 0)
-		return -1;
-	switch (c->backend) {
-	case DNS_BACKEND_NONE:
-		return 0;
-	case DNS_BACKEND_RESOLVED:
-		rc = dns_apply_resolved(c, d);
-		break;
-	case DNS_BACKEND_RESOLVCONF: {
-		snprintf(name, sizeof(name), "%s.v6link", c->ifname);
-		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-a", name,
-				 NULL };
-		rc = dns_run(argv, text);
-		break;
-	}
-	case DNS_BACKEND_FILE:
-		rc = dns_apply_file(c, text);
-		break;
-	}
-	if (rc < 0) {
-		log_warn("dns[%s]: applying DNS through %s%s%s", conn, dns_backend_name(c->backend),
-			 c->path[0] ? " " : "", c->path);
-		return -1;
-	}
-	if (!c->is_applied)
-		log_info("dns[%s]: %u server(s) configured through %s%s%s", conn, d->n,
-			 dns_backend_name(c->backend), c->path[0] ? " " : "", c->path);
-	c->is_applied = true;
-	return 0;
-}
-
-void dns_undo(struct dns_cfg *c)
-{
-	char name[64];
-	if (!c->is_applied)
-		return;
-	c->is_applied = false;
-	switch (c->backend) {
-	case DNS_BACKEND_NONE:
-		break;
-	case DNS_BACKEND_RESOLVED: {
-		char *argv[] = { (char *)(uintptr_t)"/usr/bin/resolvectl", (char *)(uintptr_t)"revert",
-				 c->ifname, NULL };
-		dns_run(argv, NULL);
-		break;
-	}
-	case DNS_BACKEND_RESOLVCONF: {
-		snprintf(name, sizeof(name), "%s.v6link", c->ifname);
-		char *argv[] = { (char *)(uintptr_t)"/sbin/resolvconf", (char *)(uintptr_t)"-d", name,
-				 NULL };
-		dns_run(argv, NULL);
-		break;
-	}
-	case DNS_BACKEND_FILE:
-		if (c->had_file ? rename(c->backup, c->path) < 0 : unlink(c->path) < 0)
-			log_warn("dns: restoring %s", c->path);
-		break;
-	}
-}
-
-/* --- the daemon-wide owner's glue (resolver.h) ------------------------------------------------ */
 
 static int dns_sys_link_set(void *ctx, enum dns_backend b, const char *ifname,
 			    const struct dns_servers *d, const char *text)

@@ -1,7 +1,8 @@
 /* RFC 6724 policy table: the kernel's address labels (rtnetlink RTM_*ADDRLABEL) and the
  * precedences and labels of glibc's /etc/gai.conf (a managed block), driven by RFC 7078 rows.
- * Pure part (policy_table.c): the default table, merging, undo planning, the gai.conf block
- * editor and the RTM_NEWADDRLABEL parser. I/O part (policy_io.c): netlink, the file. */
+ * Pure part (policy_table.c, policy_gai.c): the default table, merging, undo planning, the
+ * gai.conf block editor and the RTM_NEWADDRLABEL parser. The daemon-wide owner below applies
+ * them; its kernel glue is I/O (policy_io.c). */
 #ifndef V6L_HOSTCFG_POLICY_H
 #define V6L_HOSTCFG_POLICY_H
 
@@ -123,38 +124,6 @@ int policy_gai_strip(const char *old, size_t old_len, char *out, size_t cap);
 
 /* True if text holds a managed block. */
 bool policy_gai_has_block(const char *text, size_t len);
-
-/* --- I/O: apply and undo, per connection -------------------------------------------------- */
-
-/* TODO(#11): replaced by the daemon-wide owner below (two connections here each record the
- * other's labels as the "original" and fight over one gai.conf block); this API goes once the
- * engine uses the owner. */
-
-struct policy_state {
-	char conn[16];
-	char gai_path[256];   /* "" = gai.conf not managed */
-	bool gai_applied;     /* our block is in the file */
-	bool gai_had_file;    /* the file existed before our first write (else removed if empty) */
-	bool gai_made_dir;    /* we created its directory (removed again if empty) */
-	size_t n_recs;
-	struct policy_rec recs[POLICY_MAX_ROWS];
-};
-
-/* Prepares state for connection conn. gai_path: NULL = leave gai.conf alone; "" = automatic:
- * /etc/netns/NAME/gai.conf inside a named network namespace (as `ip netns exec NAME` expects,
- * and only visible to processes started by it after the file exists), else /etc/gai.conf. */
-void policy_init(struct policy_state *st, const char *conn, const char *gai_path);
-
-/* Makes the host's policy table the RFC 6724 defaults merged with rows (the ISP's RFC 7078
- * table; n = 0: kernel labels untouched and gai.conf gets the RFC 6724 table, whose
- * precedences put native global addresses above ULA, 6to4 and Teredo where glibc's built-in
- * RFC 3484 table does not). Idempotent; a new set updates the last one. 0, or -1 after logging
- * each failure (changes that succeeded stay recorded for undo). */
-int policy_apply(struct policy_state *st, const struct policy_row *rows, size_t n);
-
-/* Restores every kernel label changed and removes the gai.conf block (deleting the file if v6link
- * created it and nothing else is in it). 0, or -1 after logging. */
-int policy_undo(struct policy_state *st);
 
 /* --- the daemon-wide owner (issue #11) -------------------------------------------------------
  * One owner for the host's policy table: every connection sets or clears the RFC 7078 rows it
@@ -309,7 +278,8 @@ int policy_owner_close(struct policy_owner *o);
  * /proc/sys/kernel/random/boot_id and the inode of /proc/self/ns/net. */
 extern const struct policy_owner_ops policy_nl_ops;
 
-/* The automatic gai.conf: /etc/netns/NAME/gai.conf inside a named network namespace, else
+/* The automatic gai.conf: /etc/netns/NAME/gai.conf inside a named network namespace (as `ip
+ * netns exec NAME` expects; only processes it starts after the file exists see it), else
  * /etc/gai.conf (written into out[cap]). */
 void policy_gai_path(char *out, size_t cap);
 

@@ -132,7 +132,7 @@ struct resolver {
 /* Creates the owner at daemon start, before any connection: checks cfg, creates the state
  * directory, then recovers: if a state file is there (an earlier run did not finish its undo),
  * its restore runs now, whatever backend was in use then, and the file is removed. With no
- * state file, a backup the per-connection code of older versions left beside the file
+ * state file, a backup that an older version (which kept it beside the file) left in a crash
  * (PATH.v6link-orig, or /etc/netns/NAME.resolv.conf.v6link-orig) is put back first. r is the
  * caller's. 0, or -1 after logging (bad configuration or no state directory: nothing applied). */
 int resolver_open(struct resolver *r, const struct resolver_cfg *cfg);
@@ -159,7 +159,7 @@ int resolver_close(struct resolver *r);
  * unused. */
 extern const struct resolver_ops resolver_sys_ops;
 
-/* Chooses the backend as dns_init does: resolv_conf ("" or NULL = automatic) forces the file;
+/* Chooses the backend: resolv_conf (a path; "" or NULL = automatic) forces the file;
  * inside a named network namespace /etc/netns/NAME/resolv.conf; else systemd-resolved when it
  * runs, else resolvconf when installed, else /etc/resolv.conf. Writes the file's path into
  * path[cap] ("" for the other backends). */

@@ -226,8 +226,8 @@ out:
 	free(buf);
 }
 
-/* Older versions kept the original beside the file (dns_init/dns_apply): after their crash it is
- * still there and ours in its place. Only run when no state file exists. */
+/* Older versions, whose DNS code ran per connection, kept the original beside the file: after
+ * their crash it is still there and ours in its place. Only run when no state file exists. */
 static void rs_recover_legacy(struct resolver *r)
 {
 	char legacy[2][HOSTCFG_PATH_MAX + 32], dir[HOSTCFG_PATH_MAX];
