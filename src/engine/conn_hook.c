@@ -1,13 +1,16 @@
 /* Hooks and the state file of a connection: on every event an executable (connections.ini
  * hook=) runs with V6LINK_* variables describing the connection, as dhcpcd and odhcp6c users
- * know it; the same variables are kept in CONN_RUN_DIR/NAME.env for scripts that poll. */
+ * know it; the same variables are kept in RUN_DIR/NAME.env, shell-quoted, for scripts that poll
+ * or source it. The AC-Name in them is untrusted text from the network. */
 #include "engine/conn_priv.h"
 #include "engine/conn_trace.h"
 
 #include "core/log.h"
+#include "core/strbuf.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,21 +105,63 @@ static void hook_env_build(const struct conn *c, const char *event, const char *
 	hook_set(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 }
 
-/* The state file: the variables of the last event, one per line, replaced atomically. */
+/* The state file: the variables of the last event as KEY='value' lines (sb_sh_assign), so that
+ * `. NAME.env` gives back every value byte for byte and runs nothing an AC-Name carried;
+ * replaced atomically. The hook's own environment stays raw: execve does not parse it. */
 static void hook_write_state(const struct conn *c, const struct hook_env *e)
 {
 	char path[CFG_PATH_MAX + 80], tmp[CFG_PATH_MAX + 96];
+	struct strbuf sb;
+	sb_init(&sb);
+	for (unsigned i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], "PATH=", 5) && !sb_sh_assign(&sb, e->v[i]))
+			log_warnx("hook[%s]: '%.40s' left out of %s.env: not KEY=value",
+				  c->cfg.name, e->v[i], c->cfg.name);
 	mkdir(c->cfg.run_dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s.env", c->cfg.run_dir, c->cfg.name);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
-	for (unsigned i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], "PATH=", 5))
-			fprintf(f, "%s\n", e->v[i]);
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		unlink(tmp);
+	unlink(tmp);
+	int fd = -1;
+	if (!sb.oom)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		goto fail_open;
+	bool ok = write(fd, sb.s, sb.len) == (ssize_t)sb.len;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) < 0)
+		goto fail_write;
+	sb_free(&sb);
+	return;
+fail_write:
+	unlink(tmp);
+fail_open:
+	log_warn("hook[%s]: cannot write %s", c->cfg.name, path);
+	sb_free(&sb);
+}
+
+/* In the forked child: the state a program expects from exec. The daemon blocks SIGTERM, SIGINT,
+ * SIGCHLD (for its signalfd) and ignores SIGPIPE; both the mask and SIG_IGN survive execve, so
+ * reset every disposition to SIG_DFL, then unblock everything. stdin becomes /dev/null (a hook
+ * must not read the daemon's terminal); stdout and stderr stay the daemon's (its journal). Only
+ * async-signal-safe calls: the daemon may have other threads. */
+__attribute__((noreturn)) static void hook_child_exec(const char *hook, char *const argv[],
+						      char *const envp[])
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL); /* EINVAL for SIGKILL, SIGSTOP and libc's own: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int fd = open("/dev/null", O_RDONLY);
+	if (fd > 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	setsid();
+	execve(hook, argv, envp);
+	_exit(127);
 }
 
 static void hook_spawn(const struct conn *c, struct hook_env *e, const char *event)
@@ -133,9 +178,7 @@ static void hook_spawn(const struct conn *c, struct hook_env *e, const char *eve
 	if (pid == 0) {
 		/* A hook gets no secrets and no descriptors of ours beyond stdio (all are CLOEXEC). */
 		char *argv[] = { (char *)(uintptr_t)c->cfg.hook, (char *)(uintptr_t)event, NULL };
-		setsid();
-		execve(c->cfg.hook, argv, envp);
-		_exit(127);
+		hook_child_exec(c->cfg.hook, argv, envp);
 	}
 	log_debug(LOGC_HOST, "hook[%s]: %s %s (pid %d)", c->cfg.name, c->cfg.hook, event, (int)pid);
 }
