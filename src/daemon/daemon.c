@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,11 +165,26 @@ static void daemon_on_signal(void *arg, int signo)
 		return;
 	}
 	d->stopping = true;
+	sd_notify(0, "STOPPING=1\nSTATUS=hanging up and cleaning up");
 	log_info("daemon: %s: hanging up and cleaning up", strsignal(signo));
 	loop_timer_set(d->loop, &d->stop_timer, now + DAEMON_STOP_GRACE_MS);
 	for (unsigned i = 0; i < d->n_conns; i++)
 		conn_down(d->conns[i], "daemon stopping", true, now, daemon_check_stopped, d);
 	daemon_check_stopped(d, NULL);
+}
+
+/* systemd (Type=notify): one STATUS= line with every connection's state, on each change. */
+static void daemon_on_state(void *ctx, struct conn *changed)
+{
+	struct daemon *d = ctx;
+	char line[512] = "STATUS=", one[160];
+	(void)changed;
+	for (unsigned i = 0; i < d->n_conns; i++) {
+		conn_summary(d->conns[i], one, sizeof(one));
+		size_t l = strlen(line);
+		snprintf(line + l, sizeof(line) - l, "%s%s", i ? "; " : "", one);
+	}
+	sd_notify(0, line);
 }
 
 /* This instance's run and state directories: the keys, else the control socket's directory
@@ -230,7 +246,8 @@ static int daemon_add_conns(struct daemon *d, const struct cli_opts *o, const st
 			return rc;
 		snprintf(cc.run_dir, sizeof(cc.run_dir), "%s", d->run_dir);
 		snprintf(cc.state_dir, sizeof(cc.state_dir), "%s", d->state_dir);
-		struct conn_owners own = { .resolver = &d->resolver, .policy = &d->policy };
+		struct conn_shared own = { .resolver = &d->resolver, .policy = &d->policy,
+					   .on_state = daemon_on_state, .ctx = d };
 		struct conn *c = conn_new(d->loop, &cc, &d->rng, &own, i);
 		sodium_memzero(&cc, sizeof(cc));
 		if (!c)
@@ -348,6 +365,9 @@ int daemon_run(const struct cli_opts *o, const char *only)
 			if (only)
 				conn_up(d.conns[i], "'v6link run NAME'", now);
 		}
+		/* The control socket listens and every connection has started. */
+		sd_notify(0, "READY=1");
+		daemon_on_state(&d, NULL);
 		if (loop_run(d.loop) < 0)
 			rc = 1;
 	}

@@ -35,6 +35,11 @@ bool conn_is_idle(const struct conn *c)
 	return c->fsm.state == CONN_IDLE;
 }
 
+void conn_summary(const struct conn *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s %s (%s)", c->cfg.name, conn_state_name(c->fsm.state), c->fsm.why);
+}
+
 struct dataplane *conn_dp(const struct conn *c)
 {
 	return c->ops && c->mode ? c->ops->dataplane(c) : NULL;
@@ -77,6 +82,8 @@ static void conn_report(struct conn *c)
 			conn_hook(c, "down", extra);
 		}
 	}
+	if (c->fsm.n_trans && c->own.on_state)
+		c->own.on_state(c->own.ctx, c);
 	c->fsm.n_trans = 0;
 }
 
@@ -496,7 +503,7 @@ static void conn_recover_session(const struct conn_cfg *cfg)
 }
 
 struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
-		      const struct conn_owners *own, unsigned id)
+		      const struct conn_shared *own, unsigned id)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)

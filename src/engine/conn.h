@@ -59,17 +59,20 @@ struct resolver;
 struct policy_owner;
 typedef void (*conn_stopped_cb)(void *ctx, struct conn *c);
 
-/* The daemon-wide owners of host resources that connections share (hostcfg/resolver.h,
- * hostcfg/policy.h); borrowed for the connection's life. */
-struct conn_owners {
+/* What connections share with the daemon, borrowed for the connection's life: the owners of
+ * host resources (hostcfg/resolver.h, hostcfg/policy.h) and a callback told of every state
+ * change (systemd's STATUS=; may be NULL). */
+struct conn_shared {
 	struct resolver *resolver;
 	struct policy_owner *policy;
+	void (*on_state)(void *ctx, struct conn *c);
+	void *ctx;
 };
 
 /* Creates connection number id (its place in connections.ini: the owners merge in that order);
  * nothing is opened yet (conn_start does). NULL on failure (logged). */
 struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
-		      const struct conn_owners *own, unsigned id);
+		      const struct conn_shared *own, unsigned id);
 /* Undoes every host change, closes everything, wipes the secret. */
 void conn_free(struct conn *c);
 const char *conn_name(const struct conn *c);
@@ -84,6 +87,8 @@ void conn_up(struct conn *c, const char *why, uint64_t now_ms);
 void conn_down(struct conn *c, const char *why, bool stopping, uint64_t now_ms,
 	       conn_stopped_cb cb, void *ctx);
 bool conn_is_idle(const struct conn *c);
+/* "NAME state (why)" in buf[cap], for a one-line summary. */
+void conn_summary(const struct conn *c, char *buf, size_t cap);
 /* Appends one JSON object (DESIGN.md status fields) or a human-readable block. */
 void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now_ms);
 void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now_ms);

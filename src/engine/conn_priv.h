@@ -49,7 +49,7 @@ struct conn {
 	conn_stopped_cb stopped_cb;
 	void *stopped_ctx;
 
-	struct conn_owners own;
+	struct conn_shared own;
 	unsigned id;
 
 	struct conn_link lk;

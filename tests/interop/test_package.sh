@@ -226,6 +226,10 @@ else
 	}
 	name="package: under systemd the sandboxed daemon makes v6link0, its sysctls, status, warnings; router mode binds UDP 546"
 	if up; then t_ok "$name"; else t_fail "$name"; sd journalctl -u v6link --no-pager | tail -20; fi
+	# Type=notify: active means READY=1 came; STATUS= names both connections' states.
+	st=$(sd systemctl show -p StatusText --value v6link)
+	t_check "package: Type=notify unit ready, STATUS= shows every connection ($st)" \
+		grep -qE '^dsl [a-z]+ \(.*\); lan [a-z]+ \(' <<<"$st"
 	sd systemctl stop v6link
 	stopped() {
 		! sd ip link show v6link0 >/dev/null 2>&1 && ! sd test -e /run/v6link &&
