@@ -447,3 +447,27 @@ bool cfg_parse_ifname(struct cfg_ctx *c, const struct cfg_key *k, void *base, co
 	memcpy((char *)base + k->off, val, strlen(val) + 1);
 	return true;
 }
+
+void cfg_instance_dirs(const struct cfg_param *p, const char *confdir, const char *socket,
+		       const char *netns, char *run_dir, char *state_dir)
+{
+	if (p->run_dir[0]) {
+		snprintf(run_dir, CFG_PATH_MAX, "%s", p->run_dir);
+	} else {
+		const char *slash = strrchr(socket, '/');
+		if (!slash)
+			snprintf(run_dir, CFG_PATH_MAX, ".");
+		else if (slash == socket)
+			snprintf(run_dir, CFG_PATH_MAX, "/");
+		else
+			snprintf(run_dir, CFG_PATH_MAX, "%.*s", (int)(slash - socket), socket);
+	}
+	if (p->state_dir[0])
+		snprintf(state_dir, CFG_PATH_MAX, "%s", p->state_dir);
+	else if (strcmp(confdir, CFG_DEFAULT_CONFDIR) != 0)
+		snprintf(state_dir, CFG_PATH_MAX, "%.*s/state", CFG_PATH_MAX - 8, confdir);
+	else if (netns && netns[0])
+		snprintf(state_dir, CFG_PATH_MAX, "%s/netns-%.*s", CFG_DEFAULT_STATE_DIR, 64, netns);
+	else
+		snprintf(state_dir, CFG_PATH_MAX, "%s", CFG_DEFAULT_STATE_DIR);
+}

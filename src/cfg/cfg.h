@@ -153,6 +153,16 @@ const struct cfg_conn *cfg_conn_find(const struct cfg_conns *cs, const char *nam
 /* True if name is a valid connection name: [A-Za-z0-9_.-]{1,32}. */
 bool cfg_conn_name_valid(const char *name);
 
+#define CFG_DEFAULT_CONFDIR "/etc/v6link"
+#define CFG_DEFAULT_STATE_DIR "/var/lib/v6link"
+
+/* A daemon instance's run and state directories (each CFG_PATH_MAX): run_dir= and state_dir=
+ * from p when set; else the directory of the control socket, and CFG_DEFAULT_STATE_DIR for the
+ * default CONFDIR (CFG_DEFAULT_STATE_DIR/netns-NS in the named network namespace netns, "" for
+ * none), CONFDIR/state for another. Pure. */
+void cfg_instance_dirs(const struct cfg_param *p, const char *confdir, const char *socket,
+		       const char *netns, char *run_dir, char *state_dir);
+
 /* Names as written in connections.ini ("dial-up", "llt", ...); static strings. */
 const char *cfg_mode_name(enum cfg_mode m);
 const char *cfg_duid_name(enum cfg_duid d);

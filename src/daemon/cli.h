@@ -2,7 +2,9 @@
 #ifndef V6L_CLI_H
 #define V6L_CLI_H
 
-#define CLI_DEFAULT_CONFDIR "/etc/v6link"
+#include "cfg/cfg.h"
+
+#define CLI_DEFAULT_CONFDIR CFG_DEFAULT_CONFDIR
 #define CLI_DEFAULT_SOCKET "/run/v6link/ctl"
 
 struct cli_opts {

@@ -187,32 +187,14 @@ static void daemon_on_state(void *ctx, struct conn *changed)
 	sd_notify(0, line);
 }
 
-/* This instance's run and state directories: the keys, else the control socket's directory
- * and /var/lib/v6link (in a named network namespace /var/lib/v6link/netns-NAME, for another
- * CONFDIR than the default CONFDIR/state), so that daemons in several namespaces never share a
- * file. */
+/* This instance's run and state directories (cfg_instance_dirs), so that daemons in several
+ * namespaces never share a file. */
 static void daemon_dirs(struct daemon *d, const struct cli_opts *o, const struct cfg_param *p)
 {
-	char ns[64];
-	if (p->run_dir[0]) {
-		snprintf(d->run_dir, sizeof(d->run_dir), "%s", p->run_dir);
-	} else {
-		snprintf(d->run_dir, sizeof(d->run_dir), "%s", o->socket);
-		char *slash = strrchr(d->run_dir, '/');
-		if (slash && slash != d->run_dir)
-			*slash = 0;
-		else
-			snprintf(d->run_dir, sizeof(d->run_dir), "%s", slash ? "/" : ".");
-	}
-	if (p->state_dir[0])
-		snprintf(d->state_dir, sizeof(d->state_dir), "%s", p->state_dir);
-	else if (strcmp(o->confdir, CLI_DEFAULT_CONFDIR) != 0)
-		snprintf(d->state_dir, sizeof(d->state_dir), "%.*s/state", CFG_PATH_MAX - 8,
-			 o->confdir);
-	else if (hostcfg_netns_name(ns, sizeof(ns)))
-		snprintf(d->state_dir, sizeof(d->state_dir), "/var/lib/v6link/netns-%s", ns);
-	else
-		snprintf(d->state_dir, sizeof(d->state_dir), "/var/lib/v6link");
+	char ns[64] = "";
+	if (!hostcfg_netns_name(ns, sizeof(ns)))
+		ns[0] = 0;
+	cfg_instance_dirs(p, o->confdir, o->socket, ns, d->run_dir, d->state_dir);
 }
 
 /* The resolver and policy table owners: recovery after a crash runs here, once, before any

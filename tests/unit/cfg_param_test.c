@@ -453,9 +453,37 @@ static void test_example_file(void **state)
 	}
 }
 
+/* A daemon instance's directories: keys first, then derived so that instances never share. */
+static void test_instance_dirs(void **state)
+{
+	(void)state;
+	static struct cfg_param p;
+	char run[CFG_PATH_MAX], st[CFG_PATH_MAX];
+	cfg_param_defaults(&p);
+	cfg_instance_dirs(&p, "/etc/v6link", "/run/v6link/ctl", "", run, st);
+	assert_string_equal(run, "/run/v6link");
+	assert_string_equal(st, "/var/lib/v6link");
+	cfg_instance_dirs(&p, "/etc/v6link", "/run/v6link/ns1.ctl", "ns1", run, st);
+	assert_string_equal(run, "/run/v6link");
+	assert_string_equal(st, "/var/lib/v6link/netns-ns1");
+	cfg_instance_dirs(&p, "/tmp/t/conf", "/tmp/t/ctl.sock", "v6l-cli", run, st);
+	assert_string_equal(run, "/tmp/t");
+	assert_string_equal(st, "/tmp/t/conf/state");
+	cfg_instance_dirs(&p, "/etc/v6link", "ctl.sock", "", run, st);
+	assert_string_equal(run, ".");
+	cfg_instance_dirs(&p, "/etc/v6link", "/ctl", "", run, st);
+	assert_string_equal(run, "/");
+	snprintf(p.run_dir, sizeof(p.run_dir), "/srv/run");
+	snprintf(p.state_dir, sizeof(p.state_dir), "/srv/state");
+	cfg_instance_dirs(&p, "/tmp/t/conf", "/tmp/t/ctl.sock", "ns1", run, st);
+	assert_string_equal(run, "/srv/run");
+	assert_string_equal(st, "/srv/state");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_instance_dirs),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_bad_values),
