@@ -269,7 +269,7 @@ void cfg_table_set(struct cfg_ctx *c, const struct cfg_key *t, size_t n, unsigne
 		   void *base, const char *key, const char *val)
 {
 	int i = cfg_table_find(t, n, key);
-	char accepted[CFG_MSG_LEN / 2], shown[64];
+	char accepted[CFG_MSG_LEN * 3 / 4], shown[64]; /* connections.ini's list is ~370 bytes */
 	size_t o = 0;
 
 	if (i < 0) {

@@ -26,6 +26,7 @@
 #define CFG_USER_MAX 256        /* user name, NUL included (matches struct ppp_auth.user) */
 #define CFG_PASSWORD_ENC_MAX 512 /* "enc:v1:" + base64; see cfg/secret.h */
 #define CFG_DIAL_STRING_MAX 256
+#define CFG_TABLE_MAIN 254      /* table=main: the kernel's main routing table */
 
 /* A list of complete, printable messages ("FILE:LINE: ..."); n <= CFG_MAX_MSGS. */
 struct cfg_msgs {
@@ -118,6 +119,10 @@ struct cfg_conn {
 	char hook[CFG_PATH_MAX];                /* absolute path of an executable, "" = none */
 	enum cfg_mode mode;                     /* default CFG_MODE_AUTO */
 	enum cfg_nat46 nat46;                   /* default CFG_NAT46_AUTO */
+	unsigned route_metric;                  /* 1..UINT32_MAX, default 50 */
+	bool default_route;                     /* install default routes, default 1 */
+	unsigned route_table;                   /* CFG_TABLE_MAIN (default), or 1..UINT32_MAX
+						 * other than 253..255 */
 };
 
 struct cfg_conns {

@@ -1,5 +1,6 @@
 /* connections.ini: one [NAME] section per connection (key table), the dial string and the
  * encrypted password checked on the way in, then cross-field checks over all connections. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,53 @@ static bool conn_parse_prefix(struct cfg_ctx *c, const struct cfg_key *k, void *
 	return conn->has_ipv6_prefix;
 }
 
+/* A decimal 32-bit number: digits only, no sign, at most 10 of them. */
+static bool conn_u32(const char *val, uint32_t *out)
+{
+	uint64_t x = 0;
+	size_t n = strlen(val);
+
+	if (n == 0 || n > 10 || strspn(val, "0123456789") != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		x = x * 10 + (uint64_t)(val[i] - '0');
+	if (x > UINT32_MAX)
+		return false;
+	*out = (uint32_t)x;
+	return true;
+}
+
+static bool conn_parse_metric(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			      const char *val)
+{
+	uint32_t x;
+
+	if (!conn_u32(val, &x) || x == 0) {
+		cfg_bad(c, k, val, "expected 1..4294967295");
+		return false;
+	}
+	memcpy((char *)base + k->off, &(unsigned){ x }, sizeof(unsigned));
+	return true;
+}
+
+/* 0 (unspec), 253 (default), 254 (main) and 255 (local) are the kernel's reserved tables; main
+ * is written by name so that a typo cannot put the routes into it. */
+static bool conn_parse_table(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			     const char *val)
+{
+	uint32_t x;
+
+	if (!strcmp(val, "main")) {
+		x = CFG_TABLE_MAIN;
+	} else if (!conn_u32(val, &x) || x == 0 || (x >= 253 && x <= 255)) {
+		cfg_bad(c, k, val, "expected main or a table number 1..4294967295 other than the "
+				   "reserved 253 (default), 254 (main) and 255 (local)");
+		return false;
+	}
+	memcpy((char *)base + k->off, &(unsigned){ x }, sizeof(unsigned));
+	return true;
+}
+
 #define C(field) offsetof(struct cfg_conn, field)
 
 /* Connection keys: the original product's, then Linux additions. use_ipv4/use_ipv6 have no
@@ -188,6 +236,12 @@ static const struct cfg_key conn_keys[] = {
 	  "auto, dial-up, router or mixed" },
 	{ "nat46", cfg_parse_enum, C(nat46), 0, 0, "auto", cfg_nat46_names,
 	  "IPv4-only applications through NAT46 and the DNS mapper (auto: when use_ipv4=0)" },
+	{ "route_metric", conn_parse_metric, C(route_metric), 0, 0, "50", NULL,
+	  "metric of the connection's default and RFC 4191 routes" },
+	{ "default_route", cfg_parse_bool, C(default_route), 0, 1, "1", NULL,
+	  "install IPv4/IPv6 default routes (and the dial-on-demand ones)" },
+	{ "table", conn_parse_table, C(route_table), 0, 0, "main", NULL,
+	  "routing table of every route of the connection: main or 1..4294967295" },
 };
 #define CONN_N_KEYS (sizeof(conn_keys) / sizeof(conn_keys[0]))
 
@@ -276,6 +330,26 @@ static unsigned conns_line(const struct conns_state *st, unsigned i, const char 
 	return l ? l : st->cs.conn[i].line;
 }
 
+/* Two connections up at once with default routes at one metric in one table: the kernel keeps
+ * one route per (table, destination, metric), so the second gets none. Connections sharing an
+ * interface are never up together. */
+static void conns_check_metric(struct cfg_ctx *c, const struct conns_state *st, unsigned i)
+{
+	const struct cfg_conn *k = &st->cs.conn[i];
+
+	for (unsigned j = 0; j < i && k->default_route; j++) {
+		const struct cfg_conn *o = &st->cs.conn[j];
+		if (!o->default_route || o->route_metric != k->route_metric ||
+		    o->route_table != k->route_table || !strcmp(o->interface, k->interface))
+			continue;
+		cfg_warn(c, conns_line(st, i, "route_metric"), "[%s] key 'route_metric': %u is also "
+			 "the metric of [%s]'s default routes in the same table: while both are up "
+			 "only the first one up has default routes; give each its own route_metric",
+			 k->name, k->route_metric, o->name);
+		return;
+	}
+}
+
 static void conns_check_one(struct cfg_ctx *c, const struct conns_state *st, unsigned i)
 {
 	static const uint8_t zero[16];
@@ -298,6 +372,7 @@ static void conns_check_one(struct cfg_ctx *c, const struct conns_state *st, uns
 	c->line = k->line;
 	if (!k->use_ipv4 && !k->use_ipv6)
 		cfg_err(c, "[%s] use_ipv4 and use_ipv6 are both 0: nothing to connect", k->name);
+	conns_check_metric(c, st, i);
 	for (unsigned j = 0; j < i; j++) {
 		const struct cfg_conn *o = &st->cs.conn[j];
 		if (strcmp(o->interface, k->interface))

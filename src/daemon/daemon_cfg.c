@@ -101,6 +101,9 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->use_ipv4 = cc->use_ipv4;
 	o->nat46 = cc->nat46 == CFG_NAT46_ON || (cc->nat46 == CFG_NAT46_AUTO && !cc->use_ipv4);
 	o->use_ipv6 = cc->use_ipv6;
+	o->route_metric = cc->route_metric;
+	o->route_table = cc->route_table;
+	o->default_route = cc->default_route;
 	o->demand = cc->enabled;
 	o->idle_timeout_s = cc->idle_timeout_s;
 	o->persist = cc->persist;

@@ -29,6 +29,9 @@ struct conn_cfg {
 	uint8_t prio;
 	uint16_t mru;
 	bool use_ipv4, use_ipv6;
+	uint32_t route_metric;      /* metric of the default and RFC 4191 routes (default 50) */
+	uint32_t route_table;       /* routing table of every route (254 = main) */
+	bool default_route;         /* install IPv4/IPv6 default routes (demand ones included) */
 	bool demand;                /* enabled=1: dial on the first packet */
 	unsigned idle_timeout_s;    /* 0 = never hang up for idleness */
 	bool persist;               /* redial after a dropped session */

@@ -24,6 +24,8 @@ int conn_host_init(struct conn_host *h, const char *conn, const char *ifname, bo
 	h->use_ipv4 = use_ipv4;
 	h->use_ipv6 = use_ipv6;
 	h->demand = demand;
+	h->has_default = true;
+	h->metric = CONN_HOST_METRIC;
 	if (hostcfg_nl_open(&h->nl) < 0) {
 		log_warn("host[%s]: rtnetlink", conn);
 		return -1;
@@ -51,18 +53,45 @@ fail:
 	return -1;
 }
 
+void conn_host_set_routes(struct conn_host *h, uint32_t metric, uint32_t table,
+			  bool default_route)
+{
+	h->metric = metric;
+	h->has_default = default_route;
+	if (table == 0) /* RT_TABLE_UNSPEC: the kernel would pick main anyway */
+		table = HOSTCFG_TABLE_MAIN;
+	hostcfg_set_table(&h->hc, table);
+	hostcfg_set_table(&h->hc_link, table);
+}
+
+/* A default route through the interface on list hc. Another's default route at our metric in
+ * our table is not taken over: the connection goes on without one (said in the log). */
+static int conn_host_default_add(struct conn_host *h, struct hostcfg *hc, int family)
+{
+	if (!h->has_default)
+		return 0;
+	int r = hostcfg_route_add(hc, family, conn_host_any, 0, NULL, 0, NULL, h->metric);
+	if (r == HOSTCFG_EXISTS)
+		log_warnx("host[%s]: no IPv%c default route through %s: give this connection a "
+			  "route_metric no other default route in its table has", hc->conn,
+			  family == AF_INET ? '4' : '6', h->ifname);
+	return r < 0 ? -1 : 0;
+}
+
+static void conn_host_default_del(struct conn_host *h, struct hostcfg *hc, int family)
+{
+	hostcfg_route_del(hc, family, conn_host_any, 0, NULL, 0, h->metric);
+}
+
 int conn_host_demand(struct conn_host *h)
 {
 	if (h->use_ipv4) {
 		if (hostcfg_addr_add(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL,
 				     HOSTCFG_LIFETIME_INF, HOSTCFG_LIFETIME_INF, 0) < 0 ||
-		    hostcfg_route_add(&h->hc_link, AF_INET, conn_host_any, 0, NULL, 0, NULL,
-				      CONN_HOST_METRIC) < 0)
+		    conn_host_default_add(h, &h->hc_link, AF_INET) < 0)
 			goto fail;
 	}
-	if (h->use_ipv6 &&
-	    hostcfg_route_add(&h->hc_link, AF_INET6, conn_host_any, 0, NULL, 0, NULL,
-			      CONN_HOST_METRIC) < 0)
+	if (h->use_ipv6 && conn_host_default_add(h, &h->hc_link, AF_INET6) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -81,8 +110,7 @@ int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t
 	 * loses its last address (which would flush the default route). */
 	if (h->demand)
 		hostcfg_addr_del(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL);
-	if (!h->demand && hostcfg_route_add(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, NULL,
-					    CONN_HOST_METRIC) < 0)
+	if (!h->demand && conn_host_default_add(h, &h->hc, AF_INET) < 0)
 		goto fail;
 	memcpy(h->v4_local, local, 4);
 	memcpy(h->v4_peer, peer, 4);
@@ -102,7 +130,7 @@ void conn_host_ipv4_down(struct conn_host *h)
 				 HOSTCFG_LIFETIME_INF, HOSTCFG_LIFETIME_INF, 0);
 	/* With demand the default route belongs to hc_link and outlives the session. */
 	if (!h->demand)
-		hostcfg_route_del(&h->hc, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+		conn_host_default_del(h, &h->hc, AF_INET);
 	hostcfg_addr_del(&h->hc, AF_INET, h->v4_local, 32, h->v4_peer);
 	h->has_v4 = false;
 }
@@ -116,8 +144,7 @@ int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu)
 	    hostcfg_addr_add(&h->hc, AF_INET6, ll, 64, NULL, HOSTCFG_LIFETIME_INF,
 			     HOSTCFG_LIFETIME_INF, IFA_F_NODAD) < 0)
 		goto fail;
-	if (!h->demand && hostcfg_route_add(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, NULL,
-					    CONN_HOST_METRIC) < 0)
+	if (!h->demand && conn_host_default_add(h, &h->hc, AF_INET6) < 0)
 		goto fail;
 	memcpy(h->v6_ll, ll, 16);
 	h->has_v6 = true;
@@ -132,7 +159,7 @@ void conn_host_ipv6_down(struct conn_host *h)
 	if (!h->has_v6)
 		return;
 	if (!h->demand)
-		hostcfg_route_del(&h->hc, AF_INET6, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+		conn_host_default_del(h, &h->hc, AF_INET6);
 	hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
 	h->has_v6 = false;
 }
@@ -148,6 +175,8 @@ int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *if
 {
 	memset(h, 0, sizeof(*h));
 	snprintf(h->ifname, sizeof(h->ifname), "%s", ifname);
+	h->has_default = true;
+	h->metric = CONN_HOST_METRIC;
 	if (hostcfg_nl_open(&h->nl) < 0) {
 		log_warn("host[%s]: rtnetlink", conn);
 		return -1;
@@ -160,8 +189,9 @@ int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *if
 int conn_host_route6(struct conn_host *h, const uint8_t prefix[16], uint8_t plen, bool add)
 {
 	if (add)
-		return hostcfg_route_add(&h->hc, AF_INET6, prefix, plen, NULL, 0, NULL, CONN_HOST_METRIC);
-	return hostcfg_route_del(&h->hc, AF_INET6, prefix, plen, NULL, 0, CONN_HOST_METRIC);
+		return hostcfg_route_add(&h->hc, AF_INET6, prefix, plen, NULL, 0, NULL, h->metric) < 0 ?
+			       -1 : 0;
+	return hostcfg_route_del(&h->hc, AF_INET6, prefix, plen, NULL, 0, h->metric);
 }
 
 void conn_host_ipv4_lan(struct conn_host *h)
@@ -171,7 +201,7 @@ void conn_host_ipv4_lan(struct conn_host *h)
 	conn_host_ipv4_down(h);
 	/* The adapter's DHCPv4 router carries IPv4: no demand placeholder over the session. */
 	if (h->demand) {
-		hostcfg_route_del(&h->hc_link, AF_INET, conn_host_any, 0, NULL, 0, CONN_HOST_METRIC);
+		conn_host_default_del(h, &h->hc_link, AF_INET);
 		hostcfg_addr_del(&h->hc_link, AF_INET, conn_host_dummy4, 32, NULL);
 	}
 	h->use_ipv4 = false;

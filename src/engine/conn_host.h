@@ -1,6 +1,7 @@
 /* What a connection does to the host, in its terms: the TUN link, demand placeholders, the
  * IPv4 address and default route from IPCP, the IPv6 link-local from IPv6CP and the IPv6
- * default route. Everything goes through the hostcfg undo list. */
+ * default route, each route at the connection's metric and in its routing table. Everything
+ * goes through the hostcfg undo list; a route another connection or program has is left alone. */
 #ifndef V6L_CONN_HOST_H
 #define V6L_CONN_HOST_H
 
@@ -11,7 +12,8 @@
 #include "hostcfg/hostcfg.h"
 #include "hostcfg/nl.h"
 
-/* Metric of our default routes: below common Ethernet defaults (100 and up) so the line wins. */
+/* Default metric of our routes (route_metric=): below common Ethernet defaults (100 and up) so
+ * the line wins. */
 #define CONN_HOST_METRIC 50
 
 struct conn_host {
@@ -20,6 +22,8 @@ struct conn_host {
 	struct hostcfg hc_link;  /* records kept for the daemon's lifetime (link, sysctls, demand) */
 	char ifname[16];
 	bool use_ipv4, use_ipv6, demand;
+	bool has_default;          /* install default routes (default_route=1) */
+	uint32_t metric;           /* of the default and RFC 4191 routes */
 	bool has_v4;
 	uint8_t v4_local[4], v4_peer[4];
 	bool has_v6;
@@ -31,6 +35,12 @@ int conn_host_init(struct conn_host *h, const char *conn, const char *ifname, bo
 		   bool use_ipv6, bool demand, unsigned mtu);
 /* Router mode: the undo lists for the adapter ifname, leaving the link as it is. 0 or -1. */
 int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *ifname);
+/* The connection's route settings, after conn_host_init(_adapter) and before any route: metric
+ * of its default and RFC 4191 routes, the routing table of all its routes (HOSTCFG_TABLE_MAIN =
+ * main) and whether it installs default routes at all (demand placeholders included). Without
+ * it: CONN_HOST_METRIC, main, default routes. */
+void conn_host_set_routes(struct conn_host *h, uint32_t metric, uint32_t table,
+			  bool default_route);
 /* An IPv6 route via the interface (RFC 4191 more specific routes), added or removed. */
 int conn_host_route6(struct conn_host *h, const uint8_t prefix[16], uint8_t plen, bool add);
 /* Mixed mode decided after the interface was set up: no IPv4 here, demand placeholder gone. */

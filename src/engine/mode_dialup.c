@@ -619,6 +619,8 @@ static int du_open(struct conn *c)
 			   c->lk.mtu) < 0 ||
 	    du_open_dp(c) < 0)
 		return -1;
+	conn_host_set_routes(&c->host, c->cfg.route_metric, c->cfg.route_table,
+			     c->cfg.default_route);
 	pppoe_disc_init(&d->disc, &c->cfg.disc, &du_disc_ops, c, c->rng, c->cfg.name);
 	du_init_link(c);
 	/* enabled=1: the interface and its routes exist before the session. */

@@ -395,6 +395,8 @@ static int rt_open(struct conn *c)
 	c->lk.mtu = (uint16_t)c->lk.eth.mtu;
 	if (conn_host_init_adapter(&c->host, c->cfg.name, c->lk.eth.name) < 0 || rt_sysctls(c) < 0)
 		return -1;
+	conn_host_set_routes(&c->host, c->cfg.route_metric, c->cfg.route_table,
+			     c->cfg.default_route);
 	/* The modified EUI-64 identifier the kernel gives the adapter (RFC 4291 Appendix A): the
 	 * host's address in a delegated /64 uses it too. */
 	nd_eui64_link_local(c->lk.eth.mac, c->host.v6_ll);

@@ -1,5 +1,6 @@
 /* Undo list for host changes: records are kept only after the host accepted the change, the
- * same address/route/sysctl is recorded once, and undo runs newest first, past failures.
+ * same address/route/sysctl is recorded once, and undo runs newest first, past failures. A route
+ * is only ever created, never replaced, so another connection's or program's stays as it is.
  * Pure: the actual changes go through struct hostcfg_ops. */
 #include "hostcfg/hostcfg.h"
 
@@ -32,6 +33,12 @@ void hostcfg_init(struct hostcfg *hc, const char *conn, const char *ifname,
 	snprintf(hc->ifname, sizeof(hc->ifname), "%s", ifname);
 	hc->ops = ops;
 	hc->ctx = ctx;
+	hc->table = HOSTCFG_TABLE_MAIN;
+}
+
+void hostcfg_set_table(struct hostcfg *hc, uint32_t table)
+{
+	hc->table = table;
 }
 
 const char *hostcfg_last_error(const struct hostcfg *hc)
@@ -98,12 +105,12 @@ const char *hostcfg_fmt_route(char *buf, size_t cap, const char *verb, const cha
 	const struct hostcfg_route *r)
 {
 	char d[INET6_ADDRSTRLEN + 4], s[INET6_ADDRSTRLEN + 10], g[INET6_ADDRSTRLEN + 5], m[20];
-	char tmp[INET6_ADDRSTRLEN];
+	char t[20], tmp[INET6_ADDRSTRLEN];
 	if (r->dst_plen == 0)
 		snprintf(d, sizeof(d), "default");
 	else
 		snprintf(d, sizeof(d), "%s/%u", ntop(r->family, r->dst, tmp, sizeof(tmp)), r->dst_plen);
-	s[0] = g[0] = m[0] = '\0';
+	s[0] = g[0] = m[0] = t[0] = '\0';
 	if (r->src_plen > 0)
 		snprintf(s, sizeof(s), " from %s/%u", ntop(r->family, r->src, tmp, sizeof(tmp)),
 			r->src_plen);
@@ -111,10 +118,12 @@ const char *hostcfg_fmt_route(char *buf, size_t cap, const char *verb, const cha
 		snprintf(g, sizeof(g), " via %s", ntop(r->family, r->gw, tmp, sizeof(tmp)));
 	if (r->metric)
 		snprintf(m, sizeof(m), " metric %u", r->metric);
+	if (r->table != HOSTCFG_TABLE_MAIN)
+		snprintf(t, sizeof(t), " table %u", r->table);
 	if (r->is_blackhole)
-		snprintf(buf, cap, "route %s blackhole %s%s%s", verb, d, s, m);
+		snprintf(buf, cap, "route %s blackhole %s%s%s%s", verb, d, s, m, t);
 	else
-		snprintf(buf, cap, "route %s %s%s%s dev %s%s", verb, d, s, g, ifname, m);
+		snprintf(buf, cap, "route %s %s%s%s dev %s%s%s", verb, d, s, g, ifname, m, t);
 	return buf;
 }
 
@@ -236,8 +245,8 @@ int hostcfg_addr_del(struct hostcfg *hc, int family, const void *addr, uint8_t p
 
 /* --- routes ---------------------------------------------------------------------------------- */
 
-static bool route_make(struct hostcfg_route *r, int family, const void *dst, uint8_t plen,
-	const void *src, uint8_t src_plen, uint32_t metric)
+static bool route_make(const struct hostcfg *hc, struct hostcfg_route *r, int family,
+	const void *dst, uint8_t plen, const void *src, uint8_t src_plen, uint32_t metric)
 {
 	size_t alen = alen_of(family);
 	memset(r, 0, sizeof(*r));
@@ -255,11 +264,12 @@ static bool route_make(struct hostcfg_route *r, int family, const void *dst, uin
 		memcpy(r->src, src, alen);
 	}
 	r->metric = metric;
-	r->table = HOSTCFG_TABLE_MAIN;
+	r->table = hc->table;
 	r->proto = HOSTCFG_RTPROT;
 	return true;
 }
 
+/* The kernel's identity of a route in an exclusive add: table, destination, source, metric. */
 static bool route_same(const struct hostcfg_route *x, const struct hostcfg_route *y)
 {
 	return x->family == y->family && x->dst_plen == y->dst_plen && x->src_plen == y->src_plen &&
@@ -284,7 +294,7 @@ int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t p
 	const void *src, uint8_t src_plen, const void *gw, uint32_t metric)
 {
 	struct hostcfg_route rt;
-	if (!route_make(&rt, family, dst, plen, src, src_plen, metric))
+	if (!route_make(hc, &rt, family, dst, plen, src, src_plen, metric))
 		return fail(hc, "route add: bad arguments", EINVAL);
 	if (gw) {
 		rt.has_gw = true;
@@ -296,10 +306,27 @@ int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t p
 int hostcfg_route_add_blackhole(struct hostcfg *hc, int family, const void *dst, uint8_t plen)
 {
 	struct hostcfg_route rt;
-	if (!route_make(&rt, family, dst, plen, NULL, 0, 0))
+	if (!route_make(hc, &rt, family, dst, plen, NULL, 0, 0))
 		return fail(hc, "route add: bad arguments", EINVAL);
 	rt.is_blackhole = true;
 	return route_install(hc, rt);
+}
+
+/* Same identity and the same next hop: nothing to change on the host. */
+static bool route_same_hop(const struct hostcfg_route *x, const struct hostcfg_route *y)
+{
+	return x->has_gw == y->has_gw && x->is_blackhole == y->is_blackhole &&
+		memcmp(x->gw, y->gw, sizeof(x->gw)) == 0;
+}
+
+/* The route is there and not ours: described, logged once, left alone, not recorded. */
+static int route_not_ours(struct hostcfg *hc, const char *what)
+{
+	snprintf(hc->errmsg, sizeof(hc->errmsg), "%s: not added: the table already has a route "
+		"to this destination with this metric that this connection did not add (another "
+		"connection's or program's); left as it is", what);
+	log_warnx("hostcfg[%s]: %s", hc->conn, hc->errmsg);
+	return HOSTCFG_EXISTS;
 }
 
 static int route_install(struct hostcfg *hc, struct hostcfg_route rt)
@@ -307,13 +334,25 @@ static int route_install(struct hostcfg *hc, struct hostcfg_route rt)
 	char what[192];
 	hostcfg_fmt_route(what, sizeof(what), "add", hc->ifname, &rt);
 	int i = route_find(hc, &rt);
+	/* Ours with another next hop: an exclusive add would fail, so ours goes first. */
+	if (i >= 0 && !route_same_hop(&hc->rec[i].u.route, &rt)) {
+		if (hostcfg_route_del(hc, rt.family, rt.dst, rt.dst_plen, rt.src, rt.src_plen,
+			rt.metric) < 0)
+			return -1;
+		i = -1;
+	}
 	if (i < 0 && hc->n_rec == HOSTCFG_MAX_REC)
 		return fail(hc, what, ENOSPC);
-	if (hc->ops->route(hc->ctx, hc->ifname, true, &rt) < 0)
-		return fail(hc, what, errno);
-	if (i >= 0)
-		hc->rec[i].u.route = rt;
-	else
+	if (hc->ops->route(hc->ctx, hc->ifname, true, &rt) < 0) {
+		if (errno != EEXIST)
+			return fail(hc, what, errno);
+		if (i < 0)
+			return route_not_ours(hc, what);
+		/* Ours and still there (a refresh). */
+		log_debug(LOGC_HOST, "hostcfg[%s]: %s: already there", hc->conn, what);
+		return 0;
+	}
+	if (i < 0)
 		rec_push(hc, rt.family == AF_INET ? HOSTCFG_K_ROUTE4 : HOSTCFG_K_ROUTE6)->u.route = rt;
 	log_debug(LOGC_HOST, "hostcfg[%s]: %s", hc->conn, what);
 	return 0;
@@ -324,16 +363,16 @@ int hostcfg_route_del(struct hostcfg *hc, int family, const void *dst, uint8_t p
 {
 	struct hostcfg_route rt;
 	char what[192];
-	if (!route_make(&rt, family, dst, plen, src, src_plen, metric))
+	if (!route_make(hc, &rt, family, dst, plen, src, src_plen, metric))
 		return fail(hc, "route del: bad arguments", EINVAL);
 	int i = route_find(hc, &rt);
-	if (i >= 0)
-		rt = hc->rec[i].u.route; /* delete exactly what was installed (gateway included) */
+	if (i < 0)
+		return 0; /* not ours (or already removed): never delete another's route */
+	rt = hc->rec[i].u.route; /* delete exactly what was installed (gateway included) */
 	hostcfg_fmt_route(what, sizeof(what), "del", hc->ifname, &rt);
 	if (hc->ops->route(hc->ctx, hc->ifname, false, &rt) < 0 && !err_is_gone(errno))
 		return fail(hc, what, errno);
-	if (i >= 0)
-		rec_remove(hc, (unsigned)i);
+	rec_remove(hc, (unsigned)i);
 	log_debug(LOGC_HOST, "hostcfg[%s]: %s", hc->conn, what);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define HOSTCFG_LIFETIME_INF UINT32_MAX
 #define HOSTCFG_RTPROT 0x76 /* rtm_protocol of our routes ('v'): recognisable in `ip route` */
 #define HOSTCFG_TABLE_MAIN 254
+#define HOSTCFG_EXISTS 1 /* route_add: the host already has that route, and it is not ours */
 #define HOSTCFG_IFNAMSIZ 16
 
 enum hostcfg_kind {
@@ -69,7 +70,9 @@ struct hostcfg_rec {
 	} u;
 };
 
-/* The host side. Each returns 0, or -1 with errno set. "add" means create or replace. */
+/* The host side. Each returns 0, or -1 with errno set. For an address "add" means create or
+ * replace; for a route it means create only: EEXIST when the table already has a route with the
+ * same destination, source prefix and metric (on any device, as the kernel's NLM_F_EXCL). */
 struct hostcfg_ops {
 	int (*addr)(void *ctx, const char *ifname, bool add, const struct hostcfg_addr *a);
 	int (*route)(void *ctx, const char *ifname, bool add, const struct hostcfg_route *r);
@@ -82,16 +85,21 @@ struct hostcfg_ops {
 struct hostcfg {
 	char conn[16];
 	char ifname[HOSTCFG_IFNAMSIZ];
+	uint32_t table;   /* routing table of the routes added from now on; default main */
 	const struct hostcfg_ops *ops;
 	void *ctx;
 	struct hostcfg_rec rec[HOSTCFG_MAX_REC];
 	unsigned n_rec;
-	char errmsg[256];
+	char errmsg[384];
 };
 
-/* Starts an empty undo list for connection conn on interface ifname; ops/ctx are borrowed. */
+/* Starts an empty undo list for connection conn on interface ifname; ops/ctx are borrowed.
+ * Routes go into table main until hostcfg_set_table. */
 void hostcfg_init(struct hostcfg *hc, const char *conn, const char *ifname,
 	const struct hostcfg_ops *ops, void *ctx);
+/* The routing table (1..UINT32_MAX; HOSTCFG_TABLE_MAIN = main) of the list's routes: set it
+ * before the first route (route_del looks for a route in the list's current table). */
+void hostcfg_set_table(struct hostcfg *hc, uint32_t table);
 
 /* Adds or updates (same address again: replaced in place, lifetimes refreshed, one record) an
  * address. addr/peer are 4 or 16 bytes by family; peer NULL = none. 0, or -1 with errno
@@ -103,15 +111,20 @@ int hostcfg_addr_add(struct hostcfg *hc, int family, const void *addr, uint8_t p
 int hostcfg_addr_del(struct hostcfg *hc, int family, const void *addr, uint8_t plen,
 	const void *peer);
 
-/* Adds or replaces a route (table main, protocol HOSTCFG_RTPROT, dev ifname). src NULL or
- * src_plen 0 = no source prefix (IPv6 only); gw NULL = on-link. Same contract as addr_add. */
+/* Adds a route (the list's table, protocol HOSTCFG_RTPROT, dev ifname). src NULL or src_plen 0 =
+ * no source prefix (IPv6 only); gw NULL = on-link. Never replaces a route it did not add: when
+ * the table already has a route with that destination, source and metric, a recorded one (ours)
+ * is kept, or replaced by delete + add when its gateway differs, and one not on this list
+ * (another connection's or program's) is left alone and not recorded: HOSTCFG_EXISTS is
+ * returned and the failure text says so (logged). Else as addr_add: 0, or -1 with errno. */
 int hostcfg_route_add(struct hostcfg *hc, int family, const void *dst, uint8_t plen,
 	const void *src, uint8_t src_plen, const void *gw, uint32_t metric);
 
 /* Adds a blackhole route (packets to dst/plen are dropped without an ICMP error, even by a
  * forwarding host); same contract as route_add, removed with route_del. */
 int hostcfg_route_add_blackhole(struct hostcfg *hc, int family, const void *dst, uint8_t plen);
-/* Removes a route (matched by dst, src and metric) and its undo record. */
+/* Removes a route of this list (matched by dst, src, metric and the list's table) and its undo
+ * record. A route the list did not add is left alone (0): it is someone else's. */
 int hostcfg_route_del(struct hostcfg *hc, int family, const void *dst, uint8_t plen,
 	const void *src, uint8_t src_plen, uint32_t metric);
 
@@ -132,7 +145,8 @@ const char *hostcfg_last_error(const struct hostcfg *hc);
 /* Writes "addr add 2001:db8::1/64 dev v6link0" (verb as given) into buf; returns buf. */
 const char *hostcfg_fmt_addr(char *buf, size_t cap, const char *verb, const char *ifname,
 	const struct hostcfg_addr *a);
-/* Writes "route add 2001:db8::/64 from 2001:db8:1::/56 via fe80::1 dev v6link0 metric 5". */
+/* Writes "route add 2001:db8::/64 from 2001:db8:1::/56 via fe80::1 dev v6link0 metric 5", with
+ * " table N" after it for a table other than main. */
 const char *hostcfg_fmt_route(char *buf, size_t cap, const char *verb, const char *ifname,
 	const struct hostcfg_route *r);
 

@@ -228,7 +228,10 @@ int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const st
 	size_t alen = r->family == AF_INET ? 4 : 16;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	/* Create only, as `ip route add`: NLM_F_REPLACE would take over the first route with this
+	 * table, destination, source and metric, whoever's it is (another connection's default
+	 * route); NLM_F_EXCL makes the kernel answer EEXIST instead, and hostcfg decides. */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)r->family;
 	rtm->rtm_dst_len = r->dst_plen;

@@ -48,7 +48,8 @@ int hostcfg_nl_link_addr_gen_none(struct hostcfg_nl *nl, uint32_t ifindex);
  * address. IPv4 with a peer: IFA_LOCAL = addr, IFA_ADDRESS = peer. */
 int hostcfg_nl_addr(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const struct hostcfg_addr *a);
 
-/* Adds-or-replaces or deletes a unicast route with oif = ifindex, r->table and r->proto. */
+/* Adds (create only, NLM_F_EXCL: EEXIST if the table has a route with the same destination,
+ * source and metric) or deletes a route with oif = ifindex, r->table and r->proto. */
 int hostcfg_nl_route(struct hostcfg_nl *nl, bool add, uint32_t ifindex, const struct hostcfg_route *r);
 
 typedef void (*hostcfg_addr_cb)(const struct hostcfg_addr_info *ai, void *arg);

@@ -84,6 +84,10 @@ static void test_defaults(void **state)
 	assert_string_equal(c->hook, "");
 	assert_int_equal(c->mode, CFG_MODE_AUTO);
 	assert_int_equal(c->nat46, CFG_NAT46_AUTO);
+	assert_int_equal(c->route_metric, 50);
+	assert_true(c->default_route);
+	assert_int_equal(c->route_table, CFG_TABLE_MAIN);
+	assert_int_equal(CFG_TABLE_MAIN, 254);
 	cfg_conn_defaults(&d, "dsl", NULL);
 	d.line = 1;
 	assert_memory_equal(&d, c, sizeof(d));
@@ -149,7 +153,10 @@ static void test_all_keys(void **state)
 		 "pd_length=56\n"
 		 "hook=/etc/v6link/hook.sh\n"
 		 "mode=dial-up\n"
-		 "nat46=on\n",
+		 "nat46=on\n"
+		 "route_metric=4294967295\n"
+		 "default_route=0\n"
+		 "table=4294967295\n",
 		 enc);
 	assert_int_equal(parse(text), 0);
 	assert_int_equal(errs.n, 0);
@@ -201,6 +208,9 @@ static void test_all_keys(void **state)
 	assert_string_equal(c->hook, "/etc/v6link/hook.sh");
 	assert_int_equal(c->mode, CFG_MODE_DIALUP);
 	assert_int_equal(c->nat46, CFG_NAT46_ON);
+	assert_int_equal(c->route_metric, 4294967295u);
+	assert_false(c->default_route);
+	assert_int_equal(c->route_table, 4294967295u);
 	assert_string_equal(cfg_mode_name(c->mode), "dial-up");
 	assert_string_equal(cfg_duid_name(c->duid), "uuid");
 }
@@ -212,6 +222,8 @@ struct bad_case {
 
 #define IFNAME_EXPECT "expected an interface name of 1..15 characters without '/', ':' or spaces"
 #define V6_EXPECT "expected a unicast IPv6 address such as 2001:db8::53"
+#define TABLE_EXPECT "expected main or a table number 1..4294967295 other than the reserved 253 " \
+	"(default), 254 (main) and 255 (local)"
 
 static const struct bad_case bad_conn[] = {
 	{ "enabled=2", "key 'enabled': expected 0 or 1, got '2'" },
@@ -283,8 +295,32 @@ static const struct bad_case bad_conn[] = {
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
 		   "persist, dns, duid, prefix_delegation, stable_privacy, dhcpv6, pd_length, hook, "
-		   "mode, nat46)" },
+		   "mode, nat46, route_metric, default_route, table)" },
 	{ "nat46=yes", "key 'nat46': expected auto, on or off, got 'yes'" },
+	{ "route_metric=0", "key 'route_metric': expected 1..4294967295, got '0'" },
+	{ "route_metric=4294967296", "key 'route_metric': expected 1..4294967295, got "
+				     "'4294967296'" },
+	{ "route_metric=12345678901", "key 'route_metric': expected 1..4294967295, got "
+				      "'12345678901'" },
+	{ "route_metric=-1", "key 'route_metric': expected 1..4294967295, got '-1'" },
+	{ "route_metric=+5", "key 'route_metric': expected 1..4294967295, got '+5'" },
+	{ "route_metric=", "key 'route_metric': expected 1..4294967295, got ''" },
+	{ "route_metric=1", NULL },
+	{ "route_metric=0050", NULL },
+	{ "default_route=yes", "key 'default_route': expected 0 or 1, got 'yes'" },
+	{ "table=0", "key 'table': " TABLE_EXPECT ", got '0'" },
+	{ "table=253", "key 'table': " TABLE_EXPECT ", got '253'" },
+	{ "table=254", "key 'table': " TABLE_EXPECT ", got '254'" },
+	{ "table=255", "key 'table': " TABLE_EXPECT ", got '255'" },
+	{ "table=4294967296", "key 'table': " TABLE_EXPECT ", got '4294967296'" },
+	{ "table=Main", "key 'table': " TABLE_EXPECT ", got 'Main'" },
+	{ "table=local", "key 'table': " TABLE_EXPECT ", got 'local'" },
+	{ "table=", "key 'table': " TABLE_EXPECT ", got ''" },
+	{ "table=0x64", "key 'table': " TABLE_EXPECT ", got '0x64'" },
+	{ "table=1", NULL },
+	{ "table=252", NULL },
+	{ "table=256", NULL },
+	{ "table=main", NULL },
 };
 
 static void test_bad_values(void **state)
@@ -373,6 +409,27 @@ static void test_cross_checks(void **state)
 			    "connections.ini:2: [a] key 'ipv6_dns2' set without ipv6_dns1");
 	assert_int_equal(parse("[a]\nmru=1492\n"), 0);
 	assert_int_equal(warns.n, 0);
+	/* Default routes of two connections at one metric in one table: the second up gets none. */
+	assert_int_equal(parse("[a]\n[b]\ninterface=v6link1\nroute_metric=50\n"), 0);
+	assert_int_equal(warns.n, 1);
+	assert_string_equal(warns.text[0], "connections.ini:4: [b] key 'route_metric': 50 is also "
+					   "the metric of [a]'s default routes in the same table: "
+					   "while both are up only the first one up has default "
+					   "routes; give each its own route_metric");
+	assert_int_equal(parse("[a]\n[b]\ninterface=v6link1\n"), 0); /* the header's line */
+	assert_int_equal(warns.n, 1);
+	assert_true(!strncmp(warns.text[0], "connections.ini:2: [b] key 'route_metric': 50 ", 46));
+	/* A metric, table or default_route=0 of its own, or a shared interface: no warning. */
+	assert_int_equal(parse("[a]\n[b]\ninterface=v6link1\nroute_metric=60\n"), 0);
+	assert_int_equal(parse("[a]\n[b]\ninterface=v6link1\ntable=100\n"), 0);
+	assert_int_equal(warns.n, 0);
+	assert_int_equal(parse("[a]\n[b]\ninterface=v6link1\ndefault_route=0\n"), 0);
+	assert_int_equal(warns.n, 0);
+	assert_int_equal(parse("[a]\ndefault_route=0\n[b]\ninterface=v6link1\n"), 0);
+	assert_int_equal(warns.n, 0);
+	assert_int_equal(parse("[a]\n[b]\n"), 0);
+	assert_int_equal(warns.n, 1); /* only that they share v6link0 */
+	assert_null(strstr(warns.text[0], "route_metric"));
 }
 
 /* Reads etc/NAME of the source tree (found from this file's path); uncomment = also enable the
@@ -409,8 +466,11 @@ static void test_example_file(void **state)
 		char *text = read_example("connections.ini", u, &len);
 		struct cfg_conn d;
 		memset(&errs, 0, sizeof(errs));
+		memset(&warns, 0, sizeof(warns));
 		if (cfg_conns_parse(text, len, "etc/connections.ini", NULL, &cs, &errs, &warns) != 0)
 			fail_msg("%s", errs.text[0]);
+		if (warns.n) /* e.g. [fibre] without a route_metric of its own */
+			fail_msg("%s", warns.text[0]);
 		assert_int_equal(cs.n, u ? 2 : 1);
 		cfg_conn_defaults(&d, "dsl", NULL);
 		d.line = cs.conn[0].line;

@@ -1,6 +1,8 @@
 /* Undo list: the host calls are recorded through a fake ops table; checks undo order, dedupe,
  * explicit removal, failed applies leaving no record, undo continuing past failures, capacity,
- * argument checks and the human-readable failure text. */
+ * argument checks and the human-readable failure text. With a simulated routing table (the
+ * kernel's exclusive add): two connections and a third program never replace or remove each
+ * other's routes, and routes go into the list's table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,13 @@
 #include "hostcfg/hostcfg.h"
 
 #define FAKE_MAX_CALLS 200
+#define FAKE_MAX_ROUTES 16
+
+/* A route in the simulated kernel table, with the device it goes out of. */
+struct fake_rt {
+	char ifname[16];
+	struct hostcfg_route r;
+};
 
 struct fake {
 	char calls[FAKE_MAX_CALLS][160];
@@ -24,6 +33,9 @@ struct fake {
 	int fail_errno;
 	char sysctl_val[64];
 	struct hostcfg_link link;
+	bool has_kernel;        /* simulate the routing table below (else every call succeeds) */
+	struct fake_rt routes[FAKE_MAX_ROUTES];
+	unsigned n_routes;
 };
 
 static struct fake g_fake;
@@ -51,13 +63,61 @@ static int fake_addr(void *ctx, const char *ifname, bool add, const struct hostc
 	return fake_call(t);
 }
 
+/* The kernel's key for NLM_F_EXCL: table, destination, source and metric, whatever the device. */
+static bool fake_same_key(const struct hostcfg_route *x, const struct hostcfg_route *y)
+{
+	return x->table == y->table && x->family == y->family && x->dst_plen == y->dst_plen &&
+		x->src_plen == y->src_plen && x->metric == y->metric &&
+		!memcmp(x->dst, y->dst, 16) && !memcmp(x->src, y->src, 16);
+}
+
+/* Exclusive add (EEXIST on the same key), delete matching device and protocol (ESRCH if none). */
+static int fake_kernel_route(const char *ifname, bool add, const struct hostcfg_route *r)
+{
+	for (unsigned i = 0; i < g_fake.n_routes; i++) {
+		struct fake_rt *k = &g_fake.routes[i];
+		if (!fake_same_key(&k->r, r))
+			continue;
+		if (add) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (strcmp(k->ifname, ifname) || k->r.proto != r->proto)
+			continue;
+		*k = g_fake.routes[--g_fake.n_routes];
+		return 0;
+	}
+	if (!add) {
+		errno = ESRCH;
+		return -1;
+	}
+	assert_true(g_fake.n_routes < FAKE_MAX_ROUTES);
+	struct fake_rt *k = &g_fake.routes[g_fake.n_routes++];
+	snprintf(k->ifname, sizeof(k->ifname), "%s", ifname);
+	k->r = *r;
+	return 0;
+}
+
 static int fake_route(void *ctx, const char *ifname, bool add, const struct hostcfg_route *r)
 {
 	char t[160];
 	(void)ctx;
 	assert_int_equal(r->proto, HOSTCFG_RTPROT);
-	assert_int_equal(r->table, HOSTCFG_TABLE_MAIN);
-	return fake_call(hostcfg_fmt_route(t, sizeof(t), add ? "add" : "del", ifname, r));
+	if (fake_call(hostcfg_fmt_route(t, sizeof(t), add ? "add" : "del", ifname, r)) < 0)
+		return -1;
+	return g_fake.has_kernel ? fake_kernel_route(ifname, add, r) : 0;
+}
+
+/* Whether the simulated table has a default route of family with metric in table, out of ifname. */
+static bool fake_has_default(int family, const char *ifname, uint32_t metric, uint32_t table)
+{
+	for (unsigned i = 0; i < g_fake.n_routes; i++) {
+		const struct fake_rt *k = &g_fake.routes[i];
+		if (k->r.family == family && k->r.dst_plen == 0 && k->r.src_plen == 0 &&
+			k->r.metric == metric && k->r.table == table && !strcmp(k->ifname, ifname))
+			return true;
+	}
+	return false;
 }
 
 static int fake_sysctl_read(void *ctx, const char *path, char *buf, size_t cap)
@@ -260,9 +320,18 @@ static void test_route_dedupe_and_del_uses_recorded_gw(void **state)
 {
 	(void)state;
 	const uint8_t *dst = a6("2001:db8:99::");
+	g_fake.has_kernel = true;
 	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, a6("fe80::1"), 0), 0);
+	/* A new gateway for our own route: an exclusive add would fail, so ours goes first. */
 	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, a6("fe80::2"), 0), 0);
 	assert_int_equal(g_hc.n_rec, 1);
+	const char *want[] = {
+		"route add 2001:db8:99::/48 via fe80::1 dev v6link0",
+		"route del 2001:db8:99::/48 via fe80::1 dev v6link0",
+		"route add 2001:db8:99::/48 via fe80::2 dev v6link0",
+	};
+	expect_calls(0, want, 3);
+	assert_int_equal(g_fake.n_routes, 1);
 	/* Another metric is another route. */
 	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, NULL, 100), 0);
 	assert_int_equal(g_hc.n_rec, 2);
@@ -294,11 +363,12 @@ static void test_apply_failure_leaves_no_record(void **state)
 {
 	(void)state;
 	g_fake.fail_match = "route add";
-	g_fake.fail_errno = EEXIST;
+	g_fake.fail_errno = ENETUNREACH;
 	errno = 0;
 	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, a6("2001:db8::"), 64, NULL, 0, NULL, 0), -1);
-	assert_int_equal(errno, EEXIST);
-	assert_string_equal(hostcfg_last_error(&g_hc), "route add 2001:db8::/64 dev v6link0: File exists");
+	assert_int_equal(errno, ENETUNREACH);
+	assert_string_equal(hostcfg_last_error(&g_hc),
+		"route add 2001:db8::/64 dev v6link0: Network is unreachable");
 	assert_int_equal(g_hc.n_rec, 0);
 
 	g_fake.fail_match = "addr add";
@@ -455,17 +525,155 @@ static void test_bad_arguments(void **state)
 	assert_true(hostcfg_sysctl_path_ok("net/ipv6/conf/eth0.7/accept_ra"));
 }
 
+#define EXISTS_TEXT ": not added: the table already has a route to this destination with this " \
+	"metric that this connection did not add (another connection's or program's); left as it is"
+
+/* Two connections (two lists, one host): the second one's default routes at the same metric do
+ * not replace the first one's; at another metric both have theirs; each undo removes only its own. */
+static void test_route_two_connections(void **state)
+{
+	(void)state;
+	struct hostcfg hb;
+	g_fake.has_kernel = true;
+	hostcfg_init(&hb, "b", "v6link1", &fake_ops, NULL);
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET, NULL, 0, NULL, 0, NULL, 50), 0);
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, a6("::"), 0, NULL, 0, NULL, 50), 0);
+	unsigned before = g_fake.n;
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET, NULL, 0, NULL, 0, NULL, 50), HOSTCFG_EXISTS);
+	assert_string_equal(hostcfg_last_error(&hb),
+		"route add default dev v6link1 metric 50" EXISTS_TEXT);
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET6, a6("::"), 0, NULL, 0, NULL, 50),
+		HOSTCFG_EXISTS);
+	assert_int_equal(hb.n_rec, 0); /* not ours: never recorded, so never undone */
+	/* b's session ends: its deletes and undo leave a's routes alone, without a host call. */
+	assert_int_equal(hostcfg_route_del(&hb, AF_INET, NULL, 0, NULL, 0, 50), 0);
+	assert_int_equal(hostcfg_undo_all(&hb), 0);
+	assert_int_equal(g_fake.n, before + 2);
+	assert_true(fake_has_default(AF_INET, "v6link0", 50, HOSTCFG_TABLE_MAIN));
+	assert_true(fake_has_default(AF_INET6, "v6link0", 50, HOSTCFG_TABLE_MAIN));
+	/* With its own metric b has its routes too. */
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET, NULL, 0, NULL, 0, NULL, 60), 0);
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET6, a6("::"), 0, NULL, 0, NULL, 60), 0);
+	assert_int_equal(g_fake.n_routes, 4);
+	/* b goes down: only b's routes go. */
+	assert_int_equal(hostcfg_undo_all(&hb), 0);
+	const char *undo_b[] = {
+		"route del default dev v6link1 metric 60",
+		"route del default dev v6link1 metric 60",
+	};
+	expect_calls(g_fake.n - 2, undo_b, 2);
+	assert_int_equal(g_fake.n_routes, 2);
+	assert_true(fake_has_default(AF_INET, "v6link0", 50, HOSTCFG_TABLE_MAIN));
+	assert_true(fake_has_default(AF_INET6, "v6link0", 50, HOSTCFG_TABLE_MAIN));
+	assert_int_equal(hostcfg_undo_all(&g_hc), 0);
+	assert_int_equal(g_fake.n_routes, 0);
+}
+
+/* A route of another program (here eth0's default at metric 50, proto boot) is neither taken
+ * over nor recorded nor deleted; the connection's RFC 8028 source routes, the blackhole and
+ * on-link routes with distinct keys still go in. */
+static void test_route_other_programs_route(void **state)
+{
+	(void)state;
+	g_fake.has_kernel = true;
+	struct fake_rt *k = &g_fake.routes[g_fake.n_routes++];
+	snprintf(k->ifname, sizeof(k->ifname), "eth0");
+	k->r = (struct hostcfg_route){ .family = AF_INET6, .metric = 50, .proto = 3,
+		.table = HOSTCFG_TABLE_MAIN };
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, a6("::"), 0, NULL, 0, NULL, 50),
+		HOSTCFG_EXISTS);
+	assert_int_equal(g_hc.n_rec, 0);
+	unsigned before = g_fake.n;
+	assert_int_equal(hostcfg_route_del(&g_hc, AF_INET6, a6("::"), 0, NULL, 0, 50), 0);
+	assert_int_equal(g_fake.n, before);
+	assert_true(fake_has_default(AF_INET6, "eth0", 50, HOSTCFG_TABLE_MAIN));
+	/* Distinct keys: two source routes for one prefix (metrics 64 and 65), a blackhole. */
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, a6("::"), 0, a6("2001:db8:1::"), 64,
+		a6("fe80::1"), 64), 0);
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, a6("::"), 0, a6("2001:db8:1::"), 64,
+		a6("fe80::2"), 65), 0);
+	assert_int_equal(hostcfg_route_add_blackhole(&g_hc, AF_INET6, a6("2001:db8:1::46"), 128), 0);
+	assert_int_equal(g_hc.n_rec, 3);
+	assert_int_equal(hostcfg_undo_all(&g_hc), 0);
+	assert_int_equal(g_fake.n_routes, 1);
+	assert_string_equal(g_fake.routes[0].ifname, "eth0");
+}
+
+/* Adding our own route again (an RFC 4191 route in every RA) is a refresh: one record. */
+static void test_route_refresh_own(void **state)
+{
+	(void)state;
+	g_fake.has_kernel = true;
+	const uint8_t *dst = a6("2001:db8:77::");
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, NULL, 50), 0);
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, NULL, 50), 0);
+	assert_int_equal(g_hc.n_rec, 1);
+	assert_int_equal(g_fake.n_routes, 1);
+	/* The host lost it (link flap): the refresh puts it back. */
+	g_fake.n_routes = 0;
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET6, dst, 48, NULL, 0, NULL, 50), 0);
+	assert_int_equal(g_fake.n_routes, 1);
+	assert_int_equal(g_hc.n_rec, 1);
+	assert_int_equal(hostcfg_route_del(&g_hc, AF_INET6, dst, 48, NULL, 0, 50), 0);
+	assert_int_equal(g_fake.n_routes, 0);
+	assert_int_equal(g_hc.n_rec, 0);
+}
+
+/* table=: every route of the list goes into its table and is deleted from there; the same
+ * destination and metric in main is another route. */
+static void test_route_table(void **state)
+{
+	(void)state;
+	struct hostcfg hb;
+	g_fake.has_kernel = true;
+	hostcfg_init(&hb, "b", "v6link1", &fake_ops, NULL);
+	assert_int_equal(hb.table, HOSTCFG_TABLE_MAIN);
+	hostcfg_set_table(&hb, 100);
+	assert_int_equal(hostcfg_route_add(&g_hc, AF_INET, NULL, 0, NULL, 0, NULL, 50), 0);
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET, NULL, 0, NULL, 0, NULL, 50), 0);
+	assert_int_equal(hostcfg_route_add(&hb, AF_INET6, a6("2001:db8:5::"), 48, NULL, 0, NULL, 50),
+		0);
+	assert_int_equal(hostcfg_route_add_blackhole(&hb, AF_INET6, a6("2001:db8:1::46"), 128), 0);
+	const char *want[] = {
+		"route add default dev v6link0 metric 50",
+		"route add default dev v6link1 metric 50 table 100",
+		"route add 2001:db8:5::/48 dev v6link1 metric 50 table 100",
+		"route add blackhole 2001:db8:1::46/128 table 100",
+	};
+	expect_calls(0, want, 4);
+	assert_true(fake_has_default(AF_INET, "v6link1", 50, 100));
+	assert_int_equal(hostcfg_route_del(&hb, AF_INET, NULL, 0, NULL, 0, 50), 0);
+	assert_string_equal(g_fake.calls[g_fake.n - 1], "route del default dev v6link1 metric 50 table 100");
+	assert_false(fake_has_default(AF_INET, "v6link1", 50, 100));
+	assert_true(fake_has_default(AF_INET, "v6link0", 50, HOSTCFG_TABLE_MAIN));
+	assert_int_equal(hostcfg_undo_all(&hb), 0);
+	assert_int_equal(g_fake.n_routes, 1);
+}
+
+/* A delete of a route the list never added sends nothing: it could be someone else's. */
+static void test_route_del_unrecorded(void **state)
+{
+	(void)state;
+	assert_int_equal(hostcfg_route_del(&g_hc, AF_INET, NULL, 0, NULL, 0, 50), 0);
+	assert_int_equal(hostcfg_route_del(&g_hc, AF_INET6, a6("2001:db8::"), 64, NULL, 0, 0), 0);
+	assert_int_equal(g_fake.n, 0);
+}
+
 static void test_fmt(void **state)
 {
 	(void)state;
 	char b[160];
 	struct hostcfg_route r = { .family = AF_INET6, .dst_plen = 64, .src_plen = 48, .has_gw = true,
-		.metric = 5 };
+		.metric = 5, .table = HOSTCFG_TABLE_MAIN };
 	memcpy(r.dst, a6("2001:db8::"), 16);
 	memcpy(r.src, a6("2001:db8:1::"), 16);
 	memcpy(r.gw, a6("fe80::1"), 16);
 	assert_string_equal(hostcfg_fmt_route(b, sizeof(b), "add", "v6link0", &r),
 		"route add 2001:db8::/64 from 2001:db8:1::/48 via fe80::1 dev v6link0 metric 5");
+	r.table = 4294967295u;
+	assert_string_equal(hostcfg_fmt_route(b, sizeof(b), "del", "v6link0", &r),
+		"route del 2001:db8::/64 from 2001:db8:1::/48 via fe80::1 dev v6link0 metric 5 "
+		"table 4294967295");
 	struct hostcfg_addr a = { .family = AF_INET, .plen = 24 };
 	memcpy(a.addr, a4("192.0.2.1"), 4);
 	assert_string_equal(hostcfg_fmt_addr(b, sizeof(b), "del", "eth0", &a),
@@ -491,6 +699,11 @@ int main(void)
 		cmocka_unit_test_setup(test_undo_ignores_gone, setup),
 		cmocka_unit_test_setup(test_capacity, setup),
 		cmocka_unit_test_setup(test_bad_arguments, setup),
+		cmocka_unit_test_setup(test_route_two_connections, setup),
+		cmocka_unit_test_setup(test_route_other_programs_route, setup),
+		cmocka_unit_test_setup(test_route_refresh_own, setup),
+		cmocka_unit_test_setup(test_route_table, setup),
+		cmocka_unit_test_setup(test_route_del_unrecorded, setup),
 		cmocka_unit_test_setup(test_fmt, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
