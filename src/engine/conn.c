@@ -116,8 +116,10 @@ static void conn_close_mode(struct conn *c, uint64_t now)
 		c->ops->abort(c, "closing", now);
 		c->ops->close(c);
 	}
-	conn_dns_update(c);
+	/* What a session left in the resolver went with it (conn_session_end); a forced exit
+	 * clears the rest here. */
 	resolver_clear(c->own.resolver, c->id);
+	memset(&c->dns_applied, 0, sizeof(c->dns_applied));
 	c->ops = NULL;
 }
 
