@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An adapter that does not exist yet is waited for (rtnetlink link events, logged once), not an
 # exit: the daemon starts with if=late0, the client's eth0 is renamed late0 a few seconds later,
-# and the connection dials then. The same for aidx=-1 with no Ethernet adapter up at start.
+# and the connection dials then. The same for aidx=-1 with no Ethernet adapter up at start, and
+# for detection (mode=auto), which probes as soon as the adapter appears.
 source "$(dirname "$0")/lib.sh"
 t_begin
 
@@ -43,4 +44,19 @@ in_cli ip link set eth0 up
 t_check "adapter_comes_up_connection_dials" v6l_wait_state up 20
 t_check "aidx_-1_picked_eth0" grep -q "using adapter eth0 (aidx=-1)" "$V6L_LOG"
 v6l_stop
+
+# --- mode=auto with if=late0: detection waits for the adapter, not for the 30 s retry ---
+: >"$V6L_LOG"
+v6l_conf dial_string="if=late0" mode=auto
+v6l_start
+sleep 2
+t_check "detect_adapter_missing_daemon_keeps_running" kill -0 "$V6L_PID"
+t0=$(date +%s.%N)
+cli_eth0_as late0
+t_check "detect_adapter_appears_probing_at_once" v6l_wait_state up 20
+t1=$(date +%s.%N)
+t_check "detect_adapter_appears_dialup_mode" test "$(v6l_json "c['mode']")" = dial-up
+t_log "up $(python3 -c "print(f'{$t1-$t0:.1f}')") s after the adapter appeared"
+v6l_stop
+cli_eth0_as eth0
 exit 0
