@@ -5,7 +5,6 @@
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "engine/conn_rec.h"
 #include "engine/detect.h"
 #include "hostcfg/resolver.h"
 
@@ -126,6 +125,7 @@ static void conn_close_mode(struct conn *c, uint64_t now)
 /* --- waiting for the adapter --- */
 
 static void conn_on_link_event(void *arg, int fd, uint32_t ev);
+static void conn_end_stale_session(struct conn *c);
 
 /* The adapter is there (if= names it, or aidx=-1 finds one that is up); an adapter picked
  * for aidx=-1 is kept in cfg.eth_if. */
@@ -196,6 +196,7 @@ static void conn_open_mode(struct conn *c, uint64_t now)
 		conn_step(c, conn_fsm_on_opened(&c->fsm, false, why, now), now);
 		return;
 	}
+	conn_end_stale_session(c);
 	c->ops = conn_mode_ops_of(c->fsm.mode);
 	log_info("conn[%s]: mode %s (%s)", c->cfg.name, conn_mode_name(c->fsm.mode), c->mode_why);
 	if (c->ops->open(c) < 0) {
@@ -473,35 +474,40 @@ static enum conn_mode conn_forced_mode(const struct conn_cfg *cfg, char *why, si
 }
 
 /* A crash left a PPPoE session open: end it at the AC (RFC 2516 §5.5 PADT), so that an ISP that
- * allows one session per account lets us dial again. */
-static void conn_recover_session(const struct conn_cfg *cfg)
+ * allows one session per account lets us dial again. The record stays until the PADT went out:
+ * an adapter that is not there yet gets it when it appears, before our own PADI. */
+static void conn_end_stale_session(struct conn *c)
 {
-	struct conn_session_rec r;
-	if (conn_session_record_take(cfg, &r) < 0)
-		return;
+	const struct conn_session_rec *r = &c->stale;
 	struct pkt_if ifc;
 	static struct pppoe_disc_pkt p;
 	uint8_t frame[128];
+	if (!c->has_stale)
+		return;
 	memset(&p, 0, sizeof(p));
 	p.code = PPPOE_CODE_PADT;
-	p.session_id = r.session_id;
-	struct pppoe_eth_hdr h = { .has_vlan = r.vlan_id || r.prio, .vlan_id = r.vlan_id,
-				   .priority = r.prio, .ethertype = PPPOE_ETHERTYPE_DISC };
-	memcpy(h.dst, r.ac_mac, 6);
-	memcpy(h.src, r.our_mac, 6);
+	p.session_id = r->session_id;
+	struct pppoe_eth_hdr h = { .has_vlan = r->vlan_id || r->prio, .vlan_id = r->vlan_id,
+				   .priority = r->prio, .ethertype = PPPOE_ETHERTYPE_DISC };
+	memcpy(h.dst, r->ac_mac, 6);
+	memcpy(h.src, r->our_mac, 6);
 	int hl = pppoe_eth_build(&h, frame, sizeof(frame));
 	int n = hl < 0 ? -1 : pppoe_disc_build(&p, frame + hl, sizeof(frame) - (size_t)hl);
 	int fd = -1;
-	if (n > 0 && pkt_if_lookup(r.adapter, &ifc) == 0)
+	if (n > 0 && pkt_if_lookup(r->adapter, &ifc) == 0)
 		fd = pkt_open(ifc.ifindex, PPPOE_ETHERTYPE_DISC, false);
-	if (fd < 0 || pkt_send(fd, ifc.ifindex, frame, (size_t)(hl + n)) < 0)
-		log_warn("conn[%s]: cannot end session %u on %s left by an earlier run", cfg->name,
-			 r.session_id, r.adapter);
-	else
-		log_info("conn[%s]: PADT sent for session %u on %s, left open by an earlier run",
-			 cfg->name, r.session_id, r.adapter);
+	bool sent = fd >= 0 && pkt_send(fd, ifc.ifindex, frame, (size_t)(hl + n)) == 0;
 	if (fd >= 0)
 		close(fd);
+	if (!sent) {
+		log_warn("conn[%s]: cannot end session %u on %s left by an earlier run yet",
+			 c->cfg.name, r->session_id, r->adapter);
+		return;
+	}
+	log_info("conn[%s]: PADT sent for session %u on %s, left open by an earlier run",
+		 c->cfg.name, r->session_id, r->adapter);
+	c->has_stale = false;
+	conn_session_record_clear(&c->cfg);
 }
 
 struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng *rng,
@@ -530,7 +536,8 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	conn_fsm_init(&c->fsm, &fc, now);
 	loop_timer_init(&c->timer, conn_on_timer, c);
 	/* What a crash of the previous run left: its session at the AC, its state file. */
-	conn_recover_session(&c->cfg);
+	c->has_stale = conn_session_record_read(&c->cfg, &c->stale) == 0;
+	conn_end_stale_session(c);
 	conn_hook_state_remove(c);
 	conn_trace_open(c);
 	return c;

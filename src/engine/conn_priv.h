@@ -8,6 +8,7 @@
 #include "engine/conn_host.h"
 #include "engine/conn_mode.h"
 #include "engine/conn_nat46.h"
+#include "engine/conn_rec.h"
 #include "engine/conn_trace.h"
 #include "engine/conn_v6.h"
 #include "engine/detect.h"
@@ -42,6 +43,8 @@ struct conn {
 	const struct conn_mode_ops *ops; /* NULL until the mode is known */
 	void *mode;                      /* the mode's own state while open */
 	char mode_why[CONN_WHY_MAX];     /* detection result or "mode=... in ..." */
+	bool has_stale;                  /* a session a crash left open, still to end (PADT) */
+	struct conn_session_rec stale;
 	struct det *det;                 /* probing, or watching for a DHCPv4 server */
 	struct det_run det_run;
 	struct loop_timer timer;
@@ -91,8 +94,9 @@ int conn_state_read(const struct conn *c, const char *ext, uint8_t *buf, size_t 
 		    uint16_t *len);
 int conn_state_write(const struct conn *c, const char *ext, const uint8_t *buf, size_t len);
 bool conn_machine_id(uint8_t out[16]);
-struct conn_session_rec;
-/* Reads and removes the session record a crash left in cfg's run dir; 0, or -1 if none. */
-int conn_session_record_take(const struct conn_cfg *cfg, struct conn_session_rec *r);
+/* Reads the session record a crash left in cfg's run dir; 0, or -1 if none (an unreadable
+ * one is removed). conn_session_record_clear removes it. */
+int conn_session_record_read(const struct conn_cfg *cfg, struct conn_session_rec *r);
+void conn_session_record_clear(const struct conn_cfg *cfg);
 
 #endif

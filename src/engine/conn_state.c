@@ -131,17 +131,24 @@ void conn_session_record(const struct conn *c)
 		log_warn("conn[%s]: cannot record the session in %s", c->cfg.name, c->cfg.run_dir);
 }
 
-int conn_session_record_take(const struct conn_cfg *cfg, struct conn_session_rec *r)
+int conn_session_record_read(const struct conn_cfg *cfg, struct conn_session_rec *r)
 {
 	char path[CONN_STATE_PATH_MAX], text[512];
 	size_t n;
 	if (conn_file_read(cfg->run_dir, cfg->name, "session", (uint8_t *)text, sizeof(text), &n) < 0)
 		return -1;
-	conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "session");
-	unlink(path);
 	if (!conn_rec_parse(text, n, r)) {
+		conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "session");
 		log_warnx("conn[%s]: %s: unreadable session record removed", cfg->name, path);
+		unlink(path);
 		return -1;
 	}
 	return 0;
+}
+
+void conn_session_record_clear(const struct conn_cfg *cfg)
+{
+	char path[CONN_STATE_PATH_MAX];
+	conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "session");
+	unlink(path);
 }

@@ -60,8 +60,9 @@ static bool pppoe_disc_wants_max_payload(const struct pppoe_disc *d)
 	return d->cfg.mru > PPPOE_MRU_DEFAULT;
 }
 
-/* Builds our PADI, PADR or PADT into buf; returns its length or -1. */
-static int pppoe_disc_build_own(const struct pppoe_disc *d, uint8_t code, uint8_t *buf, size_t cap)
+/* Builds our PADI, PADR or PADT (of session sid) into buf; returns its length or -1. */
+static int pppoe_disc_build_own(const struct pppoe_disc *d, uint8_t code, uint16_t sid,
+	uint8_t *buf, size_t cap)
 {
 	struct pppoe_disc_pkt p;
 	memset(&p, 0, sizeof(p));
@@ -72,7 +73,7 @@ static int pppoe_disc_build_own(const struct pppoe_disc *d, uint8_t code, uint8_
 		p.has_max_payload = pppoe_disc_wants_max_payload(d);
 		p.max_payload = d->cfg.mru;
 	} else {
-		p.session_id = d->session_id;
+		p.session_id = sid;
 	}
 	/* RFC 2516 Appendix A: the Host-Uniq goes into every packet of ours once used. */
 	p.has_host_uniq = d->cfg.use_host_uniq;
@@ -90,16 +91,22 @@ static int pppoe_disc_build_own(const struct pppoe_disc *d, uint8_t code, uint8_
 	return pppoe_disc_build(&p, buf, cap);
 }
 
-static bool pppoe_disc_send_own(struct pppoe_disc *d, uint8_t code, const uint8_t dst[6])
+static bool pppoe_disc_send_sid(struct pppoe_disc *d, uint8_t code, uint16_t sid,
+	const uint8_t dst[6])
 {
 	uint8_t buf[1500];
-	int n = pppoe_disc_build_own(d, code, buf, sizeof(buf));
+	int n = pppoe_disc_build_own(d, code, sid, buf, sizeof(buf));
 	if (n < 0) {
 		log_warnx("pppoe[%s]: cannot build %s", pppoe_disc_conn(d), pppoe_code_name(code));
 		return false;
 	}
 	d->ops->send(d->ctx, dst, buf, (size_t)n);
 	return true;
+}
+
+static bool pppoe_disc_send_own(struct pppoe_disc *d, uint8_t code, const uint8_t dst[6])
+{
+	return pppoe_disc_send_sid(d, code, d->session_id, dst);
 }
 
 /* Sends the PADI or PADR of the current phase and arms its timeout. */
@@ -357,6 +364,19 @@ static void pppoe_disc_on_pads(struct pppoe_disc *d, const uint8_t src[6],
 	pppoe_disc_enter(d, PPPOE_DISC_SESSION, now_ms, "PADS");
 }
 
+/* A second PADS after ours: the AC answered a retransmitted PADR too and holds another
+ * session for us. RFC 2516 §5.5: end it with a PADT, or it stays until the AC gives up. */
+static void pppoe_disc_on_extra_pads(struct pppoe_disc *d, const uint8_t src[6],
+	const struct pppoe_disc_pkt *p)
+{
+	if (memcmp(src, d->ac_mac, 6) != 0 || !pppoe_disc_host_uniq_ok(d, p) ||
+	    p->session_id == 0 || p->session_id == d->session_id)
+		return;
+	log_info("pppoe[%s]: second PADS (session %u) for a retransmitted PADR: PADT sent",
+		pppoe_disc_conn(d), p->session_id);
+	pppoe_disc_send_sid(d, PPPOE_CODE_PADT, p->session_id, d->ac_mac);
+}
+
 static void pppoe_disc_on_padt(struct pppoe_disc *d, const uint8_t src[6],
 	const struct pppoe_disc_pkt *p, uint64_t now_ms)
 {
@@ -387,6 +407,8 @@ void pppoe_disc_on_packet(struct pppoe_disc *d, const uint8_t src_mac[6],
 		pppoe_disc_on_pado(d, src_mac, pkt, now_ms);
 	else if (pkt->code == PPPOE_CODE_PADS && d->state == PPPOE_DISC_PADR_SENT)
 		pppoe_disc_on_pads(d, src_mac, pkt, now_ms);
+	else if (pkt->code == PPPOE_CODE_PADS && d->state == PPPOE_DISC_SESSION)
+		pppoe_disc_on_extra_pads(d, src_mac, pkt);
 	else if (pkt->code == PPPOE_CODE_PADT && d->state == PPPOE_DISC_SESSION)
 		pppoe_disc_on_padt(d, src_mac, pkt, now_ms);
 	else

@@ -717,6 +717,44 @@ static void test_wrong_state_events(void **state)
 	assert_string_equal(pppoe_disc_state_name(PPPOE_DISC_PADR_SENT), "padr-sent");
 }
 
+/* The AC was slow and answered our retransmitted PADR too: the second PADS's session is ended
+ * with a PADT (RFC 2516 §5.5); ours stays. A PADS from another AC or for another Host-Uniq is
+ * none of our business. */
+static void test_second_pads_gets_padt(void **state)
+{
+	struct fx *f = fx_new(state);
+	struct pppoe_disc_pkt p;
+	f->cfg.use_host_uniq = true;
+	fx_init(f);
+	pppoe_disc_start(&f->d, 0);
+	reply(f, &p, PPPOE_CODE_PADO, "ac", "");
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 10);
+	pppoe_disc_on_timer(&f->d, pppoe_disc_next_deadline(&f->d)); /* PADR again */
+	reply(f, &p, PPPOE_CODE_PADS, NULL, "");
+	p.session_id = 7;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 3000);
+	assert_int_equal(f->d.state, PPPOE_DISC_SESSION);
+	int n = f->r.n_send;
+	p.session_id = 8;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 3010);
+	assert_int_equal(f->r.n_send, n + 1);
+	sent(f, n, &p);
+	assert_int_equal(p.code, PPPOE_CODE_PADT);
+	assert_int_equal(p.session_id, 8);
+	assert_memory_equal(f->r.dst[n], mac_ac, 6);
+	assert_int_equal(f->d.session_id, 7);
+	assert_int_equal(f->d.state, PPPOE_DISC_SESSION);
+	/* the same session again, another AC, another Host-Uniq: nothing sent */
+	reply(f, &p, PPPOE_CODE_PADS, NULL, "");
+	p.session_id = 7;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 3020);
+	p.session_id = 9;
+	pppoe_disc_on_packet(&f->d, mac_ac2, &p, 3030);
+	p.host_uniq[0] ^= 1;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 3040);
+	assert_int_equal(f->r.n_send, n + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_max_payload_smaller_grant),
 		cmocka_unit_test(test_max_payload_not_requested),
 		cmocka_unit_test(test_wrong_state_events),
+		cmocka_unit_test(test_second_pads_gets_padt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
