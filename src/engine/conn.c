@@ -235,8 +235,8 @@ static void conn_step(struct conn *c, unsigned act, uint64_t now)
 		conn_open_mode(c, now);
 	if (act & CONN_ACT_NAT46_ON)
 		conn_nat46_open(c);
-	if ((act & CONN_ACT_IPV4_LAN) && c->ops->ipv4_lan)
-		c->ops->ipv4_lan(c, now);
+	if ((act & (CONN_ACT_IPV4_LAN | CONN_ACT_IPV4_PPP)) && c->ops->ipv4_decided)
+		c->ops->ipv4_decided(c, act & CONN_ACT_IPV4_LAN, now);
 	if ((act & CONN_ACT_DEMAND_OFF) && c->ops->set_demand)
 		c->ops->set_demand(c, false);
 	if (act & CONN_ACT_ABORT)
@@ -375,6 +375,14 @@ static void conn_on_settled(void *ctx, enum det_mode m, const char *ifname, cons
 	snprintf(c->mode_why, sizeof(c->mode_why), "%s", why);
 	snprintf(c->cfg.eth_if, sizeof(c->cfg.eth_if), "%s", ifname);
 	log_info("conn[%s]: %s", c->cfg.name, why);
+	/* The adapter already routes IPv4 (a LAN router): until the DHCPv4 probe has had its time,
+	 * IPCP must not put a default route over the session in front of it. On a bare PPPoE
+	 * line IPCP starts at once. */
+	c->hold_ipv4 = m == DET_DIALUP && c->cfg.param->allow_mixed_mode && c->det &&
+		       det_has_ipv4_default(ifname);
+	if (c->hold_ipv4)
+		log_info("conn[%s]: %s already routes IPv4: IPCP waits for the DHCPv4 probe",
+			 c->cfg.name, ifname);
 	conn_step(c, conn_fsm_on_detected(&c->fsm, conn_mode_of_det(m), why, now), now);
 }
 
@@ -395,12 +403,15 @@ static void conn_on_detected(void *ctx)
 	c->det = NULL;
 	det_free(dt);
 	if (c->fsm.mode != CONN_MODE_UNKNOWN) {
+		c->hold_ipv4 = false;
 		if (lan4 && c->cfg.param->allow_mixed_mode) {
 			c->n_lan_dns4 = n_dns;
 			memcpy(c->lan_dns4, dns, sizeof(dns[0]) * n_dns);
 			snprintf(c->mode_why, sizeof(c->mode_why), "a DHCPv4 server on %s answered too "
 				 "(allow_mixed_mode=1): IPv4 stays there", c->cfg.eth_if);
 			conn_step(c, conn_fsm_on_ipv4_lan(&c->fsm, now), now);
+		} else {
+			conn_step(c, conn_fsm_on_ipv4_ppp(&c->fsm, now), now);
 		}
 		return;
 	}

@@ -285,6 +285,13 @@ unsigned conn_fsm_on_ipv4_lan(struct conn_fsm *f, uint64_t now)
 	return CONN_ACT_IPV4_LAN;
 }
 
+unsigned conn_fsm_on_ipv4_ppp(struct conn_fsm *f, uint64_t now)
+{
+	(void)now;
+	conn_fsm_begin(f);
+	return f->mode == CONN_MODE_DIALUP ? CONN_ACT_IPV4_PPP : 0;
+}
+
 unsigned conn_fsm_on_opened(struct conn_fsm *f, bool ok, const char *why, uint64_t now)
 {
 	conn_fsm_begin(f);

@@ -44,6 +44,7 @@ enum conn_act {
 	CONN_ACT_DEMAND_ON = 1u << 9,   /* the next packet on the interface dials (conn_fsm_on_demand) */
 	CONN_ACT_NAT46_OFF = 1u << 10,  /* close NAT46: the connection was taken down */
 	CONN_ACT_STOPPED = 1u << 11,    /* a down request reached idle */
+	CONN_ACT_IPV4_PPP = 1u << 12,   /* no DHCPv4 server answered: IPCP may run (dial-up) */
 };
 
 struct conn_fsm_cfg {
@@ -113,6 +114,8 @@ unsigned conn_fsm_on_detected(struct conn_fsm *f, enum conn_mode m, const char *
 			      uint64_t now_ms);
 /* A DHCPv4 server answered on the adapter of a dial-up connection: mixed mode. */
 unsigned conn_fsm_on_ipv4_lan(struct conn_fsm *f, uint64_t now_ms);
+/* Detection ended without a DHCPv4 answer: the connection stays dial-up, IPv4 over the session. */
+unsigned conn_fsm_on_ipv4_ppp(struct conn_fsm *f, uint64_t now_ms);
 /* The glue carried out CONN_ACT_OPEN: ok, or failed (why is kept as the last error; a forced
  * mode keeps what was wanted, for conn_fsm_on_adapter). */
 unsigned conn_fsm_on_opened(struct conn_fsm *f, bool ok, const char *why, uint64_t now_ms);

@@ -30,8 +30,9 @@ struct conn_mode_ops {
 	void (*abort)(struct conn *c, const char *why, uint64_t now_ms);
 	/* Packets on the interface dial (NULL: the mode has no dial on demand). */
 	void (*set_demand)(struct conn *c, bool on);
-	/* A DHCPv4 server answered on the adapter: IPv4 stays there (NULL: nothing to do). */
-	void (*ipv4_lan)(struct conn *c, uint64_t now_ms);
+	/* Whether a DHCPv4 server on the adapter takes IPv4 (lan: mixed mode) or IPv4 runs over
+	 * the session (NULL: nothing to do). */
+	void (*ipv4_decided)(struct conn *c, bool lan, uint64_t now_ms);
 	void (*on_timer)(struct conn *c, uint64_t now_ms);
 	uint64_t (*next_deadline)(const struct conn *c);
 	/* Last traffic on the session (ms, monotonic), for the idle timeout; 0 = unknown. */

@@ -47,6 +47,7 @@ struct conn {
 	struct conn_session_rec stale;
 	struct det *det;                 /* probing, or watching for a DHCPv4 server */
 	struct det_run det_run;
+	bool hold_ipv4;                  /* IPCP waits until detection knows about DHCPv4 */
 	struct loop_timer timer;
 	int link_fd;                     /* watching for the adapter to appear, or -1 */
 	conn_stopped_cb stopped_cb;

@@ -364,6 +364,22 @@ static int det_open(struct det *dt, const char *name)
 	return 0;
 }
 
+bool det_has_ipv4_default(const char *ifname)
+{
+	char line[256], ifn[32];
+	unsigned long dst, mask;
+	bool found = false;
+	FILE *f = fopen("/proc/net/route", "r");
+	if (!f)
+		return false;
+	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... (hexadecimal) */
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%31s %lx %*x %*x %*d %*d %*d %lx", ifn, &dst, &mask) == 3 &&
+			!strcmp(ifn, ifname) && dst == 0 && mask == 0;
+	fclose(f);
+	return found;
+}
+
 int det_pick_adapter(const struct cfg_param *p, char out[16])
 {
 	DIR *dir = opendir("/sys/class/net");

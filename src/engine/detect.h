@@ -57,6 +57,8 @@ bool det_passthrough(const struct cfg_param *p, const char *ifname);
 int det_sys_int(const char *ifname, const char *attr);
 /* True for an Ethernet adapter that is administratively up. */
 bool det_adapter_is_ethernet_up(const char *ifname);
+/* True if the kernel has an IPv4 default route through ifname (a LAN router is in use). */
+bool det_has_ipv4_default(const char *ifname);
 /* aidx=-1 without if=: the Ethernet adapter that is up and not passed through, first by name;
  * 0, or -1 if there is none. */
 int det_pick_adapter(const struct cfg_param *p, char out[16]);

@@ -545,6 +545,7 @@ static void du_init_link(struct conn *c)
 		.mru = c->cfg.mru,
 		/* Mixed mode: IPv4 stays with the adapter's DHCPv4 router, so no IPCP at all. */
 		.use_ipv4 = c->cfg.use_ipv4 && c->fsm.mode == CONN_MODE_DIALUP,
+		.hold_ipv4 = c->hold_ipv4,
 		.use_ipv6 = c->cfg.use_ipv6,
 		.want_dns = true,
 		.echo_interval_ms = c->cfg.echo_interval_s * 1000u,
@@ -680,10 +681,14 @@ static void du_set_demand(struct conn *c, bool on)
 	dp_set_demand(du(c)->dp, on);
 }
 
-static void du_ipv4_lan(struct conn *c, uint64_t now)
+static void du_ipv4_decided(struct conn *c, bool lan, uint64_t now)
 {
 	if (!c->cfg.use_ipv4)
 		return;
+	if (!lan) {
+		ppp_link_release_ipv4(&du(c)->link, now);
+		return;
+	}
 	log_info("conn[%s]: a DHCPv4 server answered on %s: IPv4 stays there (mixed mode)",
 		 c->cfg.name, c->lk.eth.name);
 	ppp_link_disable_ipv4(&du(c)->link, now);
@@ -799,7 +804,7 @@ const struct conn_mode_ops conn_mode_dialup = {
 	.hangup = du_hangup,
 	.abort = du_abort,
 	.set_demand = du_set_demand,
-	.ipv4_lan = du_ipv4_lan,
+	.ipv4_decided = du_ipv4_decided,
 	.on_timer = du_on_timer,
 	.next_deadline = du_next_deadline,
 	.last_activity = du_last_activity,

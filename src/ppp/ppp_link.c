@@ -66,7 +66,7 @@ static void link_ncps_start(struct ppp_link *link, uint64_t now)
 {
 	if (!link->cfg.use_ipv4 && !link->cfg.use_ipv6)
 		log_warnx("ppp[%s]: no network protocol enabled", link->cfg.conn);
-	if (link->cfg.use_ipv4 && !link->is_ipv4_disabled) {
+	if (link->cfg.use_ipv4 && !link->is_ipv4_disabled && !link->cfg.hold_ipv4) {
 		ipcp_reset(&link->ipcp);
 		ppp_fsm_open(&link->ipcp.fsm, now);
 		ppp_fsm_up(&link->ipcp.fsm, now);
@@ -98,7 +98,8 @@ static void link_ncp_finished(void *ctx, const char *why, uint64_t now)
 	(void)why;
 	if (link->phase != PPP_PHASE_NETWORK || link->is_closing)
 		return;
-	bool v4 = link->cfg.use_ipv4 && link_ncp_alive(&link->ipcp.fsm);
+	bool v4 = link->cfg.use_ipv4 && !link->is_ipv4_disabled &&
+		  (link->cfg.hold_ipv4 || link_ncp_alive(&link->ipcp.fsm));
 	bool v6 = link->cfg.use_ipv6 && link_ncp_alive(&link->ipv6cp.fsm);
 	/* as pppd: once no network protocol can come up, the link is useless */
 	if (!v4 && !v6)
@@ -313,9 +314,23 @@ void ppp_link_lower_up(struct ppp_link *link, uint64_t now)
 	ppp_fsm_up(&link->lcp.fsm, now);
 }
 
+void ppp_link_release_ipv4(struct ppp_link *link, uint64_t now)
+{
+	link->now_ms = now;
+	if (!link->cfg.hold_ipv4)
+		return;
+	link->cfg.hold_ipv4 = false;
+	if (!link->cfg.use_ipv4 || link->is_ipv4_disabled || link->phase != PPP_PHASE_NETWORK)
+		return;
+	ipcp_reset(&link->ipcp);
+	ppp_fsm_open(&link->ipcp.fsm, now);
+	ppp_fsm_up(&link->ipcp.fsm, now);
+}
+
 void ppp_link_disable_ipv4(struct ppp_link *link, uint64_t now)
 {
 	link->now_ms = now;
+	link->cfg.hold_ipv4 = false;
 	if (!link->cfg.use_ipv4 || link->is_ipv4_disabled)
 		return;
 	link->is_ipv4_disabled = true;

@@ -32,6 +32,7 @@ struct ppp_link_cfg {
 	char secret[256];
 	uint16_t mru;                 /* our MRU (default 1492) */
 	bool use_ipv4, use_ipv6, want_dns;
+	bool hold_ipv4;               /* IPCP waits for ppp_link_release_ipv4 (or disable) */
 	unsigned echo_interval_ms;    /* 0: no LCP echo keepalive */
 	unsigned echo_failures;
 	unsigned auth_mask;           /* LCP_AUTH_BIT() per allowed method */
@@ -86,6 +87,9 @@ void ppp_link_set_max_mru(struct ppp_link *link, uint16_t mru);
 void ppp_link_lower_up(struct ppp_link *link, uint64_t now_ms);
 /* The PPPoE session is gone: everything goes down at once, nothing is sent. */
 void ppp_link_lower_down(struct ppp_link *link, uint64_t now_ms);
+/* IPCP held by cfg.hold_ipv4 may run: it starts now if the link is in the Network phase, else
+ * when it gets there. */
+void ppp_link_release_ipv4(struct ppp_link *link, uint64_t now_ms);
 /* No IPCP from now on: closed if it runs (Terminate-Request; on_ipcp_down follows if it was
  * up), not started on the next session. */
 void ppp_link_disable_ipv4(struct ppp_link *link, uint64_t now_ms);

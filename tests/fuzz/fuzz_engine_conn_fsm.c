@@ -96,7 +96,7 @@ static unsigned fz_event(struct conn_fsm *f, uint8_t op, uint8_t arg, uint64_t n
 	case 3: return conn_fsm_down(f, "stopping", true, now);
 	case 4: return conn_fsm_on_demand(f, now);
 	case 5: return conn_fsm_on_detected(f, modes[arg & 3], "detected", now);
-	case 6: return conn_fsm_on_ipv4_lan(f, now);
+	case 6: return arg & 1 ? conn_fsm_on_ipv4_lan(f, now) : conn_fsm_on_ipv4_ppp(f, now);
 	case 7: return conn_fsm_on_opened(f, arg & 1, "opened", now);
 	case 8: return conn_fsm_on_progress(f, CONN_AUTH, "auth", now);
 	case 9: return conn_fsm_on_progress(f, CONN_NETWORK, "network", now);

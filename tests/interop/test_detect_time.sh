@@ -3,9 +3,10 @@
 # allow_mixed_mode=1. Detection must not wait for probe rounds (2 s, 4 s, 8 s by default):
 #   dial-up  the first PADO settles PPPoE; the PADR follows within a fraction of a second
 #   mixed    a DHCPv4 server (dnsmasq in the ISP's UML, on the access segment) answers seconds
-#            later (it pings an address before offering it): the dial does not wait for it; IPCP
-#            ends when it answers, IPv4 stays with the LAN (its address and default route), IPv6
-#            runs over the PPPoE session
+#            later (it pings an address before offering it): the dial does not wait for it; as
+#            eth0 already routes IPv4 through the LAN's router, IPCP waits for the probe and never
+#            runs, IPv4 stays with the LAN (its address and default route), IPv6 runs over the
+#            PPPoE session
 #   router   radvd on a segment without PPPoE: router mode once a PADO has had its grace time
 #            (500 ms) after the RA, not after a round
 # Times come from the daemon's own log stamps (CLOCK_MONOTONIC) and from packet captures
@@ -79,6 +80,9 @@ t_check "dialup_detecting_to_discovery_under_1s (${r_disc} s, log stamps)" is_lt
 t_check "dialup_detecting_to_padr_sent_under_1s (${r_padr} s, log stamps)" is_lt "$r_padr" 1.0
 t_check "dialup_padr_on_wire_under_2s_after_run (${w_run_padr} s, capture)" is_lt "$w_run_padr" 2.0
 t_check "dialup_no_second_probe_round ($n_padi PADI before the PADR)" test "$n_padi" -ge 1 -a "$n_padi" -le 2
+# A bare PPPoE line (no IPv4 route on eth0): IPCP runs at once, not after the DHCPv4 probe.
+t_check "dialup_ipcp_not_held" bash -c "! grep -F 'IPCP waits for the DHCPv4 probe' '$V6L_LOG' >/dev/null"
+t_check "dialup_ipv4_up" wait_json "c['ipv4']['address'] is not None" 10
 SUMMARY+=("dial-up: detected in ${x:-?} s, detecting->PADR ${r_padr} s, run->PADR on the wire ${w_run_padr} s")
 v6l_stop
 t_check "dialup_exit_clean" v6l_host_clean
@@ -123,8 +127,12 @@ if [ "$settled_mixed" = 1 ]; then
 	t_ok "mixed_dial_did_not_wait_for_dhcpv4_probe (DHCPv4 and PADO answered together)"
 else
 	t_check "mixed_dial_did_not_wait_for_dhcpv4_probe (PADR $(calc "${w_padr:-0} - $T_RUN_REAL") s, DHCPOFFER $([ -n "$w_offer" ] && calc "$w_offer - $T_RUN_REAL" || echo -) s after run)" is_lt "$w_padr" "$w_offer"
-	t_check "mixed_ipcp_ended_when_dhcpv4_answered" test -n "$t_ipcp_end" -o -z "$t_ipcp_up"
 fi
+# eth0 already routed IPv4 through the LAN's router when v6link started: IPCP waited for the
+# DHCPv4 probe and, a DHCPv4 server having answered, never ran; IPv4 was never over PPPoE.
+t_check "mixed_lan_route_holds_ipcp" log_has "eth0 already routes IPv4: IPCP waits for the DHCPv4 probe"
+t_check "mixed_ipcp_never_up (ipcp up at '${t_ipcp_up:-never}')" test -z "$t_ipcp_up"
+t_check "mixed_no_ipv4_on_v6link0_at_any_time" bash -c "! grep v6link0 '$T_RUN/mon4.log' >/dev/null"
 t_check "mixed_no_ipv4_in_status ($(v6l_json "c['ipv4']['address']"))" test "$(v6l_json "c['ipv4']['address']")" = None
 t_check "mixed_no_ipv4_address_on_v6link0" bash -c "! ip -n $NS_CLI -4 addr show dev v6link0 | grep inet >/dev/null"
 t_check "mixed_ipv4_default_route_stays_the_lans ($(ip -n "$NS_CLI" -4 route show default | tr '\n' ';'))" \

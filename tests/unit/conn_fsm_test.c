@@ -193,6 +193,7 @@ static void test_detect_nothing_then_ac_then_dhcp4(void **state)
 	assert_int_equal(conn_fsm_on_opened(&F, true, "an AC answered", 36030), CONN_ACT_DIAL);
 	assert_int_equal(F.state, CONN_DISCOVERY);
 	assert_int_equal(conn_fsm_on_ipv4_lan(&F, 38000), CONN_ACT_IPV4_LAN);
+	assert_int_equal(conn_fsm_on_ipv4_ppp(&F, 38000), 0); /* mixed now: no IPCP */
 	assert_int_equal(F.mode, CONN_MODE_MIXED);
 	assert_int_equal(conn_fsm_on_ipv4_lan(&F, 38001), 0);
 	assert_int_equal(F.state, CONN_DISCOVERY);
@@ -204,6 +205,8 @@ static void test_forced_dialup_ignores_dhcp4(void **state)
 	t_dialup_up();
 	assert_int_equal(conn_fsm_on_ipv4_lan(&F, 2000), 0);
 	assert_int_equal(F.mode, CONN_MODE_DIALUP);
+	/* no DHCPv4 server: IPv4 over the session (a held IPCP goes) */
+	assert_int_equal(conn_fsm_on_ipv4_ppp(&F, 2000), CONN_ACT_IPV4_PPP);
 }
 
 static void test_open_failure(void **state)

@@ -176,6 +176,12 @@ static void t_ncps_up(uint64_t now)
 	t_peer_acks(PPP_PROTO_IPV6CP, now + 30);
 }
 
+static void t_ncps_up_v6_only(uint64_t now)
+{
+	t_feed(PPP_PROTO_IPV6CP, "01 %02x 00 0e 01 0a 1c 2a 3b ff fe 4c 5d 6e", 1, now);
+	t_peer_acks(PPP_PROTO_IPV6CP, now + 10);
+}
+
 static void test_full_bring_up_pap_and_teardown(void **state)
 {
 	(void)state;
@@ -426,6 +432,25 @@ static void test_disable_ipv4_mid_session(void **state)
 	assert_true(t_find(PPP_PROTO_IPV6CP, PPP_CONF_REQ) >= 0);
 }
 
+/* IPCP held (the adapter routes IPv4 while the DHCPv4 probe runs): the Network phase starts
+ * IPv6CP only, IPCP starts when released; held and never released, the link does not close
+ * for want of network protocols while IPv6CP is up. */
+static void test_hold_and_release_ipv4(void **state)
+{
+	(void)state;
+	t_init(true, true);
+	LK.cfg.hold_ipv4 = true;
+	t_lcp_up(lcp_req_noauth);
+	assert_int_equal(t_find(PPP_PROTO_IPCP, PPP_CONF_REQ), -1);
+	assert_true(t_find(PPP_PROTO_IPV6CP, PPP_CONF_REQ) >= 0);
+	t_ncps_up_v6_only(1200);
+	ppp_link_release_ipv4(&LK, 3000);
+	assert_true(t_find(PPP_PROTO_IPCP, PPP_CONF_REQ) >= 0);
+	t_ipcp_up(3100);
+	assert_string_equal(T.ev, "phase establish; phase network; ipv6cp up; ipcp up");
+	ppp_link_release_ipv4(&LK, 3200); /* once */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_lcp_gives_up),
 		cmocka_unit_test(test_lower_down_while_up),
 		cmocka_unit_test(test_disable_ipv4_mid_session),
+		cmocka_unit_test(test_hold_and_release_ipv4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
