@@ -27,6 +27,10 @@ int main(int argc, char **argv)
 {
 	struct cli_opts o = { .confdir = CLI_DEFAULT_CONFDIR, .socket = CLI_DEFAULT_SOCKET };
 	int c;
+	/* --help before the options: getopt knows only short ones. */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "--help"))
+			return usage(stdout, 0);
 	while ((c = getopt(argc, argv, "+C:S:dsh")) != -1) {
 		switch (c) {
 		case 'C': o.confdir = optarg; break;
@@ -40,6 +44,8 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return usage(stderr, 2);
 	const char *cmd = argv[optind];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "help"))
+		return usage(stdout, 0);
 	int rc = cli_dispatch(&o, cmd, argc - optind - 1, argv + optind + 1);
 	return rc < 0 ? usage(stderr, 2) : rc;
 }

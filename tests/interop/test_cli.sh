@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The command line as users expect it: --help and help print the usage on stdout and exit 0,
+# -h too; an unknown option or command prints it on stderr and exits 2; version prints it.
+source "$(dirname "$0")/lib.sh"
+t_begin
+for a in --help help -h "-d --help"; do
+	out=$("$V6L_BIN" $a 2>/dev/null)
+	rc=$?
+	t_check "cli_${a// /_}_usage_on_stdout_exit_0 (rc $rc)" test "$rc" = 0 -a -n "$(grep '^usage: v6link' <<<"$out")"
+done
+for a in --bogus nosuchcommand; do
+	err=$("$V6L_BIN" $a 2>&1 >/dev/null)
+	rc=$?
+	t_check "cli_${a}_usage_on_stderr_exit_2 (rc $rc)" test "$rc" = 2 -a -n "$(grep '^usage: v6link' <<<"$err")"
+done
+t_check "cli_version" bash -c "'$V6L_BIN' version | grep -qE '^v6link [0-9]+\.[0-9]+\.[0-9]+$'"
+exit 0
