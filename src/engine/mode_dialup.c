@@ -33,6 +33,7 @@ struct conn_dialup {
 	struct ppp_link link;
 	struct nd_ra nd;
 	bool has_nd;  /* nd_ra initialised (IPv6CP came up at least once) */
+	uint64_t rx_seen_ms; /* the data plane's last received packet the link was told of */
 };
 
 static struct conn_dialup *du(const struct conn *c)
@@ -695,9 +696,22 @@ static void du_ipv4_decided(struct conn *c, bool lan, uint64_t now)
 	conn_host_ipv4_lan(&c->host);
 }
 
+/* Data received on the session proves the peer alive as an Echo-Reply would (pppd's
+ * lcp-echo-adaptive): a saturated downlink that delays the replies is no reason to hang up. */
+static void du_rx_activity(struct conn_dialup *d)
+{
+	struct dp_stats st;
+	dp_get_stats(d->dp, &st);
+	if (st.last_rx_ms <= d->rx_seen_ms)
+		return;
+	d->rx_seen_ms = st.last_rx_ms;
+	ppp_link_rx_activity(&d->link);
+}
+
 static void du_on_timer(struct conn *c, uint64_t now)
 {
 	struct conn_dialup *d = du(c);
+	du_rx_activity(d);
 	if (pppoe_disc_next_deadline(&d->disc) <= now)
 		pppoe_disc_on_timer(&d->disc, now);
 	if (ppp_link_next_deadline(&d->link) <= now)
