@@ -329,6 +329,9 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
+	if (p.keep_ppinfo)
+		log_info("daemon: keep_ppinfo=1 in v6link.ini has no meaning on Linux (accepted for "
+			 "the original product's files)");
 	daemon_text_trace(&p);
 	if (sodium_init() < 0)
 		log_fatalx("daemon: libsodium failed to initialise");

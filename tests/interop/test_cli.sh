@@ -14,4 +14,15 @@ for a in --bogus nosuchcommand; do
 	t_check "cli_${a}_usage_on_stderr_exit_2 (rc $rc)" test "$rc" = 2 -a -n "$(grep '^usage: v6link' <<<"$err")"
 done
 t_check "cli_version" bash -c "'$V6L_BIN' version | grep -qE '^v6link [0-9]+\.[0-9]+\.[0-9]+$'"
+
+# keep_ppinfo is accepted for the original product's files and said to mean nothing here.
+mkdir -p "$T_RUN/kp"
+printf '[param]\nkeep_ppinfo=1\ntrace_dir=%s/kp/trace\n' "$T_RUN" >"$T_RUN/kp/v6link.ini"
+printf '[dsl]\ndial_string=if=nosuch0\nuser_name=u\n' >"$T_RUN/kp/connections.ini"
+"$V6L_BIN" -C "$T_RUN/kp" -S "$T_RUN/kp/ctl" run >"$T_RUN/kp/log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q 'running' "$T_RUN/kp/log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+t_check "cli_keep_ppinfo_logged_as_meaningless" grep -q 'keep_ppinfo=1 in v6link.ini has no meaning on Linux' "$T_RUN/kp/log"
 exit 0
