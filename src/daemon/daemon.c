@@ -58,10 +58,12 @@ int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conn
 	memset(&warns, 0, sizeof(warns));
 	snprintf(path, sizeof(path), "%s/v6link.ini", confdir);
 	int rc = cfg_param_load(path, true, p, &errs, &warns);
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/connections.ini", confdir);
-		rc = cfg_conns_load(path, p, cs, &errs, &warns);
-	}
+	/* Both files are checked, so that one run reports every error; with a bad v6link.ini,
+	 * connections.ini is checked against the defaults of its [param] keys. */
+	if (rc != 0)
+		cfg_param_defaults(p);
+	snprintf(path, sizeof(path), "%s/connections.ini", confdir);
+	rc |= cfg_conns_load(path, p, cs, &errs, &warns);
 	daemon_print_msgs(&warns, "warning: ");
 	daemon_print_msgs(&errs, "");
 	return rc == 0 ? 0 : 2;

@@ -25,4 +25,13 @@ for _ in $(seq 50); do grep -q 'running' "$T_RUN/kp/log" 2>/dev/null && break; s
 kill -TERM "$pid"
 wait "$pid"
 t_check "cli_keep_ppinfo_logged_as_meaningless" grep -q 'keep_ppinfo=1 in v6link.ini has no meaning on Linux' "$T_RUN/kp/log"
+
+# Every configuration error is reported at once: one in each file, both on stderr, exit 2.
+mkdir -p "$T_RUN/bad"
+printf '[param]\nfunc_trace=7\n' >"$T_RUN/bad/v6link.ini"
+printf '[dsl]\ndial_string=if=eth0\nuser_name=u\nmru=9000\n' >"$T_RUN/bad/connections.ini"
+err=$("$V6L_BIN" -C "$T_RUN/bad" -S "$T_RUN/bad/ctl" run 2>&1)
+rc=$?
+t_check "cli_config_errors_of_both_files_at_once (rc $rc)" test "$rc" = 2 -a \
+	-n "$(grep "v6link.ini:2: .*func_trace" <<<"$err")" -a -n "$(grep "connections.ini:4: .*mru" <<<"$err")"
 exit 0
