@@ -296,12 +296,13 @@ static void daemon_teardown(struct daemon *d)
 	}
 }
 
-/* func_trace >= 1: the text trace TRACE_DIR/v6link-YYYYmmdd-HHMMSS.txt with every protocol
- * category's debug lines (1: all but data, 2: data too), whatever the log level. */
+/* The text trace TRACE_DIR/v6link-YYYYmmdd-HHMMSS.txt: func_trace=0 the minimum (state
+ * changes, warnings, errors: what the log says at info level), 1 also every protocol category's
+ * debug lines but data, 2 data too, whatever the log level. */
 static void daemon_text_trace(const struct cfg_param *p)
 {
 	char path[CFG_PATH_MAX + 64], stamp[32];
-	if (!p->func_trace || !p->trace_dir[0])
+	if (!p->trace_dir[0])
 		return;
 	trace_mkdir_p(p->trace_dir, 0750);
 	time_t now = time(NULL);
@@ -317,7 +318,7 @@ static void daemon_text_trace(const struct cfg_param *p)
 			close(fd);
 		return;
 	}
-	log_set_trace(f, p->func_trace >= 2 ? LOGC_ALL : (LOGC_ALL & ~LOGC_DATA));
+	log_set_trace(f, p->func_trace >= 2 ? LOGC_ALL : p->func_trace ? (LOGC_ALL & ~LOGC_DATA) : 0);
 	log_info("daemon: text trace %s (func_trace=%u)", path, p->func_trace);
 }
 

@@ -93,5 +93,17 @@ v6l_stop
 file=$(ls -t "$T_RUN"/trace/dsl-*.pcapng | head -1)
 nd=$(tshark -r "$file" -Y 'icmpv6.type == 128' -T fields -e frame.number 2>/dev/null | wc -l)
 t_check "func_trace_2_traces_data ($nd echo requests in $(basename "$file"))" test "$nd" -gt 1000
+
+# --- func_trace=0 (the default): the minimum text trace, state changes without protocol detail ---
+rm -f "$T_RUN"/trace/v6link-*.txt
+V6L_FUNC_TRACE=0 v6l_conf
+# without -d: the text trace then holds what the log holds at its default level
+ip netns exec "$NS_CLI" "$V6L_BIN" -C "$V6L_CONF" -S "$V6L_SOCK" run dsl >>"$V6L_LOG" 2>&1 &
+V6L_PID=$!
+v6l_wait_state up 20 >/dev/null
+v6l_stop
+txt=$(ls "$T_RUN"/trace/v6link-*.txt 2>/dev/null | head -1)
+t_check "func_trace_0_text_trace_has_state_changes" bash -c "[ -n '$txt' ] && grep -q 'conn\[dsl\]: network -> up' '$txt'"
+t_check "func_trace_0_text_trace_has_no_protocol_detail" bash -c "[ -n '$txt' ] && ! grep -q -e 'debug:' -e 'rcvd Configure-Request' '$txt'"
 [ "$T_FAILED" = 0 ] || t_dump
 exit 0
