@@ -226,6 +226,10 @@ else
 	}
 	name="package: under systemd the sandboxed daemon makes v6link0, its sysctls, status, warnings; router mode binds UDP 546"
 	if up; then t_ok "$name"; else t_fail "$name"; sd journalctl -u v6link --no-pager | tail -20; fi
+	# What the daemon and its hooks may ever hold (connections.ini(5), HOOKS).
+	caps=$(sd systemctl show -p CapabilityBoundingSet --value v6link)
+	t_check "package: capability bounding set is CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE ($caps)" \
+		test "$(tr ' ' '\n' <<<"$caps" | sort | tr '\n' ' ')" = "cap_net_admin cap_net_bind_service cap_net_raw "
 	# Type=notify: active means READY=1 came; STATUS= names both connections' states.
 	st=$(sd systemctl show -p StatusText --value v6link)
 	t_check "package: Type=notify unit ready, STATUS= shows every connection ($st)" \
