@@ -99,6 +99,54 @@ fail:
 	return -1;
 }
 
+static int conn_host_demand6_apply(struct conn_host *h)
+{
+	if (!h->has_demand6)
+		return 0;
+	if (hostcfg_addr_add(&h->hc_link, AF_INET6, h->demand_ll, 64, NULL, HOSTCFG_LIFETIME_INF,
+			     HOSTCFG_LIFETIME_INF, IFA_F_NODAD) < 0)
+		return -1;
+	if (h->has_demand_gua &&
+	    hostcfg_addr_add(&h->hc_link, AF_INET6, h->demand_gua, 64, NULL, HOSTCFG_LIFETIME_INF,
+			     HOSTCFG_LIFETIME_INF, IFA_F_NODAD | IFA_F_NOPREFIXROUTE) < 0)
+		return -1;
+	return 0;
+}
+
+int conn_host_demand6(struct conn_host *h, const uint8_t iid[8], const uint8_t *prefix)
+{
+	if (!h->demand || !h->use_ipv6)
+		return 0;
+	memset(h->demand_ll, 0, 16);
+	h->demand_ll[0] = 0xfe;
+	h->demand_ll[1] = 0x80;
+	memcpy(h->demand_ll + 8, iid, 8);
+	h->has_demand_gua = prefix != NULL;
+	if (prefix) {
+		memcpy(h->demand_gua, prefix, 8);
+		memcpy(h->demand_gua + 8, iid, 8);
+	}
+	h->has_demand6 = true;
+	if (conn_host_demand6_apply(h) < 0) {
+		log_warnx("host[%s]: demand addresses: %s", h->hc_link.conn,
+			  hostcfg_last_error(&h->hc_link));
+		return -1;
+	}
+	return 0;
+}
+
+void conn_host_demand6_prefix(struct conn_host *h, const uint8_t prefix[8])
+{
+	if (!h->has_demand6 || (h->has_demand_gua && !memcmp(h->demand_gua, prefix, 8)))
+		return;
+	/* A renumbered line: the old prefix's address must not stay a source beside the new. */
+	if (h->has_demand_gua)
+		hostcfg_addr_del(&h->hc_link, AF_INET6, h->demand_gua, 64, NULL);
+	memcpy(h->demand_gua, prefix, 8);
+	memcpy(h->demand_gua + 8, h->demand_ll + 8, 8);
+	h->has_demand_gua = true;
+}
+
 int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t peer[4],
 		      unsigned mtu)
 {
@@ -139,10 +187,13 @@ int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu)
 {
 	uint8_t ll[16] = { 0xfe, 0x80 };
 	memcpy(ll + 8, iid, 8);
-	/* RFC 5072 §5: IPv6CP already guaranteed the identifier is unique on the link. */
+	/* RFC 5072 §5: IPv6CP already guaranteed the identifier is unique on the link. The
+	 * demand link-local, when it is the same, stays the demand list's. */
+	h->is_v6_ll_demand = h->has_demand6 && !memcmp(ll, h->demand_ll, 16);
 	if (hostcfg_link_setup(&h->hc_link, mtu, true) < 0 ||
-	    hostcfg_addr_add(&h->hc, AF_INET6, ll, 64, NULL, HOSTCFG_LIFETIME_INF,
-			     HOSTCFG_LIFETIME_INF, IFA_F_NODAD) < 0)
+	    (!h->is_v6_ll_demand &&
+	     hostcfg_addr_add(&h->hc, AF_INET6, ll, 64, NULL, HOSTCFG_LIFETIME_INF,
+			      HOSTCFG_LIFETIME_INF, IFA_F_NODAD) < 0))
 		goto fail;
 	if (!h->demand && conn_host_default_add(h, &h->hc, AF_INET6) < 0)
 		goto fail;
@@ -160,7 +211,8 @@ void conn_host_ipv6_down(struct conn_host *h)
 		return;
 	if (!h->demand)
 		conn_host_default_del(h, &h->hc, AF_INET6);
-	hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
+	if (!h->is_v6_ll_demand)
+		hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
 	h->has_v6 = false;
 }
 
@@ -169,6 +221,9 @@ void conn_host_session_down(struct conn_host *h)
 	conn_host_ipv4_down(h);
 	conn_host_ipv6_down(h);
 	hostcfg_undo_all(&h->hc);
+	/* The session may have had the demand address as its own (the same prefix again) and
+	 * removed it with its list: it waits on the interface again. */
+	conn_host_demand6_apply(h);
 }
 
 int conn_host_init_adapter(struct conn_host *h, const char *conn, const char *ifname)

@@ -28,6 +28,11 @@ struct conn_host {
 	uint8_t v4_local[4], v4_peer[4];
 	bool has_v6;
 	uint8_t v6_ll[16];
+	bool is_v6_ll_demand;      /* the session's link-local is the demand one (hc_link's) */
+	/* Dial on demand from IPv6: the link-local of the stable identifier and an address of the
+	 * last session's /64 wait on the TUN, so that the packet that dials has a source of ours. */
+	bool has_demand6, has_demand_gua;
+	uint8_t demand_ll[16], demand_gua[16];
 };
 
 /* Prepares the TUN ifname: IPv6 without kernel autoconfiguration, MTU, link up. 0 or -1. */
@@ -47,6 +52,12 @@ int conn_host_route6(struct conn_host *h, const uint8_t prefix[16], uint8_t plen
 void conn_host_ipv4_lan(struct conn_host *h);
 /* Installs the dial-on-demand routes (and IPv4 placeholder address). 0 or -1. */
 int conn_host_demand(struct conn_host *h);
+/* Dial on demand from IPv6 (after conn_host_demand): fe80::iid and, with prefix (NULL: none
+ * known), prefix::iid on the interface for as long as demand is armed. 0 or -1. */
+int conn_host_demand6(struct conn_host *h, const uint8_t iid[8], const uint8_t *prefix);
+/* The line's /64 is prefix now: the demand address of an older one goes at once, the new one
+ * waits on the interface after this session. */
+void conn_host_demand6_prefix(struct conn_host *h, const uint8_t prefix[8]);
 int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t peer[4],
 		      unsigned mtu);
 void conn_host_ipv4_down(struct conn_host *h);

@@ -40,6 +40,8 @@ static void conn_v6_hook_addr(struct conn *c, const char *event, const struct co
 	conn_hook(c, event, extra);
 }
 
+static void conn_v6_remember_prefix(struct conn *c, const uint8_t addr[16]);
+
 static struct conn_v6addr *conn_v6_find(struct conn *c, const uint8_t addr[16])
 {
 	for (unsigned i = 0; i < c->v6.n_addrs; i++)
@@ -75,6 +77,8 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 	bool is_new = !a;
 	if (!a)
 		a = &c->v6.addrs[c->v6.n_addrs++];
+	if (is_new && plen == 64 && src != CONN_V6_DHCP6)
+		conn_v6_remember_prefix(c, addr);
 	memcpy(a->addr, addr, 16);
 	a->plen = plen;
 	a->source = (uint8_t)src;
@@ -82,6 +86,19 @@ static void conn_v6_addr_set(struct conn *c, const uint8_t addr[16], uint8_t ple
 	a->pref_until_ms = conn_v6_until(now, pref);
 	if (is_new)
 		conn_v6_hook_addr(c, "address-added", a, valid, pref);
+}
+
+/* The /64 of the host's address on the line, kept for the next dial on demand (the packet that
+ * dials needs a source of ours). */
+static void conn_v6_remember_prefix(struct conn *c, const uint8_t addr[16])
+{
+	uint8_t old[8];
+	uint16_t n = 0;
+	conn_host_demand6_prefix(&c->host, addr);
+	if (conn_state_read(c, "prefix", old, sizeof(old), &n) == 0 && n == 8 && !memcmp(old, addr, 8))
+		return;
+	if (conn_state_write(c, "prefix", addr, 8) < 0)
+		log_warn("conn[%s]: cannot store the prefix in %s", c->cfg.name, c->cfg.state_dir);
 }
 
 static void conn_v6_addr_del(struct conn *c, const uint8_t addr[16])

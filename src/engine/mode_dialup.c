@@ -625,9 +625,17 @@ static int du_open(struct conn *c)
 			     c->cfg.default_route);
 	pppoe_disc_init(&d->disc, &c->cfg.disc, &du_disc_ops, c, c->rng, c->cfg.name);
 	du_init_link(c);
-	/* enabled=1: the interface and its routes exist before the session. */
-	if (c->cfg.demand && conn_host_demand(&c->host) < 0)
-		return -1;
+	/* enabled=1: the interface and its routes exist before the session, and for IPv6 a source
+	 * of ours: the link-local of the stable identifier and, once a session had one, its /64. */
+	if (c->cfg.demand) {
+		uint8_t prefix[8];
+		uint16_t n = 0;
+		bool has_prefix = conn_state_read(c, "prefix", prefix, sizeof(prefix), &n) == 0 &&
+				  n == sizeof(prefix);
+		if (conn_host_demand(&c->host) < 0 ||
+		    conn_host_demand6(&c->host, d->link.cfg.iid, has_prefix ? prefix : NULL) < 0)
+			return -1;
+	}
 	return 0;
 }
 
