@@ -52,6 +52,12 @@ static void hook_env_v6(const struct conn *c, struct hook_env *e)
 								 sizeof(a)), c->v6.addrs[i].plen);
 		hook_list_add(list, sizeof(list), item);
 	}
+	/* Router mode: the adapter's own (the kernel's SLAAC) addresses too. */
+	for (unsigned i = 0; i < c->v6.n_kaddrs; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6.kaddrs[i].addr, a,
+								 sizeof(a)), c->v6.kaddrs[i].plen);
+		hook_list_add(list, sizeof(list), item);
+	}
 	hook_set(e, "V6LINK_IPV6_ADDRESSES=%s", list);
 	list[0] = 0;
 	for (unsigned i = 0; i < c->v6.n_pd; i++) {
@@ -60,6 +66,13 @@ static void hook_env_v6(const struct conn *c, struct hook_env *e)
 		hook_list_add(list, sizeof(list), item);
 	}
 	hook_set(e, "V6LINK_DELEGATED_PREFIXES=%s", list);
+	list[0] = 0;
+	for (unsigned i = 0; i < c->v6.n_rapfx; i++) {
+		snprintf(item, sizeof(item), "%s/%u", inet_ntop(AF_INET6, c->v6.rapfx[i].prefix, a,
+								 sizeof(a)), c->v6.rapfx[i].plen);
+		hook_list_add(list, sizeof(list), item);
+	}
+	hook_set(e, "V6LINK_ROUTER_PREFIXES=%s", list);
 	list[0] = 0;
 	for (unsigned i = 0; i < c->dns_applied.n; i++)
 		hook_list_add(list, sizeof(list), inet_ntop(c->dns_applied.s[i].family,

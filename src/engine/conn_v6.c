@@ -137,6 +137,158 @@ void conn_v6_slaac_remove(struct conn *c, const uint8_t addr[16])
 	conn_v6_changed(c);
 }
 
+/* --- router mode: prefixes shorter than /64, the kernel's own addresses --- */
+
+/* Remaining whole seconds until `until` for an address's lifetimes (infinity stays). */
+static uint32_t conn_v6_rem_s(uint64_t until, uint64_t now)
+{
+	if (until == V6L_NEVER)
+		return CONN_V6_LIFETIME_INF;
+	if (until <= now)
+		return 0;
+	uint64_t s = (until - now + 999) / 1000;
+	return s >= CONN_V6_LIFETIME_INF ? CONN_V6_LIFETIME_INF - 1 : (uint32_t)s;
+}
+
+/* The host's address in a router prefix: the prefix zero-extended to 64 bits (the bits past its
+ * length are zero) and our interface identifier, as conn_pd_addr does for a delegated prefix. */
+static void conn_rapfx_addr(const struct conn *c, const uint8_t prefix[16], uint8_t out[16])
+{
+	memcpy(out, prefix, 8);
+	memcpy(out + 8, c->lk.our_iid, 8);
+}
+
+static struct conn_v6_rapfx *conn_rapfx_find(struct conn *c, const uint8_t prefix[16],
+					     uint8_t plen)
+{
+	for (unsigned i = 0; i < c->v6.n_rapfx; i++)
+		if (c->v6.rapfx[i].plen == plen && !memcmp(c->v6.rapfx[i].prefix, prefix, 16))
+			return &c->v6.rapfx[i];
+	return NULL;
+}
+
+static void conn_rapfx_hook(struct conn *c, const char *event, const struct conn_v6_rapfx *p,
+			    uint64_t now)
+{
+	char v[4][96], ip[INET6_ADDRSTRLEN];
+	snprintf(v[0], sizeof(v[0]), "V6LINK_PREFIX=%s/%u",
+		 inet_ntop(AF_INET6, p->prefix, ip, sizeof(ip)), p->plen);
+	snprintf(v[1], sizeof(v[1]), "V6LINK_ROUTER=%s",
+		 inet_ntop(AF_INET6, p->router, ip, sizeof(ip)));
+	snprintf(v[2], sizeof(v[2]), "V6LINK_VALID_LFT=%u", conn_v6_rem_s(p->valid_until_ms, now));
+	snprintf(v[3], sizeof(v[3]), "V6LINK_PREFERRED_LFT=%u", conn_v6_rem_s(p->pref_until_ms, now));
+	const char *extra[] = { v[0], v[1], v[2], v[3], NULL };
+	conn_hook(c, event, extra);
+}
+
+/* Adds or refreshes (A set) or removes (A clear) the host's address in router prefix p; an
+ * address of another source that happens to be the same is left alone. */
+static void conn_rapfx_apply(struct conn *c, const struct conn_v6_rapfx *p, uint64_t now)
+{
+	uint8_t a[16];
+	conn_rapfx_addr(c, p->prefix, a);
+	struct conn_v6addr *have = conn_v6_find(c, a);
+	if (have && have->source != CONN_V6_ROUTER_PREFIX)
+		return;
+	/* A static ipv6_prefix= overrides the routers' prefixes for the host's own address. */
+	if (p->is_auto && !c->cfg.has_ipv6_prefix)
+		conn_v6_addr_set(c, a, 64, conn_v6_rem_s(p->valid_until_ms, now),
+				 conn_v6_rem_s(p->pref_until_ms, now), CONN_V6_ROUTER_PREFIX, 0, now);
+	else if (have)
+		conn_v6_addr_del(c, a);
+}
+
+void conn_v6_router_prefixes(struct conn *c, const struct conn_v6_rapfx *p, unsigned n,
+			     uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	for (unsigned i = 0; i < c->v6.n_rapfx;) {
+		struct conn_v6_rapfx gone = c->v6.rapfx[i];
+		bool keep = false;
+		for (unsigned k = 0; k < n && !keep; k++)
+			keep = p[k].plen == gone.plen && !memcmp(p[k].prefix, gone.prefix, 16);
+		if (keep) {
+			i++;
+			continue;
+		}
+		gone.is_auto = false;
+		conn_rapfx_apply(c, &gone, now);
+		c->v6.rapfx[i] = c->v6.rapfx[--c->v6.n_rapfx];
+		log_info("nd[%s]: router prefix %s/%u gone", c->cfg.name,
+			 inet_ntop(AF_INET6, gone.prefix, a, sizeof(a)), gone.plen);
+		conn_rapfx_hook(c, "router-prefix-removed", &gone, now);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct conn_v6_rapfx *o = conn_rapfx_find(c, p[k].prefix, p[k].plen);
+		bool is_new = !o;
+		if (!o && c->v6.n_rapfx == CONN_V6_MAX_RAPFX)
+			continue;
+		if (!o)
+			o = &c->v6.rapfx[c->v6.n_rapfx++];
+		*o = p[k];
+		if (is_new) {
+			log_info("nd[%s]: router prefix %s/%u from %s (valid %u s)%s", c->cfg.name,
+				 inet_ntop(AF_INET6, o->prefix, a, sizeof(a)), o->plen,
+				 inet_ntop(AF_INET6, o->router, r, sizeof(r)),
+				 conn_v6_rem_s(o->valid_until_ms, now),
+				 o->is_auto ? "; the host's address in its first /64" : "");
+			conn_rapfx_hook(c, "router-prefix-added", o, now);
+		}
+		conn_rapfx_apply(c, o, now);
+	}
+	conn_v6_changed(c);
+}
+
+static struct conn_v6addr *conn_kaddr_find(struct conn *c, const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < c->v6.n_kaddrs; i++)
+		if (!memcmp(c->v6.kaddrs[i].addr, addr, 16))
+			return &c->v6.kaddrs[i];
+	return NULL;
+}
+
+void conn_v6_kernel_addrs(struct conn *c, const struct conn_v6addr *a, unsigned n, uint64_t now)
+{
+	char ip[INET6_ADDRSTRLEN];
+	for (unsigned i = 0; i < c->v6.n_kaddrs;) {
+		struct conn_v6addr gone = c->v6.kaddrs[i];
+		bool keep = false;
+		for (unsigned k = 0; k < n && !keep; k++)
+			keep = !memcmp(a[k].addr, gone.addr, 16) && !conn_v6_find(c, gone.addr);
+		if (keep) {
+			i++;
+			continue;
+		}
+		c->v6.kaddrs[i] = c->v6.kaddrs[--c->v6.n_kaddrs];
+		log_debug(LOGC_HOST, "nd[%s]: adapter address %s gone", c->cfg.name,
+			  inet_ntop(AF_INET6, gone.addr, ip, sizeof(ip)));
+		conn_v6_hook_addr(c, "address-removed", &gone, 0, 0);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		if (conn_v6_find(c, a[k].addr))
+			continue; /* v6link's own */
+		struct conn_v6addr *o = conn_kaddr_find(c, a[k].addr);
+		if (o) {
+			*o = a[k];
+			continue;
+		}
+		if (c->v6.n_kaddrs == CONN_V6_MAX_ADDRS)
+			continue;
+		o = &c->v6.kaddrs[c->v6.n_kaddrs++];
+		*o = a[k];
+		log_info("nd[%s]: adapter address %s/%u (%s, valid %u s)", c->cfg.name,
+			 inet_ntop(AF_INET6, o->addr, ip, sizeof(ip)), o->plen,
+			 conn_v6_src_name(o->source), conn_v6_rem_s(o->valid_until_ms, now));
+		conn_v6_hook_addr(c, "address-added", o, conn_v6_rem_s(o->valid_until_ms, now),
+				  conn_v6_rem_s(o->pref_until_ms, now));
+	}
+}
+
+void conn_v6_kernel_addrs_clear(struct conn *c)
+{
+	c->v6.n_kaddrs = 0;
+}
+
 /* --- policy table (RFC 6724, driven by RFC 7078 when the ISP sends it) --- */
 
 static void conn_v6_policy(struct conn *c, const struct dhcp6_info *info)
@@ -526,6 +678,8 @@ const char *conn_v6_src_name(uint8_t s)
 	case CONN_V6_DHCP6: return "dhcpv6";
 	case CONN_V6_PD: return "delegated";
 	case CONN_V6_STATIC: return "static";
+	case CONN_V6_ROUTER_PREFIX: return "router-prefix";
+	case CONN_V6_KERNEL: return "kernel";
 	}
 	return "?";
 }
@@ -551,6 +705,36 @@ static long long conn_pd_left(const struct conn *c, uint32_t lft_s, uint64_t now
 	return left < 0 ? 0 : left;
 }
 
+/* The adapter's addresses v6link did not add (router mode), continuing the "addresses" array. */
+static void conn_v6_json_kaddrs(const struct conn *c, struct strbuf *sb, uint64_t now, bool first)
+{
+	char a[INET6_ADDRSTRLEN];
+	for (unsigned i = 0; i < c->v6.n_kaddrs; i++) {
+		const struct conn_v6addr *v = &c->v6.kaddrs[i];
+		sb_printf(sb, "%s{\"address\":\"%s\",\"prefix_len\":%u,\"valid_lft\":%lld,"
+			      "\"preferred_lft\":%lld,\"source\":\"%s\"}", first && !i ? "" : ",",
+			  inet_ntop(AF_INET6, v->addr, a, sizeof(a)), v->plen,
+			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now),
+			  conn_v6_src_name(v->source));
+	}
+}
+
+/* The "router_prefixes" member: the routers' prefixes shorter than /64 (router mode). */
+static void conn_v6_json_rapfx(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	sb_printf(sb, ",\"router_prefixes\":[");
+	for (unsigned i = 0; i < c->v6.n_rapfx; i++) {
+		const struct conn_v6_rapfx *p = &c->v6.rapfx[i];
+		sb_printf(sb, "%s{\"prefix\":\"%s\",\"prefix_len\":%u,\"valid_lft\":%lld,"
+			      "\"preferred_lft\":%lld,\"router\":\"%s\",\"autonomous\":%s}",
+			  i ? "," : "", inet_ntop(AF_INET6, p->prefix, a, sizeof(a)), p->plen,
+			  conn_v6_left(p->valid_until_ms, now), conn_v6_left(p->pref_until_ms, now),
+			  inet_ntop(AF_INET6, p->router, r, sizeof(r)), p->is_auto ? "true" : "false");
+	}
+	sb_printf(sb, "]");
+}
+
 static void conn_v6_json_addrs(const struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -563,6 +747,7 @@ static void conn_v6_json_addrs(const struct conn *c, struct strbuf *sb, uint64_t
 			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now),
 			  conn_v6_src_name(v->source));
 	}
+	conn_v6_json_kaddrs(c, sb, now, c->v6.n_addrs == 0);
 	sb_printf(sb, "],\"delegated_prefixes\":[");
 	for (unsigned i = 0; i < c->v6.n_pd; i++) {
 		const struct dhcp6_lease_item *p = &c->v6.pd[i];
@@ -572,6 +757,7 @@ static void conn_v6_json_addrs(const struct conn *c, struct strbuf *sb, uint64_t
 			  conn_pd_left(c, p->valid_s, now), conn_pd_left(c, p->preferred_s, now));
 	}
 	sb_printf(sb, "]");
+	conn_v6_json_rapfx(c, sb, now);
 }
 
 static void conn_v6_json_dhcp6(const struct conn *c, struct strbuf *sb)
@@ -617,6 +803,24 @@ void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 	conn_v6_json_dhcp6(c, sb);
 }
 
+/* Text lines of the adapter's own addresses and the routers' short prefixes (router mode). */
+static void conn_v6_text_router(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	for (unsigned i = 0; i < c->v6.n_kaddrs; i++) {
+		const struct conn_v6addr *v = &c->v6.kaddrs[i];
+		sb_printf(sb, "  %-12s %s/%u (%s) valid %llds preferred %llds\n", "ipv6",
+			  inet_ntop(AF_INET6, v->addr, a, sizeof(a)), v->plen, conn_v6_src_name(v->source),
+			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now));
+	}
+	for (unsigned i = 0; i < c->v6.n_rapfx; i++) {
+		const struct conn_v6_rapfx *p = &c->v6.rapfx[i];
+		sb_printf(sb, "  %-12s %s/%u from %s valid %llds\n", "router-pfx",
+			  inet_ntop(AF_INET6, p->prefix, a, sizeof(a)), p->plen,
+			  inet_ntop(AF_INET6, p->router, r, sizeof(r)), conn_v6_left(p->valid_until_ms, now));
+	}
+}
+
 void conn_v6_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -626,6 +830,7 @@ void conn_v6_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
 			  inet_ntop(AF_INET6, v->addr, a, sizeof(a)), v->plen, conn_v6_src_name(v->source),
 			  conn_v6_left(v->valid_until_ms, now), conn_v6_left(v->pref_until_ms, now));
 	}
+	conn_v6_text_router(c, sb, now);
 	for (unsigned i = 0; i < c->v6.n_pd; i++)
 		sb_printf(sb, "  %-12s %s/%u valid %llds\n", "delegated",
 			  inet_ntop(AF_INET6, c->v6.pd[i].addr, a, sizeof(a)), c->v6.pd[i].plen,

@@ -15,15 +15,30 @@
 
 struct conn;
 
-enum conn_v6src { CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC };
+enum conn_v6src {
+	CONN_V6_SLAAC, CONN_V6_DHCP6, CONN_V6_PD, CONN_V6_STATIC,
+	CONN_V6_ROUTER_PREFIX, /* ours, in a router's prefix shorter than /64 zero-extended */
+	CONN_V6_KERNEL,        /* on the adapter without lifetimes, not made by v6link */
+};
 
 #define CONN_V6_MAX_ADDRS 16
+#define CONN_V6_MAX_RAPFX 8
 
 struct conn_v6addr {
 	uint8_t addr[16];
 	uint8_t plen;
 	uint8_t source; /* enum conn_v6src */
 	uint64_t valid_until_ms, pref_until_ms;
+};
+
+/* A prefix shorter than /64 that a router announced in a PIO (router mode), reported whole like
+ * a delegated prefix; with A set the host has an address in its zero-extended /64. */
+struct conn_v6_rapfx {
+	uint8_t prefix[16];
+	uint8_t plen;
+	uint8_t router[16];
+	bool is_auto;
+	uint64_t valid_until_ms, pref_until_ms; /* V6L_NEVER = infinite */
 };
 
 struct conn_v6 {
@@ -39,6 +54,10 @@ struct conn_v6 {
 	uint64_t pd_since_ms;
 	struct dhcp6_info d6_info;
 	bool has_d6_info;
+	unsigned n_rapfx;            /* router prefixes shorter than /64 */
+	struct conn_v6_rapfx rapfx[CONN_V6_MAX_RAPFX];
+	unsigned n_kaddrs;           /* global addresses on the adapter v6link did not add */
+	struct conn_v6addr kaddrs[CONN_V6_MAX_ADDRS];
 	bool is_policy_applied;      /* this connection's rows are in the policy owner's table */
 	unsigned n_policy_isp;       /* rows from the ISP (RFC 7078), 0 = defaults */
 };
@@ -53,6 +72,17 @@ void conn_v6_flags(struct conn *c, bool is_managed, bool is_other, uint64_t now_
 void conn_v6_slaac(struct conn *c, const uint8_t addr[16], uint8_t plen, uint32_t valid_s,
 		   uint32_t pref_s, bool is_optimistic, uint64_t now_ms);
 void conn_v6_slaac_remove(struct conn *c, const uint8_t addr[16]);
+/* Router mode: the routers' prefixes shorter than /64 are now p[0..n) (borrowed): each new one is
+ * reported (hook router-prefix-added), each gone one removed (router-prefix-removed), and with A
+ * set the host's address in its zero-extended /64 is added, refreshed or removed. */
+void conn_v6_router_prefixes(struct conn *c, const struct conn_v6_rapfx *p, unsigned n,
+			     uint64_t now_ms);
+/* Router mode: the adapter's global addresses that v6link did not add are now a[0..n) (borrowed;
+ * source CONN_V6_SLAAC or CONN_V6_KERNEL): reported in status and hooks (address-added,
+ * address-removed), never changed on the host. _clear forgets them without events. */
+void conn_v6_kernel_addrs(struct conn *c, const struct conn_v6addr *a, unsigned n,
+			  uint64_t now_ms);
+void conn_v6_kernel_addrs_clear(struct conn *c);
 /* Before an orderly hang-up: DHCPv6 Release while the link still carries it. */
 void conn_v6_release(struct conn *c, uint64_t now_ms);
 /* The link is gone: stop timers, remove the addresses, keep the DHCPv6 binding for a Rebind. */

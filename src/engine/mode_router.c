@@ -1,8 +1,10 @@
 /* Router mode: the adapter is on a segment with IPv6 routers. The kernel's own interface
  * carries the traffic and does SLAAC and (optimistic) DAD; v6link adds the DHCPv6 client over
- * UDP (IA_NA, IA_PD, stateless), DNS from RAs and DHCPv6, the policy table, and RFC 8028
+ * UDP (IA_NA, IA_PD, stateless), DNS from RAs and DHCPv6, the policy table, RFC 8028
  * source-specific default routes so each source prefix leaves through the router that
- * announced it. Every host change is on the connection's undo lists. */
+ * announced it, RFC 4191 more-specific routes, the host's address in a router's prefix shorter
+ * than /64, and reports the kernel's SLAAC addresses (read from rtnetlink). Every host change is
+ * on the connection's undo lists. */
 #include "engine/conn_priv.h"
 
 #include "core/clock.h"
@@ -14,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -25,6 +28,10 @@
 
 #define RT_METRIC_BASE 64u /* source routes: RT_METRIC_BASE + n per same prefix */
 #define RT_MAX_ROUTES 32
+#define RT_MAX_RIO ND_ROUTERS_MAX_ROUTES
+/* RFC 4191 routes: route_metric for high preference, + RT_RIO_STEP for medium, + 2 steps for low;
+ * routers with the same preference for the same prefix take the next free metric above. */
+#define RT_RIO_STEP 8u
 
 static const uint8_t rt_any[16];
 static const uint8_t rt_all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
@@ -35,12 +42,22 @@ struct rt_route {
 	uint32_t metric;
 };
 
+/* An RFC 4191 route installed via a router. */
+struct rt_rio {
+	uint8_t prefix[16], router[16];
+	uint8_t plen;
+	enum nd_prf prf;
+	uint32_t metric;
+};
+
 struct conn_router {
-	int icmp_fd, d6_fd;
+	int icmp_fd, d6_fd, addr_fd;
 	struct nd_routers nr;
 	bool is_up;           /* soliciting and configuring (between dial and hang-up) */
-	unsigned n_routes;
+	bool has_kaddrs;      /* reporting the adapter's own addresses (after ipv6-up) */
+	unsigned n_routes, n_rio;
 	struct rt_route routes[RT_MAX_ROUTES];
+	struct rt_rio rio[RT_MAX_RIO];
 };
 
 static struct conn_router *rt(const struct conn *c)
@@ -237,6 +254,202 @@ static void rt_src_route_remove(void *ctx, const uint8_t prefix[16], uint8_t ple
 	conn_nat46_update(c);
 }
 
+/* --- RFC 4191 more-specific routes --- */
+
+/* The index of the route to prefix/plen via router in m->rio, or -1. */
+static int rt_rio_index(const struct conn_router *m, const uint8_t prefix[16], uint8_t plen,
+			const uint8_t router[16])
+{
+	for (unsigned i = 0; i < m->n_rio; i++) {
+		const struct rt_rio *r = &m->rio[i];
+		if (r->plen == plen && !memcmp(r->prefix, prefix, 16) && !memcmp(r->router, router, 16))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The metric for a route of preference prf: lower is preferred by the kernel, so a high route
+ * wins over a medium one for the same prefix from another router, and both over a low one. */
+static uint32_t rt_rio_metric(const struct conn *c, const struct conn_router *m,
+			      const uint8_t prefix[16], uint8_t plen, enum nd_prf prf)
+{
+	uint64_t metric = c->host.metric;
+	if (prf == ND_PRF_MEDIUM)
+		metric += RT_RIO_STEP;
+	else if (prf == ND_PRF_LOW)
+		metric += 2 * RT_RIO_STEP;
+	for (bool clash = true; clash && metric < UINT32_MAX; metric += clash) {
+		clash = false;
+		for (unsigned i = 0; i < m->n_rio; i++) {
+			const struct rt_rio *r = &m->rio[i];
+			clash = clash || (r->plen == plen && !memcmp(r->prefix, prefix, 16) &&
+					  r->metric == metric);
+		}
+	}
+	return metric > UINT32_MAX ? UINT32_MAX : (uint32_t)metric;
+}
+
+static void rt_rio_del(struct conn *c, struct rt_rio *e, const char *why)
+{
+	struct conn_router *m = rt(c);
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	hostcfg_route_del(&c->host.hc, AF_INET6, e->prefix, e->plen, NULL, 0, e->metric);
+	log_info("conn[%s]: RFC 4191: route %s/%u via %s removed (%s)", c->cfg.name,
+		 inet_ntop(AF_INET6, e->prefix, p, sizeof(p)), e->plen,
+		 inet_ntop(AF_INET6, e->router, r, sizeof(r)), why);
+	*e = m->rio[--m->n_rio];
+}
+
+/* A route is installed without an expiry: nd_routers removes it when its lifetime ends, and a
+ * new preference moves it to that preference's metric. */
+static void rt_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,
+			    const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
+{
+	struct conn *c = ctx;
+	struct conn_router *m = rt(c);
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	int i = rt_rio_index(m, prefix, plen, router);
+	struct rt_rio *e = i < 0 ? NULL : &m->rio[i];
+	if (e && e->prf == prf)
+		return;
+	if (e)
+		rt_rio_del(c, e, "preference changed");
+	if (m->n_rio == RT_MAX_RIO)
+		return;
+	uint32_t metric = rt_rio_metric(c, m, prefix, plen, prf);
+	if (hostcfg_route_add(&c->host.hc, AF_INET6, prefix, plen, NULL, 0, router, metric) < 0) {
+		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
+		return;
+	}
+	e = &m->rio[m->n_rio++];
+	memcpy(e->prefix, prefix, 16);
+	memcpy(e->router, router, 16);
+	e->plen = plen;
+	e->prf = prf;
+	e->metric = metric;
+	log_info("conn[%s]: RFC 4191: route %s/%u via %s preference %s metric %u (lifetime %u s)",
+		 c->cfg.name, inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
+		 inet_ntop(AF_INET6, router, r, sizeof(r)), nd_prf_name(prf), metric, lifetime_s);
+}
+
+static void rt_route_remove(void *ctx, const uint8_t prefix[16], uint8_t plen,
+			    const uint8_t router[16])
+{
+	struct conn *c = ctx;
+	int i = rt_rio_index(rt(c), prefix, plen, router);
+	if (i >= 0)
+		rt_rio_del(c, &rt(c)->rio[i], "withdrawn or expired");
+}
+
+/* --- prefixes shorter than /64 --- */
+
+/* The routers' PIO prefixes shorter than /64, one entry per prefix over all routers (the
+ * longest lifetimes, A if any router sets it), go to conn_v6, which reports them and gives the
+ * host an address in each one's zero-extended /64 (as for a delegated prefix). */
+static void rt_prefixes_changed(void *ctx)
+{
+	struct conn *c = ctx;
+	struct conn_v6_rapfx v[CONN_V6_MAX_RAPFX];
+	unsigned n = 0;
+	size_t n_rtr;
+	const struct nd_routers_router *rl = nd_routers_list(&rt(c)->nr, &n_rtr);
+	for (size_t i = 0; i < n_rtr; i++)
+		for (unsigned j = 0; j < rl[i].n_prefixes; j++) {
+			const struct nd_routers_prefix *p = &rl[i].prefixes[j];
+			unsigned k;
+			if (p->plen >= 64)
+				continue;
+			for (k = 0; k < n; k++)
+				if (v[k].plen == p->plen && !memcmp(v[k].prefix, p->prefix, 16))
+					break;
+			if (k == n && n == CONN_V6_MAX_RAPFX)
+				continue;
+			if (k == n) {
+				memset(&v[n], 0, sizeof(v[n]));
+				memcpy(v[n].prefix, p->prefix, 16);
+				memcpy(v[n].router, rl[i].addr, 16);
+				v[n++].plen = p->plen;
+			}
+			v[k].is_auto = v[k].is_auto || p->is_auto;
+			v[k].valid_until_ms = v[k].valid_until_ms > p->valid_until_ms ?
+						      v[k].valid_until_ms : p->valid_until_ms;
+			v[k].pref_until_ms = v[k].pref_until_ms > p->pref_until_ms ?
+						     v[k].pref_until_ms : p->pref_until_ms;
+		}
+	conn_v6_router_prefixes(c, v, n, clock_now_ms());
+}
+
+/* --- the kernel's own addresses on the adapter --- */
+
+struct rt_kaddr_list {
+	uint32_t ifindex;
+	uint64_t now;
+	unsigned n;
+	struct conn_v6addr a[CONN_V6_MAX_ADDRS];
+};
+
+static uint64_t rt_until(uint32_t s, uint64_t now)
+{
+	return s == ND_LIFETIME_INF ? V6L_NEVER : now + (uint64_t)s * 1000u;
+}
+
+/* Global addresses only (no link-local, no failed DAD); with lifetimes the kernel made them from
+ * an RA (SLAAC, RFC 4941 temporary ones too), without (permanent) someone configured them. */
+static void rt_kaddr_cb(const struct hostcfg_addr_info *ai, void *arg)
+{
+	struct rt_kaddr_list *l = arg;
+	if (ai->family != AF_INET6 || ai->ifindex != l->ifindex || ai->scope != RT_SCOPE_UNIVERSE ||
+	    (ai->flags & IFA_F_DADFAILED) || l->n == CONN_V6_MAX_ADDRS)
+		return;
+	struct conn_v6addr *a = &l->a[l->n++];
+	memcpy(a->addr, ai->addr, 16);
+	a->plen = ai->plen;
+	a->source = (ai->flags & IFA_F_PERMANENT) ? CONN_V6_KERNEL : CONN_V6_SLAAC;
+	a->valid_until_ms = ai->has_cacheinfo ? rt_until(ai->valid_s, l->now) : V6L_NEVER;
+	a->pref_until_ms = ai->has_cacheinfo ? rt_until(ai->pref_s, l->now) : V6L_NEVER;
+}
+
+static void rt_kaddrs_refresh(struct conn *c)
+{
+	static struct rt_kaddr_list l;
+	if (!rt(c)->has_kaddrs)
+		return;
+	memset(&l, 0, sizeof(l));
+	l.ifindex = (uint32_t)c->lk.eth.ifindex;
+	l.now = clock_now_ms();
+	if (hostcfg_nl_addr_list(&c->host.nl, AF_INET6, l.ifindex, rt_kaddr_cb, &l) < 0) {
+		log_debug(LOGC_HOST, "conn[%s]: %s", c->cfg.name, hostcfg_nl_strerror(&c->host.nl));
+		return;
+	}
+	conn_v6_kernel_addrs(c, l.a, l.n, l.now);
+}
+
+/* RTM_NEWADDR/RTM_DELADDR of any interface (RTMGRP_IPV6_IFADDR): read the adapter's list anew
+ * (also after an overrun, when notifications were lost). */
+static void rt_on_addr_event(void *arg, int fd, uint32_t ev)
+{
+	struct conn *c = arg;
+	uint8_t buf[8192];
+	(void)ev;
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS) {
+	}
+	rt_kaddrs_refresh(c);
+}
+
+static int rt_open_addr_watch(struct conn *c)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV6_IFADDR };
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    loop_add_fd(c->loop, fd, EPOLLIN, rt_on_addr_event, c) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void rt_router_update(void *ctx, const uint8_t router[16], uint32_t lifetime_s,
 			     enum nd_prf prf)
 {
@@ -247,6 +460,10 @@ static void rt_router_update(void *ctx, const uint8_t router[16], uint32_t lifet
 	if (c->fsm.state != CONN_UP) {
 		conn_session_link_up(c, "an IPv6 router is on the segment", clock_now_ms());
 		conn_hook(c, "ipv6-up", NULL);
+	}
+	if (!rt(c)->has_kaddrs) {
+		rt(c)->has_kaddrs = true;
+		rt_kaddrs_refresh(c);
 	}
 }
 
@@ -279,6 +496,9 @@ static const struct nd_routers_ops rt_nr_ops = {
 	.router_remove = rt_router_remove,
 	.src_route_update = rt_src_route_update,
 	.src_route_remove = rt_src_route_remove,
+	.route_update = rt_route_update,
+	.route_remove = rt_route_remove,
+	.prefixes_changed = rt_prefixes_changed,
 	.dns_changed = rt_dns_changed,
 	.flags = rt_flags,
 };
@@ -385,7 +605,7 @@ static int rt_open(struct conn *c)
 	struct conn_router *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -1;
-	m->icmp_fd = m->d6_fd = -1;
+	m->icmp_fd = m->d6_fd = m->addr_fd = -1;
 	c->mode = m;
 	if (pkt_if_lookup(c->cfg.eth_if, &c->lk.eth) < 0) {
 		log_warn("conn[%s]: Ethernet adapter '%s'", c->cfg.name, c->cfg.eth_if);
@@ -411,6 +631,10 @@ static int rt_open(struct conn *c)
 	if (loop_add_fd(c->loop, m->icmp_fd, EPOLLIN, rt_on_icmp, c) < 0 ||
 	    loop_add_fd(c->loop, m->d6_fd, EPOLLIN, rt_on_dhcp6, c) < 0)
 		return -1;
+	/* Without it the kernel's SLAAC addresses are read at ipv6-up only. */
+	m->addr_fd = rt_open_addr_watch(c);
+	if (m->addr_fd < 0)
+		log_warn("conn[%s]: cannot watch the addresses of %s", c->cfg.name, c->lk.eth.name);
 	nd_routers_init(&m->nr, NULL, &rt_nr_ops, c, c->rng, c->cfg.name);
 	return 0;
 }
@@ -435,11 +659,15 @@ static void rt_stop(struct conn *c, uint64_t now, bool release)
 	if (release)
 		conn_v6_release(c, now);
 	nd_routers_stop(&m->nr, now);
+	/* The kernel's addresses stay on the adapter: they are only no longer reported. */
+	m->has_kaddrs = false;
+	conn_v6_kernel_addrs_clear(c);
 	conn_v6_down(c, now);
 	m->is_up = false;
 	c->lk.v6_up = false;
 	hostcfg_undo_all(&c->host.hc);
 	m->n_routes = 0;
+	m->n_rio = 0;
 }
 
 static void rt_hangup(struct conn *c, const char *why, uint64_t now)
@@ -467,6 +695,10 @@ static void rt_close(struct conn *c)
 	if (m->d6_fd >= 0) {
 		loop_del_fd(c->loop, m->d6_fd);
 		close(m->d6_fd);
+	}
+	if (m->addr_fd >= 0) {
+		loop_del_fd(c->loop, m->addr_fd);
+		close(m->addr_fd);
 	}
 	conn_host_undo_all(&c->host);
 	free(m);
@@ -564,6 +796,37 @@ static void rt_trace_attach(struct conn *c)
 	conn_trace_add_ip_iface(c, name, "IPv6 control packets of v6link's own sockets (RS, RA, DHCPv6)");
 }
 
+/* "64:ff9b::/96" strings of the NAT64 prefixes (RFC 8781), as dial-up shows them. */
+static void rt_status_pref64(const struct conn_router *m, struct strbuf *sb)
+{
+	struct nd_ra_pref64 v[ND_ROUTERS_MAX_PREF64];
+	char a[INET6_ADDRSTRLEN];
+	size_t n = m ? nd_routers_pref64(&m->nr, v, ND_ROUTERS_MAX_PREF64) : 0;
+	for (size_t i = 0; i < n; i++)
+		sb_printf(sb, "%s\"%s/%u\"", i ? "," : "", inet_ntop(AF_INET6, v[i].prefix, a, sizeof(a)),
+			  v[i].plen);
+}
+
+/* The RFC 4191 routes with the metric each was installed at (null: not installed). */
+static void rt_status_rio(const struct conn_router *m, struct strbuf *sb, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], metric[16];
+	size_t n = 0;
+	const struct nd_routers_route *rl = m ? nd_routers_routes(&m->nr, &n) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		int k = rt_rio_index(m, rl[i].prefix, rl[i].plen, rl[i].router);
+		if (k < 0)
+			snprintf(metric, sizeof(metric), "null");
+		else
+			snprintf(metric, sizeof(metric), "%u", m->rio[k].metric);
+		sb_printf(sb, "%s{\"prefix\":\"%s/%u\",\"router\":\"%s\",\"preference\":\"%s\","
+			      "\"lifetime\":%u,\"metric\":%s}", i ? "," : "",
+			  inet_ntop(AF_INET6, rl[i].prefix, a, sizeof(a)), rl[i].plen,
+			  inet_ntop(AF_INET6, rl[i].router, r, sizeof(r)), nd_prf_name(rl[i].prf),
+			  nd_routers_remaining_s(rl[i].until_ms, now), metric);
+	}
+}
+
 static void rt_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	const struct conn_router *m = rt(c);
@@ -583,9 +846,13 @@ static void rt_status_json(const struct conn *c, struct strbuf *sb, uint64_t now
 				  r[i].prefixes[k].has_route ? "true" : "false");
 		sb_printf(sb, "]}");
 	}
-	sb_printf(sb, "],\"pref64\":[],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,"
-		      "\"mtu\":null}", m ? nd_routers_state_name(m->nr.state) : "idle",
+	sb_printf(sb, "],\"pref64\":[");
+	rt_status_pref64(m, sb);
+	sb_printf(sb, "],\"ra\":{\"state\":\"%s\",\"managed\":%s,\"other\":%s,"
+		      "\"mtu\":null,\"routes\":[", m ? nd_routers_state_name(m->nr.state) : "idle",
 		  m && m->nr.is_managed ? "true" : "false", m && m->nr.is_other ? "true" : "false");
+	rt_status_rio(m, sb, now);
+	sb_printf(sb, "]}");
 }
 
 static void rt_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
@@ -603,6 +870,21 @@ static void rt_status_text(const struct conn *c, struct strbuf *sb, uint64_t now
 				  inet_ntop(AF_INET6, r[i].prefixes[k].prefix, a, sizeof(a)),
 				  r[i].prefixes[k].plen, r[i].prefixes[k].has_route ? "" : " (not installed)");
 	}
+	size_t n_rio = 0;
+	const struct nd_routers_route *rl = m ? nd_routers_routes(&m->nr, &n_rio) : NULL;
+	for (size_t i = 0; i < n_rio; i++) {
+		char g[INET6_ADDRSTRLEN];
+		sb_printf(sb, "  %-12s %s/%u via %s preference %s lifetime %us\n", "route",
+			  inet_ntop(AF_INET6, rl[i].prefix, a, sizeof(a)), rl[i].plen,
+			  inet_ntop(AF_INET6, rl[i].router, g, sizeof(g)), nd_prf_name(rl[i].prf),
+			  nd_routers_remaining_s(rl[i].until_ms, now));
+	}
+	struct nd_ra_pref64 v[ND_ROUTERS_MAX_PREF64];
+	size_t n64 = m ? nd_routers_pref64(&m->nr, v, ND_ROUTERS_MAX_PREF64) : 0;
+	for (size_t i = 0; i < n64; i++)
+		sb_printf(sb, "  %-12s %s/%u lifetime %us\n", "pref64",
+			  inet_ntop(AF_INET6, v[i].prefix, a, sizeof(a)), v[i].plen,
+			  nd_routers_remaining_s(v[i].until_ms, now));
 }
 
 const struct conn_mode_ops conn_mode_router = {

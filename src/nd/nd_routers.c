@@ -1,7 +1,8 @@
 /* Router mode: RS timing (RFC 4861 §6.3.7, RFC 7559 §2), the default router list with the PIO
- * prefixes of each router (RFC 4861 §6.3.4), RFC 8028 source routes, the RFC 8106 RDNSS/DNSSL
- * union and M/O. Every effect is reconciled from the tables after an event, so a route is added
- * once, updated only when its expiry moves and removed exactly once. */
+ * prefixes of each router (RFC 4861 §6.3.4), RFC 8028 source routes, RFC 4191 more-specific
+ * routes, the RFC 8106 RDNSS/DNSSL union, RFC 8781 NAT64 prefixes and M/O. Every effect is
+ * reconciled from the tables after an event, so a route is added once, updated only when its
+ * expiry or preference moves and removed exactly once. */
 #include "nd/nd_routers.h"
 
 #include <arpa/inet.h>
@@ -179,6 +180,8 @@ static void ndr_prefix_del(struct nd_routers *nr, struct nd_routers_router *r,
 {
 	if (p->has_route)
 		nr->ops->src_route_remove(nr->ctx, p->prefix, p->plen, r->addr);
+	if (p->is_seen)
+		nr->is_prefixes_dirty = true;
 	*p = r->prefixes[--r->n_prefixes];
 }
 
@@ -292,6 +295,151 @@ static void ndr_sync_router(struct nd_routers *nr, struct nd_routers_router *r, 
 		p->route_until_ms = until;
 		p->route_prf = r->prf;
 	}
+}
+
+/* ---- RFC 4191 more-specific routes ---- */
+
+static struct nd_routers_route *ndr_route_find(struct nd_routers *nr, const uint8_t router[16],
+	const struct nd_route_opt *o)
+{
+	for (size_t i = 0; i < nr->n_routes; i++) {
+		struct nd_routers_route *e = &nr->routes[i];
+		if (e->plen == o->plen && memcmp(e->prefix, o->prefix, 16) == 0 &&
+			memcmp(e->router, router, 16) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void ndr_route_del(struct nd_routers *nr, struct nd_routers_route *e)
+{
+	if (e->is_reported)
+		nr->ops->route_remove(nr->ctx, e->prefix, e->plen, e->router);
+	*e = nr->routes[--nr->n_routes];
+}
+
+/* RFC 4191 §3.1: one RIO of router src adds, refreshes or (lifetime 0) removes its route. The
+ * route belongs to the routing table, not to the default router list: a router with Router
+ * Lifetime 0 still routes its more-specific prefixes, and a route outlives its router's lifetime
+ * until its own ends. ::/0 is left to the kernel, which keeps the default routes in router mode
+ * and reads a ::/0 RIO itself; a link-local or multicast prefix is never routed via a router. */
+static void ndr_rio_one(struct nd_routers *nr, const uint8_t src[16], const struct nd_route_opt *o,
+	uint64_t now_ms)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct nd_route_opt r = *o;
+	/* RFC 4191 §3.1: the reserved preference means the option is ignored. */
+	if (r.plen == 0 || r.plen > 128 || r.prf == ND_PRF_RESERVED ||
+		nd_addr_is_link_local(r.prefix) || nd_addr_is_multicast(r.prefix))
+		return;
+	/* RFC 4191 §2.3: bits past the prefix length are zero (the codec clears them too). */
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bit = 8 * i, keep = r.plen >= bit + 8 ? 8 : r.plen > bit ? r.plen - bit : 0;
+		r.prefix[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	struct nd_routers_route *e = ndr_route_find(nr, src, &r);
+	if (r.lifetime_s == 0) {
+		if (e)
+			ndr_route_del(nr, e);
+		return;
+	}
+	if (!e) {
+		if (nr->n_routes == ND_ROUTERS_MAX_ROUTES) {
+			nr->stats.n_routes_dropped++;
+			if (!nr->has_logged_routes)
+				log_warnx("nd[%s]: route %s/%u ignored: %d routes known", ndr_conn(nr),
+					ndr_ntop(r.prefix, buf), r.plen, ND_ROUTERS_MAX_ROUTES);
+			nr->has_logged_routes = true;
+			return;
+		}
+		e = &nr->routes[nr->n_routes++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->prefix, r.prefix, 16);
+		e->plen = r.plen;
+		memcpy(e->router, src, 16);
+	}
+	e->prf = r.prf;
+	e->until_ms = ndr_until(r.lifetime_s, now_ms);
+}
+
+/* Reports every route that is new or whose preference or expiry moved. */
+static void ndr_sync_routes(struct nd_routers *nr, uint64_t now_ms)
+{
+	for (size_t i = 0; i < nr->n_routes; i++) {
+		struct nd_routers_route *e = &nr->routes[i];
+		if (e->is_reported && e->reported_prf == e->prf &&
+			!ndr_moved(e->until_ms, e->reported_until_ms))
+			continue;
+		nr->ops->route_update(nr->ctx, e->prefix, e->plen, e->router,
+			nd_routers_remaining_s(e->until_ms, now_ms), e->prf);
+		e->is_reported = true;
+		e->reported_until_ms = e->until_ms;
+		e->reported_prf = e->prf;
+	}
+}
+
+/* ---- RFC 8781 PREF64 ---- */
+
+/* RFC 8781 §5: a NAT64 prefix is kept for its lifetime; lifetime 0 from the router that announced
+ * it removes it. Per router, as RDNSS: another router's announcement lives on. */
+static void ndr_pref64_one(struct nd_routers *nr, const uint8_t src[16], const struct nd_pref64 *o,
+	uint64_t now_ms)
+{
+	size_t i;
+	for (i = 0; i < nr->n_pref64_src; i++) {
+		const struct nd_routers_pref64_src *e = &nr->pref64_src[i];
+		if (e->plen == o->plen && memcmp(e->prefix, o->prefix, 16) == 0 &&
+			memcmp(e->router, src, 16) == 0)
+			break;
+	}
+	if (o->lifetime_s == 0) {
+		if (i < nr->n_pref64_src)
+			nr->pref64_src[i] = nr->pref64_src[--nr->n_pref64_src];
+		return;
+	}
+	if (i == nr->n_pref64_src) {
+		if (nr->n_pref64_src == ND_ROUTERS_MAX_PREF64) {
+			nr->stats.n_pref64_dropped++;
+			if (!nr->has_logged_pref64)
+				log_warnx("nd[%s]: PREF64 ignored: %d known", ndr_conn(nr),
+					ND_ROUTERS_MAX_PREF64);
+			nr->has_logged_pref64 = true;
+			return;
+		}
+		nr->n_pref64_src++;
+		memcpy(nr->pref64_src[i].prefix, o->prefix, 16);
+		nr->pref64_src[i].plen = o->plen;
+		memcpy(nr->pref64_src[i].router, src, 16);
+	}
+	/* RFC 8781 §4: the scaled lifetime, already in seconds, is never infinite. */
+	nr->pref64_src[i].until_ms = now_ms + (uint64_t)o->lifetime_s * 1000;
+}
+
+/* ---- what a PIO prefix looks like to the glue ---- */
+
+/* Reports the prefixes once after an event if one appeared, went, or changed its flags or moved
+ * a lifetime by more than the slack. */
+static void ndr_sync_prefixes(struct nd_routers *nr)
+{
+	bool changed = nr->is_prefixes_dirty;
+	for (size_t i = 0; i < nr->n_routers; i++)
+		for (size_t j = 0; j < nr->routers[i].n_prefixes; j++) {
+			struct nd_routers_prefix *p = &nr->routers[i].prefixes[j];
+			if (p->is_seen && p->seen_onlink == p->is_onlink &&
+				p->seen_auto == p->is_auto &&
+				!ndr_moved(p->valid_until_ms, p->seen_valid_ms) &&
+				!ndr_moved(p->pref_until_ms, p->seen_pref_ms))
+				continue;
+			changed = true;
+			p->is_seen = true;
+			p->seen_onlink = p->is_onlink;
+			p->seen_auto = p->is_auto;
+			p->seen_valid_ms = p->valid_until_ms;
+			p->seen_pref_ms = p->pref_until_ms;
+		}
+	nr->is_prefixes_dirty = false;
+	if (changed)
+		nr->ops->prefixes_changed(nr->ctx);
 }
 
 /* ---- RDNSS / DNSSL ---- */
@@ -515,6 +663,12 @@ static void ndr_expire(struct nd_routers *nr, uint64_t now_ms, bool everything)
 	for (size_t i = nr->n_search_src; i-- > 0;)
 		if (everything || nr->search_src[i].until_ms <= now_ms)
 			nr->search_src[i] = nr->search_src[--nr->n_search_src];
+	for (size_t i = nr->n_routes; i-- > 0;)
+		if (everything || nr->routes[i].until_ms <= now_ms)
+			ndr_route_del(nr, &nr->routes[i]);
+	for (size_t i = nr->n_pref64_src; i-- > 0;)
+		if (everything || nr->pref64_src[i].until_ms <= now_ms)
+			nr->pref64_src[i] = nr->pref64_src[--nr->n_pref64_src];
 }
 
 /* Reports what changed after an event (M/O at least once after an RA) and moves between soliciting and KNOWN. */
@@ -522,6 +676,8 @@ static void ndr_commit(struct nd_routers *nr, uint64_t now_ms, bool is_ra)
 {
 	for (size_t i = 0; i < nr->n_routers; i++)
 		ndr_sync_router(nr, &nr->routers[i], now_ms);
+	ndr_sync_routes(nr, now_ms);
+	ndr_sync_prefixes(nr);
 	if (is_ra || nr->has_flags)
 		ndr_flags(nr);
 	ndr_dns_commit(nr);
@@ -561,6 +717,14 @@ void nd_routers_on_ra(struct nd_routers *nr, const uint8_t src[16], const struct
 	size_t ns = ra->n_dnssl < ND_MAX_DNSSL ? ra->n_dnssl : ND_MAX_DNSSL;
 	for (size_t i = 0; i < ns; i++)
 		ndr_dnssl_one(nr, src, &ra->dnssl[i], now_ms);
+	size_t nro = ra->n_routes < ND_MAX_ROUTES ? ra->n_routes : ND_MAX_ROUTES;
+	for (size_t i = 0; i < nro; i++)
+		ndr_rio_one(nr, src, &ra->routes[i], now_ms);
+	size_t n64 = ra->n_pref64 < ND_MAX_PREF64 ? ra->n_pref64 : ND_MAX_PREF64;
+	for (size_t i = 0; i < n64; i++)
+		ndr_pref64_one(nr, src, &ra->pref64[i], now_ms);
+	nr->stats.n_routes_dropped += ra->n_routes_dropped;
+	nr->stats.n_pref64_dropped += ra->n_pref64_dropped;
 	nr->last_managed = ra->is_managed;
 	nr->last_other = ra->is_other;
 	ndr_commit(nr, now_ms, true);
@@ -593,6 +757,10 @@ uint64_t nd_routers_next_deadline(const struct nd_routers *nr)
 		d = clock_min(d, nr->dns_src[i].until_ms);
 	for (size_t i = 0; i < nr->n_search_src; i++)
 		d = clock_min(d, nr->search_src[i].until_ms);
+	for (size_t i = 0; i < nr->n_routes; i++)
+		d = clock_min(d, nr->routes[i].until_ms);
+	for (size_t i = 0; i < nr->n_pref64_src; i++)
+		d = clock_min(d, nr->pref64_src[i].until_ms);
 	return d;
 }
 
@@ -601,10 +769,12 @@ void nd_routers_stop(struct nd_routers *nr, uint64_t now_ms)
 	if (nr->state == ND_ROUTERS_IDLE)
 		return;
 	ndr_expire(nr, now_ms, true);
+	ndr_sync_prefixes(nr);
 	ndr_dns_commit(nr);
 	nr->has_flags = false;
 	nr->has_logged_routers = nr->has_logged_prefixes = false;
 	nr->has_logged_dns = nr->has_logged_search = false;
+	nr->has_logged_routes = nr->has_logged_pref64 = false;
 	ndr_enter(nr, ND_ROUTERS_IDLE, now_ms, "stop");
 }
 
@@ -645,4 +815,33 @@ const struct nd_ra_search *nd_routers_search(const struct nd_routers *nr, size_t
 {
 	*n = nr->n_search;
 	return nr->search;
+}
+
+const struct nd_routers_route *nd_routers_routes(const struct nd_routers *nr, size_t *n)
+{
+	*n = nr->n_routes;
+	return nr->routes;
+}
+
+size_t nd_routers_pref64(const struct nd_routers *nr, struct nd_ra_pref64 *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nr->n_pref64_src; i++) {
+		const struct nd_routers_pref64_src *s = &nr->pref64_src[i];
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (out[j].plen == s->plen && memcmp(out[j].prefix, s->prefix, 16) == 0)
+				break;
+		if (j < n) {
+			if (s->until_ms > out[j].until_ms)
+				out[j].until_ms = s->until_ms;
+			continue;
+		}
+		if (n == cap)
+			break;
+		memcpy(out[n].prefix, s->prefix, 16);
+		out[n].plen = s->plen;
+		out[n++].until_ms = s->until_ms;
+	}
+	return n;
 }

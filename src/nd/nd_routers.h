@@ -1,8 +1,9 @@
 /* Router mode on a shared Ethernet segment: RS with RFC 4861 §6.3.7 timing and RFC 7559 back-off,
  * the routers heard in RAs with the prefixes each announced, RFC 8028 source-specific routes per
- * (router, prefix), RDNSS/DNSSL (RFC 8106) and M/O over all routers. Pure FSM: events carry now_ms,
- * effects go through struct nd_routers_ops. The kernel does SLAAC, DAD and default routes itself
- * (accept_ra=1): no addresses, no NS/NA, no MTU or RIO handling here. */
+ * (router, prefix), RFC 4191 more-specific routes (RIO), RDNSS/DNSSL (RFC 8106), PREF64 (RFC 8781)
+ * and M/O over all routers. Pure FSM: events carry now_ms, effects go through struct
+ * nd_routers_ops. The kernel does SLAAC, DAD and default routes itself (accept_ra=2): no addresses,
+ * no NS/NA, no MTU and no ::/0 RIO here. */
 #ifndef V6L_ND_ROUTERS_H
 #define V6L_ND_ROUTERS_H
 
@@ -19,6 +20,8 @@
 #define ND_ROUTERS_MAX_DNS 8      /* distinct RDNSS servers over all routers */
 #define ND_ROUTERS_MAX_SEARCH 8   /* distinct DNSSL names over all routers */
 #define ND_ROUTERS_MAX_DNS_SRC 16 /* (server or name, announcing router) pairs, each kind */
+#define ND_ROUTERS_MAX_ROUTES 16  /* RFC 4191 (prefix, router) routes over all routers */
+#define ND_ROUTERS_MAX_PREF64 4   /* RFC 8781 (prefix, announcing router) pairs */
 #define ND_ROUTERS_SLACK_MS 1000  /* an expiry moving by no more than this is not re-reported */
 
 enum nd_routers_state {
@@ -51,6 +54,17 @@ struct nd_routers_ops {
 	/* Only for a route reported by src_route_update before. */
 	void (*src_route_remove)(void *ctx, const uint8_t prefix[16], uint8_t plen,
 		const uint8_t router[16]);
+	/* RFC 4191: traffic to prefix/plen goes via router with preference prf, for lifetime_s; any
+	 * router's RIO counts, a default router or not. Called again when the expiry moves by more
+	 * than ND_ROUTERS_SLACK_MS or prf changes. Never for ::/0. */
+	void (*route_update)(void *ctx, const uint8_t prefix[16], uint8_t plen,
+		const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf);
+	/* Only for a route reported by route_update before (lifetime 0, expiry or stop). */
+	void (*route_remove)(void *ctx, const uint8_t prefix[16], uint8_t plen,
+		const uint8_t router[16]);
+	/* A PIO prefix of a default router appeared or went, or its L/A flags or lifetimes moved by
+	 * more than ND_ROUTERS_SLACK_MS; read the prefixes with nd_routers_list(). */
+	void (*prefixes_changed)(void *ctx);
 	/* The set of RDNSS servers or DNSSL names changed; read it with nd_routers_dns/search(). */
 	void (*dns_changed)(void *ctx);
 	/* M/O: from the first RA, then whenever the OR over the known routers changes. */
@@ -66,6 +80,29 @@ struct nd_routers_prefix {
 	bool has_route;          /* src_route_update reported, not yet removed */
 	uint64_t route_until_ms; /* the expiry last reported */
 	enum nd_prf route_prf;   /* the preference last reported */
+	bool is_seen;            /* counted in a prefixes_changed report */
+	bool seen_onlink, seen_auto;
+	uint64_t seen_valid_ms, seen_pref_ms;
+};
+
+/* An RFC 4191 more-specific route one router announced. Times are absolute ms. */
+struct nd_routers_route {
+	uint8_t prefix[16]; /* bits past plen cleared */
+	uint8_t plen;       /* 1..128 */
+	uint8_t router[16]; /* link-local source of the RA */
+	enum nd_prf prf;    /* high, medium or low */
+	uint64_t until_ms;
+	bool is_reported;           /* route_update called, route_remove not yet */
+	uint64_t reported_until_ms;
+	enum nd_prf reported_prf;
+};
+
+/* A NAT64 prefix (RFC 8781) as announced by one router. */
+struct nd_routers_pref64_src {
+	uint8_t prefix[16];
+	uint8_t plen;
+	uint8_t router[16];
+	uint64_t until_ms;
 };
 
 struct nd_routers_router {
@@ -97,6 +134,7 @@ struct nd_routers_stats {
 	uint32_t rx_ra, rx_bad, rx_not_link_local, tx_rs;
 	/* Capacity overflows (prefixes include those the codec dropped from an RA). */
 	uint32_t n_routers_dropped, n_prefixes_dropped, n_dns_dropped, n_search_dropped;
+	uint32_t n_routes_dropped, n_pref64_dropped;
 	enum nd_err last_err;
 };
 
@@ -114,6 +152,8 @@ struct nd_routers {
 	bool has_flags, is_managed, is_other; /* as last reported */
 	bool last_managed, last_other;        /* of the last RA */
 	bool has_logged_routers, has_logged_prefixes, has_logged_dns, has_logged_search;
+	bool has_logged_routes, has_logged_pref64;
+	bool is_prefixes_dirty; /* a prefix went since the last prefixes_changed */
 
 	uint8_t n_routers, n_dns_src, n_search_src, n_dns, n_search;
 	struct nd_routers_router routers[ND_ROUTERS_MAX];
@@ -121,6 +161,9 @@ struct nd_routers {
 	struct nd_routers_search_src search_src[ND_ROUTERS_MAX_DNS_SRC];
 	struct nd_ra_dns dns[ND_ROUTERS_MAX_DNS];          /* distinct, until = latest */
 	struct nd_ra_search search[ND_ROUTERS_MAX_SEARCH]; /* distinct, until = latest */
+	uint8_t n_routes, n_pref64_src;
+	struct nd_routers_route routes[ND_ROUTERS_MAX_ROUTES];
+	struct nd_routers_pref64_src pref64_src[ND_ROUTERS_MAX_PREF64];
 	struct nd_routers_stats stats;
 };
 
@@ -152,6 +195,11 @@ const struct nd_routers_router *nd_routers_list(const struct nd_routers *nr, siz
 /* Distinct RDNSS servers / DNSSL names over all routers (borrowed, valid until the next event). */
 const struct nd_ra_dns *nd_routers_dns(const struct nd_routers *nr, size_t *n);
 const struct nd_ra_search *nd_routers_search(const struct nd_routers *nr, size_t *n);
+/* The RFC 4191 routes (borrowed, valid until the next event). */
+const struct nd_routers_route *nd_routers_routes(const struct nd_routers *nr, size_t *n);
+/* Writes the distinct NAT64 prefixes over all routers into out (at most cap; until = latest)
+ * and returns how many. */
+size_t nd_routers_pref64(const struct nd_routers *nr, struct nd_ra_pref64 *out, size_t cap);
 /* Whole seconds left until until_ms (rounded up); ND_LIFETIME_INF for V6L_NEVER, 0 if past. */
 uint32_t nd_routers_remaining_s(uint64_t until_ms, uint64_t now_ms);
 

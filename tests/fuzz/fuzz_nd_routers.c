@@ -1,7 +1,8 @@
 /* Drives the router-mode ND FSM with sequences of records: an ICMPv6 body wrapped in a valid IPv6
  * header from one of four sources (checksum filled in), a raw packet, time passing, stop/start.
- * Checks: no src route or router removed that was not added, src routes only via known routers,
- * lifetimes non-zero, counts within capacity, DNS lists distinct, no deadline left in the past,
+ * Checks: no src route, RFC 4191 route or router removed that was not added, src routes only via
+ * known routers, RFC 4191 routes never for ::/0, link-local or multicast prefixes, lifetimes
+ * non-zero, counts within capacity, DNS and PREF64 lists distinct, no deadline left in the past,
  * and nothing left after stop. */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,10 +22,51 @@ struct fz_route {
 };
 
 struct fz {
-	int n_rtr, n_route;
+	int n_rtr, n_route, n_rio;
 	uint8_t rtr[ND_ROUTERS_MAX][16];
 	struct fz_route route[FZ_MAX_ROUTES];
+	struct fz_route rio[ND_ROUTERS_MAX_ROUTES];
 };
+
+static int fz_rio_find(const struct fz *z, const uint8_t p[16], uint8_t plen, const uint8_t r[16])
+{
+	for (int i = 0; i < z->n_rio; i++)
+		if (z->rio[i].plen == plen && memcmp(z->rio[i].prefix, p, 16) == 0 &&
+			memcmp(z->rio[i].router, r, 16) == 0)
+			return i;
+	return -1;
+}
+
+static void fz_rt(void *ctx, const uint8_t p[16], uint8_t plen, const uint8_t r[16],
+	uint32_t lifetime_s, enum nd_prf prf)
+{
+	struct fz *z = ctx;
+	if (plen == 0 || plen > 128 || lifetime_s == 0 || prf == ND_PRF_RESERVED ||
+		!nd_addr_is_link_local(r) || nd_addr_is_link_local(p) || nd_addr_is_multicast(p))
+		abort();
+	if (fz_rio_find(z, p, plen, r) >= 0)
+		return;
+	if (z->n_rio == ND_ROUTERS_MAX_ROUTES)
+		abort();
+	struct fz_route *e = &z->rio[z->n_rio++];
+	memcpy(e->prefix, p, 16);
+	memcpy(e->router, r, 16);
+	e->plen = plen;
+}
+
+static void fz_rt_rm(void *ctx, const uint8_t p[16], uint8_t plen, const uint8_t r[16])
+{
+	struct fz *z = ctx;
+	int i = fz_rio_find(z, p, plen, r);
+	if (i < 0)
+		abort();
+	z->rio[i] = z->rio[--z->n_rio];
+}
+
+static void fz_pfx(void *ctx)
+{
+	(void)ctx;
+}
 
 static int fz_rtr_find(const struct fz *z, const uint8_t r[16])
 {
@@ -119,6 +161,9 @@ static const struct nd_routers_ops fz_ops = {
 	.router_remove = fz_rtr_rm,
 	.src_route_update = fz_src,
 	.src_route_remove = fz_src_rm,
+	.route_update = fz_rt,
+	.route_remove = fz_rt_rm,
+	.prefixes_changed = fz_pfx,
 	.dns_changed = fz_dns,
 	.flags = fz_flags,
 };
@@ -166,6 +211,16 @@ static void fz_check(const struct nd_routers *nr, const struct fz *z, uint64_t n
 				abort();
 	if (nr->state == ND_ROUTERS_IDLE && nd_routers_next_deadline(nr) != V6L_NEVER)
 		abort();
+	/* Every RFC 4191 route is reported once the event is over. */
+	if (nr->n_routes > ND_ROUTERS_MAX_ROUTES || z->n_rio != nr->n_routes ||
+		nr->n_pref64_src > ND_ROUTERS_MAX_PREF64)
+		abort();
+	struct nd_ra_pref64 v[ND_ROUTERS_MAX_PREF64];
+	size_t n64 = nd_routers_pref64(nr, v, ND_ROUTERS_MAX_PREF64);
+	for (size_t i = 0; i < n64; i++)
+		for (size_t j = 0; j < i; j++)
+			if (v[i].plen == v[j].plen && memcmp(v[i].prefix, v[j].prefix, 16) == 0)
+				abort();
 	(void)now;
 }
 
@@ -194,7 +249,7 @@ static void fz_step(struct nd_routers *nr, struct fz *z, const uint8_t *data, si
 	case 3:
 		if (op & 8) {
 			nd_routers_stop(nr, *now);
-			if (z->n_rtr != 0 || z->n_route != 0 ||
+			if (z->n_rtr != 0 || z->n_route != 0 || z->n_rio != 0 ||
 				nd_routers_next_deadline(nr) != V6L_NEVER)
 				abort();
 		} else {
@@ -229,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_check(&nr, &z, now);
 	}
 	nd_routers_stop(&nr, now);
-	if (z.n_rtr != 0 || z.n_route != 0)
+	if (z.n_rtr != 0 || z.n_route != 0 || z.n_rio != 0)
 		abort();
 	return 0;
 }

@@ -6,10 +6,13 @@
 # back via r1, 2001:db8:2::/64 via r2, so a reply returns through the router the request used.
 # Servers (radvd, kea-dhcp6, dnsmasq) are started by lan_radvd/lan_kea/lan_dnsmasq and stopped by
 # PID in lan_down (started with `ip netns exec` directly, so $! is the server itself).
-NS_SW=${NS_SW:-v6l-sw}
-NS_R1=${NS_R1:-v6l-r1}
-NS_R2=${NS_R2:-v6l-r2}
-NS_LF=${NS_LF:-v6l-lf}
+# The other namespaces are named after $NS_CLI (v6l-cli: v6l-sw, v6l-r1, v6l-r2, v6l-lf), so a
+# run with its own NS_CLI=NAMEcli gets NAMEsw, NAMEr1, ... beside other runs.
+LAN_NS_BASE=${NS_CLI%cli}
+NS_SW=${NS_SW:-${LAN_NS_BASE}sw}
+NS_R1=${NS_R1:-${LAN_NS_BASE}r1}
+NS_R2=${NS_R2:-${LAN_NS_BASE}r2}
+NS_LF=${NS_LF:-${LAN_NS_BASE}lf}
 LAN_FAR6=2001:db8:ff::10
 LAN_CLI_LL=fe80::76:36ff:fe00:10
 LAN_PIDS=()
@@ -86,6 +89,13 @@ lan_radvd() {
 		DNSSL lan.example { };
 	};
 	EOF
+	lan_radvd_start "$ns" "$n"
+}
+
+# lan_radvd_start NS N: radvd on NS's eth0 with the configuration $T_RUN/radvd-N.conf (written
+# by the caller; after a change, `kill -HUP "$LAN_RADVD_N"` reloads it). Its PID: LAN_RADVD_N.
+lan_radvd_start() {
+	local ns=$1 n=$2
 	ip netns exec "$ns" radvd -n -C "$T_RUN/radvd-$n.conf" -p "$T_RUN/radvd-$n.pid" -m logfile \
 		-l "$T_RUN/radvd-$n.log" </dev/null >/dev/null 2>&1 &
 	LAN_PIDS+=($!)

@@ -37,7 +37,8 @@ static const char cap_ra[] =
 #define CAP_PIO_VALID 60
 #define CAP_PIO_PREF 64
 
-enum ev_kind { EV_RS, EV_RTR, EV_RTR_RM, EV_SRC, EV_SRC_RM, EV_DNS, EV_FLAGS };
+enum ev_kind { EV_RS, EV_RTR, EV_RTR_RM, EV_SRC, EV_SRC_RM, EV_DNS, EV_FLAGS, EV_RT, EV_RT_RM,
+	EV_PFX };
 
 struct ev {
 	enum ev_kind kind;
@@ -51,6 +52,7 @@ struct ev {
 #define MAX_EV 128
 
 struct rec {
+	bool want_pfx; /* record prefixes_changed (tests of it turn it on) */
 	int n_ev;
 	struct ev ev[MAX_EV];
 };
@@ -102,6 +104,32 @@ static void rec_src_rm(void *ctx, const uint8_t prefix[16], uint8_t plen, const 
 	e->plen = plen;
 }
 
+static void rec_rt(void *ctx, const uint8_t prefix[16], uint8_t plen, const uint8_t router[16],
+	uint32_t lifetime_s, enum nd_prf prf)
+{
+	struct ev *e = rec_add(ctx, EV_RT);
+	memcpy(e->a, prefix, 16);
+	memcpy(e->b, router, 16);
+	e->plen = plen;
+	e->v = lifetime_s;
+	e->prf = prf;
+}
+
+static void rec_rt_rm(void *ctx, const uint8_t prefix[16], uint8_t plen, const uint8_t router[16])
+{
+	struct ev *e = rec_add(ctx, EV_RT_RM);
+	memcpy(e->a, prefix, 16);
+	memcpy(e->b, router, 16);
+	e->plen = plen;
+}
+
+static void rec_pfx(void *ctx)
+{
+	struct rec *r = ctx;
+	if (r->want_pfx)
+		rec_add(ctx, EV_PFX);
+}
+
 static void rec_dns(void *ctx)
 {
 	rec_add(ctx, EV_DNS);
@@ -120,6 +148,9 @@ static const struct nd_routers_ops rec_ops = {
 	.router_remove = rec_rtr_rm,
 	.src_route_update = rec_src,
 	.src_route_remove = rec_src_rm,
+	.route_update = rec_rt,
+	.route_remove = rec_rt_rm,
+	.prefixes_changed = rec_pfx,
 	.dns_changed = rec_dns,
 	.flags = rec_flags,
 };
@@ -151,7 +182,9 @@ static void fx_init(struct fx *f)
 
 static void fx_clear(struct fx *f)
 {
+	bool want_pfx = f->rec.want_pfx;
 	memset(&f->rec, 0, sizeof(f->rec));
+	f->rec.want_pfx = want_pfx;
 }
 
 /* Starts and lets the first RS go out (t <= 1 s); clears the records. */
@@ -181,6 +214,24 @@ static void ra_pio(struct nd_ra_msg *ra, const uint8_t prefix[16], uint8_t plen,
 	o->is_auto = true;
 	o->valid_s = v;
 	o->preferred_s = p;
+}
+
+static void ra_rio(struct nd_ra_msg *ra, const char *prefix, uint8_t plen, uint32_t lifetime_s,
+	enum nd_prf prf)
+{
+	struct nd_route_opt *o = &ra->routes[ra->n_routes++];
+	addr(prefix, o->prefix);
+	o->plen = plen;
+	o->lifetime_s = lifetime_s;
+	o->prf = prf;
+}
+
+static void ra_pref64(struct nd_ra_msg *ra, const char *prefix, uint8_t plen, uint32_t lifetime_s)
+{
+	struct nd_pref64 *o = &ra->pref64[ra->n_pref64++];
+	addr(prefix, o->prefix);
+	o->plen = plen;
+	o->lifetime_s = lifetime_s;
 }
 
 static void ra_rdnss(struct nd_ra_msg *ra, const char *a, uint32_t lifetime_s)
@@ -328,7 +379,8 @@ static void test_rs_none(void **st)
 	assert_int_equal(count(&f, EV_RS), 0);
 }
 
-/* The captured RA through on_packet: router, one src route, M/O, RDNSS, DNSSL, status view. */
+/* The captured RA through on_packet: router, one src route, the RFC 4191 route, M/O, RDNSS,
+ * DNSSL, status view. */
 static void test_capture(void **st)
 {
 	(void)st;
@@ -343,7 +395,7 @@ static void test_capture(void **st)
 	uint64_t t = 2000;
 	assert_int_equal(nd_routers_on_packet(&f.nr, pkt, (size_t)n, t), ND_E_OK);
 	assert_int_equal(f.nr.state, ND_ROUTERS_KNOWN);
-	assert_int_equal(f.rec.n_ev, 4);
+	assert_int_equal(f.rec.n_ev, 5);
 	const struct ev *e = find2(&f, EV_RTR, R1, NULL);
 	assert_int_equal(e->v, 1800);
 	assert_int_equal(e->prf, ND_PRF_HIGH);
@@ -354,6 +406,12 @@ static void test_capture(void **st)
 	e = find2(&f, EV_FLAGS, NULL, NULL);
 	assert_true(!e->m && e->o);
 	assert_int_equal(count(&f, EV_DNS), 1);
+	/* route 2001:db8:ff00::/40 low 3600 */
+	addr("20010db8ff0000000000000000000000", a);
+	e = find2(&f, EV_RT, a, R1);
+	assert_int_equal(e->plen, 40);
+	assert_int_equal(e->v, 3600);
+	assert_int_equal(e->prf, ND_PRF_LOW);
 	size_t nd_n, ns_n, nr_n;
 	const struct nd_ra_dns *dns = nd_routers_dns(&f.nr, &nd_n);
 	const struct nd_ra_search *sl = nd_routers_search(&f.nr, &ns_n);
@@ -823,8 +881,10 @@ static void test_stop(void **st)
 	find2(&f, EV_SRC_RM, P2, R2);
 	find2(&f, EV_SRC_RM, P3, R2);
 	assert_int_equal(count(&f, EV_RTR_RM), 2);
+	assert_int_equal(count(&f, EV_RT_RM), 1); /* the capture's RFC 4191 route */
 	assert_int_equal(count(&f, EV_DNS), 1);
-	assert_int_equal(count(&f, EV_SRC) + count(&f, EV_RTR) + count(&f, EV_RS), 0);
+	assert_int_equal(count(&f, EV_SRC) + count(&f, EV_RTR) + count(&f, EV_RS) +
+		count(&f, EV_RT), 0);
 	/* Every route of a router goes before the router. */
 	for (int i = 0; i < f.rec.n_ev; i++)
 		if (f.rec.ev[i].kind == EV_SRC_RM)
@@ -872,6 +932,245 @@ static void test_not_link_local(void **st)
 	assert_int_equal(f.nr.stats.rx_ra, 0);
 }
 
+/* RFC 4191 §3.1: each RIO route via the router that announced it, with its preference and
+ * lifetime; refreshes within the slack are not news, a preference or expiry change is; lifetime
+ * 0 removes; ::/0, link-local, multicast and reserved-preference routes are ignored; routes do
+ * not depend on the default router list. */
+static void test_rio(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	uint8_t a[16], b[16], c[16];
+	fx_init(&f);
+	fx_start(&f);
+	addr("20010db8007700000000000000000000", a);
+	addr("20010db8007800000000000000000000", b);
+	addr("20010db8007900000000000000000000", c);
+	ra_init(&ra, 1800);
+	ra_rio(&ra, "20010db8007700000000000000000000", 48, 30, ND_PRF_HIGH);
+	ra_rio(&ra, "20010db8007800000000000000000000", 56, ND_LIFETIME_INF, ND_PRF_MEDIUM);
+	ra_rio(&ra, "00000000000000000000000000000000", 0, 600, ND_PRF_HIGH);
+	ra_rio(&ra, "fe800000000000000000000000000000", 64, 600, ND_PRF_HIGH);
+	ra_rio(&ra, "ff000000000000000000000000000000", 8, 600, ND_PRF_HIGH);
+	ra_rio(&ra, "20010db8007a00000000000000000000", 48, 600, ND_PRF_RESERVED);
+	nd_routers_on_ra(&f.nr, R1, &ra, 1000);
+	assert_int_equal(count(&f, EV_RT), 2);
+	const struct ev *e = find2(&f, EV_RT, a, R1);
+	assert_int_equal(e->plen, 48);
+	assert_int_equal(e->v, 30);
+	assert_int_equal(e->prf, ND_PRF_HIGH);
+	e = find2(&f, EV_RT, b, R1);
+	assert_int_equal(e->plen, 56);
+	assert_int_equal(e->v, ND_LIFETIME_INF);
+	assert_int_equal(e->prf, ND_PRF_MEDIUM);
+	size_t n;
+	const struct nd_routers_route *rl = nd_routers_routes(&f.nr, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(rl[0].router, R1, 16);
+	assert_int_equal(nd_routers_next_deadline(&f.nr), 31000);
+	/* The same RA 0.5 s later: nothing new. */
+	fx_clear(&f);
+	nd_routers_on_ra(&f.nr, R1, &ra, 1500);
+	assert_int_equal(f.rec.n_ev, 0);
+	/* Preference high -> low: one update with the new preference. */
+	ra.routes[0].prf = ND_PRF_LOW;
+	nd_routers_on_ra(&f.nr, R1, &ra, 1600);
+	assert_int_equal(f.rec.n_ev, 1);
+	assert_int_equal(find2(&f, EV_RT, a, R1)->prf, ND_PRF_LOW);
+	/* A longer lifetime moves the expiry: reported. */
+	fx_clear(&f);
+	ra.routes[0].lifetime_s = 300;
+	nd_routers_on_ra(&f.nr, R1, &ra, 1700);
+	assert_int_equal(f.rec.n_ev, 1);
+	assert_int_equal(find2(&f, EV_RT, a, R1)->v, 300);
+	/* Lifetime 0: removed, once. */
+	fx_clear(&f);
+	ra.routes[0].lifetime_s = 0;
+	nd_routers_on_ra(&f.nr, R1, &ra, 2000);
+	assert_int_equal(f.rec.n_ev, 1);
+	assert_int_equal(find2(&f, EV_RT_RM, a, R1)->plen, 48);
+	nd_routers_on_ra(&f.nr, R1, &ra, 2100);
+	assert_int_equal(count(&f, EV_RT_RM), 1);
+	/* A router that is not a default router (lifetime 0) still routes its prefixes; bits past
+	 * the prefix length are cleared. */
+	fx_clear(&f);
+	ra_init(&ra, 0);
+	ra_rio(&ra, "20010db80079ffff0000000000000001", 32, 20, ND_PRF_MEDIUM);
+	addr("20010db8000000000000000000000000", c);
+	nd_routers_on_ra(&f.nr, R2, &ra, 3000);
+	assert_int_equal(count(&f, EV_RTR), 0);
+	assert_int_equal(find2(&f, EV_RT, c, R2)->plen, 32);
+	/* R1 stops being a default router: its routes stay. */
+	fx_clear(&f);
+	ra_init(&ra, 0);
+	nd_routers_on_ra(&f.nr, R1, &ra, 4000);
+	find2(&f, EV_RTR_RM, R1, NULL);
+	assert_int_equal(count(&f, EV_RT_RM), 0);
+	nd_routers_routes(&f.nr, &n);
+	assert_int_equal(n, 2);
+	/* R2's route expires 20 s after its RA. */
+	fx_clear(&f);
+	assert_int_equal(nd_routers_next_deadline(&f.nr) <= 23000, 1);
+	nd_routers_on_timer(&f.nr, 22999);
+	assert_int_equal(count(&f, EV_RT_RM), 0);
+	nd_routers_on_timer(&f.nr, 23000);
+	assert_int_equal(count(&f, EV_RT_RM), 1);
+	find2(&f, EV_RT_RM, c, R2);
+	/* Stop removes the rest. */
+	fx_clear(&f);
+	nd_routers_stop(&f.nr, 30000);
+	assert_int_equal(count(&f, EV_RT_RM), 1);
+	find2(&f, EV_RT_RM, b, R1);
+	nd_routers_routes(&f.nr, &n);
+	assert_int_equal(n, 0);
+}
+
+/* ND_ROUTERS_MAX_ROUTES routes at most: the excess is counted and dropped. */
+static void test_rio_capacity(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	size_t n;
+	fx_init(&f);
+	fx_start(&f);
+	for (int k = 0; k < 3; k++) {
+		ra_init(&ra, 600);
+		for (int i = 0; i < 6; i++) {
+			char h[40];
+			snprintf(h, sizeof(h), "20010db800%02x00000000000000000000", k * 6 + i);
+			ra_rio(&ra, h, 48, 600, ND_PRF_MEDIUM);
+		}
+		nd_routers_on_ra(&f.nr, R1, &ra, 1000);
+	}
+	assert_int_equal(count(&f, EV_RT), ND_ROUTERS_MAX_ROUTES);
+	assert_int_equal(f.nr.stats.n_routes_dropped, 18 - ND_ROUTERS_MAX_ROUTES);
+	nd_routers_routes(&f.nr, &n);
+	assert_int_equal(n, ND_ROUTERS_MAX_ROUTES);
+}
+
+/* RFC 8781: NAT64 prefixes kept per announcing router with their lifetimes, shown distinct. */
+static void test_pref64(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	struct nd_ra_pref64 v[ND_ROUTERS_MAX_PREF64];
+	uint8_t a[16];
+	fx_init(&f);
+	fx_start(&f);
+	ra_init(&ra, 1800);
+	ra_pref64(&ra, "0064ff9b000000000000000000000000", 96, 600);
+	nd_routers_on_ra(&f.nr, R1, &ra, 0);
+	ra_init(&ra, 0);
+	ra_pref64(&ra, "0064ff9b000000000000000000000000", 96, 1200);
+	ra_pref64(&ra, "20010db8006400000000000000000000", 64, 300);
+	nd_routers_on_ra(&f.nr, R2, &ra, 0);
+	assert_int_equal(f.rec.n_ev, 2); /* router R1 and M/O: PREF64 is read, not reported */
+	size_t n = nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64);
+	assert_int_equal(n, 2);
+	addr("0064ff9b000000000000000000000000", a);
+	assert_memory_equal(v[0].prefix, a, 16);
+	assert_int_equal(v[0].plen, 96);
+	assert_int_equal(v[0].until_ms, 1200000); /* the later announcement */
+	assert_int_equal(v[1].plen, 64);
+	assert_int_equal(nd_routers_pref64(&f.nr, v, 1), 1);
+	/* R2 withdraws 64:ff9b::/96: R1's announcement stays until its own lifetime ends. */
+	ra.pref64[0].lifetime_s = 0;
+	nd_routers_on_ra(&f.nr, R2, &ra, 1000);
+	n = nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].until_ms, 600000);
+	assert_int_equal(nd_routers_next_deadline(&f.nr), 301000);
+	nd_routers_on_timer(&f.nr, 301000);
+	assert_int_equal(nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64), 1);
+	nd_routers_on_timer(&f.nr, 600000);
+	assert_int_equal(nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64), 0);
+	/* Capacity: the fifth (prefix, router) pair is dropped and counted. */
+	ra_init(&ra, 0);
+	for (int i = 0; i < 2; i++) {
+		char h[40];
+		snprintf(h, sizeof(h), "20010db800%02x00000000000000000000", i);
+		ra_pref64(&ra, h, 96, 600);
+	}
+	nd_routers_on_ra(&f.nr, R1, &ra, 700000);
+	nd_routers_on_ra(&f.nr, R2, &ra, 700000);
+	ra.pref64[0].prefix[5] = 9;
+	nd_routers_on_ra(&f.nr, R2, &ra, 700000);
+	assert_int_equal(f.nr.stats.n_pref64_dropped, 1);
+	assert_int_equal(nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64), 2);
+	nd_routers_stop(&f.nr, 800000);
+	assert_int_equal(nd_routers_pref64(&f.nr, v, ND_ROUTERS_MAX_PREF64), 0);
+}
+
+/* prefixes_changed: once per event in which a prefix of a default router appeared, went, changed
+ * L/A or moved a lifetime beyond the slack; not for repeats or lifetimes counting down. */
+static void test_prefixes_changed(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	fx_init(&f);
+	f.rec.want_pfx = true;
+	fx_start(&f);
+	ra_init(&ra, 1800);
+	ra_pio(&ra, P1, 64, 600, 300);
+	ra_pio(&ra, P2, 56, 600, 300);
+	nd_routers_on_ra(&f.nr, R1, &ra, 1000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	size_t n;
+	const struct nd_routers_router *rl = nd_routers_list(&f.nr, &n);
+	assert_int_equal(rl[0].n_prefixes, 2);
+	assert_int_equal(rl[0].prefixes[1].plen, 56);
+	/* Repeated, then counting down in real time: nothing. */
+	fx_clear(&f);
+	nd_routers_on_ra(&f.nr, R1, &ra, 1500);
+	ra.prefixes[0].valid_s = ra.prefixes[1].valid_s = 500;
+	ra.prefixes[0].preferred_s = ra.prefixes[1].preferred_s = 200;
+	nd_routers_on_ra(&f.nr, R1, &ra, 101000);
+	assert_int_equal(count(&f, EV_PFX), 0);
+	/* The A flag of the /56 goes: once. */
+	ra.prefixes[1].is_auto = false;
+	nd_routers_on_ra(&f.nr, R1, &ra, 101000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	/* Preferred lifetime 0 (deprecated): once. */
+	fx_clear(&f);
+	ra.prefixes[1].preferred_s = 0;
+	nd_routers_on_ra(&f.nr, R1, &ra, 101000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	/* Withdrawn (valid 0): once. */
+	fx_clear(&f);
+	ra.prefixes[1].valid_s = 0;
+	nd_routers_on_ra(&f.nr, R1, &ra, 102000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	nd_routers_list(&f.nr, &n);
+	assert_int_equal(f.nr.routers[0].n_prefixes, 1);
+	/* Expiry of the /64 by the timer: once. */
+	fx_clear(&f);
+	nd_routers_on_timer(&f.nr, 602000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	assert_int_equal(f.nr.routers[0].n_prefixes, 0);
+	/* The router goes with a prefix: once; a stop with nothing left: none. */
+	ra_init(&ra, 1800);
+	ra_pio(&ra, P2, 56, 600, 300);
+	nd_routers_on_ra(&f.nr, R1, &ra, 700000);
+	fx_clear(&f);
+	ra.router_lifetime_s = 0;
+	nd_routers_on_ra(&f.nr, R1, &ra, 701000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+	fx_clear(&f);
+	nd_routers_stop(&f.nr, 702000);
+	assert_int_equal(count(&f, EV_PFX), 0);
+	/* A stop with prefixes: once. */
+	fx_start(&f);
+	ra.router_lifetime_s = 1800;
+	nd_routers_on_ra(&f.nr, R1, &ra, 800000);
+	fx_clear(&f);
+	nd_routers_stop(&f.nr, 801000);
+	assert_int_equal(count(&f, EV_PFX), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +1188,10 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_not_link_local),
+		cmocka_unit_test(test_rio),
+		cmocka_unit_test(test_rio_capacity),
+		cmocka_unit_test(test_pref64),
+		cmocka_unit_test(test_prefixes_changed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
