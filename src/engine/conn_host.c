@@ -2,10 +2,12 @@
 #include "engine/conn_host.h"
 
 #include "core/log.h"
+#include "hostcfg/nlparse.h"
 #include "hostcfg/sys.h"
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -262,12 +264,92 @@ void conn_host_ipv4_lan(struct conn_host *h)
 	h->use_ipv4 = false;
 }
 
+/* Devices whose MTU cannot exceed their lower device's (IFLA_LINK); a veth's IFLA_LINK is its
+ * peer, which is not in the way. */
+static bool conn_host_is_stacked(const struct hostcfg_link_info *li)
+{
+	static const char *const kinds[] = { "vlan", "macvlan", "macvtap", "ipvlan" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(li->kind, kinds[i]) == 0)
+			return li->link != 0;
+	return false;
+}
+
+/* Raises the lower device of the stacked adapter li to mtu: 0, or -1 with the reason added to
+ * why[cap] (which holds the adapter's refusal). */
+static int conn_host_lower_mtu(struct conn_host *h, const struct hostcfg_link_info *li,
+			       unsigned mtu, char *why, size_t cap)
+{
+	char name[IF_NAMESIZE];
+	struct hostcfg_link_info lo;
+	size_t n = strnlen(why, cap);
+	if (li->has_link_netns) {
+		snprintf(why + n, cap - n, "; %s is a %s device whose lower device is in another "
+			 "network namespace", li->name, li->kind);
+		return -1;
+	}
+	if (!if_indextoname(li->link, name) || hostcfg_nl_link_get(&h->nl, name, &lo) < 0) {
+		snprintf(why + n, cap - n, "; its lower device %u not found", li->link);
+		return -1;
+	}
+	if (lo.mtu >= mtu)
+		return -1;
+	if (!h->has_lower || strcmp(h->hc_lower.ifname, name) != 0) {
+		hostcfg_undo_all(&h->hc_lower);
+		hostcfg_init(&h->hc_lower, h->hc.conn, name, &hostcfg_sys_ops, &h->nl);
+		h->has_lower = true;
+	}
+	if (hostcfg_link_mtu(&h->hc_lower, mtu) < 0) {
+		snprintf(why + n, cap - n, "; its lower device: %s", hostcfg_nl_strerror(&h->nl));
+		return -1;
+	}
+	log_info("host[%s]: MTU of %s (the lower device of %s) raised from %u to %u", h->hc.conn,
+		 name, li->name, lo.mtu, mtu);
+	return 0;
+}
+
+int conn_host_adapter_mtu(struct conn_host *h, const char *adapter, unsigned mtu, char *why,
+			  size_t cap)
+{
+	struct hostcfg_link_info li;
+	why[0] = '\0';
+	if (hostcfg_nl_link_get(&h->nl, adapter, &li) < 0) {
+		snprintf(why, cap, "%s", hostcfg_nl_strerror(&h->nl));
+		return -1;
+	}
+	if (li.mtu >= mtu)
+		return (int)li.mtu;
+	if (!h->has_eth || strcmp(h->hc_eth.ifname, adapter) != 0) {
+		hostcfg_undo_all(&h->hc_eth);
+		hostcfg_init(&h->hc_eth, h->hc.conn, adapter, &hostcfg_sys_ops, &h->nl);
+		h->has_eth = true;
+	}
+	if (hostcfg_link_mtu(&h->hc_eth, mtu) == 0)
+		goto raised;
+	snprintf(why, cap, "%s%s", hostcfg_nl_strerror(&h->nl),
+		 li.max_mtu && li.max_mtu < mtu ? " (above the device's maximum)" : "");
+	if (conn_host_is_stacked(&li) && conn_host_lower_mtu(h, &li, mtu, why, cap) == 0) {
+		if (hostcfg_link_mtu(&h->hc_eth, mtu) == 0)
+			goto raised;
+		snprintf(why, cap, "%s", hostcfg_nl_strerror(&h->nl));
+		hostcfg_undo_all(&h->hc_lower); /* raised for nothing */
+	}
+	return (int)li.mtu;
+raised:
+	log_info("host[%s]: MTU of %s raised from %u to %u", h->hc.conn, adapter, li.mtu, mtu);
+	return (int)mtu;
+}
+
 void conn_host_undo_all(struct conn_host *h)
 {
 	if (!h->nl.sock)
 		return;
 	hostcfg_undo_all(&h->hc);
 	hostcfg_undo_all(&h->hc_link);
+	if (h->has_eth)
+		hostcfg_undo_all(&h->hc_eth);
+	if (h->has_lower)
+		hostcfg_undo_all(&h->hc_lower);
 	hostcfg_nl_close(&h->nl);
 	h->nl.sock = NULL;
 }

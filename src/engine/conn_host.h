@@ -6,6 +6,7 @@
 #define V6L_CONN_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataplane/dp_filter.h"
@@ -33,6 +34,10 @@ struct conn_host {
 	 * last session's /64 wait on the TUN, so that the packet that dials has a source of ours. */
 	bool has_demand6, has_demand_gua;
 	uint8_t demand_ll[16], demand_gua[16];
+	/* RFC 4638: the Ethernet adapter's MTU and that of the device it is stacked on, raised
+	 * for a PPP-Max-Payload above 1492 and kept so for the daemon's lifetime. */
+	bool has_eth, has_lower;
+	struct hostcfg hc_eth, hc_lower;
 };
 
 /* Prepares the TUN ifname: IPv6 without kernel autoconfiguration, MTU, link up. 0 or -1. */
@@ -63,9 +68,17 @@ int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t
 void conn_host_ipv4_down(struct conn_host *h);
 int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu);
 void conn_host_ipv6_down(struct conn_host *h);
+/* The MTU of the Ethernet adapter, raised to at least mtu if it is lower (RFC 4638: a PPPoE
+ * payload above 1492 needs the payload + 8); mtu 0 only reads it. A device stacked on another
+ * (a VLAN or macvlan device cannot exceed its lower device's MTU) gets its lower device raised
+ * first when that is what stands in the way. Each raise is undone by conn_host_undo_all.
+ * Returns the adapter's MTU now; when it stays below mtu, why[cap] says why (else ""). -1 if
+ * the adapter cannot be read (why says so). */
+int conn_host_adapter_mtu(struct conn_host *h, const char *adapter, unsigned mtu, char *why,
+			  size_t cap);
 /* Removes what the session added; demand routes stay. */
 void conn_host_session_down(struct conn_host *h);
-/* Removes everything, demand routes and link settings included. */
+/* Removes everything, demand routes and link settings (the adapter's MTU) included. */
 void conn_host_undo_all(struct conn_host *h);
 /* Fills the data path's list of our IPv6 source prefixes (fe80::/10 once IPv6CP is up). */
 void conn_host_fill_prefixes(const struct conn_host *h, struct dp_session *s);

@@ -25,6 +25,9 @@
 
 static const uint8_t du_all_dhcp[16] = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 };
 
+#define DU_PPPOE_MTU 1492  /* RFC 2516 §7: the PPP payload in a 1500-byte Ethernet frame */
+#define DU_PPPOE_OVERHEAD 8 /* PPPoE header (6) + PPP protocol (2) in the Ethernet payload */
+
 struct conn_dialup {
 	int disc_fd, sess_fd, tun_fd;
 	struct dataplane *dp;
@@ -34,11 +37,26 @@ struct conn_dialup {
 	struct nd_ra nd;
 	bool has_nd;  /* nd_ra initialised (IPv6CP came up at least once) */
 	uint64_t rx_seen_ms; /* the data plane's last received packet the link was told of */
+	/* RFC 4638: the PPP payload the adapter carries this dial (mru, or less when its MTU
+	 * stays below mru + 8), the session's (the granted PPP-Max-Payload, else 1492, capped
+	 * by the former), and why, for the log and status. */
+	uint16_t payload_max, session_max;
+	char adapter_why[256];
+	char mtu_why[320];
 };
 
 static struct conn_dialup *du(const struct conn *c)
 {
 	return c->mode;
+}
+
+/* The largest IP packet we send: the peer's MRU, within what the session carries (a peer that
+ * sends no MRU option means 1500, RFC 1661 §6.1, which a 1492 session cannot take). */
+static uint16_t du_link_mtu(const struct conn *c)
+{
+	const struct conn_dialup *d = du(c);
+	uint16_t peer = ppp_link_peer_mru(&d->link);
+	return d->session_max && d->session_max < peer ? d->session_max : peer;
 }
 
 /* --- sending --- */
@@ -123,6 +141,65 @@ static void du_session_over(struct conn *c, const char *why, uint64_t now)
 	conn_session_end(c, why, now);
 }
 
+/* --- RFC 4638: the session's payload and the adapter's MTU --- */
+
+/* Before each dial: the adapter must carry mru + 8 for a PPP-Max-Payload of mru; raised if
+ * lower (the raise stays until exit). What it cannot carry is not asked of the AC. */
+static void du_payload_prepare(struct conn *c)
+{
+	struct conn_dialup *d = du(c);
+	char why[sizeof(d->adapter_why)];
+	unsigned want = c->cfg.mru > DU_PPPOE_MTU ? c->cfg.mru + DU_PPPOE_OVERHEAD : 0;
+	int mtu = conn_host_adapter_mtu(&c->host, c->lk.eth.name, want, why, sizeof(why));
+	if (mtu < 0)
+		mtu = (int)c->lk.eth.mtu;
+	unsigned carried = mtu > LCP_MIN_MRU + DU_PPPOE_OVERHEAD ? (unsigned)mtu - DU_PPPOE_OVERHEAD
+								  : LCP_MIN_MRU;
+	d->payload_max = (uint16_t)(carried < c->cfg.mru ? carried : c->cfg.mru);
+	pppoe_disc_set_mru(&d->disc, d->payload_max);
+	if (!why[0] || (unsigned)mtu >= want) {
+		d->adapter_why[0] = '\0';
+		return;
+	}
+	/* Once per reason, not on every redial. */
+	if (strcmp(why, d->adapter_why) != 0)
+		log_warnx("pppoe[%s]: %s cannot carry MTU %u for mru=%u (RFC 4638): %s; "
+			  "PPP-Max-Payload %s, session MTU at most %u",
+			  c->cfg.name, c->lk.eth.name, want, c->cfg.mru, why,
+			  d->payload_max > DU_PPPOE_MTU ? "asked for less" : "not asked for",
+			  d->payload_max > DU_PPPOE_MTU ? d->payload_max : DU_PPPOE_MTU);
+	snprintf(d->adapter_why, sizeof(d->adapter_why), "%s", why);
+}
+
+/* At PADS: the session carries the granted PPP-Max-Payload (RFC 4638), else 1492 (RFC 2516
+ * §7), never more than the adapter; our LCP MRU follows (not above mru). */
+static void du_session_payload(struct conn *c, const struct pppoe_session_info *info)
+{
+	struct conn_dialup *d = du(c);
+	uint16_t base = d->payload_max < DU_PPPOE_MTU ? d->payload_max : DU_PPPOE_MTU;
+	uint16_t asked = d->payload_max > DU_PPPOE_MTU ? d->payload_max : 0;
+	d->session_max = info->max_payload ? info->max_payload : base;
+	ppp_link_set_max_mru(&d->link, d->session_max < c->cfg.mru ? d->session_max : c->cfg.mru);
+	if (asked && !info->max_payload) {
+		snprintf(d->mtu_why, sizeof(d->mtu_why), "%u: AC '%s' did not grant PPP-Max-Payload "
+			 "%u (RFC 4638)", d->session_max, c->lk.ac_name, asked);
+		log_warnx("pppoe[%s]: AC '%s' did not grant PPP-Max-Payload %u (RFC 4638): "
+			  "session MTU %u", c->cfg.name, c->lk.ac_name, asked, d->session_max);
+	} else if (asked) {
+		snprintf(d->mtu_why, sizeof(d->mtu_why), "%u: PPP-Max-Payload %u of %u granted "
+			 "(RFC 4638), %s MTU %u", d->session_max, info->max_payload, asked,
+			 c->lk.eth.name, d->payload_max + DU_PPPOE_OVERHEAD);
+		log_info("pppoe[%s]: AC '%s' granted PPP-Max-Payload %u of %u (RFC 4638)",
+			 c->cfg.name, c->lk.ac_name, info->max_payload, asked);
+	} else if (c->cfg.mru > DU_PPPOE_MTU) {
+		snprintf(d->mtu_why, sizeof(d->mtu_why), "%u: %s cannot carry MTU %u (%s)",
+			 d->session_max, c->lk.eth.name, c->cfg.mru + DU_PPPOE_OVERHEAD,
+			 d->adapter_why);
+	} else {
+		d->mtu_why[0] = '\0';
+	}
+}
+
 /* --- PPPoE discovery ops --- */
 
 static void du_disc_on_session(void *ctx, uint16_t sid, const uint8_t ac_mac[6],
@@ -138,9 +215,7 @@ static void du_disc_on_session(void *ctx, uint16_t sid, const uint8_t ac_mac[6],
 	memcpy(c->lk.ac_mac, ac_mac, 6);
 	d->dps.session_id = sid;
 	memcpy(d->dps.ac_mac, ac_mac, 6);
-	/* RFC 4638: without a granted PPP-Max-Payload the session MTU stays at 1492. */
-	uint16_t max = info->max_payload ? info->max_payload : 1492;
-	ppp_link_set_max_mru(&d->link, max < c->cfg.mru ? max : c->cfg.mru);
+	du_session_payload(c, info);
 	du_publish(c);
 	log_debug(LOGC_PPPOE, "pppoe[%s]: AC MAC %02x:%02x:%02x:%02x:%02x:%02x", c->cfg.name,
 		  ac_mac[0], ac_mac[1], ac_mac[2], ac_mac[3], ac_mac[4], ac_mac[5]);
@@ -239,8 +314,8 @@ static void du_nd_dns_changed(void *ctx)
 static void du_nd_mtu(void *ctx, uint32_t mtu)
 {
 	struct conn *c = ctx;
-	/* RFC 4861 §6.3.4: never above the link's own MTU (the peer's MRU). */
-	uint32_t link = ppp_link_peer_mru(&du(c)->link);
+	/* RFC 4861 §6.3.4: never above the link's own MTU (the peer's MRU within the session). */
+	uint32_t link = du_link_mtu(c);
 	if (mtu > link)
 		mtu = link;
 	log_debug(LOGC_HOST, "nd[%s]: link MTU %u", c->cfg.name, mtu);
@@ -293,7 +368,7 @@ static void du_nd_start(struct conn *c, uint64_t now)
 	memset(&cfg, 0, sizeof(cfg));
 	memcpy(cfg.iid, c->lk.our_iid, 8);
 	snprintf(cfg.net_iface, sizeof(cfg.net_iface), "%s", c->lk.ifname);
-	cfg.link_mtu = ppp_link_peer_mru(&d->link);
+	cfg.link_mtu = du_link_mtu(c);
 	cfg.is_router = c->cfg.want_pd;
 	cfg.no_rs_delay = true;
 	if (c->cfg.stable_privacy)
@@ -339,7 +414,7 @@ static void du_ppp_on_ipcp_up(void *ctx, const struct ipcp_result *r)
 	struct conn_dialup *d = du(c);
 	uint64_t now = clock_now_ms();
 	c->lk.v4 = *r;
-	c->lk.mtu = ppp_link_peer_mru(&d->link);
+	c->lk.mtu = du_link_mtu(c);
 	if (conn_host_ipv4_up(&c->host, r->local, r->peer, c->lk.mtu) < 0) {
 		log_warnx("conn[%s]: IPv4 host configuration failed; hanging up", c->cfg.name);
 		ppp_link_close(&d->link, "host configuration failed", now);
@@ -369,7 +444,7 @@ static void du_ppp_on_ipv6cp_up(void *ctx, const struct ipv6cp_result *r)
 	memcpy(c->lk.our_iid, r->our_iid, 8);
 	memcpy(c->lk.peer_iid, r->peer_iid, 8);
 	c->lk.has_peer_iid = true;
-	c->lk.mtu = ppp_link_peer_mru(&d->link);
+	c->lk.mtu = du_link_mtu(c);
 	if (conn_host_ipv6_up(&c->host, r->our_iid, c->lk.mtu) < 0) {
 		log_warnx("conn[%s]: IPv6 host configuration failed; hanging up", c->cfg.name);
 		ppp_link_close(&d->link, "host configuration failed", now);
@@ -668,6 +743,8 @@ static void du_dial(struct conn *c, uint64_t now)
 {
 	struct conn_dialup *d = du(c);
 	ppp_link_reset(&d->link);
+	du_payload_prepare(c);
+	d->session_max = 0;
 	pppoe_disc_start(&d->disc, now);
 }
 
@@ -818,6 +895,14 @@ static void du_status_json(const struct conn *c, struct strbuf *sb, uint64_t now
 		  nd ? d->nd.mtu : 0);
 }
 
+static void du_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)
+{
+	const struct conn_dialup *d = du(c);
+	(void)now;
+	if (d && c->lk.has_session && d->mtu_why[0])
+		sb_printf(sb, "  %-12s %s\n", "mtu", d->mtu_why);
+}
+
 const struct conn_mode_ops conn_mode_dialup = {
 	.name = "dial-up",
 	.open = du_open,
@@ -840,4 +925,5 @@ const struct conn_mode_ops conn_mode_dialup = {
 	.nat46_attach = du_nat46_attach,
 	.nat46_detach = du_nat46_detach,
 	.status_json = du_status_json,
+	.status_text = du_status_text,
 };

@@ -438,6 +438,31 @@ int hostcfg_link_setup(struct hostcfg *hc, uint32_t mtu, bool up)
 	return 0;
 }
 
+int hostcfg_link_mtu(struct hostcfg *hc, uint32_t mtu)
+{
+	char what[96];
+	struct hostcfg_link old = { 0 }, want = { .mtu = mtu, .is_mtu_only = true };
+	snprintf(what, sizeof(what), "link set %s mtu %u", hc->ifname, mtu);
+	if (mtu == 0)
+		return fail(hc, what, EINVAL);
+	bool has_rec = false;
+	for (unsigned k = 0; k < hc->n_rec && !has_rec; k++)
+		has_rec = hc->rec[k].kind == HOSTCFG_K_LINK;
+	if (!has_rec) {
+		if (hc->n_rec == HOSTCFG_MAX_REC)
+			return fail(hc, what, ENOSPC);
+		if (hc->ops->link_get(hc->ctx, hc->ifname, &old) < 0)
+			return fail(hc, what, errno);
+		old.is_mtu_only = true;
+	}
+	if (hc->ops->link_set(hc->ctx, hc->ifname, &want) < 0)
+		return fail(hc, what, errno);
+	if (!has_rec)
+		rec_push(hc, HOSTCFG_K_LINK)->u.link = old;
+	log_debug(LOGC_HOST, "hostcfg[%s]: %s", hc->conn, what);
+	return 0;
+}
+
 /* --- undo ------------------------------------------------------------------------------------ */
 
 static int undo_one(struct hostcfg *hc, const struct hostcfg_rec *r, char *what, size_t cap)
@@ -455,8 +480,8 @@ static int undo_one(struct hostcfg *hc, const struct hostcfg_rec *r, char *what,
 		snprintf(what, cap, "sysctl %s=%s (restore)", r->u.sysctl.path, r->u.sysctl.old);
 		return hc->ops->sysctl_write(hc->ctx, r->u.sysctl.path, r->u.sysctl.old);
 	case HOSTCFG_K_LINK:
-		snprintf(what, cap, "link set %s mtu %u %s (restore)", hc->ifname, r->u.link.mtu,
-			r->u.link.is_up ? "up" : "down");
+		snprintf(what, cap, "link set %s mtu %u%s (restore)", hc->ifname, r->u.link.mtu,
+			r->u.link.is_mtu_only ? "" : r->u.link.is_up ? " up" : " down");
 		return hc->ops->link_set(hc->ctx, hc->ifname, &r->u.link);
 	}
 	errno = EINVAL;

@@ -54,10 +54,12 @@ struct hostcfg_sysctl {
 	char old[32];
 };
 
-/* Link state: for a record, the state before hostcfg_link_setup(); mtu 0 = leave unchanged. */
+/* Link state: for a record, the state before hostcfg_link_setup(); mtu 0 = leave unchanged.
+ * is_mtu_only: only the MTU is set (or restored), the up/down state is left as it is. */
 struct hostcfg_link {
 	uint32_t mtu;
 	bool is_up;
+	bool is_mtu_only;
 };
 
 struct hostcfg_rec {
@@ -133,6 +135,11 @@ int hostcfg_sysctl_set(struct hostcfg *hc, const char *path, const char *value);
 
 /* Sets the MTU (0 = keep) and up/down state of the interface, remembering the first old state. */
 int hostcfg_link_setup(struct hostcfg *hc, uint32_t mtu, bool up);
+/* Sets only the MTU of the interface (an adapter v6link does not own: its up/down state stays),
+ * remembering the MTU it had before the first call; the undo restores that MTU alone. 0, or -1
+ * with errno (the device's refusal, e.g. EINVAL above its maximum); on failure nothing is
+ * recorded. */
+int hostcfg_link_mtu(struct hostcfg *hc, uint32_t mtu);
 
 /* Undoes every record, newest first, and empties the list. A record already gone (ENOENT, ESRCH,
  * EADDRNOTAVAIL, ENODEV) counts as undone; other failures are logged and the walk continues.

@@ -255,6 +255,17 @@ enum hostcfg_nl_err hostcfg_nl_parse_addr(const struct hostcfg_nlmsg *m, struct 
 	return addr_finish(ai, has_addr, has_local, local);
 }
 
+/* IFLA_INFO_KIND out of the nested IFLA_LINKINFO; false if the nest is malformed. */
+static bool link_kind(struct rcur *nest, char *out, size_t cap)
+{
+	uint16_t type;
+	struct rcur val;
+	while (hostcfg_nla_next(nest, &type, &val))
+		if (type == IFLA_INFO_KIND)
+			nla_str(&val, out, cap);
+	return rcur_ok(nest);
+}
+
 enum hostcfg_nl_err hostcfg_nl_parse_link(const struct hostcfg_nlmsg *m, struct hostcfg_link_info *li)
 {
 	struct rcur c = m->payload, val;
@@ -272,11 +283,22 @@ enum hostcfg_nl_err hostcfg_nl_parse_link(const struct hostcfg_nlmsg *m, struct 
 	while (hostcfg_nla_next(&c, &type, &val)) {
 		if (type == IFLA_IFNAME) {
 			nla_str(&val, li->name, sizeof(li->name));
-		} else if (type == IFLA_MTU) {
+		} else if (type == IFLA_MTU || type == IFLA_MAX_MTU || type == IFLA_LINK) {
 			if (rcur_left(&val) < 4)
 				return HOSTCFG_NL_E_ATTRLEN;
-			li->mtu = ne32(&val);
-			li->has_mtu = true;
+			uint32_t v = ne32(&val);
+			if (type == IFLA_MTU) {
+				li->mtu = v;
+				li->has_mtu = true;
+			} else if (type == IFLA_MAX_MTU) {
+				li->max_mtu = v;
+			} else {
+				li->link = v;
+			}
+		} else if (type == IFLA_LINK_NETNSID) {
+			li->has_link_netns = true;
+		} else if (type == IFLA_LINKINFO && !link_kind(&val, li->kind, sizeof(li->kind))) {
+			return HOSTCFG_NL_E_ATTRLEN;
 		}
 	}
 	return rcur_ok(&c) ? HOSTCFG_NL_OK : HOSTCFG_NL_E_ATTRLEN;

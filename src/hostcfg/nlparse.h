@@ -71,12 +71,19 @@ struct hostcfg_addr_info {
 
 enum hostcfg_nl_err hostcfg_nl_parse_addr(const struct hostcfg_nlmsg *m, struct hostcfg_addr_info *ai);
 
-/* One link from RTM_NEWLINK: index, IFF_* flags, MTU and name (IFLA_IFNAME, cut to 15 chars). */
+/* One link from RTM_NEWLINK: index, IFF_* flags, MTU and name (IFLA_IFNAME, cut to 15 chars);
+ * for a device stacked on another, the kind (IFLA_INFO_KIND: "macvlan", "vlan", but also "veth",
+ * whose IFLA_LINK is its peer) and IFLA_LINK, which names a device of another namespace when
+ * IFLA_LINK_NETNSID is present. */
 struct hostcfg_link_info {
 	uint32_t ifindex, flags, mtu;
 	uint16_t type;
 	bool has_mtu;
 	char name[16];
+	uint32_t max_mtu;     /* IFLA_MAX_MTU; 0 = not reported */
+	uint32_t link;        /* IFLA_LINK ifindex; 0 = none */
+	bool has_link_netns;  /* IFLA_LINK_NETNSID: link is an index in another namespace */
+	char kind[16];        /* IFLA_LINKINFO / IFLA_INFO_KIND; "" = none */
 };
 
 enum hostcfg_nl_err hostcfg_nl_parse_link(const struct hostcfg_nlmsg *m, struct hostcfg_link_info *li);

@@ -68,7 +68,8 @@ static int sys_link_set(void *ctx, const char *ifname, const struct hostcfg_link
 	uint32_t idx;
 	if (sys_ifindex(nl, ifname, &idx) < 0)
 		return -1;
-	return sys_result(nl, hostcfg_nl_link_set(nl, idx, want->is_up ? 1 : 0, want->mtu));
+	int up = want->is_mtu_only ? -1 : want->is_up ? 1 : 0;
+	return sys_result(nl, hostcfg_nl_link_set(nl, idx, up, want->mtu));
 }
 
 static int sys_sysctl_read(void *ctx, const char *path, char *buf, size_t cap)

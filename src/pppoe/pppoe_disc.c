@@ -180,6 +180,11 @@ void pppoe_disc_start(struct pppoe_disc *d, uint64_t now_ms)
 	pppoe_disc_enter(d, PPPOE_DISC_PADI_SENT, now_ms, "start");
 }
 
+void pppoe_disc_set_mru(struct pppoe_disc *d, uint16_t mru)
+{
+	d->cfg.mru = mru ? mru : PPPOE_MRU_DEFAULT;
+}
+
 static void pppoe_disc_give_up(struct pppoe_disc *d, uint64_t now_ms)
 {
 	char why[PPPOE_DISC_WHY_MAX + 96];

@@ -104,6 +104,10 @@ void pppoe_disc_start(struct pppoe_disc *d, uint64_t now_ms);
 /* Feeds a parsed discovery packet from src_mac; packets not meant for this state are ignored. */
 void pppoe_disc_on_packet(struct pppoe_disc *d, const uint8_t src_mac[6],
 	const struct pppoe_disc_pkt *pkt, uint64_t now_ms);
+/* The MRU of the next discovery on (cfg.mru): above 1492 the PADI and PADR ask for
+ * PPP-Max-Payload = mru (RFC 4638), at or below it they do not; 0 = 1492. For the adapter's own
+ * limit (its MTU - 8), found before each dial. */
+void pppoe_disc_set_mru(struct pppoe_disc *d, uint16_t mru);
 /* Handles the deadline: retransmits with a doubled timeout or fails. No-op before the deadline. */
 void pppoe_disc_on_timer(struct pppoe_disc *d, uint64_t now_ms);
 /* Returns the next deadline in ms, or V6L_NEVER. */

@@ -47,6 +47,11 @@
 #                                 session ids from 1001
 #   LCP_ECHO_INTERVAL=1 LCP_ECHO_FAILURE=3   server-side keepalive (0 = no echo requests)
 #   PPP_MTU=1492                  server pppd mtu and mru
+#   ACC_MTU=1500                  MTU of the access segment's ISP side: the hub ports (cli0,
+#                                 the taps) and the UML's eth0 (vector mtu=) and eth0.VLAN.
+#                                 1508 lets pppoe-server grant PPP-Max-Payload 1500 (RFC 4638:
+#                                 it grants at most its interface's MTU - 8); the client's eth0
+#                                 is left at 1500, for the client to raise
 #   PPPD_EXTRA='opt;opt arg'      extra server pppd options, ';' separated
 #   KMODE=1|0                     1: sessions on the kernel PPPoE socket (rp-pppoe plugin);
 #                                 0: pppoe-server's default user-mode relay (slow)
@@ -119,6 +124,7 @@ _isp_defaults() {
     : "${AUTH:=pap}" "${VLAN:=}" "${AC_NAME:=v6l-isp-a}" "${SERVICE:=internet}"
     : "${SECOND_AC:=0}" "${AC_NAME_B:=v6l-isp-b}" "${SERVICE_B:=business}"
     : "${LCP_ECHO_INTERVAL:=1}" "${LCP_ECHO_FAILURE:=3}" "${PPP_MTU:=1492}" "${PPPD_EXTRA:=}"
+    : "${ACC_MTU:=1500}"
     : "${KMODE:=1}" "${UML_MEM:=256M}" "${UP_TIMEOUT:=30}" "${UML_TRACE:=0}"
     : "${ISP_USER:=v6luser}" "${ISP_PASS:=v6lpass-Secret1}"
     : "${ISP_USER_B:=v6lbiz}" "${ISP_PASS_B:=v6lbiz-Secret2}"
@@ -368,6 +374,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     case "$AUTH" in pap | chap | mschapv2 | none) ;; *) _isp_die "AUTH=$AUTH: want pap, chap, mschapv2 or none" ;; esac
     [[ -z "$VLAN" || ( "$VLAN" =~ ^[0-9]+$ && VLAN -ge 1 && VLAN -le 4094 ) ]] || _isp_die "VLAN=$VLAN: want 1..4094 or empty"
     [[ "$SECOND_AC" == [01] && "$KMODE" == [01] ]] || _isp_die "SECOND_AC and KMODE take 0 or 1"
+    [[ "$ACC_MTU" =~ ^[0-9]+$ ]] && ((ACC_MTU >= 1280 && ACC_MTU <= 9000)) || _isp_die "ACC_MTU=$ACC_MTU: want 1280..9000"
     _isp_check6
     for c in linux pppoe-server pppd ethtool tc gcc; do
         command -v "$c" >/dev/null || _isp_die "'$c' not found (see README.md for packages)"
@@ -384,7 +391,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     rm -f "$rd"/*.log "$rd/clients.list"
     # From here on, undo everything on failure.
     _isp_write_env "$rd/isp.env" NS_CLI NS_ISP NS_FAR VLAN AC_NAME SERVICE SECOND_AC AC_NAME_B \
-        SERVICE_B AUTH KMODE MAC_CLI MAC_UML0 FAR_HOST4 FAR_HOST6
+        SERVICE_B AUTH KMODE MAC_CLI MAC_UML0 FAR_HOST4 FAR_HOST6 ACC_MTU
     trap "rc=\$?; [ \$rc = 0 ] || isp_down '$rd'; exit \$rc" EXIT
     trap 'exit 130' INT TERM HUP
     local t0=$EPOCHREALTIME
@@ -404,6 +411,9 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     ip -n "$NS_ISP" link add far0 type veth peer name eth0 netns "$NS_FAR"
     ip -n "$NS_FAR" link set eth0 address "$MAC_FAR"
     ip -n "$NS_ISP" tuntap add dev tisp1 mode tap
+    # the ISP side of the access segment carries ACC_MTU (the client's eth0 keeps its 1500)
+    ip -n "$NS_ISP" link set cli0 mtu "$ACC_MTU"
+    ip -n "$NS_ISP" link set tisp0 mtu "$ACC_MTU"
     for d in cli0 tisp0 far0 tisp1; do ip -n "$NS_ISP" link set "$d" up; done
     ip -n "$NS_CLI" link set eth0 up
     _isp_offloads_off "$NS_ISP" cli0 tisp0 far0 tisp1
@@ -423,14 +433,15 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     # what the UML init reads
     ROLE=isp UML_HOSTNAME=v6l-isp WRAP="$rd/bin/isp-pppd-wrap.sh" ISP6_HOOK="$rd/bin/isp6-hook.sh"
     _isp_write_env "$rd/uml.env" ROLE UML_HOSTNAME AUTH VLAN AC_NAME SERVICE SECOND_AC AC_NAME_B \
-        SERVICE_B LOCAL4 POOL4 LOCAL4_B POOL4_B DNS4 LCP_ECHO_INTERVAL LCP_ECHO_FAILURE PPP_MTU \
+        SERVICE_B LOCAL4 POOL4 LOCAL4_B POOL4_B DNS4 LCP_ECHO_INTERVAL LCP_ECHO_FAILURE PPP_MTU ACC_MTU \
         PPPD_EXTRA KMODE ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B FAR_UML4 FAR_UML6 WRAP UML_TRACE \
         ISP6_HOOK RA RA_VALID RA_PREF RA_PREFIX_MODE RA_RENUMBER_OLD RA_MIN_INT RA_MAX_INT \
         RA_LIFETIME RA_MTU RA_DNS_LIFETIME DHCP6 PD_LEN DHCP6_T1 DHCP6_T2 DHCP6_PREF DHCP6_VALID \
         DHCP6_RAPID DHCP6_DUID
     mkdir -p "$rd/ip-up.d" "$rd/ipv6-up.d" "$rd/ip-down.d" "$rd/ipv6-down.d"
+    # the vector driver sizes its buffers and the device's MTU from mtu= (default 1500)
     _isp_boot "$rd" isp "$NS_ISP" isp \
-        "vec0:transport=tap,ifname=tisp0,mac=$MAC_UML0" \
+        "vec0:transport=tap,ifname=tisp0,mac=$MAC_UML0$( ((ACC_MTU == 1500)) || echo ",mtu=$ACC_MTU")" \
         "vec1:transport=tap,ifname=tisp1,mac=$MAC_UML1"
     # UML may have changed tap features when it attached
     _isp_offloads_off "$NS_ISP" tisp0 tisp1
@@ -582,6 +593,7 @@ isp_client_up() ( # CRUNDIR ISPRUNDIR
     while ip -n "$NS_ISP" link show "tcl$n" >/dev/null 2>&1; do n=$((n + 1)); done
     tap=tcl$n
     ip -n "$NS_ISP" tuntap add dev "$tap" mode tap
+    ip -n "$NS_ISP" link set "$tap" mtu "${ACC_MTU:-1500}"
     ip -n "$NS_ISP" link set "$tap" up
     _isp_offloads_off "$NS_ISP" "$tap"
     ISP_RUNDIR=$rd TAP=$tap

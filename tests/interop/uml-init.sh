@@ -82,6 +82,11 @@ ip link set eth0 up
 if [ "$ROLE" = isp ]; then
     # The access port speaks PPPoE only: no IPv6 (no MLD/NS/RS noise towards the client).
     sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+    # ACC_MTU (isp.sh): the vector driver took it from its mtu= argument; pppoe-server reads
+    # its interface's MTU once at start and grants PPP-Max-Payload up to that MTU - 8.
+    mtu=$(cat /sys/class/net/eth0/mtu)
+    [ "$mtu" = "${ACC_MTU:-1500}" ] || ip link set eth0 mtu "${ACC_MTU:-1500}" ||
+        fail "eth0 mtu $mtu, ACC_MTU=${ACC_MTU:-1500} refused"
     ACC_IF=eth0
     if [ -n "${VLAN:-}" ]; then
         ACC_IF=eth0.$VLAN

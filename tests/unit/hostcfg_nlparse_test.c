@@ -62,6 +62,26 @@ static const char LINK_D0[] =
 	"07 00 03 00 64 30 00 00 08 00 0d 00 f4 01 00 00 05 00 10 00 02 00 00 00 05 00 11 00 00 00 00 00"
 	"05 00 43 00 00 00 00 00 08 00 04 00 dc 05 00 00";
 
+/* RTM_NEWLINK replies to RTM_GETLINK (python socket, Linux 6.18, seq 0x6b0900aa) in a throwaway
+ * netns with `ip link add e0 type veth peer name e1; ip link add link e0 name mv0 type macvlan;
+ * ip link add link e0 name mv1 type macvlan; ip link set mv1 netns OTHER`, cut to IFLA_IFNAME,
+ * IFLA_MTU, IFLA_MAX_MTU, IFLA_LINKINFO (only IFLA_INFO_KIND kept), IFLA_LINK_NETNSID and
+ * IFLA_LINK, with nlmsg_len and the IFLA_LINKINFO length patched. mv0: macvlan on index 3. */
+static const char LINK_MV0[] =
+	"50 00 00 00 10 00 00 00 aa 00 09 6b 35 73 00 00 00 00 01 00 04 00 00 00 02 10 00 00 00 00 00 00"
+	"08 00 03 00 6d 76 30 00 08 00 04 00 dc 05 00 00 08 00 33 00 ff ff 00 00 10 00 12 00 0c 00 01 00"
+	"6d 61 63 76 6c 61 6e 00 08 00 05 00 03 00 00 00";
+/* mv1, seen from the other namespace: its lower device is index 3 of link-netnsid 0. */
+static const char LINK_MV1[] =
+	"58 00 00 00 10 00 00 00 aa 00 09 6b 79 73 00 00 00 00 01 00 05 00 00 00 02 10 00 00 00 00 00 00"
+	"08 00 03 00 6d 76 31 00 08 00 04 00 dc 05 00 00 08 00 33 00 ff ff 00 00 10 00 12 00 0c 00 01 00"
+	"6d 61 63 76 6c 61 6e 00 08 00 25 00 00 00 00 00 08 00 05 00 03 00 00 00";
+/* e0: a veth, whose IFLA_LINK (2) is its peer, not a lower device. */
+static const char LINK_E0[] =
+	"50 00 00 00 10 00 00 00 aa 00 09 6b aa 73 00 00 00 00 01 00 03 00 00 00 02 10 00 00 00 00 00 00"
+	"07 00 03 00 65 30 00 00 08 00 04 00 dc 05 00 00 08 00 33 00 ff ff 00 00 10 00 12 00 09 00 01 00"
+	"76 65 74 68 00 00 00 00 08 00 05 00 02 00 00 00";
+
 static size_t hex(const char *h, uint8_t *out, size_t cap)
 {
 	int n = test_hex(h, out, cap);
@@ -260,6 +280,65 @@ static void test_link(void **state)
 	assert_int_equal(hostcfg_nl_parse_addr(&m, &ai), HOSTCFG_NL_E_TYPE);
 }
 
+static enum hostcfg_nl_err parse_first_link(const char *h, struct hostcfg_link_info *li)
+{
+	uint8_t b[128];
+	size_t n = hex(h, b, sizeof(b));
+	struct rcur c = rcur_init(b, n);
+	struct hostcfg_nlmsg m;
+	assert_true(hostcfg_nl_next(&c, &m));
+	return hostcfg_nl_parse_link(&m, li);
+}
+
+/* A stacked device: its kind, its lower device and whether that lives in another namespace. */
+static void test_link_stacked(void **state)
+{
+	(void)state;
+	struct hostcfg_link_info li;
+	assert_int_equal(parse_first_link(LINK_MV0, &li), HOSTCFG_NL_OK);
+	assert_string_equal(li.name, "mv0");
+	assert_int_equal(li.ifindex, 4);
+	assert_int_equal(li.type, 1); /* ARPHRD_ETHER */
+	assert_int_equal(li.mtu, 1500);
+	assert_int_equal(li.max_mtu, 65535);
+	assert_string_equal(li.kind, "macvlan");
+	assert_int_equal(li.link, 3);
+	assert_false(li.has_link_netns);
+	assert_int_equal(parse_first_link(LINK_MV1, &li), HOSTCFG_NL_OK);
+	assert_string_equal(li.kind, "macvlan");
+	assert_int_equal(li.link, 3);
+	assert_true(li.has_link_netns);
+	assert_int_equal(parse_first_link(LINK_E0, &li), HOSTCFG_NL_OK);
+	assert_string_equal(li.kind, "veth");
+	assert_int_equal(li.link, 2);
+	/* Without IFLA_LINKINFO and IFLA_LINK (a TUN): no kind, no lower device. */
+	assert_int_equal(parse_first_link(LINK_D0, &li), HOSTCFG_NL_OK);
+	assert_string_equal(li.kind, "");
+	assert_int_equal(li.link, 0);
+	assert_int_equal(li.max_mtu, 0);
+}
+
+/* A malformed IFLA_LINKINFO nest (its IFLA_INFO_KIND length 3 < 4) or a short IFLA_LINK. */
+static void test_link_malformed(void **state)
+{
+	(void)state;
+	uint8_t b[128];
+	size_t n = hex(LINK_MV0, b, sizeof(b));
+	struct hostcfg_nlmsg m;
+	struct hostcfg_link_info li;
+	uint8_t bad[128];
+	memcpy(bad, b, n);
+	bad[60] = 3; /* IFLA_INFO_KIND length */
+	struct rcur c = rcur_init(bad, n);
+	assert_true(hostcfg_nl_next(&c, &m));
+	assert_int_equal(hostcfg_nl_parse_link(&m, &li), HOSTCFG_NL_E_ATTRLEN);
+	memcpy(bad, b, n);
+	bad[72] = 6; /* IFLA_LINK with a 2-byte value */
+	c = rcur_init(bad, n);
+	assert_true(hostcfg_nl_next(&c, &m));
+	assert_int_equal(hostcfg_nl_parse_link(&m, &li), HOSTCFG_NL_E_ATTRLEN);
+}
+
 static enum hostcfg_nl_err parse_first_addr(uint8_t *b, size_t n, struct hostcfg_addr_info *ai)
 {
 	struct rcur c = rcur_init(b, n);
@@ -356,6 +435,8 @@ int main(void)
 		cmocka_unit_test(test_ack_truncated_everywhere),
 		cmocka_unit_test(test_addr_truncated_everywhere),
 		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_link_stacked),
+		cmocka_unit_test(test_link_malformed),
 		cmocka_unit_test(test_addr_malformed),
 		cmocka_unit_test(test_msg_framing),
 		cmocka_unit_test(test_ack_errno_range),

@@ -157,10 +157,13 @@ static int fake_link_set(void *ctx, const char *ifname, const struct hostcfg_lin
 {
 	char t[64];
 	(void)ctx;
-	snprintf(t, sizeof(t), "link set %s mtu %u %s", ifname, want->mtu, want->is_up ? "up" : "down");
+	snprintf(t, sizeof(t), "link set %s mtu %u %s", ifname, want->mtu,
+		 want->is_mtu_only ? "(state kept)" : want->is_up ? "up" : "down");
 	if (fake_call(t) < 0)
 		return -1;
-	g_fake.link = *want;
+	g_fake.link.mtu = want->mtu;
+	if (!want->is_mtu_only)
+		g_fake.link.is_up = want->is_up;
 	return 0;
 }
 
@@ -418,6 +421,35 @@ static void test_sysctl_dedupe_keeps_first_old_value(void **state)
 	assert_int_equal(hostcfg_undo_all(&g_hc), 0);
 	const char *undo[] = { "link set v6link0 mtu 1500 down", "write net/ipv6/conf/v6link0/accept_ra=1" };
 	expect_calls(before, undo, 2);
+}
+
+/* An adapter's MTU alone (RFC 4638 raise): its up state is never touched, the first old MTU is
+ * what the undo restores, and a refused MTU leaves no record. */
+static void test_link_mtu_only(void **state)
+{
+	(void)state;
+	hostcfg_init(&g_hc, "dsl", "eth0", &fake_ops, NULL);
+	g_fake.link.is_up = true;
+	g_fake.fail_match = "mtu 9000";
+	g_fake.fail_errno = EINVAL;
+	assert_int_equal(hostcfg_link_mtu(&g_hc, 9000), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(g_hc.n_rec, 0);
+	assert_string_equal(hostcfg_last_error(&g_hc), "link set eth0 mtu 9000: Invalid argument");
+	assert_int_equal(hostcfg_link_mtu(&g_hc, 1508), 0);
+	assert_int_equal(hostcfg_link_mtu(&g_hc, 1512), 0);
+	assert_int_equal(hostcfg_link_mtu(&g_hc, 0), -1);
+	assert_int_equal(g_hc.n_rec, 1);
+	assert_int_equal(g_fake.link.mtu, 1512);
+	assert_true(g_fake.link.is_up);
+	assert_int_equal(hostcfg_undo_all(&g_hc), 0);
+	const char *want[] = { "link get eth0", "link set eth0 mtu 9000 (state kept)",
+			       "link get eth0", "link set eth0 mtu 1508 (state kept)",
+			       "link set eth0 mtu 1512 (state kept)",
+			       "link set eth0 mtu 1500 (state kept)" };
+	expect_calls(0, want, 6);
+	assert_int_equal(g_fake.link.mtu, 1500);
+	assert_true(g_fake.link.is_up);
 }
 
 static void test_undo_continues_past_failures(void **state)
@@ -705,6 +737,7 @@ int main(void)
 		cmocka_unit_test_setup(test_route_table, setup),
 		cmocka_unit_test_setup(test_route_del_unrecorded, setup),
 		cmocka_unit_test_setup(test_fmt, setup),
+		cmocka_unit_test_setup(test_link_mtu_only, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -690,6 +690,72 @@ static void test_max_payload_not_requested(void **state)
 	assert_int_equal(f->r.max_payload, 0);
 }
 
+/* pppoe-server 3.15 (Debian) on a UML eth0 of MTU 1508 answering v6link with mru=1500: it
+ * grants PPP-Max-Payload 1500 in PADO and PADS (it grants at most its interface's MTU - 8). */
+static const char cap_mp_pado[] = "027636000010 027636000001 8863 11 07 0000 0043"
+				  "0102 0009 76366c2d6973702d61 0120 0002 05dc"
+				  "0101 0008 696e7465726e6574"
+				  "0104 0014 dcc65daed32fe5ee60f4327beb233d7ff8020000"
+				  "0103 0008 f2aad2ae51b2fc19";
+static const char cap_mp_padr[] = "027636000001 027636000010 8863 11 19 0000 002e"
+				  "0101 0000 0103 0008 f2aad2ae51b2fc19 0120 0002 05dc"
+				  "0104 0014 dcc65daed32fe5ee60f4327beb233d7ff8020000";
+static const char cap_mp_pads[] = "027636000010 027636000001 8863 11 65 0001 001e"
+				  "0101 0008 696e7465726e6574 0120 0002 05dc"
+				  "0103 0008 f2aad2ae51b2fc19";
+
+static void test_max_payload_rp_pppoe_capture(void **state)
+{
+	struct fx *f = fx_new(state);
+	static const uint8_t hu[8] = { 0xf2, 0xaa, 0xd2, 0xae, 0x51, 0xb2, 0xfc, 0x19 };
+	f->cfg.use_host_uniq = true;
+	f->cfg.mru = 1500;
+	fx_init(f);
+	pppoe_disc_start(&f->d, 0);
+	memcpy(f->d.host_uniq, hu, 8);
+	feed_hex(f, cap_mp_pado, 1);
+	assert_int_equal(f->d.state, PPPOE_DISC_PADR_SENT);
+	assert_sent_frame(f, 1, cap_mp_padr); /* byte for byte what v6link sent */
+	feed_hex(f, cap_mp_pads, 63);
+	assert_int_equal(f->d.state, PPPOE_DISC_SESSION);
+	assert_int_equal(f->r.sid, 1);
+	assert_int_equal(f->r.max_payload, 1500);
+}
+
+/* The adapter's limit, set before each dial: 1492 (an adapter that cannot take 1508) asks for
+ * nothing and takes no grant; 1500 again asks again. */
+static void test_set_mru(void **state)
+{
+	struct fx *f = fx_new(state);
+	struct pppoe_disc_pkt p;
+	f->cfg.mru = 1500;
+	fx_init(f);
+	pppoe_disc_set_mru(&f->d, 1492);
+	pppoe_disc_start(&f->d, 0);
+	sent(f, 0, &p);
+	assert_false(p.has_max_payload);
+	reply(f, &p, PPPOE_CODE_PADO, "ac", "");
+	p.has_max_payload = true;
+	p.max_payload = 1500;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 10);
+	sent(f, 1, &p);
+	assert_false(p.has_max_payload);
+	reply(f, &p, PPPOE_CODE_PADS, NULL, "");
+	p.session_id = 3;
+	p.has_max_payload = true;
+	p.max_payload = 1500;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 20);
+	assert_int_equal(f->r.max_payload, 0);
+	pppoe_disc_set_mru(&f->d, 1496);
+	pppoe_disc_start(&f->d, 30);
+	sent(f, 3, &p); /* after the PADT of the old session */
+	assert_int_equal(p.code, PPPOE_CODE_PADI);
+	assert_true(p.has_max_payload);
+	assert_int_equal(p.max_payload, 1496);
+	pppoe_disc_set_mru(&f->d, 0);
+	assert_int_equal(f->d.cfg.mru, 1492);
+}
+
 static void test_wrong_state_events(void **state)
 {
 	struct fx *f = fx_new(state);
@@ -777,6 +843,8 @@ int main(void)
 		cmocka_unit_test(test_max_payload_not_echoed),
 		cmocka_unit_test(test_max_payload_smaller_grant),
 		cmocka_unit_test(test_max_payload_not_requested),
+		cmocka_unit_test(test_max_payload_rp_pppoe_capture),
+		cmocka_unit_test(test_set_mru),
 		cmocka_unit_test(test_wrong_state_events),
 		cmocka_unit_test(test_second_pads_gets_padt),
 	};
