@@ -549,6 +549,7 @@ struct conn *conn_new(struct loop *l, const struct conn_cfg *cfg, struct v6l_rng
 	/* What a crash of the previous run left: its session at the AC, its state file. */
 	c->has_stale = conn_session_record_read(&c->cfg, &c->stale) == 0;
 	conn_end_stale_session(c);
+	conn_mtu_record_recover(&c->cfg);
 	conn_hook_state_remove(c);
 	conn_trace_open(c);
 	return c;

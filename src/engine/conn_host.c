@@ -305,6 +305,9 @@ static int conn_host_lower_mtu(struct conn_host *h, const struct hostcfg_link_in
 	}
 	log_info("host[%s]: MTU of %s (the lower device of %s) raised from %u to %u", h->hc.conn,
 		 name, li->name, lo.mtu, mtu);
+	snprintf(h->mtu_rec.lower, sizeof(h->mtu_rec.lower), "%s", name);
+	h->mtu_rec.lower_from = (uint16_t)lo.mtu;
+	h->mtu_rec.lower_to = (uint16_t)mtu;
 	return 0;
 }
 
@@ -319,6 +322,8 @@ int conn_host_adapter_mtu(struct conn_host *h, const char *adapter, unsigned mtu
 	}
 	if (li.mtu >= mtu)
 		return (int)li.mtu;
+	memset(&h->mtu_rec, 0, sizeof(h->mtu_rec));
+	h->has_mtu_rec = false;
 	if (!h->has_eth || strcmp(h->hc_eth.ifname, adapter) != 0) {
 		hostcfg_undo_all(&h->hc_eth);
 		hostcfg_init(&h->hc_eth, h->hc.conn, adapter, &hostcfg_sys_ops, &h->nl);
@@ -333,11 +338,51 @@ int conn_host_adapter_mtu(struct conn_host *h, const char *adapter, unsigned mtu
 			goto raised;
 		snprintf(why, cap, "%s", hostcfg_nl_strerror(&h->nl));
 		hostcfg_undo_all(&h->hc_lower); /* raised for nothing */
+		memset(&h->mtu_rec, 0, sizeof(h->mtu_rec));
 	}
 	return (int)li.mtu;
 raised:
 	log_info("host[%s]: MTU of %s raised from %u to %u", h->hc.conn, adapter, li.mtu, mtu);
+	snprintf(h->mtu_rec.dev, sizeof(h->mtu_rec.dev), "%s", adapter);
+	h->mtu_rec.from = (uint16_t)li.mtu;
+	h->mtu_rec.to = (uint16_t)mtu;
+	h->has_mtu_rec = true;
 	return (int)mtu;
+}
+
+/* One device of a crashed run's record: back to from if it still has to. */
+static void conn_host_mtu_put_back(struct hostcfg_nl *nl, const char *conn, const char *dev,
+				   unsigned from, unsigned to)
+{
+	struct hostcfg_link_info li;
+	if (hostcfg_nl_link_get(nl, dev, &li) < 0)
+		return; /* gone: a new device has its own MTU */
+	if (li.mtu != to) {
+		log_info("host[%s]: MTU of %s is %u, not the %u an earlier run set: left as it is",
+			 conn, dev, li.mtu, to);
+		return;
+	}
+	if (hostcfg_nl_link_set(nl, li.ifindex, -1, from) < 0) {
+		log_warnx("host[%s]: cannot put the MTU of %s back to %u: %s", conn, dev, from,
+			  hostcfg_nl_strerror(nl));
+		return;
+	}
+	log_info("host[%s]: MTU of %s put back from %u to %u (raised by an earlier run)", conn,
+		 dev, to, from);
+}
+
+void conn_host_mtu_restore(const char *conn, const struct conn_mtu_rec *r)
+{
+	struct hostcfg_nl nl;
+	if (hostcfg_nl_open(&nl) < 0) {
+		log_warn("host[%s]: rtnetlink", conn);
+		return;
+	}
+	/* The stacked device first: it cannot stay above its lower device. */
+	conn_host_mtu_put_back(&nl, conn, r->dev, r->from, r->to);
+	if (r->lower[0])
+		conn_host_mtu_put_back(&nl, conn, r->lower, r->lower_from, r->lower_to);
+	hostcfg_nl_close(&nl);
 }
 
 void conn_host_undo_all(struct conn_host *h)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dataplane/dp_filter.h"
+#include "engine/conn_rec.h"
 #include "hostcfg/hostcfg.h"
 #include "hostcfg/nl.h"
 
@@ -38,6 +39,9 @@ struct conn_host {
 	 * for a PPP-Max-Payload above 1492 and kept so for the daemon's lifetime. */
 	bool has_eth, has_lower;
 	struct hostcfg hc_eth, hc_lower;
+	/* What was raised, for the run dir's record (a crash must not leave it raised). */
+	bool has_mtu_rec;
+	struct conn_mtu_rec mtu_rec;
 };
 
 /* Prepares the TUN ifname: IPv6 without kernel autoconfiguration, MTU, link up. 0 or -1. */
@@ -76,6 +80,9 @@ void conn_host_ipv6_down(struct conn_host *h);
  * the adapter cannot be read (why says so). */
 int conn_host_adapter_mtu(struct conn_host *h, const char *adapter, unsigned mtu, char *why,
 			  size_t cap);
+/* Puts back an MTU that an earlier run raised and did not undo (it crashed), where the device
+ * still has the raised MTU (a value set since by someone else stays). */
+void conn_host_mtu_restore(const char *conn, const struct conn_mtu_rec *r);
 /* Removes what the session added; demand routes stay. */
 void conn_host_session_down(struct conn_host *h);
 /* Removes everything, demand routes and link settings (the adapter's MTU) included. */

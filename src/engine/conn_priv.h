@@ -99,5 +99,11 @@ bool conn_machine_id(uint8_t out[16]);
  * one is removed). conn_session_record_clear removes it. */
 int conn_session_record_read(const struct conn_cfg *cfg, struct conn_session_rec *r);
 void conn_session_record_clear(const struct conn_cfg *cfg);
+/* NAME.mtu in the run dir: the adapter MTU raised for RFC 4638, written when raised and
+ * cleared once the raise is undone; recover puts back what a crashed run left raised and
+ * removes the record. */
+void conn_mtu_record(const struct conn *c, const struct conn_mtu_rec *r);
+void conn_mtu_record_clear(const struct conn_cfg *cfg);
+void conn_mtu_record_recover(const struct conn_cfg *cfg);
 
 #endif

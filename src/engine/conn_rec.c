@@ -103,26 +103,107 @@ static int conn_rec_line(const char *k, size_t kn, const char *v, size_t vn,
 	return -1;
 }
 
-bool conn_rec_parse(const char *text, size_t len, struct conn_session_rec *out)
+typedef int conn_rec_line_fn(const char *k, size_t kn, const char *v, size_t vn, void *out);
+
+/* Splits text[0..len) into "key=value" lines for line(); the keys' bits, or -1 on a bad line or
+ * a key given twice. Empty lines are allowed. */
+static int conn_rec_lines(const char *text, size_t len, conn_rec_line_fn *line, void *out)
 {
 	unsigned seen = 0;
-	memset(out, 0, sizeof(*out));
 	while (len) {
 		const char *nl = memchr(text, '\n', len);
 		size_t ln = nl ? (size_t)(nl - text) : len;
 		const char *eq = memchr(text, '=', ln);
 		if (ln) {
 			if (!eq)
-				return false;
+				return -1;
 			size_t kn = (size_t)(eq - text);
-			int bit = conn_rec_line(text, kn, eq + 1, ln - kn - 1, out);
+			int bit = line(text, kn, eq + 1, ln - kn - 1, out);
 			if (bit < 0 || (seen & (unsigned)bit))
-				return false; /* a bad line, or a key twice */
+				return -1;
 			seen |= (unsigned)bit;
 		}
 		size_t step = nl ? ln + 1 : ln;
 		text += step;
 		len -= step;
 	}
-	return (seen & 15) == 15;
+	return (int)seen;
+}
+
+static int conn_rec_session_line(const char *k, size_t kn, const char *v, size_t vn, void *out)
+{
+	return conn_rec_line(k, kn, v, vn, out);
+}
+
+bool conn_rec_parse(const char *text, size_t len, struct conn_session_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	int seen = conn_rec_lines(text, len, conn_rec_session_line, out);
+	return seen >= 0 && (seen & 15) == 15;
+}
+
+/* --- the raised MTU record --- */
+
+int conn_mtu_rec_format(const struct conn_mtu_rec *r, char *buf, size_t cap)
+{
+	int n = r->lower[0]
+		? snprintf(buf, cap, "dev=%s\nfrom=%u\nto=%u\nlower=%s\nlower_from=%u\nlower_to=%u\n",
+			   r->dev, r->from, r->to, r->lower, r->lower_from, r->lower_to)
+		: snprintf(buf, cap, "dev=%s\nfrom=%u\nto=%u\n", r->dev, r->from, r->to);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+static int conn_rec_name(const char *v, size_t n, char out[16])
+{
+	if (!conn_rec_ifname(v, n))
+		return -1;
+	memcpy(out, v, n);
+	out[n] = 0;
+	return 0;
+}
+
+/* An MTU as Linux takes it for Ethernet: 68..65535. */
+static int conn_rec_mtu(const char *v, size_t n, uint16_t *out)
+{
+	unsigned u;
+	if (!conn_rec_uint(v, n, 65535, &u) || u < 68)
+		return -1;
+	*out = (uint16_t)u;
+	return 0;
+}
+
+static int conn_rec_mtu_line(const char *k, size_t kn, const char *v, size_t vn, void *arg)
+{
+	struct conn_mtu_rec *r = arg;
+	static const struct {
+		const char *key;
+		int bit;
+	} keys[] = { { "dev", 1 },   { "from", 2 },       { "to", 4 },
+		     { "lower", 8 }, { "lower_from", 16 }, { "lower_to", 32 } };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strlen(keys[i].key) != kn || memcmp(k, keys[i].key, kn) != 0)
+			continue;
+		int ok;
+		switch (keys[i].bit) {
+		case 1: ok = conn_rec_name(v, vn, r->dev); break;
+		case 2: ok = conn_rec_mtu(v, vn, &r->from); break;
+		case 4: ok = conn_rec_mtu(v, vn, &r->to); break;
+		case 8: ok = conn_rec_name(v, vn, r->lower); break;
+		case 16: ok = conn_rec_mtu(v, vn, &r->lower_from); break;
+		default: ok = conn_rec_mtu(v, vn, &r->lower_to); break;
+		}
+		return ok < 0 ? -1 : keys[i].bit;
+	}
+	return -1;
+}
+
+bool conn_mtu_rec_parse(const char *text, size_t len, struct conn_mtu_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	int seen = conn_rec_lines(text, len, conn_rec_mtu_line, out);
+	if (seen < 0 || (seen & 7) != 7 || out->from >= out->to)
+		return false;
+	if ((seen & 56) == 0)
+		return true;
+	return (seen & 56) == 56 && out->lower_from < out->lower_to;
 }

@@ -22,4 +22,19 @@ int conn_rec_format(const struct conn_session_rec *r, char *buf, size_t cap);
  * range. */
 bool conn_rec_parse(const char *text, size_t len, struct conn_session_rec *out);
 
+/* The record of an adapter MTU raised for RFC 4638 (NAME.mtu in the run dir), so that the start
+ * after a crash puts it back: the adapter dev raised from..to and, when it is stacked on one, the
+ * lower device raised lower_from..lower_to first (lower[0] == 0: none). */
+struct conn_mtu_rec {
+	char dev[16];
+	uint16_t from, to;
+	char lower[16];
+	uint16_t lower_from, lower_to;
+};
+
+/* As conn_rec_format / conn_rec_parse: dev, from and to are needed (from < to); lower,
+ * lower_from and lower_to come all three or none. */
+int conn_mtu_rec_format(const struct conn_mtu_rec *r, char *buf, size_t cap);
+bool conn_mtu_rec_parse(const char *text, size_t len, struct conn_mtu_rec *out);
+
 #endif

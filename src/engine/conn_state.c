@@ -152,3 +152,37 @@ void conn_session_record_clear(const struct conn_cfg *cfg)
 	conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "session");
 	unlink(path);
 }
+
+/* --- the raised MTU record --- */
+
+void conn_mtu_record(const struct conn *c, const struct conn_mtu_rec *r)
+{
+	char text[160];
+	int n = conn_mtu_rec_format(r, text, sizeof(text));
+	if (n < 0 || conn_file_write(c->cfg.run_dir, c->cfg.name, "mtu", (const uint8_t *)text,
+				     (size_t)n) < 0)
+		log_warn("conn[%s]: cannot record the raised MTU of %s in %s", c->cfg.name, r->dev,
+			 c->cfg.run_dir);
+}
+
+void conn_mtu_record_clear(const struct conn_cfg *cfg)
+{
+	char path[CONN_STATE_PATH_MAX];
+	conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "mtu");
+	unlink(path);
+}
+
+void conn_mtu_record_recover(const struct conn_cfg *cfg)
+{
+	char path[CONN_STATE_PATH_MAX], text[256];
+	struct conn_mtu_rec r;
+	size_t n;
+	if (conn_file_read(cfg->run_dir, cfg->name, "mtu", (uint8_t *)text, sizeof(text), &n) < 0)
+		return;
+	conn_path(path, sizeof(path), cfg->run_dir, cfg->name, "mtu");
+	if (!conn_mtu_rec_parse(text, n, &r))
+		log_warnx("conn[%s]: %s: unreadable MTU record removed", cfg->name, path);
+	else
+		conn_host_mtu_restore(cfg->name, &r);
+	unlink(path);
+}

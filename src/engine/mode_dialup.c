@@ -42,6 +42,7 @@ struct conn_dialup {
 	 * by the former), and why, for the log and status. */
 	uint16_t payload_max, session_max;
 	char adapter_why[256];
+	struct conn_mtu_rec mtu_recorded; /* what NAME.mtu in the run dir holds */
 	char mtu_why[320];
 };
 
@@ -151,6 +152,11 @@ static void du_payload_prepare(struct conn *c)
 	char why[sizeof(d->adapter_why)];
 	unsigned want = c->cfg.mru > DU_PPPOE_MTU ? c->cfg.mru + DU_PPPOE_OVERHEAD : 0;
 	int mtu = conn_host_adapter_mtu(&c->host, c->lk.eth.name, want, why, sizeof(why));
+	if (c->host.has_mtu_rec &&
+	    memcmp(&c->host.mtu_rec, &d->mtu_recorded, sizeof(d->mtu_recorded)) != 0) {
+		conn_mtu_record(c, &c->host.mtu_rec);
+		d->mtu_recorded = c->host.mtu_rec;
+	}
 	if (mtu < 0)
 		mtu = (int)c->lk.eth.mtu;
 	unsigned carried = mtu > LCP_MIN_MRU + DU_PPPOE_OVERHEAD ? (unsigned)mtu - DU_PPPOE_OVERHEAD
@@ -729,6 +735,8 @@ static void du_close(struct conn *c)
 		close(d->disc_fd);
 	}
 	conn_host_undo_all(&c->host);
+	if (c->host.has_mtu_rec)
+		conn_mtu_record_clear(&c->cfg);
 	if (d->sess_fd >= 0)
 		close(d->sess_fd);
 	if (d->tun_fd >= 0)

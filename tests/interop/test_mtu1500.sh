@@ -8,7 +8,8 @@
 #   ISP 1 (grants 1500, RA MTU 1500):
 #     granted   mru=1500 on eth0: eth0 1508 during, 1500 after; 1500-byte IPv4 (DF) and IPv6
 #               packets both ways, 1522-byte frames on the wire
-#     lower     mru=1500 on a macvlan on eth0 (cannot exceed eth0's MTU): both raised, both back
+#     lower     mru=1500 on a macvlan on eth0 (cannot exceed eth0's MTU): both raised, both back;
+#               after a SIGKILL both stay raised and the next start puts them back
 #     refused   a macvlan whose lower device is in another namespace (a container's): its 1508
 #               is refused, PPP-Max-Payload is not asked for, the session runs at 1492
 #   ISP 2 (grants 1500 on eth0.7): vlan=7 mru=1500: the tag needs no more than 1508 on eth0
@@ -100,6 +101,22 @@ t_check "rfc4638_lower_ipv4_df_1500_both_ways" \
 	bash -c "ip netns exec $NS_CLI ping -c 2 -W 2 -M do -s 1472 $FAR4 && ip netns exec $NS_FAR ping -c 2 -W 2 -M do -s 1472 $(our4)"
 v6l_stop
 t_check "rfc4638_lower_both_restored" test "$(mtu_of "$NS_CLI" eth0)/$(mtu_of "$NS_CLI" mv0)" = 1500/1500
+t_check "rfc4638_mtu_record_removed_on_exit" test ! -e "$T_RUN/dsl.mtu"
+
+# --- a crash leaves both raised: the next start puts them back (RUN/dsl.mtu), before it dials
+: >"$V6L_LOG"
+v6l_start
+v6l_wait_state up 20 || { t_fail "rfc4638_crash_session_up"; t_dump; }
+kill -KILL "$V6L_PID"; wait "$V6L_PID" 2>/dev/null; V6L_PID=
+t_check "rfc4638_crash_leaves_both_raised" test "$(mtu_of "$NS_CLI" eth0)/$(mtu_of "$NS_CLI" mv0)" = 1508/1508
+t_check "rfc4638_crash_leaves_mtu_record" grep -qx "lower=eth0" "$T_RUN/dsl.mtu"
+conf "dial_string=if=mv0" mru=1492 # a restart that raises nothing of its own
+v6l_start
+v6l_wait_state up 20 || { t_fail "rfc4638_after_crash_session_up"; t_dump; }
+t_check "rfc4638_after_crash_both_put_back" test "$(mtu_of "$NS_CLI" eth0)/$(mtu_of "$NS_CLI" mv0)" = 1500/1500
+t_check "rfc4638_after_crash_logged" grep -q "MTU of eth0 put back from 1508 to 1500 (raised by an earlier run)" "$V6L_LOG"
+t_check "rfc4638_after_crash_record_gone" test ! -e "$T_RUN/dsl.mtu"
+v6l_stop
 in_cli ip link del mv0
 
 # --- a NIC that refuses 1508: a macvlan whose lower device lives in another namespace

@@ -171,7 +171,7 @@ t_check "router_prefix_zero_extended_address_in_status" test "$(v6l_json "[(a['p
 t_check "router_prefix_zero_extended_address_on_adapter" has_addr "$RPFX"
 t_check "router_prefix_without_a_flag_no_address" bash -c "! ip -n $NS_CLI -6 addr show dev eth0 | grep 'inet6 2001:db8:61:' >/dev/null"
 t_check "router_prefixes_in_env_file" bash -c "grep \"^V6LINK_ROUTER_PREFIXES='.*2001:db8:6[01]::/56 2001:db8:6[01]::/56'\" $ENVF >/dev/null && grep \"^V6LINK_IPV6_ADDRESSES='.*$RPFX/64\" $ENVF >/dev/null"
-t_check "router_prefix_added_hook" rt_wait 5 hook_has router-prefix-added V6LINK_PREFIX=2001:db8:60::/56 V6LINK_ROUTER=fe80::2
+t_check "router_prefix_added_hook" rt_wait 5 hook_has router-prefix-added V6LINK_PREFIX=2001:db8:60::/56 V6LINK_ROUTER=fe80::2 V6LINK_VALID_LFT=300 V6LINK_PREFERRED_LFT=200
 t_check "router_prefix_address_added_hook" rt_wait 5 hook_has address-added "V6LINK_ADDRESS=$RPFX/64" V6LINK_SOURCE=router-prefix
 t_check "router_prefix_address_usable (ping far host from $RPFX)" rt_wait 5 ping_q "$RPFX" "$LAN_FAR6"
 
