@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HOOK_MAX_VARS 48
@@ -163,8 +164,16 @@ __attribute__((noreturn)) static void hook_child_exec(const char *hook, char *co
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	sigemptyset(&sa.sa_mask);
-	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &sa, NULL); /* EINVAL for SIGKILL, SIGSTOP and libc's own: fine */
+	for (int s = 1; s < NSIG; s++) {
+		if (sigaction(s, &sa, NULL) == 0 || s == SIGKILL || s == SIGSTOP)
+			continue;
+		/* libc keeps its own real-time signals (32, 33) from sigaction, but an ignored one
+		 * inherited from whoever started the daemon survives execve like any other: reset
+		 * it with the kernel's call. An all-zero kernel sigaction is SIG_DFL, no flags, an
+		 * empty mask, whatever the architecture's layout. */
+		unsigned long ksa[8] = { 0 };
+		syscall(SYS_rt_sigaction, s, ksa, NULL, (size_t)(NSIG - 1) / 8);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	int fd = open("/dev/null", O_RDONLY);
