@@ -27,6 +27,7 @@
 #define CFG_PASSWORD_ENC_MAX 512 /* "enc:v1:" + base64; see cfg/secret.h */
 #define CFG_DIAL_STRING_MAX 256
 #define CFG_TABLE_MAIN 254      /* table=main: the kernel's main routing table */
+#define CFG_DUID_MAX 130        /* RFC 8415 §11.1: a 2-octet type and up to 128 octets */
 
 /* A list of complete, printable messages ("FILE:LINE: ..."); n <= CFG_MAX_MSGS. */
 struct cfg_msgs {
@@ -80,7 +81,14 @@ struct cfg_param {
 #define CFG_AUTH_MSCHAPV2 (1u << 2)
 #define CFG_AUTH_ALL (CFG_AUTH_PAP | CFG_AUTH_CHAP | CFG_AUTH_MSCHAPV2)
 
-enum cfg_duid { CFG_DUID_LLT, CFG_DUID_EN, CFG_DUID_LL, CFG_DUID_UUID };
+/* The DHCPv6 DUID: made of one of four types, or (RAW) given in the file. */
+enum cfg_duid { CFG_DUID_LLT, CFG_DUID_EN, CFG_DUID_LL, CFG_DUID_UUID, CFG_DUID_RAW };
+
+/* An IAID (RFC 8415 §12) set in the file, or not. */
+struct cfg_iaid {
+	bool is_set;
+	uint32_t value;
+};
 enum cfg_mode { CFG_MODE_AUTO, CFG_MODE_DIALUP, CFG_MODE_ROUTER, CFG_MODE_MIXED };
 /* NAT46 and the DNS mapper for IPv4-only applications: auto = on when use_ipv4=0. */
 enum cfg_nat46 { CFG_NAT46_AUTO, CFG_NAT46_ON, CFG_NAT46_OFF };
@@ -115,6 +123,11 @@ struct cfg_conn {
 	enum cfg_dhcpv6 dhcpv6;                 /* default CFG_DHCPV6_AUTO */
 	bool dns;                               /* configure the host's DNS, default 1 */
 	enum cfg_duid duid;                     /* default CFG_DUID_LL */
+	uint8_t duid_raw[CFG_DUID_MAX];         /* CFG_DUID_RAW: the DUID as written (hex) */
+	unsigned duid_raw_len;                  /* 2..CFG_DUID_MAX, 0 unless CFG_DUID_RAW */
+	struct cfg_iaid iaid;                   /* IA_NA's IAID (and IA_PD's, XOR 0x10000) */
+	struct cfg_iaid iaid_pd;                /* IA_PD's IAID, overriding that */
+	bool reconfigure_accept;                /* DHCPv6 Reconfigure (RFC 8415 §18.2.11), 1 */
 	unsigned pd_length;                     /* IA_PD prefix length hint, 0 or 48..64 */
 	char hook[CFG_PATH_MAX];                /* absolute path of an executable, "" = none */
 	enum cfg_mode mode;                     /* default CFG_MODE_AUTO */

@@ -9,10 +9,6 @@
 #include "cfg/cfg_int.h"
 #include "cfg/secret.h"
 
-static const char *const cfg_duid_names[] = {
-	[CFG_DUID_LLT] = "llt", [CFG_DUID_EN] = "en", [CFG_DUID_LL] = "ll",
-	[CFG_DUID_UUID] = "uuid", NULL,
-};
 static const char *const cfg_dhcpv6_names[] = {
 	[CFG_DHCPV6_AUTO] = "auto", [CFG_DHCPV6_STATEFUL] = "stateful",
 	[CFG_DHCPV6_STATELESS] = "stateless", [CFG_DHCPV6_OFF] = "off", NULL,
@@ -44,6 +40,7 @@ const char *cfg_duid_name(enum cfg_duid d)
 	case CFG_DUID_EN: return "en";
 	case CFG_DUID_LL: return "ll";
 	case CFG_DUID_UUID: return "uuid";
+	case CFG_DUID_RAW: return "raw";
 	}
 	return "?";
 }
@@ -189,6 +186,129 @@ static bool conn_parse_table(struct cfg_ctx *c, const struct cfg_key *k, void *b
 	return true;
 }
 
+static int conn_hexdigit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* "00:03:00:01:..." (two hex digits per octet, ':' between them) into out[cap]; returns the
+ * number of octets, or -1 if that is not the syntax or there are more than cap. */
+static int conn_hex_octets(const char *val, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = val;; p += 3) {
+		int hi = conn_hexdigit(p[0]), lo = hi < 0 ? -1 : conn_hexdigit(p[1]);
+		if (lo < 0 || n == cap || (p[2] != ':' && p[2] != '\0'))
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		if (p[2] == '\0')
+			return (int)n;
+	}
+}
+
+/* The shortest DUID of each type: RFC 8415 §11.2 LLT (type, hardware type, time, at least one
+ * octet of link-layer address), §11.3 EN (type, enterprise number, an identifier), §11.4 LL;
+ * RFC 6355 §4 UUID is exactly 18 octets. Other types are refused: a MAC address pasted without
+ * its DUID header would otherwise pass as a DUID of type 0x02xx. */
+static bool conn_duid_check(struct cfg_ctx *c, const struct cfg_key *k, const char *val,
+			    const uint8_t *d, int n)
+{
+	static const struct { const char *name; int min, max; } types[] = {
+		[1] = { "DUID-LLT", 9, CFG_DUID_MAX }, [2] = { "DUID-EN", 7, CFG_DUID_MAX },
+		[3] = { "DUID-LL", 5, CFG_DUID_MAX }, [4] = { "DUID-UUID", 18, 18 },
+	};
+	unsigned type;
+
+	if (n < 2 || n > CFG_DUID_MAX) {
+		cfg_bad(c, k, val, "expected a DUID of 2..%d octets (RFC 8415 section 11.1); this "
+				   "one has %d", CFG_DUID_MAX, n);
+		return false;
+	}
+	type = (unsigned)(d[0] << 8 | d[1]);
+	if (type < 1 || type > 4) {
+		cfg_bad(c, k, val, "expected a DUID of type 1 (LLT), 2 (EN), 3 (LL) or 4 (UUID) in its "
+				   "first two octets; this one has type %u", type);
+		return false;
+	}
+	if (n < types[type].min || n > types[type].max) {
+		cfg_bad(c, k, val, "expected %s%d octets for %s (type %u); this one has %d",
+			types[type].min == types[type].max ? "" : "at least ", types[type].min,
+			types[type].name, type, n);
+		return false;
+	}
+	return true;
+}
+
+/* duid=llt|en|ll|uuid, or the DUID itself as colon-separated hex octets (as networkd's
+ * DUIDRawData= and dhcpcd's duid file), e.g. to keep the binding of a replaced box. */
+static bool conn_parse_duid(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			    const char *val)
+{
+	static const char *const names[] = { "llt", "en", "ll", "uuid" };
+	struct cfg_conn *conn = base;
+	uint8_t d[CFG_MAX_LINE / 3 + 1]; /* every octet a line can hold: lengths are exact */
+	int n;
+
+	for (unsigned i = 0; i < 4; i++)
+		if (!strcasecmp(val, names[i])) {
+			conn->duid = (enum cfg_duid)i;
+			conn->duid_raw_len = 0;
+			memset(conn->duid_raw, 0, sizeof(conn->duid_raw));
+			return true;
+		}
+	n = conn_hex_octets(val, d, sizeof(d));
+	if (n < 0 && strchr(val, ':') == NULL) {
+		cfg_bad(c, k, val, "expected llt, en, ll, uuid or the DUID itself as hex octets "
+				   "separated by ':' (such as 00:03:00:01:02:76:36:00:00:10)");
+		return false;
+	}
+	if (n < 0) {
+		cfg_bad(c, k, val, "expected the DUID as hex octets of two digits each, separated "
+				   "by ':' (such as 00:03:00:01:02:76:36:00:00:10)");
+		return false;
+	}
+	if (!conn_duid_check(c, k, val, d, n))
+		return false;
+	conn->duid = CFG_DUID_RAW;
+	memset(conn->duid_raw, 0, sizeof(conn->duid_raw));
+	memcpy(conn->duid_raw, d, (size_t)n);
+	conn->duid_raw_len = (unsigned)n;
+	return true;
+}
+
+/* An IAID: 32 bits, decimal or 0x and 1..8 hex digits. */
+static bool conn_parse_iaid(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			    const char *val)
+{
+	struct cfg_iaid id = { .is_set = true };
+	size_t n = strlen(val);
+	bool ok;
+
+	if (n > 2 && val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) {
+		ok = n <= 10;
+		for (size_t i = 2; ok && i < n; i++) {
+			int h = conn_hexdigit(val[i]);
+			ok = h >= 0;
+			id.value = id.value << 4 | (uint32_t)(h & 0xf);
+		}
+	} else {
+		ok = conn_u32(val, &id.value);
+	}
+	if (!ok) {
+		cfg_bad(c, k, val, "expected an IAID: 0..4294967295, or 0x0..0xffffffff");
+		return false;
+	}
+	memcpy((char *)base + k->off, &id, sizeof(id));
+	return true;
+}
+
 #define C(field) offsetof(struct cfg_conn, field)
 
 /* Connection keys: the original product's, then Linux additions. use_ipv4/use_ipv6 have no
@@ -222,7 +342,13 @@ static const struct cfg_key conn_keys[] = {
 	  "longest redial delay" },
 	{ "persist", cfg_parse_bool, C(persist), 0, 1, "1", NULL, "redial after a hang-up" },
 	{ "dns", cfg_parse_bool, C(dns), 0, 1, "1", NULL, "configure the host's DNS" },
-	{ "duid", cfg_parse_enum, C(duid), 0, 0, "ll", cfg_duid_names, "DHCPv6 DUID type" },
+	{ "duid", conn_parse_duid, C(duid), 0, 0, "ll", NULL,
+	  "DHCPv6 DUID: llt, en, ll, uuid, or the DUID in hex (00:03:00:01:...)" },
+	{ "iaid", conn_parse_iaid, C(iaid), 0, 0, NULL, NULL,
+	  "DHCPv6 IAID of IA_NA (IA_PD: XOR 0x10000); default from the MAC, kept in NAME.iaid" },
+	{ "iaid_pd", conn_parse_iaid, C(iaid_pd), 0, 0, NULL, NULL, "DHCPv6 IAID of IA_PD" },
+	{ "reconfigure_accept", cfg_parse_bool, C(reconfigure_accept), 0, 1, "1", NULL,
+	  "accept authenticated DHCPv6 Reconfigure messages (RFC 8415 18.2.11)" },
 	{ "prefix_delegation", cfg_parse_bool, C(prefix_delegation), 0, 1, "1", NULL,
 	  "ask DHCPv6 for a delegated prefix" },
 	{ "stable_privacy", cfg_parse_bool, C(stable_privacy), 0, 1, "0", NULL,
@@ -246,8 +372,7 @@ static const struct cfg_key conn_keys[] = {
 #define CONN_N_KEYS (sizeof(conn_keys) / sizeof(conn_keys[0]))
 
 _Static_assert(CONN_N_KEYS <= CFG_MAX_KEYS, "seen[] too small");
-_Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_duid) == sizeof(int) &&
-		       sizeof(enum cfg_dhcpv6) == sizeof(int) && sizeof(enum cfg_nat46) == sizeof(int) &&
+_Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_dhcpv6) == sizeof(int) && sizeof(enum cfg_nat46) == sizeof(int) &&
 		       sizeof(enum log_level) == sizeof(int),
 	       "cfg_parse_enum writes an int");
 

@@ -122,6 +122,13 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->dhcpv6 = (int)cc->dhcpv6;
 	o->pd_length = (uint8_t)cc->pd_length;
 	o->duid_type = (int)cc->duid;
+	memcpy(o->duid_raw, cc->duid_raw, sizeof(o->duid_raw));
+	o->duid_raw_len = (uint16_t)cc->duid_raw_len;
+	o->has_iaid = cc->iaid.is_set;
+	o->iaid = cc->iaid.value;
+	o->has_iaid_pd = cc->iaid_pd.is_set;
+	o->iaid_pd = cc->iaid_pd.value;
+	o->reconfigure_accept = cc->reconfigure_accept;
 	o->has_ipv6_prefix = cc->has_ipv6_prefix;
 	memcpy(o->ipv6_prefix, cc->ipv6_prefix, 16);
 	memcpy(o->ipv6_dns[0], cc->ipv6_dns1, 16);

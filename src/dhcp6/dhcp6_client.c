@@ -1,7 +1,9 @@
 /* DHCPv6 client FSM (RFC 8415 §15 retransmission, §18.2 client behaviour, §21.4 T1/T2): IDLE ->
  * SOLICIT -> REQUEST -> BOUND -> RENEW -> REBIND, CONFIRM/REBIND after a redial, INFO_REQ ->
  * INFO_BOUND for stateless. One IA_NA and one IA_PD (IAIDs from the config). Release is sent once.
- * Reconfigure (§18.2.11) is not supported: such messages are dropped. */
+ * Reconfigure (§18.2.11) with the Reconfigure Key Authentication Protocol (§20.4) starts a Renew,
+ * Rebind or Information-request from BOUND or INFO_BOUND; the Reconfigure's unicast destination
+ * (§16.11) is not checked here: the glue hands over the UDP payload only. */
 #include "dhcp6/dhcp6_client.h"
 
 #include <arpa/inet.h>
@@ -10,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "dhcp6/dhcp6_auth.h"
 
 #define DHCP6_LOGC LOGC_PPP /* TODO(#3): a LOGC_DHCP6 category in core/log.h */
 
@@ -271,6 +274,9 @@ static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t
 		m->server_id = cl->has_best ? cl->best.server_id : cl->server_id;
 	else if (type == DHCP6_RENEW || type == DHCP6_RELEASE)
 		m->server_id = cl->server_id;
+	/* §18.2.11: an Information-request answering a Reconfigure names that server. */
+	else if (type == DHCP6_INFORMATION_REQUEST && cl->by_reconf)
+		m->server_id = cl->rkey_server;
 	/* §21.9: hundredths of a second since the exchange began, 0xffff when longer. */
 	uint64_t el = cl->n_tx == 0 ? 0 : (now_ms - cl->start_ms) / 10;
 	m->has_elapsed = true;
@@ -280,6 +286,8 @@ static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t
 	if (type != DHCP6_RELEASE && type != DHCP6_CONFIRM)
 		dhcp6_add_oro(cl, m);
 	m->rapid_commit = type == DHCP6_SOLICIT && cl->cfg.rapid_commit;
+	/* §18.2.1, .2, .4, .5, .6: Reconfigure Accept when willing to accept Reconfigures (§21.20). */
+	m->reconf_accept = cl->cfg.reconf_accept && type != DHCP6_RELEASE && type != DHCP6_CONFIRM;
 	for (uint8_t i = 0; i < cl->cfg.n_user_opts; i++)
 		m->raw[m->n_raw++] = cl->cfg.user_opts[i];
 }
@@ -354,6 +362,7 @@ static void dhcp6_forget(struct dhcp6_client *cl)
 	cl->n_addrs = cl->n_prefixes = 0;
 	cl->t1_ms = cl->t2_ms = V6L_NEVER;
 	memset(&cl->server_id, 0, sizeof(cl->server_id));
+	cl->has_rkey = false; /* the key belongs to the binding (§20.4.1) */
 }
 
 static void dhcp6_lose(struct dhcp6_client *cl, const char *why)
@@ -399,7 +408,10 @@ static void dhcp6_enter_exchange(struct dhcp6_client *cl, enum dhcp6_client_stat
 	uint32_t mrt = p->mrt_ms, mrd = p->mrd_ms;
 	if (st == DHCP6_CL_SOLICIT)
 		mrt = cl->sol_max_rt_s * 1000u;
-	else if (st == DHCP6_CL_INFO_REQ)
+	else if (st == DHCP6_CL_INFO_REQ && cl->has_lease)
+		/* Asked by a Reconfigure while bound: no later than T1, when the Renew is due. */
+		mrd = dhcp6_ms_until(now_ms, cl->t1_ms);
+	if (st == DHCP6_CL_INFO_REQ)
 		mrt = cl->inf_max_rt_s * 1000u;
 	else if (st == DHCP6_CL_RENEW)
 		mrd = dhcp6_ms_until(now_ms, cl->t2_ms);
@@ -418,6 +430,8 @@ static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state 
 	enum dhcp6_client_state old = cl->state;
 	cl->state = st;
 	cl->deadline_ms = V6L_NEVER;
+	if (st != DHCP6_CL_RENEW && st != DHCP6_CL_REBIND && st != DHCP6_CL_INFO_REQ)
+		cl->by_reconf = false;
 	log_debug(DHCP6_LOGC, "dhcp6[%s]: %s -> %s (%s)", dhcp6_conn(cl),
 		dhcp6_client_state_name(old), dhcp6_client_state_name(st), why);
 	switch (st) {
@@ -427,6 +441,7 @@ static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state 
 	case DHCP6_CL_SOLICIT:
 		cl->has_best = false;
 		cl->after_link_change = false;
+		cl->has_rkey = false; /* a new server is chosen */
 		dhcp6_enter_exchange(cl, st, now_ms);
 		break;
 	case DHCP6_CL_REQUEST:
@@ -460,6 +475,7 @@ void dhcp6_client_start(struct dhcp6_client *cl, uint64_t now_ms)
 
 void dhcp6_client_on_link_change(struct dhcp6_client *cl, uint64_t now_ms)
 {
+	cl->by_reconf = false; /* a new link: no Reconfigure is being answered */
 	if (cl->has_lease && dhcp6_lease_end_ms(cl, false) <= now_ms)
 		dhcp6_lose(cl, "valid lifetime expired while the link was down");
 	if (cl->cfg.mode == DHCP6_MODE_STATELESS) {
@@ -555,8 +571,10 @@ static const char *dhcp6_accept(const struct dhcp6_client *cl, const struct dhcp
 	} else if (m->type == DHCP6_REPLY) {
 		if (!dhcp6_reply_expected(cl))
 			return "Reply not expected in this state";
+	} else if (m->type == DHCP6_RECONFIGURE) {
+		return "Reconfigure without its bytes: its HMAC cannot be checked";
 	} else {
-		return "not a message for a client"; /* Reconfigure (§18.2.11) is not supported */
+		return "not a message for a client";
 	}
 	if (cl->n_tx == 0)
 		return "nothing sent yet";
@@ -738,6 +756,41 @@ static void dhcp6_take_info(struct dhcp6_client *cl, const struct dhcp6_msg *m)
 									     : m->info_refresh_s;
 }
 
+/* §20.4.1: an RKAP Authentication option of type 1 in a Reply carries the Reconfigure Key. It
+ * belongs to the server that sent it; a Reply from another server without one forgets it. RKAP
+ * authenticates only Reconfigures, so a Reply's replay detection value is recorded, not checked
+ * (§20.3: the first value from a server is taken as it is). */
+static void dhcp6_take_rkey(struct dhcp6_client *cl, const struct dhcp6_msg *m)
+{
+	const struct dhcp6_auth *a = &m->auth;
+	bool is_key = a->present && a->protocol == DHCP6_AUTH_PROTO_RKAP &&
+		      a->algorithm == DHCP6_AUTH_ALG_HMAC_MD5 && a->rdm == DHCP6_AUTH_RDM_COUNTER &&
+		      a->info_len == DHCP6_RKAP_INFO_LEN && a->info[0] == DHCP6_RKAP_TYPE_KEY;
+	bool same = cl->has_rkey && dhcp6_duid_eq(&cl->rkey_server, &m->server_id);
+	if (!cl->cfg.reconf_accept)
+		return;
+	if (a->present && !is_key)
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: Authentication option ignored: protocol %u "
+			"algorithm %u RDM %u, %u octets of information", dhcp6_conn(cl), a->protocol,
+			a->algorithm, a->rdm, a->info_len);
+	if (!is_key) {
+		if (cl->has_rkey && !same)
+			cl->has_rkey = false;
+		return;
+	}
+	if (same && memcmp(cl->rkey, a->info + 1, DHCP6_RKAP_VALUE_LEN) == 0) {
+		if (a->replay > cl->rkey_replay)
+			cl->rkey_replay = a->replay;
+		return;
+	}
+	memcpy(cl->rkey, a->info + 1, DHCP6_RKAP_VALUE_LEN);
+	cl->rkey_server = m->server_id;
+	cl->rkey_replay = a->replay;
+	cl->has_rkey = true;
+	log_info("dhcp6[%s]: Reconfigure Key received: this server's Reconfigures are accepted",
+		dhcp6_conn(cl));
+}
+
 struct dhcp6_reply_sum {
 	uint32_t t1_s, t2_s; /* smallest non-zero of our IAs, 0 = none */
 	bool no_binding;
@@ -831,10 +884,17 @@ static void dhcp6_on_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m, u
 			dhcp6_status_name(st), m->status.msg);
 		return;
 	}
+	dhcp6_take_rkey(cl, m);
 	if (cl->state == DHCP6_CL_INFO_REQ) {
 		dhcp6_take_info(cl, m);
 		log_info("dhcp6[%s]: information: %u DNS server(s), %u domain(s), refresh %u s",
 			dhcp6_conn(cl), cl->info.n_dns, cl->info.n_domains, (unsigned)cl->info.refresh_s);
+		if (cl->has_lease) {
+			/* Asked by a Reconfigure while bound: the lease stays, with new information. */
+			dhcp6_report(cl, now_ms, false, false);
+			dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, "Reply");
+			return;
+		}
 		cl->ops->on_info(cl->ctx, &cl->info);
 		dhcp6_client_enter(cl, DHCP6_CL_INFO_BOUND, now_ms, "Reply");
 		return;
@@ -853,11 +913,77 @@ static void dhcp6_on_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m, u
 	dhcp6_on_lease_reply(cl, m, now_ms);
 }
 
+/* ---- Reconfigure (§18.2.11, §20.4) ---- */
+
+/* NULL, or why the Reconfigure m (bytes buf[0..len)) is dropped. */
+static const char *dhcp6_reconf_check(const struct dhcp6_client *cl, const struct dhcp6_msg *m,
+	const uint8_t *buf, size_t len)
+{
+	uint8_t t = m->reconf_msg;
+	if (!cl->cfg.reconf_accept)
+		return "Reconfigures not accepted (reconfigure_accept=0)";
+	/* §18.2.11: discarded while an exchange is in progress; only a bound client has a server. */
+	if (cl->state != DHCP6_CL_BOUND && cl->state != DHCP6_CL_INFO_BOUND)
+		return "not bound, or an exchange is in progress";
+	/* §16.11: a Server Identifier, our Client Identifier, a Reconfigure Message option asking
+	 * for Renew, Rebind or Information-request (the last without IA options), authentication. */
+	if (m->server_id.len == 0)
+		return "no Server Identifier";
+	if (!dhcp6_duid_eq(&m->client_id, &cl->cfg.duid))
+		return "Client Identifier missing or not ours";
+	if (!m->has_reconf_msg)
+		return "no Reconfigure Message option";
+	if (t != DHCP6_RENEW && t != DHCP6_REBIND && t != DHCP6_INFORMATION_REQUEST)
+		return "Reconfigure Message type not Renew, Rebind or Information-request";
+	if (t == DHCP6_INFORMATION_REQUEST && m->n_ia + m->n_ia_ignored > 0)
+		return "IA option in a Reconfigure for Information-request";
+	if (t != DHCP6_INFORMATION_REQUEST && cl->state != DHCP6_CL_BOUND)
+		return "Renew or Rebind asked of a client without a binding";
+	if (!cl->has_rkey)
+		return "no Reconfigure Key from a Reply";
+	if (!dhcp6_duid_eq(&m->server_id, &cl->rkey_server))
+		return "not from the server that sent the Reconfigure Key";
+	if (!m->auth.present)
+		return "no Authentication option";
+	/* §20.4.3: the HMAC-MD5 of the message under the key, digest field zeroed. */
+	if (!dhcp6_rkap_verify(buf, len, cl->rkey))
+		return "no RKAP HMAC-MD5, or it does not match the Reconfigure Key";
+	/* §20.3: RDM 0: only a value above the last one from this server is accepted. */
+	if (m->auth.replay <= cl->rkey_replay)
+		return "replay detection value not above the last one";
+	return NULL;
+}
+
+static void dhcp6_on_reconfigure(struct dhcp6_client *cl, const struct dhcp6_msg *m,
+	const uint8_t *buf, size_t len, uint64_t now_ms)
+{
+	const char *why = dhcp6_reconf_check(cl, m, buf, len);
+	if (why) {
+		cl->n_dropped++;
+		cl->n_reconf_dropped++;
+		log_debug(DHCP6_LOGC, "dhcp6[%s]: Reconfigure dropped in %s: %s", dhcp6_conn(cl),
+			dhcp6_client_state_name(cl->state), why);
+		return;
+	}
+	cl->rkey_replay = m->auth.replay;
+	cl->n_reconf++;
+	/* §18.2.11: the client SHOULD log the event; the transaction id is ignored. */
+	log_info("dhcp6[%s]: Reconfigure from the server: %s", dhcp6_conn(cl),
+		dhcp6_msg_name(m->reconf_msg));
+	cl->by_reconf = true;
+	enum dhcp6_client_state st = m->reconf_msg == DHCP6_RENEW   ? DHCP6_CL_RENEW
+				     : m->reconf_msg == DHCP6_REBIND ? DHCP6_CL_REBIND
+								     : DHCP6_CL_INFO_REQ;
+	dhcp6_client_enter(cl, st, now_ms, "Reconfigure");
+}
+
 void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms)
 {
 	const char *why = dhcp6_accept(cl, m);
 	if (why) {
 		cl->n_dropped++;
+		if (m->type == DHCP6_RECONFIGURE)
+			cl->n_reconf_dropped++;
 		log_debug(DHCP6_LOGC, "dhcp6[%s]: %s xid 0x%06x dropped in %s: %s", dhcp6_conn(cl),
 			dhcp6_msg_name(m->type), (unsigned)m->xid, dhcp6_client_state_name(cl->state),
 			why);
@@ -881,7 +1007,10 @@ void dhcp6_client_on_packet(struct dhcp6_client *cl, const uint8_t *buf, size_t 
 			dhcp6_err_str(e));
 		return;
 	}
-	dhcp6_client_on_msg(cl, &cl->rx, now_ms);
+	if (cl->rx.type == DHCP6_RECONFIGURE)
+		dhcp6_on_reconfigure(cl, &cl->rx, buf, len, now_ms);
+	else
+		dhcp6_client_on_msg(cl, &cl->rx, now_ms);
 }
 
 /* ---- timers ---- */
@@ -922,10 +1051,14 @@ static void dhcp6_on_exchange_timeout(struct dhcp6_client *cl, uint64_t now_ms)
 	case DHCP6_CL_CONFIRM: /* §18.2.3: no answer: keep using the addresses */
 		dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, "no Reply to Confirm");
 		break;
+	case DHCP6_CL_INFO_REQ: /* only with a lease (Reconfigure) is there an MRD: T1 */
+		if (cl->has_lease)
+			dhcp6_client_enter(cl, now_ms >= cl->t2_ms ? DHCP6_CL_REBIND : DHCP6_CL_RENEW,
+				now_ms, "T1 during Information-request");
+		break;
 	case DHCP6_CL_IDLE:
 	case DHCP6_CL_SOLICIT:
 	case DHCP6_CL_BOUND:
-	case DHCP6_CL_INFO_REQ:
 	case DHCP6_CL_INFO_BOUND:
 		break; /* Solicit and Information-request never give up (no MRC, no MRD) */
 	}

@@ -1,7 +1,8 @@
 /* DHCPv6 client state machine (RFC 8415 §15, §18): stateful IA_NA, prefix delegation IA_PD, both,
  * or stateless Information-request; Solicit/Advertise with preference, Rapid Commit, Renew at T1,
- * Rebind at T2, expiry, Confirm/Rebind after a redial, one-shot Release. Pure: events carry
- * now_ms, effects go through struct dhcp6_client_ops; the daemon owns the socket and the DUID. */
+ * Rebind at T2, expiry, Confirm/Rebind after a redial, one-shot Release, and Reconfigure
+ * (§18.2.11) authenticated with the Reconfigure Key (§20.4). Pure: events carry now_ms, effects go
+ * through struct dhcp6_client_ops; the daemon owns the socket, the DUID and the IAIDs. */
 #ifndef V6L_DHCP6_CLIENT_H
 #define V6L_DHCP6_CLIENT_H
 
@@ -43,6 +44,8 @@ struct dhcp6_client_cfg {
 	uint8_t pd_plen_hint;   /* 0 = no hint; else an IAPREFIX ::/plen in Solicit (§18.2.1) */
 	bool rapid_commit;      /* ask for Rapid Commit in Solicit (§18.2.1, §21.14) */
 	bool no_initial_delay;  /* skip SOL_MAX_DELAY/INF_MAX_DELAY/CNF_MAX_DELAY (PPP link) */
+	bool reconf_accept;     /* send Reconfigure Accept (§21.20), act on authenticated
+				 * Reconfigures (§18.2.11) */
 	uint8_t n_extra_oro;
 	uint16_t extra_oro[DHCP6_MAX_EXTRA_ORO]; /* user option codes added to the ORO */
 	uint8_t n_user_opts;
@@ -130,7 +133,16 @@ struct dhcp6_client {
 	struct dhcp6_held prefixes[DHCP6_MAX_IA_ADDR];
 	struct dhcp6_info info;
 
-	uint32_t n_dropped; /* received messages not accepted */
+	/* Reconfigure (§18.2.11): the key a Reply carried (§20.4.1), the server it belongs to and
+	 * the highest replay detection value seen from it (§20.3). */
+	bool has_rkey;
+	uint8_t rkey[DHCP6_RKAP_VALUE_LEN];
+	struct dhcp6_duid rkey_server;
+	uint64_t rkey_replay;
+	bool by_reconf; /* the exchange under way answers a Reconfigure */
+	uint32_t n_reconf, n_reconf_dropped; /* Reconfigures acted on / dropped */
+
+	uint32_t n_dropped; /* received messages not accepted (Reconfigures included) */
 	struct dhcp6_msg rx; /* parse buffer of dhcp6_client_on_packet */
 	struct dhcp6_msg tx; /* build buffer of our messages */
 };
@@ -152,9 +164,12 @@ void dhcp6_client_stop(struct dhcp6_client *cl, uint64_t now_ms);
 /* Hang-up or exit: sends one Release for the binding (no retransmission, the link may be gone),
  * forgets it, calls on_lost("released") and goes IDLE. */
 void dhcp6_client_release(struct dhcp6_client *cl, uint64_t now_ms);
-/* Feeds a parsed message from the server; messages not accepted in this state are dropped. */
+/* Feeds a parsed message from the server; messages not accepted in this state are dropped, and
+ * so is a Reconfigure (its HMAC needs the bytes: dhcp6_client_on_packet). */
 void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms);
-/* Parses buf[0..len) (a UDP payload from port 547) and feeds it; bad packets are dropped. */
+/* Parses buf[0..len) (a UDP payload from a server) and feeds it; bad packets are dropped. A
+ * Reconfigure that passes §16.11 and the key's HMAC and replay checks starts the Renew, Rebind or
+ * Information-request it asks for. */
 void dhcp6_client_on_packet(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
 	uint64_t now_ms);
 /* Handles due deadlines (retransmission, T1, T2, expiry, refresh). No-op before them. */

@@ -1,7 +1,9 @@
 /* DHCPv6 codec (RFC 8415 §8, §11, §21; RFC 3646; RFC 7078; RFC 6355): parse and build client
  * messages, DUIDs, and the UDP/IPv6 wrapping used on the PPP link. Pure; errors are returned.
  * Policy per option: a malformed identity/IA option rejects the message (§16), a malformed
- * information option is skipped and counted, an invalid lease inside an IA is ignored (§21.6). */
+ * information option is skipped and counted, an invalid lease inside an IA is ignored (§21.6).
+ * Authentication and the Reconfigure options count as information options: a server's broken
+ * Authentication option must not cost the lease its Reply carries. */
 #include "dhcp6/dhcp6_codec.h"
 
 #include <string.h>
@@ -290,6 +292,44 @@ static void dhcp6_keep_raw(struct dhcp6_msg *m, uint16_t code, struct rcur *v)
 	rcur_bytes(v, r->data, n);
 }
 
+/* §21.11: 11 fixed octets, then the authentication information. Only the first well-formed
+ * Authentication option is kept; dhcp6_auth_locate finds the same one for the HMAC (§20.4.3). */
+static bool dhcp6_auth_len_ok(size_t n)
+{
+	return n >= DHCP6_AUTH_HDR_LEN && n - DHCP6_AUTH_HDR_LEN <= DHCP6_AUTH_INFO_MAX;
+}
+
+static bool dhcp6_parse_auth(struct rcur *v, struct dhcp6_auth *a)
+{
+	size_t n = rcur_left(v);
+	if (a->present || !dhcp6_auth_len_ok(n))
+		return false;
+	a->protocol = rcur_u8(v);
+	a->algorithm = rcur_u8(v);
+	a->rdm = rcur_u8(v);
+	a->replay = rcur_u64(v);
+	a->info_len = (uint8_t)(n - DHCP6_AUTH_HDR_LEN);
+	rcur_bytes(v, a->info, a->info_len);
+	a->present = true;
+	return true;
+}
+
+bool dhcp6_auth_locate(const uint8_t *buf, size_t len, size_t *info_off)
+{
+	struct rcur c = rcur_init(buf, len);
+	uint16_t code;
+	struct rcur v;
+	if (!rcur_skip(&c, DHCP6_HDR_LEN))
+		return false;
+	while (tlv16_next(&c, &code, &v)) {
+		if (code != DHCP6_OPT_AUTH || !dhcp6_auth_len_ok(rcur_left(&v)))
+			continue;
+		*info_off = (size_t)(rcur_ptr(&v, 0) - buf) + DHCP6_AUTH_HDR_LEN;
+		return true;
+	}
+	return false;
+}
+
 /* Information options: malformed ones are skipped (returns false) rather than fatal. */
 static bool dhcp6_parse_info(struct dhcp6_msg *m, uint16_t code, struct rcur *v)
 {
@@ -311,6 +351,19 @@ static bool dhcp6_parse_info(struct dhcp6_msg *m, uint16_t code, struct rcur *v)
 		return dhcp6_parse_u32_opt(v, &m->has_inf_max_rt, &m->inf_max_rt_s, 60, 86400);
 	case DHCP6_OPT_ADDRSEL:
 		return dhcp6_parse_addrsel_opt(v, m);
+	case DHCP6_OPT_AUTH:
+		return dhcp6_parse_auth(v, &m->auth);
+	case DHCP6_OPT_RECONF_MSG: /* §21.19: one octet, the message type */
+		if (rcur_left(v) != 1 || m->has_reconf_msg)
+			return false;
+		m->has_reconf_msg = true;
+		m->reconf_msg = rcur_u8(v);
+		return true;
+	case DHCP6_OPT_RECONF_ACCEPT: /* §21.20: no data */
+		if (rcur_left(v) != 0 || m->reconf_accept)
+			return false;
+		m->reconf_accept = true;
+		return true;
 	default:
 		dhcp6_keep_raw(m, code, v);
 		return true;
@@ -504,6 +557,20 @@ static void dhcp6_put_info(struct wcur *w, const struct dhcp6_msg *m)
 		dhcp6_put_u32_opt(w, DHCP6_OPT_INF_MAX_RT, m->inf_max_rt_s);
 	if (m->has_addrsel)
 		dhcp6_put_addrsel(w, &m->addrsel);
+	if (m->has_reconf_msg)
+		dhcp6_put_bytes_opt(w, DHCP6_OPT_RECONF_MSG, &m->reconf_msg, 1);
+	if (m->auth.present) {
+		const struct dhcp6_auth *a = &m->auth;
+		if (a->info_len > DHCP6_AUTH_INFO_MAX)
+			w->full = true;
+		wcur_put_u16(w, DHCP6_OPT_AUTH);
+		wcur_put_u16(w, (uint16_t)(DHCP6_AUTH_HDR_LEN + a->info_len));
+		wcur_put_u8(w, a->protocol);
+		wcur_put_u8(w, a->algorithm);
+		wcur_put_u8(w, a->rdm);
+		wcur_put_u64(w, a->replay);
+		wcur_put_bytes(w, a->info, a->info_len <= DHCP6_AUTH_INFO_MAX ? a->info_len : 0);
+	}
 	for (uint8_t i = 0; i < m->n_raw && i < DHCP6_MAX_RAW; i++) {
 		const struct dhcp6_raw_opt *r = &m->raw[i];
 		if (r->len > DHCP6_RAW_MAX)
@@ -541,6 +608,10 @@ int dhcp6_build(const struct dhcp6_msg *m, uint8_t *buf, size_t cap)
 	}
 	if (m->rapid_commit) {
 		wcur_put_u16(&w, DHCP6_OPT_RAPID_COMMIT);
+		wcur_put_u16(&w, 0);
+	}
+	if (m->reconf_accept) {
+		wcur_put_u16(&w, DHCP6_OPT_RECONF_ACCEPT);
 		wcur_put_u16(&w, 0);
 	}
 	if (m->has_preference)

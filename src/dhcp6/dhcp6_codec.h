@@ -1,7 +1,8 @@
 /* DHCPv6 client-side codec (RFC 8415 §8, §21; RFC 3646 DNS; RFC 7078 address selection): messages
- * to host-order structs and back, DUID builders (incl. DUID-UUID of RFC 6355), and the UDP/IPv6
- * wrapping of the PPP link. Pure: no I/O, no clock, no logging. Relay messages, auth and
- * Reconfigure contents are not decoded. */
+ * to host-order structs and back, DUID builders (incl. DUID-UUID of RFC 6355), the Authentication,
+ * Reconfigure Message and Reconfigure Accept options (§21.11, §21.19, §21.20), and the UDP/IPv6
+ * wrapping of the PPP link. Pure: no I/O, no clock, no logging, no crypto (dhcp6_auth.h checks
+ * HMACs). Relay messages are not decoded. */
 #ifndef V6L_DHCP6_CODEC_H
 #define V6L_DHCP6_CODEC_H
 
@@ -25,6 +26,15 @@
 #define DHCP6_MAX_ADDRSEL 16  /* RFC 7078 policy rows */
 #define DHCP6_INFINITY 0xffffffffu /* RFC 8415 §7.7 */
 #define DHCP6_DUID_EPOCH_UNIX 946684800u /* 2000-01-01T00:00:00Z: DUID-LLT time base (§11.2) */
+#define DHCP6_AUTH_HDR_LEN 11 /* §21.11: protocol, algorithm, RDM, 8-octet replay detection */
+#define DHCP6_AUTH_INFO_MAX 64 /* authentication information kept (RKAP uses 17 octets) */
+#define DHCP6_AUTH_PROTO_RKAP 3    /* §20.4 Reconfigure Key Authentication Protocol */
+#define DHCP6_AUTH_ALG_HMAC_MD5 1  /* §20.4: algorithm 1 */
+#define DHCP6_AUTH_RDM_COUNTER 0   /* §20.3: monotonically increasing counter */
+#define DHCP6_RKAP_TYPE_KEY 1      /* §20.4: the Reconfigure Key value (in a Reply) */
+#define DHCP6_RKAP_TYPE_HMAC 2     /* §20.4: HMAC-MD5 digest of the message (in a Reconfigure) */
+#define DHCP6_RKAP_VALUE_LEN 16    /* §20.4: key and digest are both 128 bits */
+#define DHCP6_RKAP_INFO_LEN 17     /* type + value */
 
 enum dhcp6_msg_type {
 	DHCP6_SOLICIT = 1,
@@ -48,8 +58,11 @@ enum dhcp6_opt {
 	DHCP6_OPT_ORO = 6,
 	DHCP6_OPT_PREFERENCE = 7,
 	DHCP6_OPT_ELAPSED_TIME = 8,
+	DHCP6_OPT_AUTH = 11,
 	DHCP6_OPT_STATUS_CODE = 13,
 	DHCP6_OPT_RAPID_COMMIT = 14,
+	DHCP6_OPT_RECONF_MSG = 19,
+	DHCP6_OPT_RECONF_ACCEPT = 20,
 	DHCP6_OPT_DNS_SERVERS = 23,
 	DHCP6_OPT_DOMAIN_LIST = 24,
 	DHCP6_OPT_IA_PD = 25,
@@ -137,6 +150,16 @@ struct dhcp6_addrsel {
 	struct dhcp6_addrsel_row rows[DHCP6_MAX_ADDRSEL];
 };
 
+/* An Authentication option (§21.11). For RKAP (§20.4) info is the 1-octet type and the 16-octet
+ * key or HMAC-MD5 digest. */
+struct dhcp6_auth {
+	bool present;
+	uint8_t protocol, algorithm, rdm;
+	uint64_t replay; /* replay detection field */
+	uint8_t info_len;
+	uint8_t info[DHCP6_AUTH_INFO_MAX];
+};
+
 /* A decoded (or to-be-built) message. Every field is host order; nothing points into a packet. */
 struct dhcp6_msg {
 	uint8_t type;
@@ -163,6 +186,10 @@ struct dhcp6_msg {
 	uint32_t sol_max_rt_s, inf_max_rt_s;
 	bool has_addrsel;
 	struct dhcp6_addrsel addrsel;
+	bool reconf_accept;   /* §21.20 Reconfigure Accept */
+	bool has_reconf_msg;  /* §21.19 Reconfigure Message: the type the server asks for */
+	uint8_t reconf_msg;
+	struct dhcp6_auth auth; /* the first well-formed Authentication option */
 	uint8_t n_raw;
 	uint8_t n_raw_dropped; /* unknown options over DHCP6_MAX_RAW or DHCP6_RAW_MAX bytes */
 	struct dhcp6_raw_opt raw[DHCP6_MAX_RAW];
@@ -172,9 +199,15 @@ struct dhcp6_msg {
 /* Parses buf[0..len) into *m (fully overwritten). Returns DHCP6_E_OK or the first error. */
 enum dhcp6_err dhcp6_parse(const uint8_t *buf, size_t len, struct dhcp6_msg *m);
 /* Builds *m into buf[0..cap): header, client id, server id, IAs, elapsed time, ORO, rapid commit,
- * preference, status, DNS, domains, refresh time, SOL/INF_MAX_RT, ADDRSEL, then the raw options
- * verbatim. Returns the length or -1 (never a partial packet). */
+ * reconfigure accept, preference, status, DNS, domains, refresh time, SOL/INF_MAX_RT, ADDRSEL,
+ * reconfigure message, authentication, then the raw options verbatim. Returns the length or -1
+ * (never a partial packet). */
 int dhcp6_build(const struct dhcp6_msg *m, uint8_t *buf, size_t cap);
+
+/* Finds the Authentication option dhcp6_parse decodes into m->auth (the first one with a
+ * well-formed length) in the message buf[0..len) and sets *info_off to the offset of its
+ * authentication information in buf. Returns false if there is none. */
+bool dhcp6_auth_locate(const uint8_t *buf, size_t len, size_t *info_off);
 
 /* Decodes the value of an OPTION_ADDRSEL (RFC 7078 §4) kept raw, e.g. under an old draft's
  * option codes (cfg option_dasp=): val[0..len) after the option header, rows under table_code.

@@ -48,6 +48,11 @@ struct conn_cfg {
 	int dhcpv6;                 /* enum cfg_dhcpv6 */
 	uint8_t pd_length;          /* IA_PD length hint, 0 = none */
 	int duid_type;              /* enum cfg_duid */
+	uint8_t duid_raw[CFG_DUID_MAX]; /* duid_type CFG_DUID_RAW: the DUID from the file */
+	uint16_t duid_raw_len;
+	bool has_iaid, has_iaid_pd; /* iaid=, iaid_pd= set (else NAME.iaid, else the MAC) */
+	uint32_t iaid, iaid_pd;
+	bool reconfigure_accept;    /* DHCPv6 Reconfigure Accept and Reconfigures (RFC 8415) */
 	bool has_ipv6_prefix;       /* static ipv6_prefix= overrides the RA's */
 	uint8_t ipv6_prefix[16];
 	char hook[256];             /* executable run on every event, "" = none */

@@ -439,12 +439,41 @@ static const struct dhcp6_client_ops conn_d6_ops = {
 	.on_info = conn_d6_on_info,
 };
 
+/* The configured DUID (duid= in hex) is used as it is, and kept in NAME.duid like a made one. */
+static void conn_duid_raw(struct conn *c, struct dhcp6_duid *d)
+{
+	uint8_t old[DHCP6_DUID_MAX];
+	uint16_t n = 0;
+	d->len = c->cfg.duid_raw_len <= DHCP6_DUID_MAX ? c->cfg.duid_raw_len : DHCP6_DUID_MAX;
+	memcpy(d->b, c->cfg.duid_raw, d->len);
+	if (conn_state_read(c, "duid", old, sizeof(old), &n) == 0 && n == d->len &&
+	    !memcmp(old, d->b, n))
+		return;
+	if (conn_state_write(c, "duid", d->b, d->len) < 0)
+		log_warn("dhcp6[%s]: cannot store the DUID in %s", c->cfg.name, c->cfg.state_dir);
+}
+
 /* The DUID must survive restarts (RFC 8415 §11): it is kept in the state dir as NAME.duid and
  * made anew only when the configured type changes. */
 static void conn_duid(struct conn *c, struct dhcp6_duid *d)
 {
-	static const uint16_t types[] = { 1, 2, 3, 4 }; /* enum cfg_duid -> DUID type */
-	uint16_t want = types[c->cfg.duid_type & 3];
+	uint16_t want = 3; /* DUID-LL, the default */
+	switch ((enum cfg_duid)c->cfg.duid_type) {
+	case CFG_DUID_RAW:
+		conn_duid_raw(c, d);
+		return;
+	case CFG_DUID_LLT:
+		want = 1;
+		break;
+	case CFG_DUID_EN:
+		want = 2;
+		break;
+	case CFG_DUID_UUID:
+		want = 4;
+		break;
+	case CFG_DUID_LL:
+		break;
+	}
 	if (conn_state_read(c, "duid", d->b, sizeof(d->b), &d->len) == 0 && d->len >= 4 &&
 	    (d->b[0] << 8 | d->b[1]) == want)
 		return;
@@ -476,6 +505,52 @@ static void conn_duid(struct conn *c, struct dhcp6_duid *d)
 		log_warn("dhcp6[%s]: cannot store the DUID in %s", c->cfg.name, c->cfg.state_dir);
 }
 
+static uint32_t conn_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* IAIDs must stay the same for the client (RFC 8415 §12): iaid=/iaid_pd= from the file, else
+ * the pair kept in the state dir as NAME.iaid (IA_NA then IA_PD, 4 octets each, big-endian),
+ * else made from the MAC (IA_NA: its last four octets; IA_PD: that XOR 0x10000, as before
+ * NAME.iaid existed) and kept there, so that a new adapter does not lose the binding. */
+static void conn_iaids(struct conn *c, uint32_t *na, uint32_t *pd)
+{
+	const uint8_t *mac = c->lk.eth.mac;
+	uint8_t b[8];
+	uint16_t n = 0;
+	bool is_kept = conn_state_read(c, "iaid", b, sizeof(b), &n) == 0 && n == 8;
+	if (is_kept) {
+		*na = conn_be32(b);
+		*pd = conn_be32(b + 4);
+	} else {
+		*na = conn_be32(mac + 2);
+		*pd = *na ^ 0x00010000u;
+	}
+	if (c->cfg.has_iaid) {
+		*na = c->cfg.iaid;
+		*pd = c->cfg.iaid ^ 0x00010000u;
+	}
+	if (c->cfg.has_iaid_pd)
+		*pd = c->cfg.iaid_pd;
+	uint8_t w[8] = { (uint8_t)(*na >> 24), (uint8_t)(*na >> 16), (uint8_t)(*na >> 8),
+			 (uint8_t)*na, (uint8_t)(*pd >> 24), (uint8_t)(*pd >> 16),
+			 (uint8_t)(*pd >> 8), (uint8_t)*pd };
+	if (is_kept && !memcmp(w, b, 8))
+		return;
+	if (conn_state_write(c, "iaid", w, sizeof(w)) < 0)
+		log_warn("dhcp6[%s]: cannot store the IAIDs in %s", c->cfg.name, c->cfg.state_dir);
+}
+
+/* "00:03:00:01:..." into out[3 * DHCP6_DUID_MAX]. */
+static void conn_duid_text(const struct dhcp6_duid *d, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < d->len && o + 4 <= cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%02x", i ? ":" : "", d->b[i]);
+}
+
 /* The original product's custom options: oroN= codes join the ORO, optionN= raw options (code,
  * length, value as written) are sent as they are. */
 static void conn_v6_user_opts(struct dhcp6_client_cfg *cfg, const struct cfg_dhcp6_opts *u)
@@ -497,14 +572,18 @@ static void conn_v6_user_opts(struct dhcp6_client_cfg *cfg, const struct cfg_dhc
 static void conn_v6_init_dhcp6(struct conn *c, enum dhcp6_mode mode)
 {
 	struct dhcp6_client_cfg cfg;
-	const uint8_t *mac = c->lk.eth.mac;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.mode = mode;
 	conn_duid(c, &cfg.duid);
-	/* IAIDs only need to be stable per interface (RFC 8415 §12): derive them from the MAC. */
-	cfg.iaid_na = (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 |
-		      mac[5];
-	cfg.iaid_pd = cfg.iaid_na ^ 0x00010000u;
+	conn_iaids(c, &cfg.iaid_na, &cfg.iaid_pd);
+	char duid[3 * DHCP6_DUID_MAX];
+	conn_duid_text(&cfg.duid, duid, sizeof(duid));
+	log_info("dhcp6[%s]: DUID %s%s, IAID %u (IA_NA), %u (IA_PD)", c->cfg.name, duid,
+		 c->cfg.duid_type == CFG_DUID_RAW ? " (configured)" : "", (unsigned)cfg.iaid_na,
+		 (unsigned)cfg.iaid_pd);
+	/* RFC 8415 §18.2.11: a server may ask for a Renew or Information-request (authenticated
+	 * with the key of its Reply, §20.4). */
+	cfg.reconf_accept = c->cfg.reconfigure_accept;
 	cfg.pd_plen_hint = c->cfg.pd_length;
 	/* RFC 8415 §18.2.1: a server that allows it answers the Solicit with the Reply, one round
 	 * trip instead of two plus the first RT spent collecting Advertises. */
@@ -774,7 +853,21 @@ static void conn_v6_json_dhcp6(const struct conn *c, struct strbuf *sb)
 			sb_printf(sb, "%02x", o->data[k]);
 		sb_printf(sb, "\"");
 	}
-	sb_printf(sb, "}}");
+	sb_printf(sb, "}");
+	if (!on) {
+		sb_printf(sb, ",\"duid\":null,\"iaid_na\":null,\"iaid_pd\":null,"
+			      "\"reconfigure\":null}");
+		return;
+	}
+	/* What a replacement box copies into duid= and iaid= to keep the ISP's binding. */
+	const struct dhcp6_client *d6 = &c->v6.d6;
+	char duid[3 * DHCP6_DUID_MAX];
+	conn_duid_text(&d6->cfg.duid, duid, sizeof(duid));
+	sb_printf(sb, ",\"duid\":\"%s\",\"iaid_na\":%u,\"iaid_pd\":%u,\"reconfigure\":{"
+		      "\"accept\":%s,\"key\":%s,\"accepted\":%u,\"dropped\":%u}}", duid,
+		  (unsigned)d6->cfg.iaid_na, (unsigned)d6->cfg.iaid_pd,
+		  d6->cfg.reconf_accept ? "true" : "false", d6->has_rkey ? "true" : "false",
+		  (unsigned)d6->n_reconf, (unsigned)d6->n_reconf_dropped);
 }
 
 void conn_v6_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)

@@ -1,10 +1,13 @@
 /* DHCPv6 codec fuzzer: the input as a DHCPv6 message and as an IPv6/UDP packet; whatever parses
- * must build again and parse back to the same struct (counters of skipped input aside). */
+ * must build again and parse back to the same struct (counters of skipped input aside), and the
+ * Authentication option dhcp6_auth_locate finds is the one the parser kept (the RKAP HMAC check
+ * runs over the input too). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcp6/dhcp6_auth.h"
 #include "dhcp6/dhcp6_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,8 +25,18 @@ static void fz_roundtrip(const uint8_t *data, size_t size)
 {
 	static struct dhcp6_msg m, m2;
 	static uint8_t out[1 << 17];
+	static const uint8_t key[DHCP6_RKAP_VALUE_LEN] = { 1, 2, 3 };
+	size_t off = 0;
 	if (dhcp6_parse(data, size, &m) != DHCP6_E_OK)
 		return;
+	/* The parser's Authentication option and the locator's are the same one. */
+	bool found = dhcp6_auth_locate(data, size, &off);
+	if (found != m.auth.present)
+		abort();
+	if (found && (off > size || size - off < m.auth.info_len ||
+		      memcmp(data + off, m.auth.info, m.auth.info_len) != 0))
+		abort();
+	(void)dhcp6_rkap_verify(data, size, key);
 	if (m.n_ia > DHCP6_MAX_IA || m.n_dns > DHCP6_MAX_DNS || m.n_raw > DHCP6_MAX_RAW)
 		abort();
 	for (uint8_t i = 0; i < m.n_domains; i++)

@@ -1,6 +1,8 @@
 /* Drives the DHCPv6 client FSM with arbitrary message/timer/link sequences (fixed rng seed, fake
  * clock) and checks what goes out through the ops table: every sent message parses and carries
- * our DUID, leases stay within their caps, and time always moves the deadlines forward. */
+ * our DUID, leases stay within their caps, and time always moves the deadlines forward.
+ * Reconfigures (op 6) can be signed with the client's own Reconfigure Key, so the accepted path
+ * is reached too; a Reconfigure Accept goes out only when configured. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "dhcp6/dhcp6_auth.h"
 #include "dhcp6/dhcp6_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +28,11 @@ static void fz_send(void *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if ((m.type == DHCP6_RENEW || m.type == DHCP6_REQUEST || m.type == DHCP6_RELEASE) &&
 	    m.server_id.len == 0)
+		abort();
+	if (m.reconf_accept && !fz_cl.cfg.reconf_accept)
+		abort();
+	/* §18.2.11: an Information-request names a server only when a Reconfigure asked for it. */
+	if (m.type == DHCP6_INFORMATION_REQUEST && m.server_id.len && !fz_cl.by_reconf)
 		abort();
 }
 
@@ -74,6 +82,44 @@ static void fz_packet(uint8_t op, const uint8_t *b, size_t n, uint64_t now)
 	dhcp6_client_on_msg(&fz_cl, &m, now);
 }
 
+/* A Reconfigure from the input: our DUID, the key's server (op 0x20), the type asked for and the
+ * replay counter from the first octets, signed with the client's key unless op has 0x40. */
+static void fz_reconf(uint8_t op, const uint8_t *b, size_t n, uint64_t now)
+{
+	static struct dhcp6_msg m;
+	static uint8_t out[4096];
+	static const uint8_t types[4] = { DHCP6_RENEW, DHCP6_REBIND, DHCP6_INFORMATION_REQUEST, 7 };
+	if (n < 2 || dhcp6_parse(b + 2, n - 2, &m) != DHCP6_E_OK)
+		memset(&m, 0, sizeof(m));
+	m.type = DHCP6_RECONFIGURE;
+	m.client_id = fz_cl.cfg.duid;
+	if (op & 0x20)
+		m.server_id = fz_cl.rkey_server;
+	m.has_reconf_msg = n < 1 || (b[0] & 0x80) == 0;
+	m.reconf_msg = types[n ? b[0] & 3 : 0];
+	m.auth.present = true;
+	m.auth.protocol = DHCP6_AUTH_PROTO_RKAP;
+	m.auth.algorithm = DHCP6_AUTH_ALG_HMAC_MD5;
+	m.auth.rdm = DHCP6_AUTH_RDM_COUNTER;
+	m.auth.replay = fz_cl.rkey_replay + (n > 1 ? b[1] % 4 : 1) - 1;
+	m.auth.info_len = DHCP6_RKAP_INFO_LEN;
+	m.auth.info[0] = DHCP6_RKAP_TYPE_HMAC;
+	int len = dhcp6_build(&m, out, sizeof(out));
+	if (len < 0)
+		return;
+	if (!(op & 0x40) && !dhcp6_rkap_sign(out, (size_t)len, fz_cl.rkey))
+		abort();
+	uint32_t ok = fz_cl.n_reconf;
+	enum dhcp6_client_state st = fz_cl.state;
+	dhcp6_client_on_packet(&fz_cl, out, (size_t)len, now);
+	/* Accepted only from BOUND/INFO_BOUND, with the key, and then an exchange runs. */
+	if (fz_cl.n_reconf != ok && ((st != DHCP6_CL_BOUND && st != DHCP6_CL_INFO_BOUND) ||
+				     !fz_cl.has_rkey || (op & 0x40) ||
+				     (fz_cl.state != DHCP6_CL_RENEW && fz_cl.state != DHCP6_CL_REBIND &&
+				      fz_cl.state != DHCP6_CL_INFO_REQ)))
+		abort();
+}
+
 static void fz_advance(uint64_t *now, uint64_t by)
 {
 	uint64_t target = *now + by;
@@ -102,6 +148,7 @@ static void fz_init(const uint8_t *data, struct v6l_rng *rng, uint64_t now)
 	cfg.rapid_commit = data[0] & 4;
 	cfg.no_initial_delay = data[0] & 8;
 	cfg.pd_plen_hint = data[1] & 0x7f;
+	cfg.reconf_accept = data[0] & 0x10;
 	dhcp6_duid_ll(&cfg.duid, mac);
 	cfg.iaid_na = 1;
 	cfg.iaid_pd = 2;
@@ -146,6 +193,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			dhcp6_client_stop(&fz_cl, now);
 			n = 0;
+			break;
+		case 6:
+			fz_reconf(op, data + i, n, now);
 			break;
 		default:
 			dhcp6_client_start(&fz_cl, now);

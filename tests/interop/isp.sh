@@ -85,6 +85,11 @@
 #   DHCP6_DUID='00:01:..'         (wide) client DUIDs (hex, ':' separated; space separated list)
 #                                 that get a static prefix: the n-th gets the n-th PD_LEN prefix
 #                                 of the pool and address 2001:db8:200::1fff minus n
+#   DHCP6_RKEY=32 hex digits      (kea) a Reconfigure Key (RFC 8415 §20.4) every Reply carries in
+#                                 an Authentication option (code 11, protocol 3, algorithm 1,
+#                                 RDM 0, replay detection DHCP6_RKEY_REPLAY=1, type 1): Kea 2.2
+#                                 cannot make per-client keys nor send Reconfigure itself, so this
+#                                 is a static option-data; a test sends the Reconfigure     []
 # Far host services (namespace NS_FAR; stopped by down):
 #   FAR_DNS=auto|1|0              dnsmasq at 2001:db8:f::53 and 203.0.113.53 (the ISP's IPCP DNS)
 #                                 (auto: if dnsmasq is installed), TTL 300:  host.isp.example A 203.0.113.10 AAAA 2001:db8:f::10,
@@ -133,6 +138,7 @@ _isp_defaults() {
     : "${RA_MTU:=1492}" "${RA_DNS_LIFETIME:=30}"
     : "${DHCP6:=none}" "${PD_LEN:=56}" "${DHCP6_T1:=1000}" "${DHCP6_T2:=1600}"
     : "${DHCP6_PREF:=2000}" "${DHCP6_VALID:=4000}" "${DHCP6_RAPID:=0}" "${DHCP6_DUID:=}"
+    : "${DHCP6_RKEY:=}" "${DHCP6_RKEY_REPLAY:=1}"
     : "${FAR_DNS:=auto}" "${FAR_HTTP:=1}"
     FAR_DNS4=203.0.113.53 FAR_DNS6=2001:db8:f::53
     LOCAL4=100.64.0.1 POOL4=100.64.0.10 LOCAL4_B=100.64.1.1 POOL4_B=100.64.1.10
@@ -280,6 +286,8 @@ _isp_check6() { # validate the IPv6 service options
     ((RA_PREF <= RA_VALID)) || _isp_die "RA_PREF must not exceed RA_VALID"
     ((PD_LEN >= 41 && PD_LEN <= 64)) || _isp_die "PD_LEN=$PD_LEN: want 41..64"
     ((DHCP6_PREF <= DHCP6_VALID)) || _isp_die "DHCP6_PREF must not exceed DHCP6_VALID"
+    [[ -z "$DHCP6_RKEY" || "$DHCP6_RKEY" =~ ^[0-9a-f]{32}$ ]] || _isp_die "DHCP6_RKEY: want 32 lower-case hex digits"
+    [[ "$DHCP6_RKEY_REPLAY" =~ ^[0-9a-f]{1,16}$ ]] || _isp_die "DHCP6_RKEY_REPLAY: want 1..16 hex digits"
     if [ "$FAR_DNS" = auto ]; then
         FAR_DNS=0
         command -v dnsmasq >/dev/null && FAR_DNS=1 || _isp_log "no dnsmasq: far host without DNS (package dnsmasq-base)"
@@ -437,7 +445,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
         PPPD_EXTRA KMODE ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B FAR_UML4 FAR_UML6 WRAP UML_TRACE \
         ISP6_HOOK RA RA_VALID RA_PREF RA_PREFIX_MODE RA_RENUMBER_OLD RA_MIN_INT RA_MAX_INT \
         RA_LIFETIME RA_MTU RA_DNS_LIFETIME DHCP6 PD_LEN DHCP6_T1 DHCP6_T2 DHCP6_PREF DHCP6_VALID \
-        DHCP6_RAPID DHCP6_DUID
+        DHCP6_RAPID DHCP6_DUID DHCP6_RKEY DHCP6_RKEY_REPLAY
     mkdir -p "$rd/ip-up.d" "$rd/ipv6-up.d" "$rd/ip-down.d" "$rd/ipv6-down.d"
     # the vector driver sizes its buffers and the device's MTU from mtu= (default 1500)
     _isp_boot "$rd" isp "$NS_ISP" isp \

@@ -25,6 +25,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 : "${RA_DNS_LIFETIME:=30}" "${RA_RENUMBER_OLD:=zero}"
 : "${DHCP6:=none}" "${PD_LEN:=56}" "${DHCP6_T1:=1000}" "${DHCP6_T2:=1600}"
 : "${DHCP6_PREF:=2000}" "${DHCP6_VALID:=4000}" "${DHCP6_RAPID:=0}" "${DHCP6_DUID:=}"
+: "${DHCP6_RKEY:=}" "${DHCP6_RKEY_REPLAY:=1}"
 DNS6=2001:db8:f::53 DOMAIN=isp.example
 NA_NET=2001:db8:200::/64 PD_NET=2001:db8:8000::/40
 ST=/run/v6l/isp6
@@ -159,10 +160,15 @@ dhcp6_pools() { # sets NA_LO NA_HI PD_POOL PD_POOL_LEN for generation $1
 }
 
 kea_conf() { # IF
-    local ifn=$1 g rc=false
+    local ifn=$1 g rc=false rkey=
     g=$(dhcp6_gen)
     dhcp6_pools "$g"
     [ "$DHCP6_RAPID" = 1 ] && rc=true
+    # RFC 8415 §21.11 Authentication, RKAP (§20.4): protocol 3, algorithm 1 (HMAC-MD5), RDM 0,
+    # replay detection, type 1 (Reconfigure Key), the key; Kea 2.2 knows option 11 as binary.
+    [ -n "$DHCP6_RKEY" ] && rkey=", { \"code\": 11, \"space\": \"dhcp6\", \"csv-format\": false,
+                   \"always-send\": true,
+                   \"data\": \"030100$(printf %016x "0x$DHCP6_RKEY_REPLAY")01$DHCP6_RKEY\" }"
     cat <<EOF
 { "Dhcp6": {
   "interfaces-config": { "interfaces": [ "$ifn" ], "re-detect": true },
@@ -174,7 +180,7 @@ kea_conf() { # IF
   "preferred-lifetime": $DHCP6_PREF, "valid-lifetime": $DHCP6_VALID,
   "option-data": [ { "name": "dns-servers", "data": "$DNS6" },
                    { "name": "domain-search", "data": "$DOMAIN" },
-                   { "name": "sntp-servers", "data": "2001:db8:f::123" } ],
+                   { "name": "sntp-servers", "data": "2001:db8:f::123" }$rkey ],
   "subnet6": [ {
       "id": $((g + 1)), "subnet": "$NA_NET", "interface": "$ifn", "rapid-commit": $rc,
       "pools": [ { "pool": "$NA_LO-$NA_HI" } ],

@@ -80,6 +80,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c->dhcpv6, CFG_DHCPV6_AUTO);
 	assert_true(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_LL);
+	assert_int_equal(c->duid_raw_len, 0);
+	assert_false(c->iaid.is_set);
+	assert_false(c->iaid_pd.is_set);
+	assert_true(c->reconfigure_accept);
 	assert_int_equal(c->pd_length, 0);
 	assert_string_equal(c->hook, "");
 	assert_int_equal(c->mode, CFG_MODE_AUTO);
@@ -150,6 +154,9 @@ static void test_all_keys(void **state)
 		 "dhcpv6=stateless\n"
 		 "dns=0\n"
 		 "duid=uuid\n"
+		 "iaid=0x0A0b0C0d\n"
+		 "iaid_pd=4294967295\n"
+		 "reconfigure_accept=0\n"
 		 "pd_length=56\n"
 		 "hook=/etc/v6link/hook.sh\n"
 		 "mode=dial-up\n"
@@ -204,6 +211,11 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->dhcpv6, CFG_DHCPV6_STATELESS);
 	assert_false(c->dns);
 	assert_int_equal(c->duid, CFG_DUID_UUID);
+	assert_true(c->iaid.is_set);
+	assert_int_equal(c->iaid.value, 0x0a0b0c0d);
+	assert_true(c->iaid_pd.is_set);
+	assert_int_equal(c->iaid_pd.value, 4294967295u);
+	assert_false(c->reconfigure_accept);
 	assert_int_equal(c->pd_length, 56);
 	assert_string_equal(c->hook, "/etc/v6link/hook.sh");
 	assert_int_equal(c->mode, CFG_MODE_DIALUP);
@@ -222,6 +234,11 @@ struct bad_case {
 
 #define IFNAME_EXPECT "expected an interface name of 1..15 characters without '/', ':' or spaces"
 #define V6_EXPECT "expected a unicast IPv6 address such as 2001:db8::53"
+#define DUID_EXPECT "expected llt, en, ll, uuid or the DUID itself as hex octets separated by ':' " \
+	"(such as 00:03:00:01:02:76:36:00:00:10)"
+#define DUID_HEX "expected the DUID as hex octets of two digits each, separated by ':' (such as " \
+	"00:03:00:01:02:76:36:00:00:10)"
+#define IAID_EXPECT "expected an IAID: 0..4294967295, or 0x0..0xffffffff"
 #define TABLE_EXPECT "expected main or a table number 1..4294967295 other than the reserved 253 " \
 	"(default), 254 (main) and 255 (local)"
 
@@ -273,7 +290,58 @@ static const struct bad_case bad_conn[] = {
 	{ "persist=2", "key 'persist': expected 0 or 1, got '2'" },
 	{ "prefix_delegation=yes", "key 'prefix_delegation': expected 0 or 1, got 'yes'" },
 	{ "dns=-", "key 'dns': expected 0 or 1, got '-'" },
-	{ "duid=mac", "key 'duid': expected llt, en, ll or uuid, got 'mac'" },
+	{ "duid=mac", "key 'duid': " DUID_EXPECT ", got 'mac'" },
+	{ "duid=", "key 'duid': " DUID_EXPECT ", got ''" },
+	{ "duid=0003000102763600", "key 'duid': " DUID_EXPECT ", got '0003000102763600'" },
+	{ "duid=00:03:00:01:2:76:36", "key 'duid': " DUID_HEX ", got '00:03:00:01:2:76:36'" },
+	{ "duid=00-03-00-01-02-76", "key 'duid': " DUID_EXPECT ", got '00-03-00-01-02-76'" },
+	{ "duid=00:03:00:01:02:", "key 'duid': " DUID_HEX ", got '00:03:00:01:02:'" },
+	{ "duid=00:03:00:01:0g:11", "key 'duid': " DUID_HEX ", got '00:03:00:01:0g:11'" },
+	{ "duid=00:03 :00:01:02:11", "key 'duid': " DUID_HEX ", got '00:03 :00:01:02:11'" },
+	{ "duid=:00:03:00:01:02", "key 'duid': " DUID_HEX ", got ':00:03:00:01:02'" },
+	{ "duid=00", "key 'duid': expected a DUID of 2..130 octets (RFC 8415 section 11.1); this one "
+		     "has 1, got '00'" },
+	{ "duid=00:", "key 'duid': " DUID_HEX ", got '00:'" },
+	/* a MAC pasted without the DUID-LL header: type 0x0276 */
+	{ "duid=02:76:36:00:00:10", "key 'duid': expected a DUID of type 1 (LLT), 2 (EN), 3 (LL) or "
+				    "4 (UUID) in its first two octets; this one has type 630, got "
+				    "'02:76:36:00:00:10'" },
+	{ "duid=00:00:01", "key 'duid': expected a DUID of type 1 (LLT), 2 (EN), 3 (LL) or 4 (UUID) "
+			   "in its first two octets; this one has type 0, got '00:00:01'" },
+	{ "duid=00:05:01:02:03", "key 'duid': expected a DUID of type 1 (LLT), 2 (EN), 3 (LL) or 4 "
+				 "(UUID) in its first two octets; this one has type 5, got "
+				 "'00:05:01:02:03'" },
+	{ "duid=00:01:00:01:00:00:00:01", "key 'duid': expected at least 9 octets for DUID-LLT "
+					  "(type 1); this one has 8, got '00:01:00:01:00:00:00:01'" },
+	{ "duid=00:01:00:01:00:00:00:01:aa", NULL },
+	{ "duid=00:02:00:00:7e:d9", "key 'duid': expected at least 7 octets for DUID-EN (type 2); "
+				    "this one has 6, got '00:02:00:00:7e:d9'" },
+	{ "duid=00:02:00:00:7e:d9:01", NULL },
+	{ "duid=00:03:00:01", "key 'duid': expected at least 5 octets for DUID-LL (type 3); this one "
+			      "has 4, got '00:03:00:01'" },
+	{ "duid=00:03:00:01:02", NULL },
+	{ "duid=00:04:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee",
+	  "key 'duid': expected 18 octets for DUID-UUID (type 4); this one has 17, got "
+	  "'00:04:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee'" },
+	{ "duid=00:04:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00",
+	  "key 'duid': expected 18 octets for DUID-UUID (type 4); this one has 19, got "
+	  "'00:04:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00'" },
+	{ "duid=00:04:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF", NULL },
+	{ "duid=LLT", NULL },
+	{ "iaid=", "key 'iaid': " IAID_EXPECT ", got ''" },
+	{ "iaid=4294967296", "key 'iaid': " IAID_EXPECT ", got '4294967296'" },
+	{ "iaid=-1", "key 'iaid': " IAID_EXPECT ", got '-1'" },
+	{ "iaid=0x", "key 'iaid': " IAID_EXPECT ", got '0x'" },
+	{ "iaid=0x100000000", "key 'iaid': " IAID_EXPECT ", got '0x100000000'" },
+	{ "iaid=0xfg", "key 'iaid': " IAID_EXPECT ", got '0xfg'" },
+	{ "iaid=12ab", "key 'iaid': " IAID_EXPECT ", got '12ab'" },
+	{ "iaid= 0x1", NULL }, /* the line reader trims around '=' */
+	{ "iaid=0", NULL },
+	{ "iaid=0xFFFFFFFF", NULL },
+	{ "iaid=4294967295", NULL },
+	{ "iaid_pd=0x1 2", "key 'iaid_pd': " IAID_EXPECT ", got '0x1 2'" },
+	{ "iaid_pd=0X00000001", NULL },
+	{ "reconfigure_accept=yes", "key 'reconfigure_accept': expected 0 or 1, got 'yes'" },
 	{ "dhcpv6=yes", "key 'dhcpv6': expected auto, stateful, stateless or off, got 'yes'" },
 	{ "pd_length=47", "key 'pd_length': expected 0 (no hint) or 48..64, got '47'" },
 	{ "pd_length=65", "key 'pd_length': expected 0 (no hint) or 48..64, got '65'" },
@@ -294,8 +362,9 @@ static const struct bad_case bad_conn[] = {
 	{ "foo=1", "unknown key 'foo' (accepted: enabled, dial_string, user_name, password, mru, "
 		   "use_ipv4, use_ipv6, ipv6_prefix, idle_timeout, ipv6_dns1, ipv6_dns2, interface, "
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
-		   "persist, dns, duid, prefix_delegation, stable_privacy, dhcpv6, pd_length, hook, "
-		   "mode, nat46, route_metric, default_route, table)" },
+		   "persist, dns, duid, iaid, iaid_pd, reconfigure_accept, prefix_delegation, "
+		   "stable_privacy, dhcpv6, pd_length, hook, mode, nat46, route_metric, "
+		   "default_route, table)" },
 	{ "nat46=yes", "key 'nat46': expected auto, on or off, got 'yes'" },
 	{ "route_metric=0", "key 'route_metric': expected 1..4294967295, got '0'" },
 	{ "route_metric=4294967296", "key 'route_metric': expected 1..4294967295, got "
@@ -458,6 +527,49 @@ static char *read_example(const char *name, bool uncomment, size_t *len)
 	return buf;
 }
 
+/* duid= as the DUID itself: every octet kept, 2..130 octets (RFC 8415 §11.1), and a name after
+ * a raw DUID on another connection leaves no octets behind. */
+static void test_duid_raw(void **state)
+{
+	(void)state;
+	char text[1100], v[3 * 140];
+	const struct cfg_conn *c;
+	size_t o;
+
+	assert_int_equal(parse("[a]\nduid=00:03:00:01:02:76:36:00:00:20\niaid=305441741\n[b]\n"
+			       "duid=ll\n"), 0);
+	c = cfg_conn_find(&cs, "a");
+	assert_int_equal(c->duid, CFG_DUID_RAW);
+	assert_string_equal(cfg_duid_name(c->duid), "raw");
+	assert_int_equal(c->duid_raw_len, 10);
+	assert_memory_equal(c->duid_raw, ((uint8_t[]){ 0, 3, 0, 1, 2, 0x76, 0x36, 0, 0, 0x20 }), 10);
+	assert_true(c->iaid.is_set);
+	assert_int_equal(c->iaid.value, 0x1234abcd);
+	assert_false(c->iaid_pd.is_set);
+	c = cfg_conn_find(&cs, "b");
+	assert_int_equal(c->duid, CFG_DUID_LL);
+	assert_int_equal(c->duid_raw_len, 0);
+
+	/* DUID-EN of the longest length: 130 octets; one more is refused, naming line 3. */
+	for (size_t n = 130; n <= 131; n++) {
+		o = (size_t)snprintf(v, sizeof(v), "00:02:00:00:7e:d9");
+		for (size_t i = 6; i < n; i++)
+			o += (size_t)snprintf(v + o, sizeof(v) - o, ":%02x", (unsigned)(i & 0xff));
+		snprintf(text, sizeof(text), "[dsl]\nenabled=0\nduid=%s\n", v);
+		if (n == 130) {
+			assert_int_equal(parse(text), 0);
+			assert_int_equal(cs.conn[0].duid_raw_len, 130);
+			assert_int_equal(cs.conn[0].duid_raw[129], 129);
+			continue;
+		}
+		assert_int_equal(parse(text), -1);
+		assert_int_equal(errs.n, 1);
+		assert_non_null(strstr(errs.text[0], "connections.ini:3: [dsl] key 'duid': expected a "
+						     "DUID of 2..130 octets (RFC 8415 section 11.1); "
+						     "this one has 131, got '00:02:00:00:7e:d9:06:07"));
+	}
+}
+
 static void test_example_file(void **state)
 {
 	(void)state;
@@ -493,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_dial_string_errors),
 		cmocka_unit_test(test_names_and_sections),
 		cmocka_unit_test(test_cross_checks),
+		cmocka_unit_test(test_duid_raw),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,11 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "dhcp6/dhcp6_auth.h"
 #include "dhcp6/dhcp6_client.h"
 #include "test_util.h"
 
@@ -44,6 +47,27 @@ static const char kea_info[] =
 	"0017 0020 20010db8000000000000000000000053 20010db8000000000000000000000054"
 	"0018 001a 076578616d706c65036e657400 03697370076578616d706c6500"
 	"0020 0004 00001c20";
+
+/* RFC 8415 §20.4.1: kea's Reply (as kea_adv) with the Reconfigure Key 00112233..eeff in an RKAP
+ * Authentication option (type 1, replay detection 1): that option byte for byte as kea-dhcp6
+ * 2.2.0 sent it in test_dhcp6_reconfigure (option-data code 11; see kea_rkey_reply in
+ * dhcp6_codec_test.c), with this file's DUIDs and IAIDs; and Reconfigure Accept. */
+static const char kea_reply_rkey[] =
+	"07 111111 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0003 0028 00000001 000003e8 000007d0"
+	"  0005 0018 20010db8000100000000000000000100 00000bb8 00000fa0"
+	"0019 0029 00000002 000003e8 000007d0"
+	"  001a 0019 00000bb8 00000fa0 38 20010db8800000000000000000000000"
+	"0014 0000"
+	"000b 001c 03 01 00 0000000000000001 01 00112233445566778899aabbccddeeff";
+/* A Reconfigure for Renew from kea's server id, replay detection 2, its HMAC-MD5 computed with
+ * Python's hmac module (see dhcp6_auth_test.c). */
+static const char reconf_renew[] =
+	"0a 000000 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0013 0001 05"
+	"000b 001c 03 01 00 0000000000000002 02 43d52014190bc763f358be12482658ad";
+static const uint8_t rkey[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				  0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
 
 #define REC_MAX 64
 
@@ -677,6 +701,355 @@ static void test_acceptance(void **state)
 	assert_int_equal(rec.n_bound, 1);
 }
 
+/* ---- Reconfigure (§18.2.11, §20.4) ---- */
+
+static struct dhcp6_msg rc;
+
+/* A Reconfigure from kea's server to us asking for msg, with an RKAP HMAC field (replay). */
+static void rc_init(uint8_t msg, uint64_t replay)
+{
+	uint8_t b[64];
+	memset(&rc, 0, sizeof(rc));
+	rc.type = DHCP6_RECONFIGURE;
+	rc.xid = 0x5a5a5a; /* §18.2.11: ignored */
+	rc.client_id = cl.cfg.duid;
+	assert_int_equal(test_hex("0001000129b9270002aabbccdd01", b, sizeof(b)), 14);
+	rc.server_id.len = 14;
+	memcpy(rc.server_id.b, b, 14);
+	rc.has_reconf_msg = true;
+	rc.reconf_msg = msg;
+	rc.auth.present = true;
+	rc.auth.protocol = DHCP6_AUTH_PROTO_RKAP;
+	rc.auth.algorithm = DHCP6_AUTH_ALG_HMAC_MD5;
+	rc.auth.rdm = DHCP6_AUTH_RDM_COUNTER;
+	rc.auth.replay = replay;
+	rc.auth.info_len = DHCP6_RKAP_INFO_LEN;
+	rc.auth.info[0] = DHCP6_RKAP_TYPE_HMAC;
+}
+
+/* Builds rc, signs it with key (NULL: leaves the digest zero) and feeds the bytes. */
+static void rc_send(const uint8_t *key)
+{
+	uint8_t b[2048];
+	int n = dhcp6_build(&rc, b, sizeof(b));
+	assert_true(n > 0);
+	if (key)
+		assert_true(dhcp6_rkap_sign(b, (size_t)n, key));
+	dhcp6_client_on_packet(&cl, b, (size_t)n, now);
+}
+
+/* The debug lines of the next events go to a file (the log's text trace), so that a test can
+ * check why a Reconfigure was dropped. */
+static char trace_path[] = "/tmp/v6l-dhcp6-client-test-XXXXXX";
+
+static void trace_begin(void)
+{
+	int fd = mkstemp(trace_path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	log_set_trace(f, LOGC_ALL);
+}
+
+/* Ends the trace; true if it has the line "dhcp6[t]: Reconfigure dropped in STATE: WHY". */
+static bool trace_dropped(const char *state_name, const char *why)
+{
+	char want[256], line[512];
+	bool found = false;
+	log_set_trace(NULL, 0);
+	FILE *f = fopen(trace_path, "r");
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "dhcp6[t]: Reconfigure dropped in %s: %s", state_name, why);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	unlink(trace_path);
+	memcpy(trace_path + strlen(trace_path) - 6, "XXXXXX", 6);
+	if (!found)
+		print_error("no trace line '%s'\n", want);
+	return found;
+}
+
+/* Sends rc signed with key and checks it is dropped in BOUND for why. */
+static void rc_dropped(const uint8_t *key, const char *why)
+{
+	uint32_t d = cl.n_reconf_dropped;
+	trace_begin();
+	rc_send(key);
+	assert_true(trace_dropped("bound", why));
+	assert_int_equal(cl.n_reconf_dropped, d + 1);
+}
+
+static void feed_bytes(const char *hex)
+{
+	uint8_t b[2048];
+	int n = test_hex(hex, b, sizeof(b));
+	assert_true(n > 0);
+	dhcp6_client_on_packet(&cl, b, (size_t)n, now);
+}
+
+/* Solicit -> Advertise -> Request -> kea Reply with the Reconfigure Key: bound, key held. */
+static void bind_kea_rkey(void)
+{
+	cl.cfg.reconf_accept = true;
+	dhcp6_client_start(&cl, now);
+	assert_true(last_msg()->reconf_accept); /* §18.2.1: in Solicit */
+	feed(kea_adv, DHCP6_ADVERTISE);
+	run_to(rec.at[0] + 1200);
+	assert_int_equal(cl.state, DHCP6_CL_REQUEST);
+	assert_true(last_msg()->reconf_accept); /* §18.2.2: in Request */
+	feed(kea_reply_rkey, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_true(cl.has_rkey);
+	assert_memory_equal(cl.rkey, rkey, 16);
+	assert_int_equal(cl.rkey_replay, 1);
+}
+
+static void test_reconfigure_renew(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 31);
+	bind_kea_rkey();
+	uint64_t tb = now;
+	int n = rec.n_send;
+	now += 60000;
+	/* The RFC-style vector (HMAC by Python): a Renew at once, long before T1. */
+	feed_bytes(reconf_renew);
+	assert_int_equal(cl.n_reconf, 1);
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+	assert_int_equal(rec.n_send, n + 1);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(r->type, DHCP6_RENEW);
+	assert_int_not_equal(r->xid, 0x000000); /* a new transaction, not the Reconfigure's */
+	assert_int_equal(r->server_id.len, 14);
+	assert_true(r->reconf_accept); /* §18.2.4 */
+	assert_non_null(find_ia(r, DHCP6_OPT_IA_NA));
+	assert_memory_equal(find_ia(r, DHCP6_OPT_IA_PD)->addrs[0].addr, pfx8000, 16);
+	/* §18.2.11: another Reconfigure during the exchange is discarded. */
+	rc_init(DHCP6_RENEW, 3);
+	trace_begin();
+	rc_send(rkey);
+	assert_true(trace_dropped("renew", "not bound, or an exchange is in progress"));
+	assert_int_equal(cl.n_reconf_dropped, 1);
+	assert_int_equal(rec.n_send, n + 1);
+	feed(kea_adv, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(dhcp6_client_next_deadline(&cl), now + 1000000); /* T1 from this Reply */
+	assert_true(cl.has_rkey); /* a Reply without the key keeps it */
+	/* Replayed: the same message again (replay detection 2, not above 2). */
+	trace_begin();
+	feed_bytes(reconf_renew);
+	assert_true(trace_dropped("bound", "replay detection value not above the last one"));
+	assert_int_equal(cl.n_reconf_dropped, 2);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	/* Forged: a higher counter, the HMAC left as it was (the field holds zeros). */
+	rc_init(DHCP6_RENEW, 9);
+	rc_dropped(NULL, "no RKAP HMAC-MD5, or it does not match the Reconfigure Key");
+	/* Forged: a right-looking HMAC under another key. */
+	uint8_t k2[16];
+	memcpy(k2, rkey, 16);
+	k2[0] ^= 0x80;
+	rc_dropped(k2, "no RKAP HMAC-MD5, or it does not match the Reconfigure Key");
+	/* Forged: the Python vector with its replay counter raised (HMAC no longer matches). */
+	uint8_t b[256];
+	int len = test_hex(reconf_renew, b, sizeof(b));
+	b[len - 18] = 9;
+	dhcp6_client_on_packet(&cl, b, (size_t)len, now);
+	assert_int_equal(cl.n_reconf_dropped, 5);
+	assert_int_equal(cl.n_reconf, 1);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_send, n + 1);
+	assert_int_equal(cl.rkey_replay, 2);
+	/* A genuine one for Rebind: §18.2.5 without a server id. */
+	rc_init(DHCP6_REBIND, 3);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	r = last_msg();
+	assert_int_equal(r->type, DHCP6_REBIND);
+	assert_int_equal(r->server_id.len, 0);
+	assert_true(r->reconf_accept);
+	feed(kea_reply_rkey, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(cl.rkey_replay, 3); /* the Reply's 1 does not lower it */
+	assert_int_equal(cl.n_reconf, 2);
+	assert_int_equal(rec.n_lost, 0);
+	(void)tb;
+	/* Release forgets the key with the binding; Release and Confirm carry no Accept. */
+	dhcp6_client_release(&cl, now);
+	assert_false(last_msg()->reconf_accept);
+	assert_false(cl.has_rkey);
+}
+
+static void test_reconfigure_information_request(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 32);
+	bind_kea_rkey();
+	uint64_t tb = now;
+	int n = rec.n_send, nb = rec.n_bound;
+	now += 1000;
+	rc_init(DHCP6_INFORMATION_REQUEST, 2);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_REQ);
+	const struct dhcp6_msg *r = last_msg();
+	assert_int_equal(rec.n_send, n + 1);
+	assert_int_equal(r->type, DHCP6_INFORMATION_REQUEST);
+	assert_int_equal(r->n_ia, 0);
+	/* §18.2.11: it names the server of the Reconfigure. */
+	assert_int_equal(r->server_id.len, 14);
+	assert_int_equal(r->server_id.b[13], 0x01);
+	assert_true(r->reconf_accept);
+	/* The Reply keeps the lease and brings new information, reported with it. */
+	feed(kea_info, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_int_equal(rec.n_bound, nb + 1);
+	assert_int_equal(rec.n_info, 0);
+	assert_int_equal(rec.lease.n_prefixes, 1);
+	assert_false(rec.lease.prefixes_changed);
+	assert_int_equal(rec.lease.info.n_dns, 2);
+	assert_int_equal(dhcp6_client_next_deadline(&cl), tb + 1000000); /* T1 unchanged */
+	/* Unanswered: retransmitted until T1, then the Renew that is due. */
+	rc_init(DHCP6_INFORMATION_REQUEST, 3);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_REQ);
+	run_to(tb + 1000000);
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+	assert_int_equal(last_msg()->type, DHCP6_RENEW);
+	for (int i = n + 2; i < rec.n_send - 1; i++)
+		assert_int_equal(sent_msg(i)->type, DHCP6_INFORMATION_REQUEST);
+}
+
+/* §16.11 and §20.4: what a client must discard, each counted. */
+static void test_reconfigure_dropped(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 33);
+	bind_kea_rkey();
+	int n = rec.n_send;
+	uint32_t d = 0;
+	rc_init(DHCP6_RENEW, 5);
+	rc.server_id.len = 0;
+	rc_dropped(rkey, "no Server Identifier");
+	rc_init(DHCP6_RENEW, 5);
+	rc.server_id.b[13] ^= 1;
+	rc_dropped(rkey, "not from the server that sent the Reconfigure Key");
+	rc_init(DHCP6_RENEW, 5);
+	rc.client_id.b[9] ^= 1;
+	rc_dropped(rkey, "Client Identifier missing or not ours");
+	rc_init(DHCP6_RENEW, 5);
+	rc.client_id.len = 0;
+	rc_dropped(rkey, "Client Identifier missing or not ours");
+	rc_init(DHCP6_RENEW, 5);
+	rc.has_reconf_msg = false;
+	rc_dropped(rkey, "no Reconfigure Message option");
+	rc_init(DHCP6_REQUEST, 5);
+	rc_dropped(rkey, "Reconfigure Message type not Renew, Rebind or Information-request");
+	rc_init(DHCP6_INFORMATION_REQUEST, 5);
+	add_ia(&rc, DHCP6_OPT_IA_NA, 1, 0, 0, NULL, 0, 0, 0);
+	rc_dropped(rkey, "IA option in a Reconfigure for Information-request");
+	rc_init(DHCP6_RENEW, 5);
+	rc.auth.present = false;
+	rc_dropped(NULL, "no Authentication option");
+	rc_init(DHCP6_RENEW, 5); /* RDM 1: the digest is not even looked at */
+	rc.auth.rdm = 1;
+	rc_dropped(NULL, "no RKAP HMAC-MD5, or it does not match the Reconfigure Key");
+	rc_init(DHCP6_RENEW, 5); /* the key itself instead of a digest */
+	rc.auth.info[0] = DHCP6_RKAP_TYPE_KEY;
+	memcpy(rc.auth.info + 1, rkey, 16);
+	rc_dropped(NULL, "no RKAP HMAC-MD5, or it does not match the Reconfigure Key");
+	rc_init(DHCP6_RENEW, 1); /* genuine, but its counter is not above the Reply's 1 */
+	rc_dropped(rkey, "replay detection value not above the last one");
+	d += 11;
+	assert_int_equal(cl.n_reconf_dropped, d);
+	/* Without its bytes (on_msg) it cannot be checked. */
+	rc_init(DHCP6_RENEW, 5);
+	dhcp6_client_on_msg(&cl, &rc, now);
+	assert_int_equal(cl.n_reconf_dropped, ++d);
+	assert_int_equal(cl.n_reconf, 0);
+	assert_int_equal(rec.n_send, n);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	/* The replay counter was not moved by any of them: 2 is still accepted. */
+	rc_init(DHCP6_RENEW, 2);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_RENEW);
+
+	/* Before any binding (SOLICIT), and with reconfigure_accept=0. */
+	setup_cl(DHCP6_MODE_NA_PD, false, 34);
+	cl.cfg.reconf_accept = true;
+	dhcp6_client_start(&cl, now);
+	feed_bytes(reconf_renew);
+	assert_int_equal(cl.n_reconf_dropped, 1);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	setup_cl(DHCP6_MODE_NA_PD, false, 35);
+	bind_kea(); /* reconf_accept off: no Accept sent, the key not taken */
+	assert_false(sent_msg(0)->reconf_accept);
+	srv.type = DHCP6_REPLY;
+	feed(kea_reply_rkey, DHCP6_REPLY); /* (dropped in BOUND anyway) */
+	assert_false(cl.has_rkey);
+	feed_bytes(reconf_renew);
+	assert_int_equal(cl.n_reconf_dropped, 1);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+
+	/* Bound through a Reply without a key: nothing to check a Reconfigure with. */
+	setup_cl(DHCP6_MODE_NA_PD, false, 36);
+	cl.cfg.reconf_accept = true;
+	bind_kea();
+	assert_false(cl.has_rkey);
+	feed_bytes(reconf_renew);
+	assert_int_equal(cl.n_reconf_dropped, 1);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+}
+
+/* The key goes with its server: a Rebind answered by another server without one forgets it; a
+ * new binding (Solicit) starts without one. Stateless clients take it from the Reply to an
+ * Information-request and may only be asked for another one. */
+static void test_reconfigure_key_lifetime(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 37);
+	bind_kea_rkey();
+	rc_init(DHCP6_REBIND, 2);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_REBIND);
+	feed(wide_adv, DHCP6_REPLY); /* another server, no key */
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+	assert_false(cl.has_rkey);
+	feed_bytes(reconf_renew);
+	assert_int_equal(cl.n_reconf_dropped, 1);
+
+	setup_cl(DHCP6_MODE_STATELESS, false, 38);
+	cl.cfg.reconf_accept = true;
+	dhcp6_client_start(&cl, now);
+	assert_true(last_msg()->reconf_accept); /* §18.2.6 */
+	assert_int_equal(last_msg()->server_id.len, 0);
+	mk_reply(&srv);
+	uint8_t b[1024];
+	int len = test_hex(kea_reply_rkey, b, sizeof(b));
+	struct dhcp6_msg k;
+	assert_int_equal(dhcp6_parse(b, (size_t)len, &k), DHCP6_E_OK);
+	k.xid = cl.xid;
+	k.n_ia = 0;
+	dhcp6_client_on_msg(&cl, &k, now);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_BOUND);
+	assert_true(cl.has_rkey);
+	feed_bytes(reconf_renew); /* Renew asked of a client without a binding */
+	assert_int_equal(cl.n_reconf_dropped, 1);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_BOUND);
+	rc_init(DHCP6_INFORMATION_REQUEST, 3);
+	rc_send(rkey);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_REQ);
+	assert_int_equal(last_msg()->server_id.len, 14);
+	int ni = rec.n_info;
+	feed(kea_info, DHCP6_REPLY);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_BOUND);
+	assert_int_equal(rec.n_info, ni + 1);
+	assert_true(cl.has_rkey); /* a Reply without the key keeps it */
+	/* The refresh later is an ordinary Information-request, no server id. */
+	run_to(now + 7200000 + 1);
+	assert_int_equal(cl.state, DHCP6_CL_INFO_REQ);
+	assert_int_equal(last_msg()->server_id.len, 0);
+}
+
 static void test_partial_expiry(void **state)
 {
 	(void)state;
@@ -779,6 +1152,10 @@ int main(void)
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_stateless),
 		cmocka_unit_test(test_acceptance),
+		cmocka_unit_test(test_reconfigure_renew),
+		cmocka_unit_test(test_reconfigure_information_request),
+		cmocka_unit_test(test_reconfigure_dropped),
+		cmocka_unit_test(test_reconfigure_key_lifetime),
 		cmocka_unit_test(test_partial_expiry),
 		cmocka_unit_test(test_short_default_timers),
 		cmocka_unit_test(test_state_names),

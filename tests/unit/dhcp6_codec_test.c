@@ -1,6 +1,7 @@
 /* DHCPv6 codec: real kea-dhcp6 2.2.0 and wide-dhcpv6-server 20080615 replies, every truncation,
- * RFC 8415 range checks (§21.4, §21.6, §21.22, §21.24), golden builds, round trips, DUIDs, and
- * the UDP/IPv6 wrapping checked against tshark-computed checksums. */
+ * RFC 8415 range checks (§21.4, §21.6, §21.22, §21.24), golden builds, round trips, DUIDs, the
+ * Authentication / Reconfigure options (§21.11, §21.19, §21.20), and the UDP/IPv6 wrapping
+ * checked against tshark-computed checksums. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,8 +93,37 @@ static const char wide_rc_reply[] =
 	"0017 0010 20010db8000000000000000000000053"
 	"0018 000d 076578616d706c65036f726700";
 
+/* RFC 8415 §18.3.11 / §20.4.2 Reconfigure (msg-type 5 = Renew) built by hand, its HMAC-MD5 under
+ * the key 00112233445566778899aabbccddeeff computed with Python's hmac module (not nettle):
+ * hmac.new(key, msg_with_zero_digest, hashlib.md5). Replay detection value 2. */
+static const char rkap_reconf[] =
+	"0a 000000 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0013 0001 05"
+	"000b 001c 03 01 00 0000000000000002 02 43d52014190bc763f358be12482658ad";
+
+/* A Reply carrying the Reconfigure Key (§20.4.1: RKAP, type 1) and Reconfigure Accept. */
+static const char rkap_reply[] =
+	"07 4a4a4a 0001 000a 0003000102aabbccdd02 0002 000e 0001000129b9270002aabbccdd01"
+	"0019 0029 00000002 000003e8 000007d0"
+	"  001a 0019 00000bb8 00000fa0 38 20010db8800000000000000000000000"
+	"0014 0000"
+	"000b 001c 03 01 00 0000000000000001 01 00112233445566778899aabbccddeeff";
+
+/* kea-dhcp6 2.2.0 Reply to v6link's Request in test_dhcp6_reconfigure (UML ISP, captured on the
+ * client's side): IA_NA 0x36000010, the Authentication option of option-data code 11 (RKAP key
+ * 00112233..eeff, replay detection 1), DNS, domain, IA_PD 0x36010010 2001:db8:8000::/56. */
+static const char kea_rkey_reply[] =
+	"07b29ad3 0001000a00030001027636000010 0002000a00030001027636000101"
+	"00030028 36000010 000003e8 00000640"
+	"  00050018 20010db8020000000000000000001000 000007d0 00000fa0"
+	"000b001c 030100 0000000000000001 01 00112233445566778899aabbccddeeff"
+	"00170010 20010db8000f00000000000000000053 0018000d 03697370076578616d706c6500"
+	"00190029 36010010 000003e8 00000640"
+	"  001a0019 000007d0 00000fa0 38 20010db8800000000000000000000000";
+
 static const char *const all_vectors[] = { kea_adv, kea_rc_reply, kea_renew_unknown,
-	kea_release_reply, wide_adv, wide_renew_reply, wide_rc_reply };
+	kea_release_reply, wide_adv, wide_renew_reply, wide_rc_reply, rkap_reconf, rkap_reply,
+	kea_rkey_reply };
 
 static struct dhcp6_msg m, m2;
 static uint8_t buf[4096], out[4096];
@@ -378,6 +408,109 @@ static void test_addrsel(void **state)
 }
 
 /* Golden Solicit: our builder's option order, hand-annotated per RFC 8415 §18.2.1. */
+/* §21.11 Authentication, §21.19 Reconfigure Message, §21.20 Reconfigure Accept. */
+static void test_auth_options(void **state)
+{
+	(void)state;
+	size_t n = hex(rkap_reconf, buf), off = 0;
+	assert_int_equal(dhcp6_parse(buf, n, &m), DHCP6_E_OK);
+	assert_int_equal(m.type, DHCP6_RECONFIGURE);
+	assert_string_equal(dhcp6_msg_name(m.type), "RECONFIGURE");
+	assert_true(m.has_reconf_msg);
+	assert_int_equal(m.reconf_msg, DHCP6_RENEW);
+	assert_false(m.reconf_accept);
+	assert_true(m.auth.present);
+	assert_int_equal(m.auth.protocol, DHCP6_AUTH_PROTO_RKAP);
+	assert_int_equal(m.auth.algorithm, DHCP6_AUTH_ALG_HMAC_MD5);
+	assert_int_equal(m.auth.rdm, DHCP6_AUTH_RDM_COUNTER);
+	assert_int_equal(m.auth.replay, 2);
+	assert_int_equal(m.auth.info_len, DHCP6_RKAP_INFO_LEN);
+	assert_int_equal(m.auth.info[0], DHCP6_RKAP_TYPE_HMAC);
+	assert_int_equal(m.auth.info[1], 0x43);
+	assert_int_equal(m.n_skipped + m.n_raw, 0);
+	assert_true(dhcp6_auth_locate(buf, n, &off));
+	assert_int_equal(off, n - DHCP6_RKAP_INFO_LEN); /* the last option */
+	assert_memory_equal(buf + off, m.auth.info, DHCP6_RKAP_INFO_LEN);
+
+	n = hex(kea_rkey_reply, buf);
+	assert_int_equal(dhcp6_parse(buf, n, &m), DHCP6_E_OK);
+	assert_true(m.auth.present);
+	assert_int_equal(m.auth.protocol, 3);
+	assert_int_equal(m.auth.algorithm, 1);
+	assert_int_equal(m.auth.rdm, 0);
+	assert_int_equal(m.auth.replay, 1);
+	assert_int_equal(m.auth.info_len, 17);
+	assert_int_equal(m.auth.info[0], DHCP6_RKAP_TYPE_KEY);
+	assert_int_equal(m.auth.info[1], 0x00);
+	assert_int_equal(m.auth.info[16], 0xff);
+	assert_false(m.reconf_accept); /* kea does not echo it */
+	assert_int_equal(m.n_ia, 2);
+	assert_int_equal(m.ia[1].iaid, 0x36010010);
+	assert_true(dhcp6_auth_locate(buf, n, &off));
+	assert_int_equal(buf[off - 11], 3);
+
+	n = hex(rkap_reply, buf);
+	assert_int_equal(dhcp6_parse(buf, n, &m), DHCP6_E_OK);
+	assert_true(m.reconf_accept);
+	assert_false(m.has_reconf_msg);
+	assert_int_equal(m.auth.replay, 1);
+	assert_int_equal(m.auth.info[0], DHCP6_RKAP_TYPE_KEY);
+	assert_int_equal(m.auth.info[16], 0xff);
+
+	/* Malformed ones are skipped and counted, the message stays (a server's broken
+	 * Authentication option must not cost a Reply its lease): short, over 64 octets of
+	 * information, a second one, a 2-octet Reconfigure Message, a Reconfigure Accept with data. */
+	n = hex("07 010203 000b 000a 03010000000000000000"
+		"000b 004c 030100 0000000000000009" /* 65 octets of information */
+		"  0000000000000000000000000000000000000000000000000000000000000000"
+		"  0000000000000000000000000000000000000000000000000000000000000000 00"
+		"000b 000c 030100 0000000000000007 01"
+		"000b 000c 030100 0000000000000008 02"
+		"0013 0002 0505 0013 0001 0b 0013 0001 05"
+		"0014 0001 00 0014 0000 0014 0000", buf);
+	assert_int_equal(dhcp6_parse(buf, n, &m), DHCP6_E_OK);
+	assert_true(m.auth.present);
+	assert_int_equal(m.auth.replay, 7); /* the first well-formed one */
+	assert_int_equal(m.auth.info_len, 1);
+	assert_true(dhcp6_auth_locate(buf, n, &off));
+	assert_int_equal(buf[off], 0x01);
+	assert_int_equal(buf[off - 1], 0x07);
+	assert_int_equal(m.reconf_msg, DHCP6_INFORMATION_REQUEST);
+	assert_true(m.reconf_accept);
+	assert_int_equal(m.n_skipped, 7);
+	/* None at all, and a message cut inside its first option. */
+	n = hex(kea_adv, buf);
+	assert_false(dhcp6_auth_locate(buf, n, &off));
+	assert_false(dhcp6_auth_locate(buf, 3, &off));
+	n = hex(rkap_reconf, buf);
+	assert_false(dhcp6_auth_locate(buf, n - 1, &off));
+
+	/* Build: Reconfigure Accept right after Rapid Commit; the other two after ADDRSEL. */
+	memset(&m, 0, sizeof(m));
+	m.type = DHCP6_RENEW;
+	m.xid = 0x010203;
+	m.rapid_commit = true;
+	m.reconf_accept = true;
+	m.has_reconf_msg = true;
+	m.reconf_msg = 11;
+	m.auth.present = true;
+	m.auth.protocol = 3;
+	m.auth.algorithm = 1;
+	m.auth.replay = 0x0102030405060708ull;
+	m.auth.info_len = 2;
+	m.auth.info[0] = 9;
+	m.auth.info[1] = 8;
+	int b = dhcp6_build(&m, out, sizeof(out));
+	size_t g = hex("05 010203 000e 0000 0014 0000 0013 0001 0b"
+		       "000b 000d 03 01 00 0102030405060708 0908", buf);
+	assert_int_equal(b, (int)g);
+	assert_memory_equal(out, buf, g);
+	for (size_t cap = 0; cap < g; cap++)
+		assert_int_equal(dhcp6_build(&m, out, cap), -1);
+	m.auth.info_len = DHCP6_AUTH_INFO_MAX + 1;
+	assert_int_equal(dhcp6_build(&m, out, sizeof(out)), -1);
+}
+
 static void test_build_golden(void **state)
 {
 	(void)state;
@@ -570,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_range_checks),
 		cmocka_unit_test(test_info_options),
 		cmocka_unit_test(test_addrsel),
+		cmocka_unit_test(test_auth_options),
 		cmocka_unit_test(test_build_golden),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_duid),
