@@ -17,6 +17,13 @@
 #           dhcpcd.conf + IA_NA/IA_PD on ppp0), inside a client UML (the host kernel has no PPP),
 #           dhcpcd started before pppd as a service would be
 #   ref6    the same with dhcpcd started by pppd's ipv6-up script
+# ISP_V6READY=1 (default): an ISP that behaves like a BNG: its radvd and Kea run from boot and
+# answer a new session's RS and Solicit within tens of milliseconds of its IPv6CP (isp.sh
+# V6READY=1), Kea logs no packets (DHCP6_LOG=info) and its pppd starts without module requests
+# (ONDEMAND_MODULES=0), so the figures are the clients' own; ISP_V6READY=0: isp.sh's defaults as
+# the interop tests use them: radvd and Kea started from each session's ipv6-up script, seconds
+# after IPv6CP in UML (the figures are then mostly the ISP's; see README.md).  ISP_EXTRA='K=V ..'
+# adds isp.sh options (e.g. ISP_EXTRA=ONDEMAND_MODULES=1).
 # Environment: ROUNDS (5), TIMEOUT (60 s per connect), RUN (/tmp/v6l-bench-ct: logs stay
 # there), NS_CLI/NS_ISP/NS_FAR (v6l-ctcli/v6l-ctisp/v6l-ctfar).  Prints figures and exits 0;
 # 1 only when something broke (the ISP did not come up, a v6link line or both reference lines
@@ -37,7 +44,13 @@ CL=$RUN/cl
 M=$CL/m # measurements live in the client UML's run folder: the UML writes there too
 SOCK=$RUN/ctl.sock
 CONN=ctbench # v6link keeps /var/lib/v6link/NAME.{duid,iid}, /run/v6link/NAME.env: removed at exit
-ISP_OPTS=(AUTH=pap RA=m DHCP6=kea PD_LEN=56)
+ISP_V6READY=${ISP_V6READY:-1}
+ISP_OPTS=(AUTH=pap RA=m DHCP6=kea PD_LEN=56 V6READY="$ISP_V6READY")
+# (Kea's per-packet DEBUG log costs the ISP 30-100 ms per exchange in UML, the agent's lines in
+# isp6.log give the ISP's side of the timeline; modprobe runs cost its pppd 0.3-1.2 s per session)
+[ "$ISP_V6READY" = 1 ] && ISP_OPTS+=(DHCP6_LOG=info ONDEMAND_MODULES=0)
+read -r -a _extra <<<"${ISP_EXTRA:-}"
+ISP_OPTS+=("${_extra[@]}")
 export NA_RE='inet6 2001:db8:200:' PD_RE='inet6 2001:db8:8[0-9a-f]{3}:' # the ISP's pools
 V6L_PID='' WATCH_PID='' STATE_NEW=()
 
@@ -88,6 +101,7 @@ n_exits() {
 # pppoe-server SIGTERMs the session's pppd while its ip-down/ipv6-down scripts run, they die, and
 # that session's radvd stays: it would answer the next client's RS before the ISP's ipv6-up hook
 # has even run.  So stop it the way ipv6-down would have (isp6-hook.sh down IF), and count it.
+# (With V6READY=1 there is one radvd for every session, from boot: nothing to stop.)
 wait_isp_idle() { # EXITS-BEFORE MDIR
 	local i ifn
 	for ((i = 0; i < 300; i++)); do
@@ -96,7 +110,7 @@ wait_isp_idle() { # EXITS-BEFORE MDIR
 	done
 	(($(n_exits) > $1)) || { log "the ISP's pppd did not exit within 30 s"; return 1; }
 	ifn=$(awk '$2 == "ipv6-up" { i = $3 } END { print i }' "$ISP/events.log")
-	if [ -n "$ifn" ]; then
+	if [ -n "$ifn" ] && [ "$ISP_V6READY" = 0 ]; then
 		isp exec "$ISP" "if pgrep -x radvd >/dev/null; then echo stale radvd; bash $ISP/bin/isp6-hook.sh down $ifn; fi; true" \
 			>"$2/isp-cleanup.out" 2>&1
 	fi
@@ -197,6 +211,7 @@ main() {
 	{ [ -x /usr/sbin/pppd ] && ls /usr/lib/pppd/*/rp-pppoe.so >/dev/null 2>&1; } || die "no pppd with rp-pppoe.so (apt-get install ppp)"
 	[ -x /usr/bin/python3 ] || die "no /usr/bin/python3"
 	[[ "$ROUNDS" =~ ^[1-9][0-9]?$ && "$TIMEOUT" =~ ^[1-9][0-9]{0,2}$ ]] || die "ROUNDS 1..99, TIMEOUT 1..999"
+	[[ "$ISP_V6READY" == [01] ]] || die "ISP_V6READY takes 0 or 1"
 	local f var r i n=0 order
 	for f in "/var/lib/v6link/$CONN.duid" "/var/lib/v6link/$CONN.iid" "/var/lib/v6link/$CONN.secret" \
 		"/run/v6link/$CONN.env"; do
@@ -239,6 +254,11 @@ main() {
 	echo "== v6link connect time vs pppd + dhcpcd ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
 	echo "$("$BIN" version 2>/dev/null | head -1) ($BIN, built $(date -r "$BIN" '+%Y-%m-%d %H:%M'); tree at bench start: $TREE); $(pppd --version 2>&1 | head -1); $(dhcpcd --version | head -1)"
 	echo "ISP: isp.sh ${ISP_OPTS[*]} (PAP; radvd RA M=1 O=1 A=0, RDNSS 2001:db8:f::53, RAs every 3-4 s; Kea IA_NA 2001:db8:200::/64, IA_PD /56 from 2001:db8:8000::/40, DNS option, Advertise+Request; isp up ${isp_uml:-?} s)"
+	if [ "$ISP_V6READY" = 1 ]; then
+		echo "  V6READY=1: radvd and Kea running since the ISP's boot; a resident agent reloads radvd with the session's block when pppd sets the link-local (IPv6CP up) and relays DHCPv6 to Kea: no process started per session; ONDEMAND_MODULES=0: no modprobe runs when the ISP's pppd starts"
+	else
+		echo "  V6READY=0: radvd and Kea started (Kea: reloaded) by each session's ipv6-up script"
+	fi
 	echo "rounds: $ROUNDS, order rotating; timeout $TIMEOUT s; logs in $M"
 	echo "v6link config ($CONN): $(grep -v '^password' "$RUN/conf-auto/connections.ini" | tr '\n' ' ')+ password via 'v6link passwd'; second line: + mode = dial-up; run as 'v6link -d -C DIR -S SOCK run'"
 	echo "reference (client UML): pppd call dsl-provider nodetach; dsl-provider = $(tr '\n' ' ' <"$CL/dsl-provider")"
@@ -247,6 +267,7 @@ main() {
 	TIMEOUT=$TIMEOUT /usr/bin/python3 "$HERE/ct_report.py" "$RUN" || die "report failed"
 	echo
 	for var in auto dialup ref ref6; do
+		[ "$ISP_V6READY" = 0 ] || break
 		echo "ISP after '$var' sessions: a stale radvd (ipv6-down cut short) had to be stopped $(cat "$M"/*-"$var"/isp-cleanup.out 2>/dev/null | grep -c 'stale radvd') time(s) in $(ls -d "$M"/*-"$var" | wc -l)"
 	done
 	local bad

@@ -7,7 +7,9 @@ RUN/cl/m/NN-VARIANT/ holds one measurement each: t0 (epoch of the client's start
 (ok|timeout), watch.log (ct-watch.sh: kernel address events and the resolver, stamped where the
 client runs), and for v6link v6link.log (`-d`, monotonic stamps) with mono (epoch - monotonic at
 the start).  The reference's milestones come from the client UML's syslog (RUN/cl/syslog.log,
-stamped on arrival), the ISP's from RUN/isp/{hooks,isp6,kea-dhcp6}.log.  Every time printed is in
+stamped on arrival), the ISP's from RUN/isp/{hooks,isp6,kea-dhcp6}.log (isp6.log also has the
+V6READY agent's lines: IPv6 up seen, first Solicit relayed, Advertise and Reply sent, stamped in
+the ISP's UML).  Every time printed is in
 seconds from the client's own start (v6link: `v6link run` exec'd; reference: pppd exec'd).
 """
 import datetime
@@ -57,7 +59,15 @@ REF_MILESTONES = [
 ]
 WATCH = ["global address", "delegated prefix", "IPv6 DNS", "all three (connect time)"]
 ISP_MILESTONES = ["ISP: IPv6CP up (ipv6-up hook)", "ISP: radvd started", "ISP: Kea listening"]
-ORDER = ([m for m, _ in V6L_MILESTONES] + ISP_MILESTONES + WATCH)
+# isp.sh V6READY=1: the agent's lines in isp6.log (the first of each kind per session)
+V6READY_MILESTONES = [
+    ("ISP: link-local set, radvd HUP", r"v6ready: IPv6 up on "),
+    ("ISP: Solicit relayed to Kea", r"v6ready: relayed SOLICIT "),
+    ("ISP: Advertise sent", r"v6ready: sent ADVERTISE "),
+    ("ISP: Reply sent", r"v6ready: sent REPLY "),
+]
+ORDER = ([m for m, _ in V6L_MILESTONES] + [m for m, _ in V6READY_MILESTONES] + ISP_MILESTONES
+         + WATCH)
 
 
 def read(path, default=""):
@@ -149,12 +159,18 @@ def ref_times(syslog, t0, t_stop):
 
 def isp_times(isp, t0, t_stop):
     out = {}
+    isp6 = epoch_lines(os.path.join(isp, "isp6.log"), parse_epoch_first)
+    for label, rx in V6READY_MILESTONES:  # (before the ipv6-up hook: on their own)
+        t = first_after(isp6, rx, t0, t_stop)
+        if t is not None:
+            out[label] = t - t0
     hooks = epoch_lines(os.path.join(isp, "hooks.log"), parse_epoch_first)
     t_up = first_after(hooks, r"^ipv6-up built-in", t0, t_stop)
     if t_up is None:
         return out
     out[ISP_MILESTONES[0]] = t_up - t0
-    isp6 = epoch_lines(os.path.join(isp, "isp6.log"), parse_epoch_first)
+    if any(label in out for label, _ in V6READY_MILESTONES):
+        return out  # (V6READY: radvd and Kea run since boot; Kea reloads when a session ends)
     t = first_after(isp6, r"radvd on ", t_up, t_stop)
     if t is not None:
         out[ISP_MILESTONES[1]] = t - t0

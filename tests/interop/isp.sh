@@ -58,6 +58,12 @@
 #   NS_CLI=v6l-cli NS_ISP=v6l-isp NS_FAR=v6l-far    namespace names
 #   UML_MEM=256M  UP_TIMEOUT=30  ISP_EXEC_TIMEOUT=60
 #   UML_TRACE=1                   trace the UML init (set -x with timestamps) in uml-init.log
+#   ONDEMAND_MODULES=1|0          0: the ISP's UML loads no module after boot (kernel.modprobe
+#                                 empty; loaded: ipv6 ppp_generic pppoe 8021q sch_netem, + dummy
+#                                 with V6READY): each session's pppd then sends its first LCP
+#                                 Configure-Request 0.3-1.2 s sooner (the rp-pppoe plugin makes
+#                                 the kernel run modprobe 4 times for pppoe-server's LOCAL:REMOTE
+#                                 word)                                                       [1]
 # IPv6 services per session, started by isp6-hook.sh from the ipv6-up script (before RUNDIR hooks):
 #   RA=none|slaac|slaac+o|m       radvd on the ppp link (source fe80::1): prefix
 #                                 2001:db8:100:X::/64 (A=1 for slaac*, A=0 for m; M=1 for m;
@@ -82,6 +88,19 @@
 #   DHCP6_T1=1000 DHCP6_T2=1600 DHCP6_PREF=2000 DHCP6_VALID=4000   timers/lifetimes (s) (Kea;
 #                                 wide only has the lifetimes)
 #   DHCP6_RAPID=0|1               honour Rapid Commit in Solicit
+#   DHCP6_LOG=debug|info          (Kea) debug: every packet in kea-dhcp6.log (DEBUG 40); info:
+#                                 start/reload/errors only (debug costs 30-100 ms per exchange
+#                                 in UML)                                                  [debug]
+#   V6READY=0|1                   1: IPv6 services ready before any session, like a BNG's (RA=
+#                                 and DHCP6=kea|none only): one radvd and Kea start at boot; a
+#                                 resident agent in the UML SIGHUPs radvd with the new session's
+#                                 block (same prefix rules) when pppd sets the ppp link's
+#                                 link-local (first RA within milliseconds of IPv6CP up) and
+#                                 relays every session's DHCPv6 to Kea on a dummy bng0 (Interface-
+#                                 ID, link-address 2001:db8:200::1), adding routes to what a Reply
+#                                 binds; the ipv6-up hook only adds <prefix>::1 and routes, later.
+#                                 No per-session process start.  Logs: isp6.log, radvd-v6ready.log,
+#                                 v6ready-agent.log, kea-dhcp6.log                            [0]
 #   DHCP6_DUID='00:01:..'         (wide) client DUIDs (hex, ':' separated; space separated list)
 #                                 that get a static prefix: the n-th gets the n-th PD_LEN prefix
 #                                 of the pool and address 2001:db8:200::1fff minus n
@@ -136,6 +155,7 @@ _isp_defaults() {
     : "${RA:=none}" "${RA_VALID:=86400}" "${RA_PREF:=14400}" "${RA_PREFIX_MODE:=mac}"
     : "${RA_RENUMBER_OLD:=zero}" "${RA_MIN_INT:=3}" "${RA_MAX_INT:=4}" "${RA_LIFETIME:=1800}"
     : "${RA_MTU:=1492}" "${RA_DNS_LIFETIME:=30}"
+    : "${V6READY:=0}" "${DHCP6_LOG:=debug}" "${ONDEMAND_MODULES:=1}"
     : "${DHCP6:=none}" "${PD_LEN:=56}" "${DHCP6_T1:=1000}" "${DHCP6_T2:=1600}"
     : "${DHCP6_PREF:=2000}" "${DHCP6_VALID:=4000}" "${DHCP6_RAPID:=0}" "${DHCP6_DUID:=}"
     : "${DHCP6_RKEY:=}" "${DHCP6_RKEY_REPLAY:=1}"
@@ -292,8 +312,12 @@ _isp_check6() { # validate the IPv6 service options
         FAR_DNS=0
         command -v dnsmasq >/dev/null && FAR_DNS=1 || _isp_log "no dnsmasq: far host without DNS (package dnsmasq-base)"
     fi
-    [[ "$FAR_DNS" == [01] && "$FAR_HTTP" == [01] && "$DHCP6_RAPID" == [01] ]] ||
-        _isp_die "FAR_DNS, FAR_HTTP and DHCP6_RAPID take 0 or 1"
+    [[ "$FAR_DNS" == [01] && "$FAR_HTTP" == [01] && "$DHCP6_RAPID" == [01] && "$V6READY" == [01] ]] ||
+        _isp_die "FAR_DNS, FAR_HTTP, DHCP6_RAPID and V6READY take 0 or 1"
+    case "$DHCP6_LOG" in debug | info) ;; *) _isp_die "DHCP6_LOG=$DHCP6_LOG: want debug or info" ;; esac
+    [ "$V6READY" = 0 ] || [ "$DHCP6" != wide ] || _isp_die "V6READY=1 works with DHCP6=kea or none (not wide)"
+    [ "$V6READY" = 0 ] || { [ "$RA" = none ] && [ "$DHCP6" = none ]; } || [ -x /usr/bin/python3 ] ||
+        _isp_die "V6READY=1 needs /usr/bin/python3 (its agent)"
     [ "$RA" = none ] || [ -x /usr/sbin/radvd ] || _isp_die "RA=$RA needs /usr/sbin/radvd (package radvd)"
     [ "$DHCP6" != kea ] || [ -x /usr/sbin/kea-dhcp6 ] || _isp_die "DHCP6=kea needs kea-dhcp6 (package kea-dhcp6-server)"
     [ "$DHCP6" != wide ] || [ -x /usr/sbin/dhcp6s ] || _isp_die "DHCP6=wide needs dhcp6s (package wide-dhcpv6-server)"
@@ -384,6 +408,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     [[ "$SECOND_AC" == [01] && "$KMODE" == [01] ]] || _isp_die "SECOND_AC and KMODE take 0 or 1"
     [[ "$ACC_MTU" =~ ^[0-9]+$ ]] && ((ACC_MTU >= 1280 && ACC_MTU <= 9000)) || _isp_die "ACC_MTU=$ACC_MTU: want 1280..9000"
     _isp_check6
+    [[ "$ONDEMAND_MODULES" == [01] ]] || _isp_die "ONDEMAND_MODULES takes 0 or 1"
     for c in linux pppoe-server pppd ethtool tc gcc; do
         command -v "$c" >/dev/null || _isp_die "'$c' not found (see README.md for packages)"
     done
@@ -444,6 +469,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
         SERVICE_B LOCAL4 POOL4 LOCAL4_B POOL4_B DNS4 LCP_ECHO_INTERVAL LCP_ECHO_FAILURE PPP_MTU ACC_MTU \
         PPPD_EXTRA KMODE ISP_USER ISP_PASS ISP_USER_B ISP_PASS_B FAR_UML4 FAR_UML6 WRAP UML_TRACE \
         ISP6_HOOK RA RA_VALID RA_PREF RA_PREFIX_MODE RA_RENUMBER_OLD RA_MIN_INT RA_MAX_INT \
+        V6READY DHCP6_LOG ONDEMAND_MODULES \
         RA_LIFETIME RA_MTU RA_DNS_LIFETIME DHCP6 PD_LEN DHCP6_T1 DHCP6_T2 DHCP6_PREF DHCP6_VALID \
         DHCP6_RAPID DHCP6_DUID DHCP6_RKEY DHCP6_RKEY_REPLAY
     mkdir -p "$rd/ip-up.d" "$rd/ipv6-up.d" "$rd/ip-down.d" "$rd/ipv6-down.d"
@@ -453,7 +479,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
         "vec1:transport=tap,ifname=tisp1,mac=$MAC_UML1"
     # UML may have changed tap features when it attached
     _isp_offloads_off "$NS_ISP" tisp0 tisp1
-    _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE ra=$RA dhcp6=$DHCP6$([ "$DHCP6" = none ] || echo " pd_len=$PD_LEN"); client: ip netns exec $NS_CLI ... eth0"
+    _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE ra=$RA dhcp6=$DHCP6$([ "$DHCP6" = none ] || echo " pd_len=$PD_LEN")$([ "$V6READY" = 0 ] || echo " v6ready=1")$([ "$ONDEMAND_MODULES" = 1 ] || echo " ondemand_modules=0"); client: ip netns exec $NS_CLI ... eth0"
     trap - EXIT INT TERM HUP
 }
 

@@ -177,6 +177,20 @@ nservers=0
 if [ "$ROLE" = isp ]; then
     . /run/v6l/env
     echo "KMODE=$KMODE" >>/run/v6l/env
+    # V6READY=1: radvd, Kea and the agent that relays to Kea run before the first session
+    if [ "${V6READY:-0}" = 1 ] && { [ "${RA:-none}" != none ] || [ "${DHCP6:-none}" != none ]; }; then
+        [ "${DHCP6:-none}" = none ] || /run/v6l/modprobe dummy || fail "modprobe dummy"
+        bash "$ISP6_HOOK" v6ready-start >>"$RUNDIR/hooks.log" 2>&1 ||
+            fail "V6READY: IPv6 services did not start (see $RUNDIR/isp6.log, v6ready-agent.log)"
+    fi
+    # ONDEMAND_MODULES=0: no module loading after boot.  Each session's pppd otherwise runs the
+    # modprobe helper four times (the rp-pppoe plugin probes pppoe-server's LOCAL:REMOTE word
+    # as an interface name: "netdev-..." and the name, twice), 0.3-1.2 s before its first LCP
+    # Configure-Request in UML.
+    if [ "${ONDEMAND_MODULES:-1}" = 0 ]; then
+        echo >/proc/sys/kernel/modprobe
+        log "on-demand module loading off (ONDEMAND_MODULES=0)"
+    fi
     start_server a "$AC_NAME" "$SERVICE" "$LOCAL4" "$POOL4" 0
     nservers=1
     if [ "${SECOND_AC:-0}" = 1 ]; then
