@@ -91,6 +91,14 @@ ours() { # DEV
 	{ in_cli ip -4 route show table all dev "$1" proto 118
 	  in_cli ip -6 route show table all dev "$1" proto 118; } 2>/dev/null
 }
+# ours DEV sorted on one line, without its one demand link-local (fe80::IID/64, counted: exactly
+# one or the output says so).
+demand_only() { # DEV
+	local o
+	o=$(ours "$1" | sed -E 's/ +$//' | sort)
+	[ "$(grep -cE '^inet6 fe80::[0-9a-f:]+/64$' <<<"$o")" = 1 ] || echo -n "link-locals?;"
+	grep -vE '^inet6 fe80::[0-9a-f:]+/64$' <<<"$o" | tr '\n' ';'
+}
 ping_via() { # DEV|SOURCE FAMILY
 	if [ "$2" = 4 ]; then
 		in_cli ping -c 3 -i 0.2 -W 2 -I "$1" "$FAR4" >/dev/null
@@ -210,10 +218,12 @@ t_check "no_default_b_has_its_ipv4_address" \
 t_check "no_default_b_has_its_ipv6_address" \
 	bash -c "ip netns exec $NS_CLI ip -6 addr show dev v6link1 | grep -q 'inet6 $(addr6 b)/'"
 t_check "no_default_a_has_its_default_routes ($(defaults v6link0))" test "$(defaults v6link0)" = "4 50 6 50 "
+b6=$(addr6 b)
 down_b no_default
-# enabled=1: the interface keeps its demand placeholder (192.0.0.8) until exit, no route.
-t_check "no_default_down_b_leaves_only_the_demand_address ($(ours v6link1 | tr '\n' ';'))" \
-	test "$(ours v6link1)" = "inet 192.0.0.8/32"
+# enabled=1: the interface keeps its demand placeholders until exit, no route: 192.0.0.8 and,
+# for dial on demand from IPv6, a link-local and the address of the last session's /64.
+t_check "no_default_down_b_leaves_only_the_demand_addresses ($(ours v6link1 | tr '\n' ';'))" \
+	test "$(demand_only v6link1)" = "inet 192.0.0.8/32;inet6 $b6/64;"
 case_end no_default
 
 # --- 4: table=100 on b: every route of b in table 100, none in main ---------------------------
@@ -240,8 +250,8 @@ t_check "table_rule_from_b_ipv6_pings_far ($b6)" ping_via "$b6" 6
 down_b table
 # enabled=1: the demand placeholders stay in table 100 until exit.
 t_check "table_down_b_leaves_only_the_demand_placeholders ($(ours v6link1 | tr '\n' ';'))" \
-	test "$(ours v6link1 | sed -E 's/ +$//' | sort | tr '\n' ';')" = \
-	"default table 100 metric 60 pref medium;default table 100 scope link metric 60;inet 192.0.0.8/32;"
+	test "$(demand_only v6link1)" = \
+	"default table 100 metric 60 pref medium;default table 100 scope link metric 60;inet 192.0.0.8/32;inet6 $b6/64;"
 table_empty() { test -z "$(in_cli ip -4 route show table 100 2>&1; in_cli ip -6 route show table 100 2>&1)"; }
 case_end table table_100_empty_after_sigterm table_empty
 
