@@ -67,6 +67,23 @@ bool nd_addr_is_multicast(const uint8_t a[16])
 	return a[0] == 0xff;
 }
 
+bool nd_prefix_overlaps(const uint8_t a[16], unsigned alen, const uint8_t b[16], unsigned blen)
+{
+	unsigned n = alen < blen ? alen : blen;
+	if (n > 128)
+		n = 128;
+	for (unsigned i = 0; i < n; i++)
+		if ((a[i / 8] ^ b[i / 8]) & (0x80u >> (i % 8)))
+			return false;
+	return true;
+}
+
+bool nd_prefix_is_link_scope(const uint8_t prefix[16], unsigned plen)
+{
+	static const uint8_t ll[16] = { 0xfe, 0x80 }, mc[16] = { 0xff };
+	return nd_prefix_overlaps(prefix, plen, ll, 10) || nd_prefix_overlaps(prefix, plen, mc, 8);
+}
+
 bool nd_addr_is_unspecified(const uint8_t a[16])
 {
 	static const uint8_t zero[16];
@@ -168,11 +185,12 @@ static bool nd_opt_prefix(struct rcur *v, struct nd_prefix_opt *p)
 	if (p->preferred_s > p->valid_s)
 		return false;
 	/* RFC 4861 §6.3.4, RFC 4862 §5.5.3(b): the link-local prefix is silently ignored; a
-	 * multicast prefix can neither be on-link nor form an address (RFC 4291 §2.7). */
-	if (nd_addr_is_link_local(p->prefix) || nd_addr_is_multicast(p->prefix))
-		return false;
+	 * multicast prefix can neither be on-link nor form an address (RFC 4291 §2.7). Checked on
+	 * the prefix as masked, and for any overlap: fec0:8000::/9 is fe80::/9 once the bits past
+	 * plen are cleared, and it and every shorter prefix covering fe80::/10 (::/0 included) would
+	 * claim link-local space on-link or for SLAAC as well. */
 	nd_mask_prefix(p->prefix, p->plen);
-	return true;
+	return !nd_prefix_is_link_scope(p->prefix, p->plen);
 }
 
 /* RFC 4191 §2.3. Returns false to ignore the option. */
@@ -193,7 +211,10 @@ static bool nd_opt_route(struct rcur *v, struct nd_route_opt *r)
 	if (r->prf == ND_PRF_RESERVED)
 		return false;
 	nd_mask_prefix(r->prefix, r->plen);
-	return true;
+	/* RFC 4291 §2.5.6, §2.7: link-local and multicast destinations are never reached through a
+	 * router, so a route inside or covering fe80::/10 or ff00::/8 is ignored, checked after
+	 * masking as for a PIO; ::/0 is the default route RFC 4191 §2.3 defines and stays. */
+	return r->plen == 0 || !nd_prefix_is_link_scope(r->prefix, r->plen);
 }
 
 /* RFC 8106 §5.1: Length >= 3 and odd, (Length - 1) / 2 addresses. Returns false to ignore. */
@@ -305,7 +326,9 @@ static bool nd_opt_pref64(struct rcur *v, struct nd_pref64 *p)
 	p->plen = plc_len[sl & 7];
 	p->lifetime_s = (uint32_t)(sl >> 3) * 8;
 	nd_mask_prefix(p->prefix, p->plen);
-	return true;
+	/* RFC 6052 §2.2 builds addresses to be routed: a NAT64 prefix inside link-local or
+	 * multicast space (checked after masking) could give none, so the option is ignored. */
+	return !nd_prefix_is_link_scope(p->prefix, p->plen);
 }
 
 /* RFC 4861 §4.6.4: Length 1. A second MTU option is ignored. */

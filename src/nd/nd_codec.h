@@ -157,6 +157,11 @@ struct nd_nsna_msg {
 bool nd_addr_is_link_local(const uint8_t a[16]);
 bool nd_addr_is_multicast(const uint8_t a[16]);
 bool nd_addr_is_unspecified(const uint8_t a[16]);
+/* True if a/alen and b/blen share an address: their first min(alen, blen) bits agree. */
+bool nd_prefix_overlaps(const uint8_t a[16], unsigned alen, const uint8_t b[16], unsigned blen);
+/* True if prefix/plen (bits past plen already clear) lies inside or covers link-local fe80::/10
+ * or multicast ff00::/8: ::/0, fe00::/7 and fe80::/9 do, fec0::/10 and 2000::/3 do not. */
+bool nd_prefix_is_link_scope(const uint8_t prefix[16], unsigned plen);
 /* Writes the link-local address fe80::/64 + modified EUI-64 of mac that the kernel gives an
  * Ethernet adapter (RFC 4291 Appendix A, u bit inverted). */
 void nd_eui64_link_local(const uint8_t mac[6], uint8_t out[16]);

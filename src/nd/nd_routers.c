@@ -329,14 +329,16 @@ static void ndr_rio_one(struct nd_routers *nr, const uint8_t src[16], const stru
 	char buf[INET6_ADDRSTRLEN];
 	struct nd_route_opt r = *o;
 	/* RFC 4191 §3.1: the reserved preference means the option is ignored. */
-	if (r.plen == 0 || r.plen > 128 || r.prf == ND_PRF_RESERVED ||
-		nd_addr_is_link_local(r.prefix) || nd_addr_is_multicast(r.prefix))
+	if (r.plen == 0 || r.plen > 128 || r.prf == ND_PRF_RESERVED)
 		return;
 	/* RFC 4191 §2.3: bits past the prefix length are zero (the codec clears them too). */
 	for (unsigned i = 0; i < 16; i++) {
 		unsigned bit = 8 * i, keep = r.plen >= bit + 8 ? 8 : r.plen > bit ? r.plen - bit : 0;
 		r.prefix[i] &= (uint8_t)(0xff00u >> keep);
 	}
+	/* Checked on the masked prefix, as the codec does: fe80::/9 sent as fec0:8000::/9. */
+	if (nd_prefix_is_link_scope(r.prefix, r.plen))
+		return;
 	struct nd_routers_route *e = ndr_route_find(nr, src, &r);
 	if (r.lifetime_s == 0) {
 		if (e)

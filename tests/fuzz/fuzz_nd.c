@@ -1,6 +1,7 @@
 /* Fuzzes the ND codec: the IPv6/ICMPv6 framing and checksum, RA and NS/NA parsers (as whole
  * packets and as bare ICMPv6 messages with a valid header), checking counts, prefix lengths,
- * masked prefix bits and names; builds an NA/NS from the input and parses it back. */
+ * masked prefix bits, no prefix kept in link-local or multicast space once masked, and names;
+ * builds an NA/NS from the input and parses it back. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,12 +27,15 @@ static void fz_check_ra(const struct nd_ra_msg *ra)
 		abort();
 	for (size_t i = 0; i < ra->n_prefixes; i++) {
 		const struct nd_prefix_opt *p = &ra->prefixes[i];
-		if (p->plen > 128 || p->preferred_s > p->valid_s || nd_addr_is_link_local(p->prefix))
+		if (p->plen > 128 || p->preferred_s > p->valid_s || nd_addr_is_link_local(p->prefix) ||
+			nd_prefix_is_link_scope(p->prefix, p->plen))
 			abort();
 		fz_check_masked(p->prefix, p->plen);
 	}
 	for (size_t i = 0; i < ra->n_routes; i++) {
-		if (ra->routes[i].plen > 128 || ra->routes[i].prf == ND_PRF_RESERVED)
+		const struct nd_route_opt *r = &ra->routes[i];
+		if (r->plen > 128 || r->prf == ND_PRF_RESERVED ||
+			(r->plen > 0 && nd_prefix_is_link_scope(r->prefix, r->plen)))
 			abort();
 		fz_check_masked(ra->routes[i].prefix, ra->routes[i].plen);
 	}
@@ -47,7 +51,8 @@ static void fz_check_ra(const struct nd_ra_msg *ra)
 	}
 	for (size_t i = 0; i < ra->n_pref64; i++) {
 		uint8_t l = ra->pref64[i].plen;
-		if (l != 32 && l != 40 && l != 48 && l != 56 && l != 64 && l != 96)
+		if ((l != 32 && l != 40 && l != 48 && l != 56 && l != 64 && l != 96) ||
+			nd_prefix_is_link_scope(ra->pref64[i].prefix, l))
 			abort();
 		fz_check_masked(ra->pref64[i].prefix, l);
 	}

@@ -43,7 +43,8 @@ static void fz_addr(void *ctx, const struct nd_addr_event *a)
 {
 	struct fz *z = ctx;
 	int i = fz_find(z, a->addr);
-	if (nd_iid_is_reserved(a->addr + 8) || a->pref_s > a->valid_s || a->valid_s == 0)
+	if (nd_iid_is_reserved(a->addr + 8) || a->pref_s > a->valid_s || a->valid_s == 0 ||
+		nd_prefix_is_link_scope(a->addr, 64))
 		abort();
 	if (a->plen != 64 && a->plen != 128)
 		abort();
@@ -83,9 +84,9 @@ static void fz_route(void *ctx, const uint8_t p[16], uint8_t plen, const uint8_t
 	uint32_t lifetime_s, enum nd_prf prf)
 {
 	(void)ctx;
-	(void)p;
 	(void)r;
-	if (plen > 128 || lifetime_s == 0 || prf == ND_PRF_RESERVED)
+	if (plen > 128 || lifetime_s == 0 || prf == ND_PRF_RESERVED ||
+		(plen > 0 && nd_prefix_is_link_scope(p, plen)))
 		abort();
 }
 

@@ -42,7 +42,7 @@ static void fz_rt(void *ctx, const uint8_t p[16], uint8_t plen, const uint8_t r[
 {
 	struct fz *z = ctx;
 	if (plen == 0 || plen > 128 || lifetime_s == 0 || prf == ND_PRF_RESERVED ||
-		!nd_addr_is_link_local(r) || nd_addr_is_link_local(p) || nd_addr_is_multicast(p))
+		!nd_addr_is_link_local(r) || nd_prefix_is_link_scope(p, plen))
 		abort();
 	if (fz_rio_find(z, p, plen, r) >= 0)
 		return;

@@ -281,6 +281,59 @@ static void test_ra_rio_policies(void **st)
 	assert_int_equal(ra.n_opts_ignored, 5);
 }
 
+/* #13: fuzz_nd's reproducer (tests/fuzz/seeds/nd/ra_pio_fec0_8000_9). fec0:8000::/9 is fe80::/9
+ * once the bits past 9 are cleared, a prefix covering link-local fe80::/10: RFC 4861 §6.3.4 and
+ * RFC 4862 §5.5.3(b) ignore the link-local prefix, checked after masking and for any overlap. */
+static void test_ra_link_scope_prefixes(void **st)
+{
+	(void)st;
+	struct nd_ra_msg ra;
+	/* PIO: fec0:8000::/9, ::/0, fe00::/7 (covers fe80::/10 and ff00::/8), fe80:1::/64 and
+	 * ff80::/9 (multicast) are ignored; fec0::/10 (RFC 3879: global) and fc00::/7 are kept. */
+	assert_int_equal(parse_opts("0304 09c0 00000064 00000064 00000000"
+				    "fec08000000000000000000000000000"
+				    "0304 00c0 00000064 00000064 00000000"
+				    "20010db8000000000000000000000000"
+				    "0304 07c0 00000064 00000064 00000000"
+				    "fe000000000000000000000000000000"
+				    "0304 40c0 00000064 00000064 00000000"
+				    "fe800001000000000000000000000000"
+				    "0304 0980 00000064 00000064 00000000"
+				    "ff800000000000000000000000000000"
+				    "0304 0a80 00000064 00000064 00000000"
+				    "fec00000000000000000000000000000"
+				    "0304 0780 00000064 00000064 00000000"
+				    "fd000000000000000000000000000000",
+			     &ra), ND_E_OK);
+	assert_int_equal(ra.n_opts_ignored, 5);
+	assert_int_equal(ra.n_prefixes, 2);
+	assert_int_equal(ra.prefixes[0].plen, 10);
+	assert_int_equal(ra.prefixes[0].prefix[1], 0xc0);
+	assert_int_equal(ra.prefixes[1].plen, 7);
+	assert_int_equal(ra.prefixes[1].prefix[0], 0xfc); /* masked */
+	/* RIO: the same fec0:8000::/9, fe80::/64, ff02::/16 and fe00::/7 are ignored; ::/0 (the
+	 * default route, RFC 4191 §2.3) and fec0::/10 stay. */
+	assert_int_equal(parse_opts("1803 0900 00000e10 fec08000000000000000000000000000"
+				    "1802 4000 00000e10 fe80000000000000"
+				    "1802 1000 00000e10 ff02000000000000"
+				    "1802 0700 00000e10 fe00000000000000"
+				    "1801 0000 00000e10"
+				    "1802 0a00 00000e10 fec0000000000000",
+			     &ra), ND_E_OK);
+	assert_int_equal(ra.n_opts_ignored, 4);
+	assert_int_equal(ra.n_routes, 2);
+	assert_int_equal(ra.routes[0].plen, 0);
+	assert_int_equal(ra.routes[1].plen, 10);
+	/* PREF64: fe80::/96 and ff0e::/96 (RFC 8781 §4 PLC 0) are ignored, 64:ff9b::/96 kept. */
+	assert_int_equal(parse_opts("2602 0258 fe8000000000000000000000"
+				    "2602 0258 ff0e00000000000000000000"
+				    "2602 0258 0064ff9b0000000000000000",
+			     &ra), ND_E_OK);
+	assert_int_equal(ra.n_opts_ignored, 2);
+	assert_int_equal(ra.n_pref64, 1);
+	assert_int_equal(ra.pref64[0].prefix[1], 0x64);
+}
+
 static void test_ra_dns_options(void **st)
 {
 	(void)st;
@@ -552,6 +605,18 @@ static void test_addr_helpers(void **st)
 	memset(a, 0, 16);
 	assert_true(nd_addr_is_unspecified(a));
 	assert_string_equal(nd_err_str(ND_E_CSUM), "bad ICMPv6 checksum");
+	/* Overlap is agreement on the shorter length's bits. */
+	addr("fe800000000000000000000000000000", a);
+	assert_true(nd_prefix_is_link_scope(a, 9));
+	assert_true(nd_prefix_is_link_scope(a, 64));
+	assert_true(nd_prefix_is_link_scope(a, 0));
+	a[1] = 0xc0;
+	assert_false(nd_prefix_is_link_scope(a, 10));
+	assert_true(nd_prefix_is_link_scope(a, 8)); /* fe00::/8 covers fe80::/10 */
+	addr("20000000000000000000000000000000", a);
+	assert_false(nd_prefix_is_link_scope(a, 3));
+	assert_true(nd_prefix_overlaps(a, 3, s, 0));
+	assert_false(nd_prefix_overlaps(a, 3, s, 1)); /* ff02::... starts with bit 1 */
 }
 
 int main(void)
@@ -564,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_ra_validation),
 		cmocka_unit_test(test_ra_pio_policies),
 		cmocka_unit_test(test_ra_rio_policies),
+		cmocka_unit_test(test_ra_link_scope_prefixes),
 		cmocka_unit_test(test_ra_dns_options),
 		cmocka_unit_test(test_ra_other_options),
 		cmocka_unit_test(test_nsna_capture),
