@@ -248,7 +248,8 @@ static void file_prune(struct trace_file *tf)
 		snprintf(o.name, sizeof(o.name), "%s", de->d_name);
 		v[n++] = o;
 	}
-	qsort(v, n, sizeof(*v), old_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), old_cmp);
 	extra = n + 1 > tf->keep_files ? n + 1 - tf->keep_files : 0;
 	for (i = 0; i < extra && i < n; i++) {
 		if (unlinkat(dirfd(d), v[i].name, 0) < 0 && errno != ENOENT)

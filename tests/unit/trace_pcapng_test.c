@@ -363,7 +363,8 @@ static size_t idb_with(uint8_t *buf, const uint8_t *tail, size_t tail_len)
 	memset(buf + 8, 0, 8); /* linktype 0, reserved, snaplen 0 */
 	put_opt_bytes(buf + 16, PCAPNG_OPT_IF_NAME, 2);
 	memcpy(buf + 20, "ab\0\0", 4);
-	memcpy(buf + 24, tail, tail_len);
+	if (tail_len) /* tail may be NULL then, which memcpy must not get (C17 §7.1.4) */
+		memcpy(buf + 24, tail, tail_len);
 	memcpy(buf + 24 + tail_len, &(uint32_t){ (uint32_t)n }, 4);
 	return n;
 }
