@@ -53,28 +53,40 @@ run_fuzz() {
 	fi
 	meson setup --reconfigure "$fb" >/dev/null
 	ninja -C "$fb" >/dev/null || { ninja -C "$fb"; record "fuzz: build" 1; return; }
+	# FUZZ_JOBS targets at a time (default: one per CPU), each with its own corpus and log;
+	# recorded in name order once all have run.
+	local jobs=${FUZZ_JOBS:-$(nproc)} f name dir names=()
+	dir=$(mktemp -d)
 	for f in "$fb"/tests/fuzz/fuzz_*; do
 		[ -f "$f" ] && [ -x "$f" ] || continue
-		local name corpus
 		name=$(basename "$f")
-		corpus=$(mktemp -d)
-		[ -d "tests/fuzz/seeds/${name#fuzz_}" ] && cp tests/fuzz/seeds/"${name#fuzz_}"/* "$corpus"/ 2>/dev/null
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		names+=("$name")
+		mkdir "$dir/$name.corpus"
+		[ -d "tests/fuzz/seeds/${name#fuzz_}" ] && cp tests/fuzz/seeds/"${name#fuzz_}"/* "$dir/$name.corpus"/ 2>/dev/null
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+		( UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			"$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="/tmp/$name-" \
-			"$corpus" >/tmp/v6l-fuzz.log 2>&1
-		local rc=$?
-		[ $rc = 0 ] || tail -40 /tmp/v6l-fuzz.log
-		record "fuzz: $name ($(grep -o 'Done [0-9]* runs' /tmp/v6l-fuzz.log | tail -1))" $rc
-		rm -rf "$corpus"
+			"$dir/$name.corpus" >"$dir/$name.log" 2>&1
+		  echo $? >"$dir/$name.rc" ) &
 	done
+	wait
+	for name in "${names[@]}"; do
+		local rc
+		rc=$(cat "$dir/$name.rc" 2>/dev/null || echo 1)
+		[ "$rc" = 0 ] || tail -40 "$dir/$name.log"
+		record "fuzz: $name ($(grep -o 'Done [0-9]* runs' "$dir/$name.log" | tail -1))" "$rc"
+	done
+	rm -rf "$dir"
 }
 
 # run_script SCRIPT: runs one interop script and records each of its PASS/FAIL lines.
 run_script() {
 	local t=$1 log
 	log=/tmp/v6l-interop-$(basename "$t" .sh).log
+	local t0=$SECONDS
 	V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
 	local rc=$? n=0
+	echo "time: $(basename "$t") $((SECONDS - t0)) s"
 	while read -r status name; do
 		n=$((n + 1))
 		record "interop: $name" "$([ "$status" = PASS ] && echo 0 || echo 1)"
@@ -100,12 +112,18 @@ run_interop() {
 	run_script tests/interop/check_traces.sh
 }
 
+timed() { # LEVEL FUNCTION: runs it and prints how long it took (CI has 30 minutes in all)
+	local t0=$SECONDS
+	"$2"
+	echo "time: $1 $((SECONDS - t0)) s"
+}
+
 case "$TESTS" in
 deps) run_deps ;;
 unit) run_unit ;;
 fuzz) run_fuzz ;;
 interop) run_interop ;;
-all) run_deps; run_unit; run_fuzz; run_interop ;;
+all) run_deps; timed unit run_unit; timed fuzz run_fuzz; timed interop run_interop ;;
 *) echo "TESTS=$TESTS: expected deps, unit, fuzz, interop or all"; exit 2 ;;
 esac
 
