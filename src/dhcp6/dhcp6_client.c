@@ -922,6 +922,9 @@ static const char *dhcp6_reconf_check(const struct dhcp6_client *cl, const struc
 	uint8_t t = m->reconf_msg;
 	if (!cl->cfg.reconf_accept)
 		return "Reconfigures not accepted (reconfigure_accept=0)";
+	/* §16.11: a Reconfigure not unicast to the client is discarded. */
+	if (cl->rx_multicast)
+		return "not unicast to us";
 	/* §18.2.11: discarded while an exchange is in progress; only a bound client has a server. */
 	if (cl->state != DHCP6_CL_BOUND && cl->state != DHCP6_CL_INFO_BOUND)
 		return "not bound, or an exchange is in progress";
@@ -1000,6 +1003,13 @@ void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uin
 void dhcp6_client_on_packet(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
 	uint64_t now_ms)
 {
+	dhcp6_client_on_packet_to(cl, buf, len, false, now_ms);
+}
+
+void dhcp6_client_on_packet_to(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
+	bool to_multicast, uint64_t now_ms)
+{
+	cl->rx_multicast = to_multicast;
 	enum dhcp6_err e = dhcp6_parse(buf, len, &cl->rx);
 	if (e != DHCP6_E_OK) {
 		cl->n_dropped++;

@@ -144,6 +144,7 @@ struct dhcp6_client {
 
 	uint32_t n_dropped; /* received messages not accepted (Reconfigures included) */
 	struct dhcp6_msg rx; /* parse buffer of dhcp6_client_on_packet */
+	bool rx_multicast;   /* rx was sent to a multicast address */
 	struct dhcp6_msg tx; /* build buffer of our messages */
 };
 
@@ -172,6 +173,10 @@ void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uin
  * Information-request it asks for. */
 void dhcp6_client_on_packet(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
 	uint64_t now_ms);
+/* As dhcp6_client_on_packet, saying whether the packet was sent to a multicast address (a
+ * Reconfigure must be unicast to the client, §16.11). dhcp6_client_on_packet: unicast. */
+void dhcp6_client_on_packet_to(struct dhcp6_client *cl, const uint8_t *buf, size_t len,
+	bool to_multicast, uint64_t now_ms);
 /* Handles due deadlines (retransmission, T1, T2, expiry, refresh). No-op before them. */
 void dhcp6_client_on_timer(struct dhcp6_client *cl, uint64_t now_ms);
 /* Returns the next deadline in ms, or V6L_NEVER. */

@@ -695,10 +695,11 @@ void conn_v6_free(struct conn *c)
 	c->v6.d6_inited = false;
 }
 
-void conn_v6_on_dhcp6(struct conn *c, const uint8_t *msg, size_t len, uint64_t now)
+void conn_v6_on_dhcp6(struct conn *c, const uint8_t *msg, size_t len, const uint8_t dst[16],
+		      uint64_t now)
 {
 	if (c->v6.d6_inited && c->v6.is_up)
-		dhcp6_client_on_packet(&c->v6.d6, msg, len, now);
+		dhcp6_client_on_packet_to(&c->v6.d6, msg, len, dst[0] == 0xff, now);
 }
 
 void conn_v6_on_timer(struct conn *c, uint64_t now)

@@ -88,7 +88,8 @@ void conn_v6_release(struct conn *c, uint64_t now_ms);
 /* The link is gone: stop timers, remove the addresses, keep the DHCPv6 binding for a Rebind. */
 void conn_v6_down(struct conn *c, uint64_t now_ms);
 /* A DHCPv6 message (the UDP payload) for our client. */
-void conn_v6_on_dhcp6(struct conn *c, const uint8_t *msg, size_t len, uint64_t now_ms);
+void conn_v6_on_dhcp6(struct conn *c, const uint8_t *msg, size_t len, const uint8_t dst[16],
+		      uint64_t now_ms);
 void conn_v6_on_timer(struct conn *c, uint64_t now_ms);
 uint64_t conn_v6_next_deadline(const struct conn *c);
 /* Adds the routers' and DHCPv6's DNS servers and domains to d (static ones override both). */

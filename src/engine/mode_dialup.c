@@ -557,7 +557,7 @@ static void du_on_ipv6(struct conn *c, const uint8_t *pkt, size_t len, uint64_t 
 			log_debug(LOGC_HOST, "dhcp6[%s]: packet dropped: %s", c->cfg.name,
 				  dhcp6_err_str(e));
 		else
-			conn_v6_on_dhcp6(c, pkt + u.payload_off, u.payload_len, now);
+			conn_v6_on_dhcp6(c, pkt + u.payload_off, u.payload_len, pkt + 24, now);
 		return;
 	}
 	if (d->has_nd)

@@ -574,7 +574,7 @@ static void rt_on_dhcp6(void *arg, int fd, uint32_t ev)
 	(void)ev;
 	for (int k = 0; k < 16 && (n = rt_recv(fd, buf, sizeof(buf), &ip, &sport)) >= 0; k++) {
 		rt_trace_udp(c, false, ip.src, ip.dst, sport, 546, buf, (size_t)n);
-		conn_v6_on_dhcp6(c, buf, (size_t)n, clock_now_ms());
+		conn_v6_on_dhcp6(c, buf, (size_t)n, ip.dst, clock_now_ms());
 	}
 	conn_reschedule(c);
 }

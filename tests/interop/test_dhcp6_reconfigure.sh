@@ -45,11 +45,12 @@ PY
 }
 
 d6() { v6l_json "c['ipv6']['dhcpv6']$1"; }
-# send_reconf MSG-TYPE REPLAY KEY | raw HEX: from the UML to our link-local; prints the bytes.
+# send_reconf MSG-TYPE REPLAY KEY | raw HEX: from the UML to our link-local (or to RC_DST);
+# prints the bytes.
 send_reconf() {
 	local ifn ll duid
 	ifn=$(isp exec cat /run/v6l/isp6/dhcp6-if)
-	ll=$(v6l_json "c['ipv6']['link_local']")
+	ll=${RC_DST:-$(v6l_json "c['ipv6']['link_local']")}
 	duid=$(d6 "['duid']")
 	if [ "$1" = raw ]; then
 		isp exec /usr/bin/python3 "$ISP_RUN/reconf.py" "$ifn" "$ll" raw "$2"
@@ -130,6 +131,12 @@ send_reconf raw "$good" >/dev/null
 sleep 3
 t_check "rfc8415_20_3_replayed_reconfigure_ignored (no Renew)" test "$(count_after "$t1" 5)" = 0
 t_check "rfc8415_20_3_replayed_counted" test "$(d6 "['reconfigure']")" = "{'accept': True, 'key': True, 'accepted': 1, 'dropped': 2}"
+# --- multicast: a valid Reconfigure sent to ff02::1 (§16.11: it must be unicast to us) ---
+RC_DST=ff02::1 send_reconf 5 3 "$KEY" >/dev/null
+sleep 3
+t_check "rfc8415_16_11_multicast_reconfigure_ignored (no Renew)" test "$(count_after "$t1" 5)" = 0
+t_check "rfc8415_16_11_multicast_counted" test "$(d6 "['reconfigure']['dropped']")" = 3
+t_check "multicast_logged_with_reason" grep -q "Reconfigure dropped in bound: not unicast to us" "$V6L_LOG"
 
 # --- Information-request (msg-type 11): it names Kea's server id; the lease stays ---
 t2=$(now)
@@ -146,7 +153,7 @@ send_reconf 6 4 "$KEY" >/dev/null
 t_check "rfc8415_18_2_11_rebind_on_reconfigure" wait_count "$t3" 6 1 5
 wait_json "c['ipv6']['dhcpv6']['state'] == 'bound'" 10
 t_check "kea_answered_the_rebind" kea_replied "$t3" 6
-t_check "reconfigure_counters_after_all" test "$(d6 "['reconfigure']")" = "{'accept': True, 'key': True, 'accepted': 3, 'dropped': 2}"
+t_check "reconfigure_counters_after_all" test "$(d6 "['reconfigure']")" = "{'accept': True, 'key': True, 'accepted': 3, 'dropped': 3}"
 
 # --- reconfigure_accept=0: no Reconfigure Accept, no key, a valid Reconfigure dropped ---
 v6l_stop

@@ -113,7 +113,10 @@ t_check "rfc4191_3_1_route_via_router_link_local (high: route_metric 50)" \
 	rt_wait 15 rio_has "via fe80::1 dev eth0 .*metric 50"
 t_check "rfc4191_route_from_non_default_router_in_status" test "$(v6l_json "[(r['prefix'], r['router'], r['preference'], r['metric']) for r in c['ipv6']['ra']['routes']]")" = "[('2001:db8:77::/48', 'fe80::1', 'high', 50)]"
 t_check "rfc4191_route_in_status_text" bash -c "ip netns exec $NS_CLI $V6L_BIN -S $V6L_SOCK status | grep -E 'route +2001:db8:77::/48 via fe80::1 preference high' >/dev/null"
-# Traffic to the route leaves via r1, though the default router is r2.
+# Traffic to the route leaves via r1, though the default router is r2. The ping's source is the
+# kernel's SLAAC address: wait until it is there and past DAD (CI once pinged too early, rc 2).
+slaac_ready() { in_cli ip -6 addr show dev eth0 | grep "inet6 $SLAAC/" | grep -v tentative >/dev/null; }
+rt_wait 15 slaac_ready
 n=20
 r1a=$(lan_fwd "$NS_R1")
 in_cli ping -6 -c "$n" -i 0.05 -W 1 -q -I "$SLAAC" "$RIO_DST" >"$T_RUN/ping-rio.txt" 2>&1

@@ -780,6 +780,18 @@ static void rc_dropped(const uint8_t *key, const char *why)
 	assert_int_equal(cl.n_reconf_dropped, d + 1);
 }
 
+/* Sends rc signed with key as if to a multicast address: dropped, it was not unicast to us. */
+static void rc_multicast_dropped(const uint8_t *key)
+{
+	uint8_t b[2048];
+	int n = dhcp6_build(&rc, b, sizeof(b));
+	assert_true(n > 0);
+	assert_true(dhcp6_rkap_sign(b, (size_t)n, key));
+	trace_begin();
+	dhcp6_client_on_packet_to(&cl, b, (size_t)n, true, now);
+	assert_true(trace_dropped("bound", "not unicast to us"));
+}
+
 static void feed_bytes(const char *hex)
 {
 	uint8_t b[2048];
@@ -959,7 +971,9 @@ static void test_reconfigure_dropped(void **state)
 	rc_dropped(NULL, "no RKAP HMAC-MD5, or it does not match the Reconfigure Key");
 	rc_init(DHCP6_RENEW, 1); /* genuine, but its counter is not above the Reply's 1 */
 	rc_dropped(rkey, "replay detection value not above the last one");
-	d += 11;
+	rc_init(DHCP6_RENEW, 5); /* genuine, but sent to a multicast group */
+	rc_multicast_dropped(rkey);
+	d += 12;
 	assert_int_equal(cl.n_reconf_dropped, d);
 	/* Without its bytes (on_msg) it cannot be checked. */
 	rc_init(DHCP6_RENEW, 5);
