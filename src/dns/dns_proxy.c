@@ -1,7 +1,8 @@
 /* DNS proxy I/O (issue #5): listeners (UDP, TCP per RFC 7766), upstream sockets (a fresh random
  * port per query, RFC 5452 §9.2; TCP for truncated replies to TCP clients), cache, A synthesis
- * from AAAA and PTR for pool addresses. The decisions are the pure parts' (dns_upstream,
- * dns_cache, dns_synth, dns_map); this file moves bytes. No DNSSEC validation, no DoT/DoH. */
+ * from AAAA and PTR for pool addresses, for the host's own queries only (issue #13). The
+ * decisions are the pure parts' (dns_upstream, dns_cache, dns_synth, dns_map, dns_guard); this
+ * file moves bytes. No DNSSEC validation, no DoT/DoH. */
 #include "dns/dns_proxy.h"
 
 #include <errno.h>
@@ -21,6 +22,8 @@
 #include "core/rng.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_codec.h"
+#include "dns/dns_guard.h"
+#include "dns/dns_hostaddr.h"
 #include "dns/dns_synth.h"
 #include "dns/dns_upstream.h"
 #include "hostcfg/dns.h"
@@ -32,6 +35,8 @@
 #define DP_BATCH 64
 #define DP_TCP_OUT_MAX (1u << 20)
 #define DP_NO_CONN UINT32_MAX
+#define DP_HOSTS_RELOAD_MS 10000 /* the host's addresses, reloaded this often */
+#define DP_HOSTS_MISS_MS 250     /* ... and at most this often when a source is not among them */
 
 /* Tags of the private epoll set: kind << 56 | gen << 24 | index. */
 enum dp_ev { DP_EV_UDP, DP_EV_LISTEN, DP_EV_CONN, DP_EV_UP, DP_EV_UPTCP };
@@ -42,7 +47,7 @@ struct dp_src {
 	uint8_t lst;             /* UDP listener */
 	socklen_t peer_len;
 	struct sockaddr_storage peer;
-	uint16_t limit;          /* dns_udp_limit, or DNS_MSG_MAX over TCP */
+	uint16_t limit;          /* dns_guard_udp_limit, or DNS_MSG_MAX over TCP */
 };
 
 /* A client query in flight; a synthesized A query has two halves (0: A, 1: AAAA). */
@@ -78,7 +83,9 @@ struct dp_conn {
 	uint32_t gen;
 	bool is_broken;
 	unsigned n_pending;
-	uint64_t last_ms;
+	uint64_t open_ms, last_ms; /* last_ms: the last whole query or answer */
+	socklen_t peer_len;
+	struct sockaddr_storage peer;
 	uint16_t in_len;
 	uint8_t in[2 + DNS_UP_QUERY_MAX];
 	uint8_t *out;
@@ -105,6 +112,9 @@ struct dns_proxy {
 	pthread_mutex_t map_lock; /* the map is shared with the NAT46 data-path threads */
 	bool has_map, is_fail_burst;
 	uint64_t seen_timeouts;
+	struct dns_hostaddr ha;
+	struct dns_guard_rl rl;
+	uint64_t refuse_log_ms;
 	struct dns_proxy_stats st;
 	struct dp_pending *pend;
 	struct dp_upslot slot[DP_UP_SLOTS];
@@ -226,6 +236,7 @@ static void dp_conn_send(struct dns_proxy *p, uint32_t ci, const uint8_t *buf, s
 	struct dp_conn *c = &p->conns[ci];
 	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	size_t total = len + 2, done = 0;
+	c->last_ms = clock_now_ms();
 	if (c->out_off == c->out_len) {
 		struct iovec iov[2] = { { hdr, 2 }, { (void *)(uintptr_t)buf, len } };
 		ssize_t n = writev(c->fd, iov, 2);
@@ -534,13 +545,20 @@ static void dp_synth_start(struct dns_proxy *p, struct dp_pending *e, uint32_t i
 /* A client query buf[0..len) from src (limit not yet set). */
 static void dp_on_query(struct dns_proxy *p, struct dp_src *src, const uint8_t *buf, size_t len)
 {
+	uint8_t family, addr[16];
+	uint16_t port;
+	if (dp_from_sockaddr(&src->peer, &family, addr, &port) &&
+		!dns_guard_rl_take(&p->rl, family, addr, clock_now_ms())) {
+		p->st.drop_ratelimit++;
+		return;
+	}
 	if (dns_parse(buf, len, &p->mq) != DNS_E_OK || p->mq.is_response) {
 		p->st.drop_malformed++; /* RFC 1035 §7.3: a response is never answered */
 		return;
 	}
 	p->st.queries++;
 	dp_log_query(p, &p->mq, src->conn == DP_NO_CONN ? "query (udp)" : "query (tcp)");
-	src->limit = (uint16_t)(src->conn == DP_NO_CONN ? dns_udp_limit(&p->mq) : DNS_MSG_MAX);
+	src->limit = (uint16_t)(src->conn == DP_NO_CONN ? dns_guard_udp_limit(&p->mq) : DNS_MSG_MAX);
 	bool is_plain = p->mq.n_q == 1 && p->mq.opcode == 0;
 	if (is_plain && dp_try_ptr(p, src, buf, len))
 		return;
@@ -765,16 +783,50 @@ fail:
 
 /* ---- client sockets ---- */
 
+/* Whether the host itself sent this (dns_guard_check), with the host's addresses reloaded once
+ * when they do not say so; counted and logged (at most once a second) when not. */
+static bool dp_admit(struct dns_proxy *p, const struct dns_guard_pkt *g)
+{
+	uint64_t now = clock_now_ms();
+	enum dns_guard_verdict v = dns_guard_check(&p->ha.h, p->ha.lo_ifindex, g);
+	if (v != DNS_GUARD_OK && dns_hostaddr_reload(&p->ha, now, DP_HOSTS_MISS_MS))
+		v = dns_guard_check(&p->ha.h, p->ha.lo_ifindex, g);
+	if (v == DNS_GUARD_OK)
+		return true;
+	p->st.drop_not_host++;
+	if (log_debug_on(LOGC_HOST) && now - p->refuse_log_ms >= 1000) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		inet_ntop(g->family == 4 ? AF_INET : AF_INET6, g->src, a, sizeof(a));
+		log_debug(LOGC_HOST, "dns[%s]: %s client %s refused: %s (%llu so far)", p->conn,
+			g->has_ingress ? "udp" : "tcp", a, dns_guard_verdict_str(v),
+			(unsigned long long)p->st.drop_not_host);
+		p->refuse_log_ms = now;
+	}
+	return false;
+}
+
 static void dp_udp_event(struct dns_proxy *p, uint32_t li)
 {
 	for (int k = 0; k < DP_BATCH; k++) {
 		struct dp_src src = { .conn = DP_NO_CONN, .lst = (uint8_t)li };
-		src.peer_len = sizeof(src.peer);
-		ssize_t n = recvfrom(p->lst[li].udp_fd, p->rx, sizeof(p->rx), 0,
-			(struct sockaddr *)&src.peer, &src.peer_len);
+		union {
+			struct cmsghdr align;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} ctl;
+		struct iovec iov = { p->rx, sizeof(p->rx) };
+		struct msghdr mh = { .msg_name = &src.peer, .msg_namelen = sizeof(src.peer),
+			.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			.msg_controllen = sizeof(ctl.b) };
+		ssize_t n = recvmsg(p->lst[li].udp_fd, &mh, 0);
 		if (n < 0)
 			return;
-		dp_on_query(p, &src, p->rx, (size_t)n);
+		src.peer_len = mh.msg_namelen;
+		struct dns_guard_pkt g = { .has_ingress = true };
+		uint16_t port;
+		dp_from_sockaddr(&src.peer, &g.family, g.src, &port);
+		dns_hostaddr_pktinfo(&mh, &g);
+		if (dp_admit(p, &g))
+			dp_on_query(p, &src, p->rx, (size_t)n);
 	}
 }
 
@@ -802,9 +854,18 @@ static void dp_conn_close(struct dns_proxy *p, uint32_t ci)
 static void dp_accept(struct dns_proxy *p, uint32_t li)
 {
 	for (int k = 0; k < DP_BATCH; k++) {
-		int fd = accept4(p->lst[li].tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof(peer);
+		int fd = accept4(p->lst[li].tcp_fd, (struct sockaddr *)&peer, &peer_len,
+			SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		struct dns_guard_pkt g = { .has_ingress = false };
+		uint16_t port;
+		if (!dp_from_sockaddr(&peer, &g.family, g.src, &port) || !dp_admit(p, &g)) {
+			close(fd); /* the handshake proved the source: not the host */
+			continue;
+		}
 		uint32_t ci = 0;
 		while (ci < DNS_PROXY_TCP_CONNS_MAX && p->conns[ci].fd >= 0)
 			ci++;
@@ -817,7 +878,9 @@ static void dp_accept(struct dns_proxy *p, uint32_t li)
 		}
 		c->fd = fd;
 		c->in_len = 0;
-		c->last_ms = clock_now_ms();
+		c->open_ms = c->last_ms = clock_now_ms();
+		c->peer = peer;
+		c->peer_len = peer_len;
 		p->st.tcp_conns++;
 	}
 }
@@ -834,7 +897,6 @@ static void dp_conn_read(struct dns_proxy *p, uint32_t ci)
 		return;
 	}
 	c->in_len = (uint16_t)(c->in_len + (n > 0 ? n : 0));
-	c->last_ms = clock_now_ms();
 	while (c->in_len >= 2 && !c->is_broken && c->gen == gen) {
 		size_t mlen = (size_t)c->in[0] << 8 | c->in[1];
 		if (mlen > DNS_UP_QUERY_MAX || mlen < DNS_HDR_LEN) {
@@ -844,7 +906,9 @@ static void dp_conn_read(struct dns_proxy *p, uint32_t ci)
 		}
 		if (c->in_len < mlen + 2)
 			return;
-		struct dp_src src = { .conn = ci, .conn_gen = gen };
+		struct dp_src src = { .conn = ci, .conn_gen = gen, .peer = c->peer,
+			.peer_len = c->peer_len };
+		c->last_ms = clock_now_ms(); /* a whole query: a byte now and then is still idle */
 		p->st.queries_tcp++;
 		dp_on_query(p, &src, c->in + 2, mlen);
 		c->in_len = (uint16_t)(c->in_len - (mlen + 2));
@@ -952,17 +1016,20 @@ static void dp_on_up_timer(void *arg, uint64_t now_ms)
 	dp_arm(p);
 }
 
-/* Once a second: idle TCP clients (RFC 7766 §6.2.3), and expired pool mappings. */
+/* Once a second: idle and old TCP clients (RFC 7766 §6.2.3), expired pool mappings, and now and
+ * then the host's addresses. */
 static void dp_on_tick(void *arg, uint64_t now_ms)
 {
 	struct dns_proxy *p = arg;
 	for (uint32_t ci = 0; ci < DNS_PROXY_TCP_CONNS_MAX; ci++) {
 		struct dp_conn *c = &p->conns[ci];
-		if (c->fd >= 0 && c->n_pending == 0 && c->out_off == c->out_len &&
-			now_ms - c->last_ms >= DNS_PROXY_TCP_IDLE_MS)
+		bool is_busy = c->n_pending > 0 || c->out_off < c->out_len;
+		if (c->fd >= 0 && dns_guard_tcp_expired(c->open_ms, c->last_ms, is_busy,
+					  DNS_PROXY_TCP_IDLE_MS, now_ms))
 			c->is_broken = true;
 	}
 	dp_reap(p);
+	dns_hostaddr_reload(&p->ha, now_ms, DP_HOSTS_RELOAD_MS);
 	if (now_ms >= p->next_expire_ms) {
 		pthread_mutex_lock(&p->map_lock);
 		uint32_t n = dns_map_expire(&p->map, now_ms);
@@ -990,6 +1057,9 @@ static int dp_listen_socket(struct dns_proxy *p, unsigned i, int type)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else /* the destination and ingress interface of each query, for dns_guard_check */
+		setsockopt(fd, af == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			af == AF_INET6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &one, sizeof(one));
 	setsockopt(fd, af == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		af == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof(one));
 	uint64_t tag = dp_tag(type == SOCK_STREAM ? DP_EV_LISTEN : DP_EV_UDP, 0, i);
@@ -1043,6 +1113,7 @@ void dns_proxy_cfg_default(struct dns_proxy_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->port = 53;
+	c->rate_qps = DNS_PROXY_RATE_QPS;
 	dns_map_cfg_default(&c->map);
 }
 
@@ -1066,6 +1137,9 @@ struct dns_proxy *dns_proxy_new(struct loop *l, const struct dns_proxy_cfg *cfg,
 		p->conns[i].fd = -1;
 	loop_timer_init(&p->up_timer, dp_on_up_timer, p);
 	loop_timer_init(&p->tick, dp_on_tick, p);
+	dns_guard_rl_init(&p->rl, cfg->rate_qps, cfg->rate_burst);
+	if (dns_hostaddr_open(&p->ha, clock_now_ms()) < 0)
+		log_warn("dns[%s]: the host's addresses (only loopback clients are served)", conn);
 	if (rng_init_secure(&p->rng) < 0 || !dp_alloc(p)) {
 		log_warn("dns[%s]: proxy set-up", conn);
 		goto fail;
@@ -1107,6 +1181,7 @@ void dns_proxy_free(struct dns_proxy *p)
 		close(p->epfd);
 	}
 	dns_upstream_free(&p->up);
+	dns_hostaddr_close(&p->ha);
 	dns_cache_free(&p->cache);
 	if (p->has_map)
 		dns_map_free(&p->map);

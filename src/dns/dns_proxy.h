@@ -1,7 +1,9 @@
 /* DNS proxy I/O (issue #5): UDP and TCP (RFC 7766) listeners relaying to the ISP's servers of
  * either family from a fresh random-port socket per query (RFC 5452 §9.2), with the response
  * cache, A records synthesized from AAAA for IPv4-only applications (the pool of dns_map) and PTR
- * answers for pool addresses. Its sockets sit in a private epoll set: one fd in the loop. */
+ * answers for pool addresses. It answers the host itself only, at a rate per source, UDP answers
+ * at most 1232 octets (dns_guard, issue #13). Its sockets sit in a private epoll set: one fd in
+ * the loop. */
 #ifndef V6L_DNS_PROXY_H
 #define V6L_DNS_PROXY_H
 
@@ -18,6 +20,7 @@ struct dns_servers;
 #define DNS_PROXY_TCP_CONNS_MAX 32     /* client TCP connections at once; more are closed */
 #define DNS_PROXY_TCP_IDLE_MS 10000    /* RFC 7766 §6.2.3: idle client connections are closed */
 #define DNS_PROXY_TCP_UP_MAX 16        /* upstream TCP queries at once (truncated replies) */
+#define DNS_PROXY_RATE_QPS 100000   /* default queries a second per source (burst the same) */
 #define DNS_PROXY_CACHE_ENTRIES 4096
 #define DNS_PROXY_CACHE_BYTES (4u << 20)
 
@@ -34,6 +37,8 @@ struct dns_proxy_cfg {
 	bool (*has_ipv4_route)(void *ctx, const uint8_t dst[4]);
 	void *ctx;
 	uint16_t upstream_port; /* 0 means 53 (tests) */
+	uint32_t rate_qps;      /* per source; 0 = no limit */
+	uint32_t rate_burst;    /* 0 = rate_qps */
 };
 
 struct dns_proxy_stats {
@@ -52,11 +57,14 @@ struct dns_proxy_stats {
 	uint64_t drop_tcp_limit;    /* connection refused: DNS_PROXY_TCP_CONNS_MAX */
 	uint64_t drop_tcp_oversize; /* TCP query over DNS_UP_QUERY_MAX: connection closed */
 	uint64_t drop_send;         /* reply could not be sent to the client */
+	uint64_t drop_not_host;     /* UDP queries and TCP clients not from the host: dropped, closed */
+	uint64_t drop_ratelimit;    /* queries over their source's rate: dropped */
 	uint32_t map_used;          /* pool mappings held */
 	uint32_t outstanding;       /* upstream queries in flight */
 };
 
-/* Fills *c: no listener, port 53, no synthesis, the default pool, no IPv4 route callback. */
+/* Fills *c: no listener, port 53, no synthesis, the default pool, no IPv4 route callback,
+ * DNS_PROXY_RATE_QPS per source. */
 void dns_proxy_cfg_default(struct dns_proxy_cfg *c);
 /* Opens the listeners and registers with l (borrowed, as is conn). Returns NULL, logged, on
  * failure (e.g. the port is busy). No upstream yet: queries get SERVFAIL until set_upstreams. */

@@ -302,10 +302,12 @@ void conn_nat46_status_json(const struct conn *c, struct strbuf *sb)
 			sep = ",";
 		}
 	sb_printf(sb, "},\"dns\":{\"queries\":%llu,\"forwarded\":%llu,\"synthesized\":%llu,"
-		  "\"cache_hits\":%llu,\"servfail\":%llu}}",
+		  "\"cache_hits\":%llu,\"servfail\":%llu,\"refused_not_host\":%llu,"
+		  "\"rate_limited\":%llu,\"truncated\":%llu}}",
 		  (unsigned long long)ds.queries, (unsigned long long)ds.forwarded,
 		  (unsigned long long)ds.synthesized, (unsigned long long)ds.cache_hits,
-		  (unsigned long long)ds.servfail);
+		  (unsigned long long)ds.servfail, (unsigned long long)ds.drop_not_host,
+		  (unsigned long long)ds.drop_ratelimit, (unsigned long long)ds.truncated);
 }
 
 void conn_nat46_status_text(const struct conn *c, struct strbuf *sb)
@@ -335,4 +337,7 @@ void conn_nat46_status_text(const struct conn *c, struct strbuf *sb)
 	sb_printf(sb, "  %-12s %llu queries, %llu forwarded, %llu synthesized, %llu from cache\n",
 		  "dns proxy", (unsigned long long)ds.queries, (unsigned long long)ds.forwarded,
 		  (unsigned long long)ds.synthesized, (unsigned long long)ds.cache_hits);
+	sb_printf(sb, "  %-12s %llu refused (not the host), %llu over the rate limit, %llu truncated\n",
+		  "dns guard", (unsigned long long)ds.drop_not_host,
+		  (unsigned long long)ds.drop_ratelimit, (unsigned long long)ds.truncated);
 }

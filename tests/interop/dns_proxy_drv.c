@@ -77,11 +77,13 @@ static void drv_print_stats(const struct drv *d)
 		"\"upstream_rejected\": %lu, \"upstream_tcp\": %lu, \"servfail\": %lu, "
 		"\"tcp_conns\": %lu, \"drop_malformed\": %lu, \"drop_busy\": %lu, "
 		"\"drop_tcp_limit\": %lu, \"drop_tcp_oversize\": %lu, \"drop_send\": %lu, "
+		"\"drop_not_host\": %lu, \"drop_ratelimit\": %lu, "
 		"\"map_used\": %u, \"outstanding\": %u}\n",
 		s.queries, s.queries_tcp, s.cache_hits, s.forwarded, s.synthesized, s.ptr_answered,
 		s.truncated, s.upstream_sent, s.upstream_timeouts, s.failovers, s.upstream_rejected,
 		s.upstream_tcp, s.servfail, s.tcp_conns, s.drop_malformed, s.drop_busy,
-		s.drop_tcp_limit, s.drop_tcp_oversize, s.drop_send, s.map_used, s.outstanding);
+		s.drop_tcp_limit, s.drop_tcp_oversize, s.drop_send, s.drop_not_host, s.drop_ratelimit,
+		s.map_used, s.outstanding);
 	fflush(stdout);
 }
 
@@ -112,7 +114,9 @@ static bool drv_args(int argc, char **argv, struct dns_proxy_cfg *cfg, struct dn
 		else if (!strcmp(a, "--listen") && ++i) {
 			if (!drv_addrs(v, drv_add_listen, cfg))
 				return false;
-		} else if (!strcmp(a, "--port") && ++i)
+		} else if (!strcmp(a, "--rate-limit") && ++i)
+			cfg->rate_qps = (uint32_t)atoi(v);
+		else if (!strcmp(a, "--port") && ++i)
 			cfg->port = (uint16_t)atoi(v);
 		else if (!strcmp(a, "--upstream-port") && ++i)
 			cfg->upstream_port = (uint16_t)atoi(v);
@@ -140,7 +144,7 @@ int main(int argc, char **argv)
 	if (!drv_args(argc, argv, &cfg, &srv, &d, &is_debug)) {
 		fprintf(stderr, "usage: dns_proxy_drv --listen ADDR[,ADDR] [--port N] "
 			"[--upstream ADDR[,ADDR]] [--upstream-port N] [--synthesize] "
-			"[--pool A.B.C.D/N] [--no-ipv4-route] [--debug]\n");
+			"[--pool A.B.C.D/N] [--rate-limit QPS] [--no-ipv4-route] [--debug]\n");
 		return 2;
 	}
 	log_init("dns_proxy_drv", false, is_debug ? LOG_LVL_DEBUG : LOG_LVL_INFO,
