@@ -2,7 +2,10 @@
 # DNS proxy against a real upstream (issue #5): namespace 'client' runs tests/interop/dns_proxy_drv,
 # namespace 'server' runs dnsmasq listening on IPv6 only. IPv4 clients reach the IPv6-only server,
 # A records are synthesized from AAAA (pool 198.18.0.0/15) with PTR back, TCP (RFC 7766), EDNS0
-# and truncation, failover, cache, source port and ID randomness (RFC 5452 §9.2).
+# and truncation, failover, cache, source port and ID randomness (RFC 5452 §9.2). The closed
+# surface (issue #13): the server namespace, a LAN client, gets nothing over UDP or TCP, nor with
+# the client's own IPv6 address as a spoofed source; a rate limit per source; UDP answers of at
+# most 1232 octets; a TCP client that sends a byte now and then is closed after the idle time.
 # Usage: sudo tests/interop/test_dns_proxy.sh   (DP_DRV=path/to/dns_proxy_drv to override)
 source "$(dirname "$0")/lib.sh"
 DP_DRV=${DP_DRV:-$(dirname "$V6L_BIN")/tests/interop/dns_proxy_drv}
@@ -12,9 +15,11 @@ NS_S=$P-s
 RUN=/tmp/$P
 V4=10.53.0.1       # the proxy's IPv4 listen address (client namespace)
 V6=2001:db8:53::1  # ... and its IPv6 one
+V6LO=2001:db8:5353::1 # an IPv6 listen address on the client's lo (port 5356)
 UP=2001:db8:53::53 # dnsmasq (server namespace), IPv6 only
 DEAD=2001:db8:53::99 # no host: queries to it vanish
 UP4=10.53.0.53     # a second dnsmasq, IPv4 only
+UPB=2001:db8:53::54 # a third one, answering up to 4096 octets over UDP
 PIDS=()
 
 dp_cleanup() {
@@ -44,8 +49,10 @@ in_c ip link set lo up
 in_s ip link set lo up
 in_c ip addr add $V4/24 dev c0
 in_c ip addr add $V6/64 dev c0 nodad
+in_c ip addr add $V6LO/128 dev lo
 in_s ip addr add $UP/64 dev s0 nodad
 in_s ip addr add $UP4/24 dev s0
+in_s ip addr add $UPB/64 dev s0 nodad
 in_c ip link set c0 up
 in_s ip link set s0 up
 
@@ -65,6 +72,14 @@ ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no
 	--local-ttl=300 --host-record=v4only.test.example,192.0.2.20 2>"$RUN/dnsmasq4.err" &
 PIDS+=($!)
 
+# a third upstream sending UDP answers of up to 4096 octets (dnsmasq's default is 1232)
+ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --user=root \
+	--pid-file= --listen-address=$UPB --bind-interfaces --port=53 --local=/test.example/ \
+	--local-ttl=300 --host-record=dual.test.example,192.0.2.10,2001:db8:ff::11 --edns-packet-max=4096 \
+	--txt-record=huge.test.example,$BIG --txt-record=huge.test.example,${BIG/dddd/eeee} \
+	2>"$RUN/dnsmasqb.err" &
+PIDS+=($!)
+
 # ---- proxies: 53 synthesis with IPv4 route, 5353 synthesis without, 5354 dead server first ----
 start_drv() { # PORT LOG ARGS...
 	local port=$1 log=$2
@@ -78,13 +93,18 @@ start_drv 5353 noroute --upstream $UP --synthesize --no-ipv4-route
 start_drv 5354 failover --upstream $DEAD,$UP
 DRV_FO=${PIDS[-1]}
 start_drv 5355 v4up --upstream $UP4
+# 5356: 20 queries a second per source, IPv4 and an IPv6 address on lo
+ip netns exec "$NS_C" "$DP_DRV" --listen $V4,$V6LO --port 5356 --upstream $UPB --rate-limit 20 \
+	>"$RUN/rl.json" 2>"$RUN/rl.err" &
+PIDS+=($!)
+DRV_RL=${PIDS[-1]}
 for _ in $(seq 50); do
 	grep -q ready "$RUN/route.err" "$RUN/noroute.err" "$RUN/failover.err" 2>/dev/null &&
-		[ "$(grep -l ready "$RUN"/*.err | wc -l)" = 4 ] &&
+		[ "$(grep -l ready "$RUN"/*.err | wc -l)" = 5 ] &&
 		in_s sh -c "ss -lnu | grep -q '\[$UP\]:53'" && break
 	sleep 0.1
 done
-t_check "proxies and dnsmasq up" test "$(grep -l ready "$RUN"/*.err | wc -l)" = 4
+t_check "proxies and dnsmasq up" test "$(grep -l ready "$RUN"/*.err | wc -l)" = 5
 
 # stats LOG: the driver's stats JSON (SIGUSR1), one key printed by python.
 stats() { # PID LOG KEY
@@ -185,8 +205,106 @@ ids=$(cut -f2 "$RUN/up.txt" | sort -u | wc -l)
 t_check "rfc5452_9_2_source_ports_random ($ports distinct of $n)" \
 	bash -c "[ $n -ge 50 ] && [ $ports -ge 45 ]"
 t_check "rfc5452_4_3_ids_random ($ids distinct of $n)" bash -c "[ $n -ge 50 ] && [ $ids -ge 48 ]"
-open=$(in_c ss -uan | grep -vc -e ":53 " -e ":5353 " -e ":5354 " -e ":5355 " -e State)
+open=$(in_c ss -uan | grep -vc -e ":53 " -e ":5353 " -e ":5354 " -e ":5355 " -e ":5356 " -e State)
 t_check "upstream_sockets_closed_after_answer ($open left)" test "$open" = 0
+
+# ---- closed surface (issue #13) ----
+# A TCP client that sends a byte a second and never a whole query: closed after the idle time
+# (10 s), however often bytes come (in the background while the rest runs).
+in_c timeout 20 python3 - "$V4" >"$RUN/drip.txt" 2>&1 <<-'PY' &
+	import socket, sys, time
+	s = socket.create_connection((sys.argv[1], 53), timeout=2)
+	t0 = time.time()
+	msg = b"\x00\x40" + b"\x00" * 64
+	for b in msg:
+	    try:
+	        s.send(bytes([b]))
+	        s.settimeout(1)
+	        if s.recv(1) == b"":
+	            break
+	    except socket.timeout:
+	        continue
+	    except OSError:
+	        break
+	print(round(time.time() - t0, 1))
+	PY
+DRIP=$!
+# The server namespace is a LAN client on the client's segment: UDP, TCP and IPv6 get nothing.
+r0=$(stats "$DRV_ROUTE" route drop_not_host)
+n0=$(stats "$DRV_ROUTE" route queries)
+lan() { in_s dig -p 53 +time=2 +tries=1 "$@" AAAA dual.test.example 2>&1; }
+out=$(lan @$V4)
+t_check "closed_lan_udp_gets_nothing ($(grep -o 'timed out' <<<"$out" | head -1))" \
+	bash -c "! grep -q 'status:' <<<'$out' && grep -q 'timed out' <<<'$out'"
+out=$(lan @$V4 +tcp)
+t_check "closed_lan_tcp_gets_nothing ($(grep -o -E 'end of file|reset|timed out' <<<"$out" | head -1))" \
+	bash -c "! grep -q 'status:' <<<'$out'"
+out=$(lan @$V6)
+t_check "closed_lan_udp_ipv6_gets_nothing" bash -c "! grep -q 'status:' <<<'$out'"
+r1=$(stats "$DRV_ROUTE" route drop_not_host)
+n1=$(stats "$DRV_ROUTE" route queries)
+t_check "closed_lan_refused_counted (drop_not_host $r0 -> $r1, queries $n0 -> $n1)" \
+	bash -c "[ $r1 = $((r0 + 3)) ] && [ $n1 = $n0 ]"
+a=$(q 53 @$V4 AAAA dual.test.example +short)
+b=$(q 53 @$V4 +tcp AAAA dual.test.example +short)
+t_check "closed_host_still_answered ($a, tcp $b)" \
+	bash -c "[ '$a' = 2001:db8:ff::11 ] && [ '$b' = 2001:db8:ff::11 ]"
+# A LAN client sending from the client's own IPv6 address (Linux takes it: no martian check for
+# IPv6) to the address on lo: it comes in on c0, not where the host's own datagrams do.
+in_s ip -6 route add $V6LO/128 via $V6
+r0=$(stats "$DRV_RL" rl drop_not_host)
+n0=$(stats "$DRV_RL" rl queries)
+in_s /usr/bin/python3 - "$V6" "$V6LO" >>"$RUN/scapy.log" 2>&1 <<-'PY'
+	import sys
+	from scapy.all import IPv6, UDP, DNS, DNSQR, send, conf
+	conf.verb = 0
+	send(IPv6(src=sys.argv[1], dst=sys.argv[2]) / UDP(sport=40000, dport=5356) /
+	     DNS(rd=1, qd=DNSQR(qname="dual.test.example", qtype="AAAA")), iface="s0", count=3)
+	PY
+sleep 0.3
+r1=$(stats "$DRV_RL" rl drop_not_host)
+n1=$(stats "$DRV_RL" rl queries)
+t_check "closed_spoofed_host_ipv6_source_refused (drop_not_host $r0 -> $r1, queries $n0 -> $n1)" \
+	bash -c "[ $r1 = $((r0 + 3)) ] && [ $n1 = $n0 ]"
+a=$(q 5356 @$V6LO AAAA dual.test.example +short)
+t_check "closed_host_to_lo_address_answered ($a)" test "$a" = 2001:db8:ff::11
+# 20 queries a second per source: 60 at once from the host get about 20 answers.
+sleep 1.1
+got=$(in_c timeout 10 python3 - "$V4" <<-'PY'
+	import socket, struct, sys, time
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	q = b"\x04dual\x04test\x07example\x00" + struct.pack(">HH", 28, 1)
+	for i in range(60):
+	    s.sendto(struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + q, (sys.argv[1], 5356))
+	got, end = set(), time.time() + 1.5
+	s.settimeout(0.2)
+	while time.time() < end:
+	    try:
+	        got.add(struct.unpack(">H", s.recv(2048)[:2])[0])
+	    except socket.timeout:
+	        pass
+	print(len(got))
+	PY
+)
+rl=$(stats "$DRV_RL" rl drop_ratelimit)
+t_check "closed_rate_limit_per_source ($got of 60 answered, drop_ratelimit $rl)" \
+	bash -c "[ '${got:-0}' -ge 18 ] && [ '${got:-0}' -le 25 ] && [ $((got + rl)) = 60 ]"
+# RFC 6891 §6.2.5, DNS Flag Day 2020: a 1.4 kB answer asked with EDNS 4096 is cut to TC over UDP.
+sleep 0.1
+tr0=$(stats "$DRV_RL" rl truncated)
+out=$(q 5356 @$V4 +ignore +bufsize=4096 TXT huge.test.example)
+size=$(awk '/MSG SIZE/ { print $NF }' <<<"$out")
+tr1=$(stats "$DRV_RL" rl truncated)
+t_check "rfc6891_6_2_5_udp_answer_capped_at_1232 (tc, $size octets, truncated $tr0 -> $tr1)" \
+	bash -c "grep -q 'flags:.* tc' <<<'$out' && [ '${size:-9999}' -le 1232 ] && [ $tr1 = $((tr0 + 1)) ]"
+out=$(q 5356 @$V4 +tcp +bufsize=4096 TXT huge.test.example)
+size=$(awk '/MSG SIZE/ { print $NF }' <<<"$out")
+t_check "rfc7766_huge_answer_whole_over_tcp ($size octets)" \
+	bash -c "grep -q 'ANSWER: 2' <<<'$out' && [ '${size:-0}' -gt 1232 ]"
+wait "$DRIP"
+drip=$(cat "$RUN/drip.txt")
+t_check "rfc7766_6_2_3_tcp_trickle_closed_when_idle (after $drip s)" \
+	python3 -c "import sys; sys.exit(0 if 9.5 <= float('${drip:-0}') <= 13 else 1)"
 
 # ---- stats at exit ----
 kill -TERM "$DRV_ROUTE"
