@@ -1,6 +1,7 @@
 /* CLI commands: run, up, down, status, passwd, version. */
 #include "daemon/cli.h"
 
+#include "cfg/cfg_perm.h"
 #include "cfg/secret.h"
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
@@ -126,7 +127,9 @@ static int cli_detect(const struct cli_opts *o, int argc, char **argv)
 	bool json = false;
 	struct cfg_dial dial;
 	snprintf(path, sizeof(path), "%s/v6link.ini", o->confdir);
-	if (cfg_param_load(path, true, &p, &errs, NULL) < 0) {
+	if ((access(path, F_OK) == 0 &&
+	     cfg_perm_check(path, CFG_PERM_CONFIG, geteuid(), false, &errs) < 0) ||
+	    cfg_param_load(path, true, &p, &errs, NULL) < 0) {
 		for (unsigned i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.text[i]);
 		return 2;

@@ -1,6 +1,8 @@
 /* The daemon; see daemon.h. */
 #include "daemon/daemon.h"
 
+#include "cfg/cfg_perm.h"
+#include "cfg/secret.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
@@ -57,12 +59,18 @@ int daemon_load_config(const char *confdir, struct cfg_param *p, struct cfg_conn
 	memset(&errs, 0, sizeof(errs));
 	memset(&warns, 0, sizeof(warns));
 	snprintf(path, sizeof(path), "%s/v6link.ini", confdir);
-	int rc = cfg_param_load(path, true, p, &errs, &warns);
+	/* Whoever can write a file v6link acts on as root can run a program as root: owner and
+	 * mode come first (sshd's StrictModes), the directory with connections.ini. */
+	int rc = access(path, F_OK) == 0 ?
+		cfg_perm_check(path, CFG_PERM_CONFIG, geteuid(), false, &errs) : 0;
+	rc |= cfg_param_load(path, true, p, &errs, &warns);
 	/* Both files are checked, so that one run reports every error; with a bad v6link.ini,
 	 * connections.ini is checked against the defaults of its [param] keys. */
 	if (rc != 0)
 		cfg_param_defaults(p);
 	snprintf(path, sizeof(path), "%s/connections.ini", confdir);
+	if (access(path, F_OK) == 0)
+		rc |= cfg_perm_check(path, CFG_PERM_CONFIG, geteuid(), true, &errs);
 	rc |= cfg_conns_load(path, p, cs, &errs, &warns);
 	daemon_print_msgs(&warns, "warning: ");
 	daemon_print_msgs(&errs, "");
@@ -251,6 +259,35 @@ static int daemon_add_conns(struct daemon *d, const struct cli_opts *o, const st
 	return 0;
 }
 
+/* What the connections to run use as root, checked before anything starts: each hook= and its
+ * directory (cfg_perm.h), and secret.key when a password is stored. 0, or 2 with the reasons
+ * on stderr. */
+static int daemon_check_files(const char *confdir, const struct cfg_conns *cs, const char *only)
+{
+	static struct cfg_msgs errs;
+	char path[CFG_PATH_MAX + 16], err[CFG_PATH_MAX + 200];
+	uint8_t key[CFG_SECRET_KEY_LEN];
+	bool has_password = false;
+	int rc = 0;
+	memset(&errs, 0, sizeof(errs));
+	for (unsigned i = 0; i < cs->n; i++) {
+		const struct cfg_conn *k = &cs->conn[i];
+		if (only && strcmp(k->name, only) != 0)
+			continue;
+		if (k->hook[0])
+			rc |= cfg_perm_check(k->hook, CFG_PERM_HOOK, geteuid(), true, &errs);
+		has_password = has_password || k->password_enc[0];
+	}
+	snprintf(path, sizeof(path), "%s/secret.key", confdir);
+	if (has_password && cfg_secret_key_load(path, key, err, sizeof(err)) < 0) {
+		cfg_msgs_add(&errs, "%s", err);
+		rc = -1;
+	}
+	sodium_memzero(key, sizeof(key));
+	daemon_print_msgs(&errs, "");
+	return rc ? 2 : 0;
+}
+
 /* Hooks run detached; their exit status is only collected. */
 static void daemon_on_sigchld(void *arg, int signo)
 {
@@ -329,6 +366,8 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	static struct daemon d;
 	memset(&d, 0, sizeof(d));
 	int rc = daemon_load_config(o->confdir, &p, &cs);
+	if (!rc)
+		rc = daemon_check_files(o->confdir, &cs, only);
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);

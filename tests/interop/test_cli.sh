@@ -35,4 +35,75 @@ err=$("$V6L_BIN" -C "$T_RUN/bad" -S "$T_RUN/bad/ctl" run 2>&1)
 rc=$?
 t_check "cli_config_errors_of_both_files_at_once (rc $rc)" test "$rc" = 2 -a \
 	-n "$(grep "v6link.ini:2: .*func_trace" <<<"$err")" -a -n "$(grep "connections.ini:4: .*mru" <<<"$err")"
-exit 0
+
+# sshd's StrictModes: what v6link acts on as root is refused, with exit 2, the file and the
+# reason named and nothing started (no control socket, no log line), when someone other than
+# root (or the running user) owns it or may write it: v6link.ini, connections.ini and its
+# directory, a hook= and its directory, secret.key.
+perm_case() { # NAME EXPECTED-MESSAGE-REGEX SETUP-COMMAND... (run in a fresh, valid $d)
+	local name=$1 want=$2 out rc
+	shift 2
+	d=$T_RUN/perm-$name
+	mkdir -p "$d/hooks"
+	chmod 0755 "$d" "$d/hooks"
+	printf '[param]\ntrace_dir=%s/trace\n' "$d" >"$d/v6link.ini"
+	printf '#!/bin/sh\nexit 0\n' >"$d/hooks/h"
+	chmod 0755 "$d/hooks/h"
+	printf '[dsl]\ndial_string=if=nosuch0\nuser_name=u\nhook=%s/hooks/h\n' "$d" >"$d/connections.ini"
+	chmod 0644 "$d/v6link.ini" "$d/connections.ini"
+	"$@"
+	out=$(timeout 5 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl 2>&1)
+	rc=$?
+	t_log "perm $name: rc $rc: $(head -3 <<<"$out")"
+	t_check "cli_strict_modes_${name}_exit_2_named (rc $rc)" test "$rc" = 2 -a \
+		-n "$(grep -E -- "$want" <<<"$out")" -a ! -e "$d/ctl" -a -z "$(grep running <<<"$out")"
+}
+perm_case ini_group_writable "^$T_RUN/perm-ini_group_writable/v6link.ini: configuration file is writable by its group \(mode 0664\)" \
+	chmod 0664 "$T_RUN/perm-ini_group_writable/v6link.ini"
+perm_case conns_world_writable "connections.ini: configuration file is writable by others \(mode 0646\)" \
+	chmod 0646 "$T_RUN/perm-conns_world_writable/connections.ini"
+perm_case conns_other_owner "connections.ini: configuration file is owned by uid 4321" \
+	chown 4321 "$T_RUN/perm-conns_other_owner/connections.ini"
+perm_case confdir_world_writable "perm-confdir_world_writable: directory of connections.ini is writable by others" \
+	chmod 0757 "$T_RUN/perm-confdir_world_writable"
+perm_case hook_group_writable "hooks/h: hook is writable by its group \(mode 0775\)" \
+	chmod 0775 "$T_RUN/perm-hook_group_writable/hooks/h"
+perm_case hook_other_owner "hooks/h: hook is owned by uid 4321" \
+	chown 4321 "$T_RUN/perm-hook_other_owner/hooks/h"
+perm_case hook_not_executable "hooks/h: hook is not executable \(mode 0644\)" \
+	chmod 0644 "$T_RUN/perm-hook_not_executable/hooks/h"
+# /tmp-like: sticky, yet anyone may add a file there.
+perm_case hook_dir_sticky_world_writable "hooks: directory of h is writable by its group and others \(mode 1777\)" \
+	chmod 1777 "$T_RUN/perm-hook_dir_sticky_world_writable/hooks"
+hook_via_symlink() { # the link's directory is fine, the target's is group-writable
+	mkdir -p "$d/gw" && cp -p "$d/hooks/h" "$d/gw/real" && chmod 0775 "$d/gw" &&
+		ln -sf "$d/gw/real" "$d/hooks/h"
+}
+perm_case hook_symlink_target_dir "gw: directory of real is writable by its group" hook_via_symlink
+key_0644() { echo pw | "$V6L_BIN" -C "$d" passwd dsl >/dev/null 2>&1 && chmod 0644 "$d/secret.key"; }
+perm_case secret_key_mode "secret.key: must be owned by root with mode 0600 \(is 0644" key_0644
+# detect reads v6link.ini only, and checks it too.
+d=$T_RUN/perm-detect
+mkdir -p "$d" && printf '[param]\n' >"$d/v6link.ini" && chmod 0666 "$d/v6link.ini"
+err=$(timeout 5 "$V6L_BIN" -C "$d" detect nosuch0 2>&1)
+rc=$?
+t_check "cli_strict_modes_detect_exit_2 (rc $rc)" test "$rc" = 2 -a -n "$(grep 'v6link.ini: configuration file is writable by its group and others' <<<"$err")"
+# The same files, root's and mode 0644/0755: the daemon starts (a hook running as root).
+d=$T_RUN/perm-fine
+perm_case_fine() {
+	mkdir -p "$d/hooks" && chmod 0755 "$d" "$d/hooks"
+	printf '[param]\ntrace_dir=%s/trace\n' "$d" >"$d/v6link.ini"
+	printf '#!/bin/sh\nexit 0\n' >"$d/hooks/h" && chmod 0755 "$d/hooks/h"
+	printf '[dsl]\ndial_string=if=nosuch0\nuser_name=u\nhook=%s/hooks/h\n' "$d" >"$d/connections.ini"
+	chmod 0644 "$d/v6link.ini" "$d/connections.ini"
+	echo pw | "$V6L_BIN" -C "$d" passwd dsl >/dev/null 2>&1
+}
+perm_case_fine
+"$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q 'running' "$d/log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+t_check "cli_strict_modes_root_files_0644_0755_start (rc $rc)" grep -q running "$d/log"
+exit $T_FAILED
