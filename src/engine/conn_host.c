@@ -201,6 +201,7 @@ int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu)
 		goto fail;
 	memcpy(h->v6_ll, ll, 16);
 	h->has_v6 = true;
+	h->has_v6_default = !h->demand;
 	return 0;
 fail:
 	log_warnx("host[%s]: %s", h->hc.conn, hostcfg_last_error(&h->hc));
@@ -211,11 +212,31 @@ void conn_host_ipv6_down(struct conn_host *h)
 {
 	if (!h->has_v6)
 		return;
-	if (!h->demand)
+	if (h->has_v6_default)
 		conn_host_default_del(h, &h->hc, AF_INET6);
 	if (!h->is_v6_ll_demand)
 		hostcfg_addr_del(&h->hc, AF_INET6, h->v6_ll, 64, NULL);
-	h->has_v6 = false;
+	h->has_v6 = h->has_v6_default = false;
+}
+
+int conn_host_ipv6_default(struct conn_host *h, bool want)
+{
+	if (!h->has_v6 || h->demand || h->has_v6_default == want)
+		return 0;
+	if (!want) {
+		conn_host_default_del(h, &h->hc, AF_INET6);
+		h->has_v6_default = false;
+		log_info("host[%s]: IPv6 default route removed: no default router (RFC 4861 "
+			 "§6.3.4: router lifetime 0 or expired)", h->hc.conn);
+		return 0;
+	}
+	if (conn_host_default_add(h, &h->hc, AF_INET6) < 0) {
+		log_warnx("host[%s]: %s", h->hc.conn, hostcfg_last_error(&h->hc));
+		return -1;
+	}
+	h->has_v6_default = true;
+	log_info("host[%s]: IPv6 default route back: a router lifetime above 0", h->hc.conn);
+	return 0;
 }
 
 void conn_host_session_down(struct conn_host *h)

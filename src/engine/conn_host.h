@@ -29,6 +29,7 @@ struct conn_host {
 	bool has_v4;
 	uint8_t v4_local[4], v4_peer[4];
 	bool has_v6;
+	bool has_v6_default;       /* the session's IPv6 default route is installed */
 	uint8_t v6_ll[16];
 	bool is_v6_ll_demand;      /* the session's link-local is the demand one (hc_link's) */
 	/* Dial on demand from IPv6: the link-local of the stable identifier and an address of the
@@ -72,6 +73,9 @@ int conn_host_ipv4_up(struct conn_host *h, const uint8_t local[4], const uint8_t
 void conn_host_ipv4_down(struct conn_host *h);
 int conn_host_ipv6_up(struct conn_host *h, const uint8_t iid[8], unsigned mtu);
 void conn_host_ipv6_down(struct conn_host *h);
+/* The session's IPv6 default route on (want) or off, for the default router list (RFC 4861
+ * §6.3.4); nothing while IPv6 is down or with demand (its route is the placeholder's). 0 or -1. */
+int conn_host_ipv6_default(struct conn_host *h, bool want);
 /* The MTU of the Ethernet adapter, raised to at least mtu if it is lower (RFC 4638: a PPPoE
  * payload above 1492 needs the payload + 8); mtu 0 only reads it. A device stacked on another
  * (a VLAN or macvlan device cannot exceed its lower device's MTU) gets its lower device raised

@@ -276,19 +276,26 @@ static void du_nd_addr_remove(void *ctx, const uint8_t addr[16], uint8_t plen)
 
 /* Over PPP every packet goes to the peer: the default route through the TUN (made when IPv6CP
  * came up) already covers every router; status reads the list from nd. */
+/* RFC 4861 §6.3.4: the IPv6 default route (installed at IPv6CP up: the peer is the router
+ * until an RA says otherwise) follows the default router list. An RA with router lifetime 0,
+ * or the last router's lifetime running out, takes it away; the next RA with a lifetime puts it
+ * back. (At the session's end ND stops first: the route then goes with the session.) */
 static void du_nd_router_update(void *ctx, const uint8_t r[16], uint32_t lifetime_s,
 				enum nd_prf prf)
 {
-	(void)ctx;
+	struct conn *c = ctx;
 	(void)r;
 	(void)lifetime_s;
 	(void)prf;
+	conn_host_ipv6_default(&c->host, true);
 }
 
 static void du_nd_router_remove(void *ctx, const uint8_t r[16])
 {
-	(void)ctx;
+	struct conn *c = ctx;
 	(void)r;
+	if (c->lk.has_session && c->lk.v6_up && !nd_ra_has_router(&du(c)->nd))
+		conn_host_ipv6_default(&c->host, false);
 }
 
 static void du_nd_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,

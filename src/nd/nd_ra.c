@@ -432,8 +432,16 @@ static struct nd_ra_router *nd_router_find(struct nd_ra *nd, const uint8_t a[16]
 
 static void nd_router_del(struct nd_ra *nd, struct nd_ra_router *r)
 {
-	nd->ops->router_remove(nd->ctx, r->addr);
+	uint8_t addr[16];
+	memcpy(addr, r->addr, 16);
+	/* Out of the list first: router_remove sees what is left (nd_ra_has_router). */
 	*r = nd->routers[--nd->n_routers];
+	nd->ops->router_remove(nd->ctx, addr);
+}
+
+bool nd_ra_has_router(const struct nd_ra *nd)
+{
+	return nd->n_routers > 0;
 }
 
 /* RFC 4861 §6.3.4: the default router list; lifetime 0 removes the router. */

@@ -184,6 +184,9 @@ void nd_ra_on_na(struct nd_ra *nd, const struct nd_ip6_hdr *ip, const struct nd_
 void nd_ra_on_timer(struct nd_ra *nd, uint64_t now_ms);
 /* Returns the earliest deadline in ms, or V6L_NEVER. */
 uint64_t nd_ra_next_deadline(const struct nd_ra *nd);
+/* True while the default router list holds a router (RFC 4861 §6.3.4: one whose RA had a
+ * router lifetime above 0, not yet expired); already false inside the last router_remove. */
+bool nd_ra_has_router(const struct nd_ra *nd);
 
 const char *nd_ra_state_name(enum nd_ra_state s);
 const char *nd_addr_state_name(enum nd_addr_state s);

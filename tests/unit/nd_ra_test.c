@@ -24,6 +24,7 @@ struct ev {
 	bool is_new, is_opt;
 	enum nd_prf prf;
 	bool m, o;
+	bool has_router; /* EV_RTR, EV_RTR_RM: nd_ra_has_router() seen from inside the op */
 };
 
 #define MAX_EV 64
@@ -73,17 +74,23 @@ static void rec_addr_rm(void *ctx, const uint8_t addr[16], uint8_t plen)
 	e->plen = plen;
 }
 
+/* The machine under test, for what the ops look up in it (one test at a time). */
+static const struct nd_ra *rec_nd;
+
 static void rec_rtr(void *ctx, const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
 {
 	struct ev *e = rec_add(ctx, EV_RTR);
 	memcpy(e->a, router, 16);
 	e->v = lifetime_s;
 	e->prf = prf;
+	e->has_router = rec_nd && nd_ra_has_router(rec_nd);
 }
 
 static void rec_rtr_rm(void *ctx, const uint8_t router[16])
 {
-	memcpy(rec_add(ctx, EV_RTR_RM)->a, router, 16);
+	struct ev *e = rec_add(ctx, EV_RTR_RM);
+	memcpy(e->a, router, 16);
+	e->has_router = rec_nd && nd_ra_has_router(rec_nd);
 }
 
 static void rec_route(void *ctx, const uint8_t prefix[16], uint8_t plen, const uint8_t router[16],
@@ -171,6 +178,7 @@ static void fx_init(struct fx *f, bool stable)
 	snprintf(f->cfg.net_iface, sizeof(f->cfg.net_iface), "ppp0");
 	f->cfg.link_mtu = 1492;
 	nd_ra_init(&f->nd, &f->cfg, &rec_ops, &f->rec, &f->rng, "t");
+	rec_nd = &f->nd;
 	f->ip.hop_limit = 255;
 	addr("fe800000000000000000000000000001", f->ip.src);
 	addr("ff020000000000000000000000000001", f->ip.dst);
@@ -658,6 +666,10 @@ static void test_flags_mtu_router(void **st)
 	assert_int_equal(count(&f, EV_FLAGS), 0);
 	assert_int_equal(count(&f, EV_MTU), 0);
 	assert_int_equal(find(&f, EV_RTR)->prf, ND_PRF_LOW);
+	/* The router is in the list when router_update runs (the dial-up glue installs the IPv6
+	 * default route from it). */
+	assert_true(find(&f, EV_RTR)->has_router);
+	assert_true(nd_ra_has_router(&f.nd));
 	assert_int_equal(f.nd.state, ND_RA_BOUND);
 	assert_int_equal(nd_ra_next_deadline(&f.nd), 600200);
 	fx_clear(&f);
@@ -675,6 +687,21 @@ static void test_flags_mtu_router(void **st)
 	nd_ra_on_ra(&f.nd, &f.ip, &ra, 500);
 	assert_int_equal(count(&f, EV_RTR_RM), 1);
 	assert_int_equal(f.nd.n_routers, 0);
+	/* RFC 4861 §6.3.4: lifetime 0 takes the router off the list; router_remove already sees
+	 * the list without it (the dial-up glue then removes the IPv6 default route). */
+	assert_false(find(&f, EV_RTR_RM)->has_router);
+	assert_false(nd_ra_has_router(&f.nd));
+	/* A later RA with a lifetime makes it a default router again. */
+	fx_clear(&f);
+	ra.router_lifetime_s = 600;
+	nd_ra_on_ra(&f.nd, &f.ip, &ra, 600);
+	assert_true(find(&f, EV_RTR)->has_router);
+	/* Its lifetime runs out: removed by the timer, the list empty inside the op. */
+	fx_clear(&f);
+	nd_ra_on_timer(&f.nd, 600600);
+	assert_int_equal(count(&f, EV_RTR_RM), 1);
+	assert_false(find(&f, EV_RTR_RM)->has_router);
+	assert_false(nd_ra_has_router(&f.nd));
 }
 
 /* NS for our addresses gets an NA (RFC 4861 §7.2.4; RFC 4429 §3.3 for optimistic ones). */
