@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test level and ends with the line "N passed, N failed".
-#   TESTS=deps|unit|fuzz|interop|all (default all); FUZZ_SECONDS per fuzz target (default 20).
+#   TESTS=deps|unit|unit-asan|fuzz|interop|all (default all); FUZZ_SECONDS per fuzz target
+#   (default 20).
+# unit runs every unit test twice, in BUILD and in build-sanitize (clang, ASan+UBSan; unit-asan:
+# only that one), each program in tests/unit/sandbox.sh: nothing writable but a fresh TMPDIR.
 # deps (first in all): every command the test and bench scripts call comes from a package that
 # `make deps` installs (tests/check_deps.sh), so a fresh machine runs them as this one does.
 set -uo pipefail
@@ -36,13 +39,47 @@ run_unit() {
 	[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dwerror=true >/dev/null
 	meson setup --reconfigure "$BUILD" >/dev/null || { record "unit: meson setup" 1; return; }
 	ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; record "unit: build" 1; return; }
-	meson test -C "$BUILD" --print-errorlogs >/tmp/v6l-unit.$$ 2>&1
+	unit_tests "$BUILD" unit
+}
+
+# unit_tests BUILDDIR LABEL [TIMEOUT_MULTIPLIER]: meson test in BUILDDIR with each program in
+# tests/unit/sandbox.sh, one PASS/FAIL line per program.
+unit_tests() {
+	local log
+	log=$(mktemp)
+	meson test -C "$1" --no-rebuild --print-errorlogs --timeout-multiplier "${3:-1}" \
+		--wrapper "$top/tests/unit/sandbox.sh" >"$log" 2>&1
 	# One line per test program: " 3/12 pppoe_codec   OK   0.01s"
 	while read -r name res; do
-		record "unit: $name" "$([ "$res" = OK ] && echo 0 || echo 1)"
-	done < <(sed -nE 's/^ *[0-9]+\/[0-9]+ +([^ ]+) +(OK|FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)\b.*/\1 \2/p' /tmp/v6l-unit.$$)
-	grep -q ' FAIL\| TIMEOUT\| ERROR' /tmp/v6l-unit.$$ && cat /tmp/v6l-unit.$$
-	rm -f /tmp/v6l-unit.$$
+		record "$2: $name" "$([ "$res" = OK ] && echo 0 || echo 1)"
+	done < <(sed -nE 's/^ *[0-9]+\/[0-9]+ +([^ ]+) +(OK|FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)\b.*/\1 \2/p' "$log")
+	if grep -q ' FAIL\| TIMEOUT\| ERROR' "$log"; then
+		cat "$log"
+	elif ! grep -qE '^ *[0-9]+/[0-9]+ ' "$log"; then
+		cat "$log"; record "$2: meson test ran no test" 1
+	fi
+	rm -f "$log"
+}
+
+# The same unit tests built by clang (BUILD: gcc, so a second compiler's warnings too) with
+# ASan+UBSan: with -fno-sanitize-recover any undefined behaviour fails its test, and so does a
+# leak (LeakSanitizer). Only the test programs are built, at -O0: the level stays short.
+run_unit_asan() {
+	local sb=build-sanitize t
+	local opts=(-Dbuildtype=debug "-Db_sanitize=address,undefined" -Db_lundef=false
+		-Dc_args=-fno-sanitize-recover=all -Dwerror=true)
+	if [ ! -f "$sb/build.ninja" ]; then
+		CC=clang meson setup "$sb" "${opts[@]}" >/dev/null || { record "unit-asan: setup" 1; return; }
+	fi
+	meson setup --reconfigure "$sb" "${opts[@]}" >/dev/null
+	t=$(ninja -C "$sb" -t targets all | sed -nE 's/^(tests\/unit\/[a-z0-9_]+_test): .*/\1/p')
+	# shellcheck disable=SC2086 # one word per target
+	ninja -C "$sb" $t >/dev/null || { ninja -C "$sb" $t; record "unit-asan: build" 1; return; }
+	local out
+	out=$(bash tests/unit/sandbox.sh --self-test 2>&1)
+	record "unit-asan: ${out##*$'\n'} (tests/unit/sandbox.sh --self-test)" $?
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		unit_tests "$sb" unit-asan 3
 }
 
 run_fuzz() {
@@ -164,11 +201,14 @@ timed() { # LEVEL FUNCTION: runs it and prints how long it took (CI has 30 minut
 
 case "$TESTS" in
 deps) run_deps ;;
-unit) run_unit ;;
+unit) timed unit run_unit; timed unit-asan run_unit_asan ;;
+unit-asan) timed unit-asan run_unit_asan ;;
 fuzz) run_fuzz ;;
 interop) run_interop ;;
-all) run_deps; timed unit run_unit; timed fuzz run_fuzz; timed interop run_interop ;;
-*) echo "TESTS=$TESTS: expected deps, unit, fuzz, interop or all"; exit 2 ;;
+all)
+	run_deps; timed unit run_unit; timed unit-asan run_unit_asan; timed fuzz run_fuzz
+	timed interop run_interop ;;
+*) echo "TESTS=$TESTS: expected deps, unit, unit-asan, fuzz, interop or all"; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

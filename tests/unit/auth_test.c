@@ -765,7 +765,7 @@ static void test_no_secret_in_logs(void **state)
 	struct v6l_rng rng;
 	uint8_t buf[128];
 	char log[16384], text[100];
-	FILE *f = tmpfile();
+	FILE *f = test_tmpfile();
 	int saved = dup(2);
 	size_t n;
 

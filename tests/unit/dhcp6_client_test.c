@@ -740,10 +740,11 @@ static void rc_send(const uint8_t *key)
 
 /* The debug lines of the next events go to a file (the log's text trace), so that a test can
  * check why a Reconfigure was dropped. */
-static char trace_path[] = "/tmp/v6l-dhcp6-client-test-XXXXXX";
+static char trace_path[128];
 
 static void trace_begin(void)
 {
+	assert_true(test_tmp_template(trace_path, sizeof(trace_path), "v6l-dhcp6-client-test"));
 	int fd = mkstemp(trace_path);
 	assert_true(fd >= 0);
 	FILE *f = fdopen(fd, "w");
@@ -764,7 +765,6 @@ static bool trace_dropped(const char *state_name, const char *why)
 		found = strstr(line, want) != NULL;
 	fclose(f);
 	unlink(trace_path);
-	memcpy(trace_path + strlen(trace_path) - 6, "XXXXXX", 6);
 	if (!found)
 		print_error("no trace line '%s'\n", want);
 	return found;

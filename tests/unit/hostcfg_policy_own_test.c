@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "hostcfg/policy.h"
+#include "test_util.h"
 
 static struct policy_row row(const char *pfx, uint8_t plen, uint32_t prec, uint32_t label)
 {
@@ -111,15 +112,20 @@ static void test_merge_overflow(void **state)
 
 /* --- state file codec and recovery plan ------------------------------------------------------- */
 
-static struct policy_saved_rec srec(const char *pfx, uint8_t plen, uint32_t label, long long alt,
-				    long long old)
+/* Fills *s (padding zeroed too: test_saved_codec compares whole structs with the parser's output,
+ * which memsets; a struct returned by value may carry indeterminate padding, and did with clang). */
+static void srec(struct policy_saved_rec *s, const char *pfx, uint8_t plen, uint32_t label,
+		 long long alt, long long old)
 {
 	struct policy_row r = row(pfx, plen, 0, 0);
-	struct policy_saved_rec s = { .plen = plen, .label = label, .has_alt = alt >= 0,
-				      .alt_label = alt >= 0 ? (uint32_t)alt : 0,
-				      .had_old = old >= 0, .old_label = old >= 0 ? (uint32_t)old : 0 };
-	memcpy(s.prefix, r.prefix, 16);
-	return s;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->prefix, r.prefix, 16);
+	s->plen = plen;
+	s->label = label;
+	s->has_alt = alt >= 0;
+	s->alt_label = alt >= 0 ? (uint32_t)alt : 0;
+	s->had_old = old >= 0;
+	s->old_label = old >= 0 ? (uint32_t)old : 0;
 }
 
 static void test_saved_codec(void **state)
@@ -133,9 +139,9 @@ static void test_saved_codec(void **state)
 	snprintf(s.gai_path, sizeof(s.gai_path), "/etc/netns/ns1/gai.conf");
 	s.gai_had_file = false;
 	snprintf(s.gai_made_dir, sizeof(s.gai_made_dir), "/etc/netns");
-	s.recs[s.n_recs++] = srec("2001:db8:1::", 48, 14, -1, 99);
-	s.recs[s.n_recs++] = srec("2001:db8:2::", 48, 20, 21, -1);
-	s.recs[s.n_recs++] = srec("::", 0, 0, -1, 4294967294);
+	srec(&s.recs[s.n_recs++], "2001:db8:1::", 48, 14, -1, 99);
+	srec(&s.recs[s.n_recs++], "2001:db8:2::", 48, 20, 21, -1);
+	srec(&s.recs[s.n_recs++], "::", 0, 0, -1, 4294967294);
 	int n = policy_saved_render(&s, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\nversion 1\nkernel 0b9a4c1e-2f9c-4a47-9a57-0123456789ab/4026531840\n"
 				    "gai /etc/netns/ns1/gai.conf\ngai-had-file 0\n"
@@ -202,12 +208,12 @@ static void test_plan_restore(void **state)
 	struct policy_saved s;
 	struct policy_op ops[8];
 	memset(&s, 0, sizeof(s));
-	s.recs[s.n_recs++] = srec("2001:db8:1::", 48, 14, -1, 99); /* ours: back to 99 */
-	s.recs[s.n_recs++] = srec("2001:db8:2::", 48, 20, 21, -1); /* alt is ours: delete */
-	s.recs[s.n_recs++] = srec("fc00::", 7, 13, -1, 5);         /* the admin's 7 now: leave */
-	s.recs[s.n_recs++] = srec("2001:db8:3::", 48, 30, -1, -1); /* gone: leave */
-	s.recs[s.n_recs++] = srec("2001::", 32, 5, -1, 6);         /* never set (crash): leave */
-	s.recs[s.n_recs++] = srec("2001:db8:4::", 48, 40, -1, 44); /* cut mid-replace: re-add */
+	srec(&s.recs[s.n_recs++], "2001:db8:1::", 48, 14, -1, 99); /* ours: back to 99 */
+	srec(&s.recs[s.n_recs++], "2001:db8:2::", 48, 20, 21, -1); /* alt is ours: delete */
+	srec(&s.recs[s.n_recs++], "fc00::", 7, 13, -1, 5);         /* the admin's 7 now: leave */
+	srec(&s.recs[s.n_recs++], "2001:db8:3::", 48, 30, -1, -1); /* gone: leave */
+	srec(&s.recs[s.n_recs++], "2001::", 32, 5, -1, 6);         /* never set (crash): leave */
+	srec(&s.recs[s.n_recs++], "2001:db8:4::", 48, 40, -1, 44); /* cut mid-replace: re-add */
 	struct policy_label cur[] = { lbl("2001:db8:1::", 48, 14), lbl("2001:db8:2::", 48, 21),
 				      lbl("fc00::", 7, 7), lbl("2001::", 32, 6), lbl("::", 0, 1) };
 	int n = policy_saved_plan_restore(cur, 5, &s, ops, 8);
@@ -284,7 +290,7 @@ static int fake_op(void *ctx, const struct policy_op *op)
 		if (hostcfg_crash_now(k->crash, "replace-add"))
 			return -1;
 		i = -1;
-		/* fall through */
+		__attribute__((fallthrough)); /* (clang takes no comment for it) */
 	case POLICY_OP_ADD:
 		if (i >= 0)
 			return -1;
@@ -346,8 +352,7 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	snprintf(f->root, sizeof(f->root), "/tmp/v6l-policy-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
+	assert_non_null(test_mkdtemp(f->root, sizeof(f->root), "v6l-policy"));
 	snprintf(f->state, sizeof(f->state), "%s/state", f->root);
 	snprintf(f->state_file, sizeof(f->state_file), "%s/" POLICY_STATE_FILE, f->state);
 	snprintf(f->etc, sizeof(f->etc), "%s/etc", f->root);

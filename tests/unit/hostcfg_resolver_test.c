@@ -21,6 +21,7 @@
 
 #include "core/log.h"
 #include "hostcfg/resolver.h"
+#include "test_util.h"
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
@@ -66,8 +67,7 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	snprintf(f->root, sizeof(f->root), "/tmp/v6l-resolver-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
+	assert_non_null(test_mkdtemp(f->root, sizeof(f->root), "v6l-resolver"));
 	snprintf(f->state, sizeof(f->state), "%s/state", f->root);
 	snprintf(f->etc, sizeof(f->etc), "%s/etc", f->root);
 	snprintf(f->target, sizeof(f->target), "%s/resolv.conf", f->etc);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/strbuf.h"
+#include "test_util.h"
 
 /* sb_json_mem of n bytes must give exactly want (the quotes included). */
 static void json_is(const char *in, size_t n, const char *want)
@@ -284,8 +285,8 @@ static void sh_roundtrip(const char *dir, const char *shell, const char *locale)
 
 static int sh_dir_setup(void **state)
 {
-	static char dir[] = "/tmp/v6l-strbuf-test.XXXXXX";
-	if (!mkdtemp(dir))
+	static char dir[128];
+	if (!test_mkdtemp(dir, sizeof(dir), "v6l-strbuf-test"))
 		return -1;
 	*state = dir;
 	return 0;

@@ -210,8 +210,8 @@ static void test_other_frames_untouched(void **state)
 {
 	static const char *const eth[] = {
 		/* PADI (rp-pppoe 3.15 capture in pppoe_codec_test.c): discovery carries no secret. */
-		"ffffffffffff 02000000000b 8863 11 09 0000 0014 0101 0008 696e7465726e6574"
-		"0103 0004 f2160000",
+		("ffffffffffff 02000000000b 8863 11 09 0000 0014 0101 0008 696e7465726e6574"
+		 "0103 0004 f2160000"), /* (one string: parentheses tell clang so) */
 		/* LCP Configure-Request in session 1. */
 		"02000000000a 02000000000b 8864 11 00 0001 0010 c021 01 01 000e 0104 05d4 0506 12345678",
 		/* IPv6 ethertype with a PAP-looking payload. */
