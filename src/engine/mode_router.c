@@ -28,7 +28,7 @@
 
 #define RT_METRIC_BASE 64u /* source routes: RT_METRIC_BASE + n per same prefix */
 #define RT_MAX_ROUTES 32
-#define RT_MAX_RIO ND_ROUTERS_MAX_ROUTES
+#define RT_MAX_RIO (2 * ND_ROUTERS_MAX_ROUTES * ND_ROUTERS_MAX_PREFIXES) /* with sources */
 /* RFC 4191 routes: route_metric for high preference, + RT_RIO_STEP for medium, + 2 steps for low;
  * routers with the same preference for the same prefix take the next free metric above. */
 #define RT_RIO_STEP 8u
@@ -46,6 +46,7 @@ struct rt_route {
 struct rt_rio {
 	uint8_t prefix[16], router[16];
 	uint8_t plen;
+	uint8_t src[16], src_plen; /* src_plen 0: every source */
 	enum nd_prf prf;
 	uint32_t metric;
 };
@@ -256,7 +257,7 @@ static void rt_src_route_remove(void *ctx, const uint8_t prefix[16], uint8_t ple
 
 /* --- RFC 4191 more-specific routes --- */
 
-/* The index of the route to prefix/plen via router in m->rio, or -1. */
+/* The index of a route to prefix/plen via router in m->rio (any source), or -1. */
 static int rt_rio_index(const struct conn_router *m, const uint8_t prefix[16], uint8_t plen,
 			const uint8_t router[16])
 {
@@ -268,76 +269,175 @@ static int rt_rio_index(const struct conn_router *m, const uint8_t prefix[16], u
 	return -1;
 }
 
+static bool rt_rio_same(const struct rt_rio *r, const struct nd_routers_route *w,
+			const struct nd_routers_src *src)
+{
+	uint8_t splen = src ? src->plen : 0;
+	return r->plen == w->plen && !memcmp(r->prefix, w->prefix, 16) &&
+	       !memcmp(r->router, w->router, 16) && r->src_plen == splen &&
+	       (!splen || !memcmp(r->src, src->prefix, 16));
+}
+
 /* The metric for a route of preference prf: lower is preferred by the kernel, so a high route
- * wins over a medium one for the same prefix from another router, and both over a low one. */
+ * wins over a medium one for the same prefix (and source) from another router, and both over a
+ * low one. */
 static uint32_t rt_rio_metric(const struct conn *c, const struct conn_router *m,
-			      const uint8_t prefix[16], uint8_t plen, enum nd_prf prf)
+			      const struct nd_routers_route *w, const struct nd_routers_src *src)
 {
 	uint64_t metric = c->host.metric;
-	if (prf == ND_PRF_MEDIUM)
+	uint8_t splen = src ? src->plen : 0;
+	if (w->prf == ND_PRF_MEDIUM)
 		metric += RT_RIO_STEP;
-	else if (prf == ND_PRF_LOW)
+	else if (w->prf == ND_PRF_LOW)
 		metric += 2 * RT_RIO_STEP;
 	for (bool clash = true; clash && metric < UINT32_MAX; metric += clash) {
 		clash = false;
 		for (unsigned i = 0; i < m->n_rio; i++) {
 			const struct rt_rio *r = &m->rio[i];
-			clash = clash || (r->plen == plen && !memcmp(r->prefix, prefix, 16) &&
+			clash = clash || (r->plen == w->plen && !memcmp(r->prefix, w->prefix, 16) &&
+					  r->src_plen == splen &&
+					  (!splen || !memcmp(r->src, src->prefix, 16)) &&
 					  r->metric == metric);
 		}
 	}
 	return metric > UINT32_MAX ? UINT32_MAX : (uint32_t)metric;
 }
 
+static const char *rt_rio_from(const uint8_t src[16], uint8_t src_plen, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	if (!src_plen)
+		return "";
+	snprintf(buf, cap, " from %s/%u", inet_ntop(AF_INET6, src, a, sizeof(a)), src_plen);
+	return buf;
+}
+
 static void rt_rio_del(struct conn *c, struct rt_rio *e, const char *why)
 {
 	struct conn_router *m = rt(c);
-	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
-	hostcfg_route_del(&c->host.hc, AF_INET6, e->prefix, e->plen, NULL, 0, e->metric);
-	log_info("conn[%s]: RFC 4191: route %s/%u via %s removed (%s)", c->cfg.name,
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], f[64];
+	hostcfg_route_del(&c->host.hc, AF_INET6, e->prefix, e->plen, e->src_plen ? e->src : NULL,
+			  e->src_plen, e->metric);
+	log_info("conn[%s]: RFC 4191: route %s/%u%s via %s removed (%s)", c->cfg.name,
 		 inet_ntop(AF_INET6, e->prefix, p, sizeof(p)), e->plen,
+		 rt_rio_from(e->src, e->src_plen, f, sizeof(f)),
 		 inet_ntop(AF_INET6, e->router, r, sizeof(r)), why);
 	*e = m->rio[--m->n_rio];
 }
 
-/* A route is installed without an expiry: nd_routers removes it when its lifetime ends, and a
- * new preference moves it to that preference's metric. */
-static void rt_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,
-			    const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
+/* Installs route w for sources in src (NULL: every source) unless it is there. A route is
+ * installed without an expiry: nd_routers removes it when its lifetime ends. */
+static void rt_rio_add(struct conn *c, const struct nd_routers_route *w,
+		       const struct nd_routers_src *src, uint64_t now)
 {
-	struct conn *c = ctx;
 	struct conn_router *m = rt(c);
-	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
-	int i = rt_rio_index(m, prefix, plen, router);
-	struct rt_rio *e = i < 0 ? NULL : &m->rio[i];
-	if (e && e->prf == prf)
-		return;
-	if (e)
-		rt_rio_del(c, e, "preference changed");
+	char p[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], f[64];
+	for (unsigned i = 0; i < m->n_rio; i++)
+		if (rt_rio_same(&m->rio[i], w, src))
+			return;
 	if (m->n_rio == RT_MAX_RIO)
 		return;
-	uint32_t metric = rt_rio_metric(c, m, prefix, plen, prf);
-	if (hostcfg_route_add(&c->host.hc, AF_INET6, prefix, plen, NULL, 0, router, metric) < 0) {
+	uint32_t metric = rt_rio_metric(c, m, w, src);
+	if (hostcfg_route_add(&c->host.hc, AF_INET6, w->prefix, w->plen, src ? src->prefix : NULL,
+			      src ? src->plen : 0, w->router, metric) < 0) {
 		log_warnx("conn[%s]: %s", c->cfg.name, hostcfg_last_error(&c->host.hc));
 		return;
 	}
-	e = &m->rio[m->n_rio++];
-	memcpy(e->prefix, prefix, 16);
-	memcpy(e->router, router, 16);
-	e->plen = plen;
-	e->prf = prf;
+	struct rt_rio *e = &m->rio[m->n_rio++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->prefix, w->prefix, 16);
+	memcpy(e->router, w->router, 16);
+	e->plen = w->plen;
+	if (src) {
+		memcpy(e->src, src->prefix, 16);
+		e->src_plen = src->plen;
+	}
+	e->prf = w->prf;
 	e->metric = metric;
-	log_info("conn[%s]: RFC 4191: route %s/%u via %s preference %s metric %u (lifetime %u s)",
-		 c->cfg.name, inet_ntop(AF_INET6, prefix, p, sizeof(p)), plen,
-		 inet_ntop(AF_INET6, router, r, sizeof(r)), nd_prf_name(prf), metric, lifetime_s);
+	log_info("conn[%s]: RFC 4191: route %s/%u%s via %s preference %s metric %u (lifetime %u s)",
+		 c->cfg.name, inet_ntop(AF_INET6, w->prefix, p, sizeof(p)), w->plen,
+		 rt_rio_from(e->src, e->src_plen, f, sizeof(f)),
+		 inet_ntop(AF_INET6, w->router, r, sizeof(r)), nd_prf_name(w->prf), metric,
+		 nd_routers_remaining_s(w->until_ms, now));
+}
+
+#define RT_RIO_SRC_MAX (ND_ROUTERS_MAX_ROUTES * ND_ROUTERS_MAX_PREFIXES)
+
+/* The sources route i is wanted for (RFC 8028 applied to RFC 4191 routes): its router's prefixes
+ * (nd_routers_route_sources); for a router that numbers none, every source (*has_any) and also
+ * each source that another router's route to the same prefix is restricted to, so that the two
+ * compete by preference there: the kernel's lookup prefers a matching source to no source. */
+static size_t rt_rio_wanted(const struct nd_routers_route *rl, size_t n, size_t i,
+			    struct nd_routers_src own[][ND_ROUTERS_MAX_PREFIXES], const size_t *n_own,
+			    struct nd_routers_src *out, bool *has_any)
+{
+	size_t k = 0;
+	*has_any = n_own[i] == 0;
+	for (size_t j = 0; j < n_own[i]; j++)
+		out[k++] = own[i][j];
+	for (size_t o = 0; *has_any && o < n; o++) {
+		if (o == i || rl[o].plen != rl[i].plen || memcmp(rl[o].prefix, rl[i].prefix, 16))
+			continue;
+		for (size_t j = 0; j < n_own[o] && k < RT_RIO_SRC_MAX; j++) {
+			bool dup = false;
+			for (size_t x = 0; x < k && !dup; x++)
+				dup = out[x].plen == own[o][j].plen &&
+				      !memcmp(out[x].prefix, own[o][j].prefix, 16);
+			if (!dup)
+				out[k++] = own[o][j];
+		}
+	}
+	return k;
+}
+
+/* Makes the kernel's RFC 4191 routes what nd_routers knows, after each RA and timer: each route
+ * for the sources rt_rio_wanted gives. A route whose preference or sources changed is replaced. */
+static void rt_rio_sync(struct conn *c, uint64_t now)
+{
+	struct conn_router *m = rt(c);
+	static struct nd_routers_src own[ND_ROUTERS_MAX_ROUTES][ND_ROUTERS_MAX_PREFIXES];
+	static struct nd_routers_src want[ND_ROUTERS_MAX_ROUTES][RT_RIO_SRC_MAX];
+	size_t n_own[ND_ROUTERS_MAX_ROUTES], n_want[ND_ROUTERS_MAX_ROUTES], n = 0;
+	bool has_any[ND_ROUTERS_MAX_ROUTES];
+	const struct nd_routers_route *rl = nd_routers_routes(&m->nr, &n);
+	for (size_t i = 0; i < n; i++)
+		n_own[i] = nd_routers_route_sources(&m->nr, rl[i].router, own[i],
+						    ND_ROUTERS_MAX_PREFIXES);
+	for (size_t i = 0; i < n; i++)
+		n_want[i] = rt_rio_wanted(rl, n, i, own, n_own, want[i], &has_any[i]);
+	for (unsigned k = m->n_rio; k-- > 0;) {
+		bool keep = false;
+		for (size_t i = 0; i < n && !keep; i++) {
+			if (m->rio[k].prf != rl[i].prf)
+				continue;
+			keep = has_any[i] && rt_rio_same(&m->rio[k], &rl[i], NULL);
+			for (size_t j = 0; j < n_want[i] && !keep; j++)
+				keep = rt_rio_same(&m->rio[k], &rl[i], &want[i][j]);
+		}
+		if (!keep)
+			rt_rio_del(c, &m->rio[k], "preference or sources changed");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (has_any[i])
+			rt_rio_add(c, &rl[i], NULL, now);
+		for (size_t j = 0; j < n_want[i]; j++)
+			rt_rio_add(c, &rl[i], &want[i][j], now);
+	}
+}
+
+/* Installed by rt_rio_sync once the RA or timer has been handled. */
+static void rt_route_update(void *ctx, const uint8_t prefix[16], uint8_t plen,
+			    const uint8_t router[16], uint32_t lifetime_s, enum nd_prf prf)
+{
+	(void)ctx, (void)prefix, (void)plen, (void)router, (void)lifetime_s, (void)prf;
 }
 
 static void rt_route_remove(void *ctx, const uint8_t prefix[16], uint8_t plen,
 			    const uint8_t router[16])
 {
 	struct conn *c = ctx;
-	int i = rt_rio_index(rt(c), prefix, plen, router);
-	if (i >= 0)
+	int i;
+	while ((i = rt_rio_index(rt(c), prefix, plen, router)) >= 0)
 		rt_rio_del(c, &rt(c)->rio[i], "withdrawn or expired");
 }
 
@@ -555,12 +655,16 @@ static void rt_on_icmp(void *arg, int fd, uint32_t ev)
 		/* nd_parse_ra checks hop limit 255 and a link-local source (RFC 4861 §6.1.2). */
 		enum nd_err e = nd_parse_ra(buf, (size_t)n, &ip, &ra);
 		if (e != ND_E_OK) {
+			rt(c)->nr.stats.rx_bad++; /* as nd_routers_on_packet counts its own */
+			rt(c)->nr.stats.last_err = e;
 			log_debug(LOGC_HOST, "nd[%s]: RA dropped: %s", c->cfg.name, nd_err_str(e));
 			continue;
 		}
 		if (rt(c)->is_up)
 			nd_routers_on_ra(&rt(c)->nr, ip.src, &ra, clock_now_ms());
 	}
+	if (rt(c)->is_up)
+		rt_rio_sync(c, clock_now_ms());
 	conn_reschedule(c);
 }
 
@@ -708,8 +812,10 @@ static void rt_close(struct conn *c)
 static void rt_on_timer(struct conn *c, uint64_t now)
 {
 	struct conn_router *m = rt(c);
-	if (m->is_up && nd_routers_next_deadline(&m->nr) <= now)
+	if (m->is_up && nd_routers_next_deadline(&m->nr) <= now) {
 		nd_routers_on_timer(&m->nr, now);
+		rt_rio_sync(c, now);
+	}
 }
 
 static uint64_t rt_next_deadline(const struct conn *c)
@@ -827,6 +933,18 @@ static void rt_status_rio(const struct conn_router *m, struct strbuf *sb, uint64
 	}
 }
 
+/* What the RA machinery received and what it dropped for want of room (ND_ROUTERS_MAX_*). */
+static void rt_status_ra_stats(const struct conn_router *m, struct strbuf *sb)
+{
+	struct nd_routers_stats z = { 0 };
+	const struct nd_routers_stats *st = m ? &m->nr.stats : &z;
+	sb_printf(sb, ",\"rx_ra\":%u,\"rx_bad\":%u,\"rx_not_link_local\":%u,\"dropped\":{"
+		      "\"routers\":%u,\"prefixes\":%u,\"dns\":%u,\"search\":%u,\"routes\":%u,"
+		      "\"pref64\":%u}", st->rx_ra, st->rx_bad, st->rx_not_link_local,
+		  st->n_routers_dropped, st->n_prefixes_dropped, st->n_dns_dropped,
+		  st->n_search_dropped, st->n_routes_dropped, st->n_pref64_dropped);
+}
+
 static void rt_status_json(const struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	const struct conn_router *m = rt(c);
@@ -852,7 +970,9 @@ static void rt_status_json(const struct conn *c, struct strbuf *sb, uint64_t now
 		      "\"mtu\":null,\"routes\":[", m ? nd_routers_state_name(m->nr.state) : "idle",
 		  m && m->nr.is_managed ? "true" : "false", m && m->nr.is_other ? "true" : "false");
 	rt_status_rio(m, sb, now);
-	sb_printf(sb, "]}");
+	sb_printf(sb, "]");
+	rt_status_ra_stats(m, sb);
+	sb_printf(sb, "}");
 }
 
 static void rt_status_text(const struct conn *c, struct strbuf *sb, uint64_t now)

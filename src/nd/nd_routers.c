@@ -825,6 +825,22 @@ const struct nd_routers_route *nd_routers_routes(const struct nd_routers *nr, si
 	return nr->routes;
 }
 
+size_t nd_routers_route_sources(const struct nd_routers *nr, const uint8_t router[16],
+	struct nd_routers_src *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nr->n_routers; i++) {
+		const struct nd_routers_router *r = &nr->routers[i];
+		if (memcmp(r->addr, router, 16) != 0)
+			continue;
+		for (size_t k = 0; k < r->n_prefixes && n < cap; k++) {
+			memcpy(out[n].prefix, r->prefixes[k].prefix, 16);
+			out[n++].plen = r->prefixes[k].plen;
+		}
+	}
+	return n;
+}
+
 size_t nd_routers_pref64(const struct nd_routers *nr, struct nd_ra_pref64 *out, size_t cap)
 {
 	size_t n = 0;

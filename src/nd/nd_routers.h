@@ -86,6 +86,12 @@ struct nd_routers_prefix {
 };
 
 /* An RFC 4191 more-specific route one router announced. Times are absolute ms. */
+/* A source prefix of RFC 4191 routes (nd_routers_route_sources). */
+struct nd_routers_src {
+	uint8_t prefix[16];
+	uint8_t plen;
+};
+
 struct nd_routers_route {
 	uint8_t prefix[16]; /* bits past plen cleared */
 	uint8_t plen;       /* 1..128 */
@@ -197,6 +203,14 @@ const struct nd_ra_dns *nd_routers_dns(const struct nd_routers *nr, size_t *n);
 const struct nd_ra_search *nd_routers_search(const struct nd_routers *nr, size_t *n);
 /* The RFC 4191 routes (borrowed, valid until the next event). */
 const struct nd_routers_route *nd_routers_routes(const struct nd_routers *nr, size_t *n);
+/* The source prefixes an RFC 4191 route via router applies to, written into out (at most cap;
+ * the count is returned): the prefixes router announced in PIOs while a default router, for
+ * which it is the RFC 8028 first hop. 0 means every source: a router that numbers no prefix
+ * (a pure route server, or one with Router Lifetime 0). So a router that numbers prefixes steers
+ * only its own sources, and another router's RFC 8028 source route is not overridden by a broad
+ * RIO (thc-ipv6's fake_router6 announces 2000::/3 and fc00::/7). */
+size_t nd_routers_route_sources(const struct nd_routers *nr, const uint8_t router[16],
+	struct nd_routers_src *out, size_t cap);
 /* Writes the distinct NAT64 prefixes over all routers into out (at most cap; until = latest)
  * and returns how many. */
 size_t nd_routers_pref64(const struct nd_routers *nr, struct nd_ra_pref64 *out, size_t cap);

@@ -1050,6 +1050,53 @@ static void test_rio_capacity(void **st)
 	assert_int_equal(n, ND_ROUTERS_MAX_ROUTES);
 }
 
+/* The sources an RFC 4191 route applies to: the prefixes its router numbers as a default router
+ * (thc-ipv6's fake_router6: PIO 2001:db8:bad::/64 and RIOs 2000::/3, fc00::/7 only steer
+ * 2001:db8:bad::/64, not the sources of the legitimate router); every source (0) for a router
+ * that numbers none or is not a default router; they follow the PIOs as they come and go. */
+static void test_rio_sources(void **st)
+{
+	(void)st;
+	static struct fx f;
+	struct nd_ra_msg ra;
+	struct nd_routers_src v[ND_ROUTERS_MAX_PREFIXES];
+	uint8_t bad[16];
+	fx_init(&f);
+	fx_start(&f);
+	addr("20010db80bad00000000000000000000", bad);
+	ra_init(&ra, 1800);
+	ra.prf = ND_PRF_HIGH;
+	ra_pio(&ra, bad, 64, 2592000, 604800);
+	ra_rio(&ra, "20000000000000000000000000000000", 3, 4369, ND_PRF_HIGH);
+	ra_rio(&ra, "fc000000000000000000000000000000", 7, 4369, ND_PRF_HIGH);
+	nd_routers_on_ra(&f.nr, R2, &ra, 1000);
+	assert_int_equal(nd_routers_route_sources(&f.nr, R2, v, ND_ROUTERS_MAX_PREFIXES), 1);
+	assert_memory_equal(v[0].prefix, bad, 16);
+	assert_int_equal(v[0].plen, 64);
+	/* cap bounds what is written */
+	assert_int_equal(nd_routers_route_sources(&f.nr, R2, v, 0), 0);
+	/* A router that announced nothing, and one that is no default router: every source. */
+	assert_int_equal(nd_routers_route_sources(&f.nr, R1, v, ND_ROUTERS_MAX_PREFIXES), 0);
+	ra_init(&ra, 0);
+	ra_pio(&ra, P1, 64, 3600, 1800);
+	ra_rio(&ra, "20010db8007700000000000000000000", 48, 600, ND_PRF_MEDIUM);
+	nd_routers_on_ra(&f.nr, R1, &ra, 1000);
+	assert_int_equal(nd_routers_route_sources(&f.nr, R1, v, ND_ROUTERS_MAX_PREFIXES), 0);
+	/* R2 numbers a second prefix: both; its first one withdrawn (valid 0 is kept as 2 h by
+	 * RFC 4862 §5.5.3 e, so let the router go instead): none left with the router. */
+	ra_init(&ra, 1800);
+	ra_pio(&ra, bad, 64, 2592000, 604800);
+	ra_pio(&ra, P2, 64, 3600, 1800);
+	nd_routers_on_ra(&f.nr, R2, &ra, 2000);
+	assert_int_equal(nd_routers_route_sources(&f.nr, R2, v, ND_ROUTERS_MAX_PREFIXES), 2);
+	ra_init(&ra, 0);
+	nd_routers_on_ra(&f.nr, R2, &ra, 3000);
+	assert_int_equal(nd_routers_route_sources(&f.nr, R2, v, ND_ROUTERS_MAX_PREFIXES), 0);
+	size_t n;
+	nd_routers_routes(&f.nr, &n);
+	assert_int_equal(n, 3); /* its routes live on (RFC 4191), now for every source */
+}
+
 /* RFC 8781: NAT64 prefixes kept per announcing router with their lifetimes, shown distinct. */
 static void test_pref64(void **st)
 {
@@ -1190,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_not_link_local),
 		cmocka_unit_test(test_rio),
 		cmocka_unit_test(test_rio_capacity),
+		cmocka_unit_test(test_rio_sources),
 		cmocka_unit_test(test_pref64),
 		cmocka_unit_test(test_prefixes_changed),
 	};
