@@ -18,6 +18,7 @@ const char *dp_drop_name(enum dp_drop d)
 	case DP_DROP_MCAST4: return "ipv4_multicast";
 	case DP_DROP_TOO_BIG: return "too_big";
 	case DP_DROP_IO: return "io_error";
+	case DP_DROP_CONTROL: return "control";
 	case DP_DROP_N: break;
 	}
 	return "?";

@@ -28,6 +28,8 @@ enum dp_drop {
 	DP_DROP_MCAST4,       /* IPv4 multicast while ipv4_mcast_is_unicast=0 */
 	DP_DROP_TOO_BIG,      /* larger than the session MTU */
 	DP_DROP_IO,           /* a system call failed */
+	DP_DROP_CONTROL,      /* control packet (PPPoE discovery, LCP, NCP, auth) malformed or
+	                       * unexpected: counted by the control loop, never by the data path */
 	DP_DROP_N,
 };
 

@@ -43,6 +43,9 @@ struct conn_dialup {
 	uint16_t payload_max, session_max;
 	char adapter_why[256];
 	struct conn_mtu_rec mtu_recorded; /* what NAME.mtu in the run dir holds */
+	/* Control packets dropped by the links of past sessions and discovery frames that did
+	 * not parse (status: counters.drops.control, with this session's and discovery's). */
+	uint64_t n_ctl_dropped;
 	char mtu_why[320];
 };
 
@@ -531,6 +534,7 @@ static void du_on_disc_frame(void *arg, int fd, uint32_t ev)
 		static struct pppoe_disc_pkt pkt;
 		struct dp_wire w = { .frame = frame, .len = (size_t)n, .has_vlan = has_vlan, .tci = tci };
 		if (pppoe_disc_parse_frame(frame, (size_t)n, &eth, &pkt) != PPPOE_E_OK) {
+			du(c)->n_ctl_dropped++;
 			conn_trace_unknown(c, "PPPoE discovery frame that does not parse", &w);
 			continue;
 		}
@@ -757,6 +761,7 @@ static void du_close(struct conn *c)
 static void du_dial(struct conn *c, uint64_t now)
 {
 	struct conn_dialup *d = du(c);
+	d->n_ctl_dropped += ppp_link_rx_dropped(&d->link); /* its counters restart */
 	ppp_link_reset(&d->link);
 	du_payload_prepare(c);
 	d->session_max = 0;
@@ -829,7 +834,10 @@ static uint64_t du_next_deadline(const struct conn *c)
 
 static void du_stats(const struct conn *c, struct dp_stats *st)
 {
-	dp_get_stats(du(c)->dp, st);
+	const struct conn_dialup *d = du(c);
+	dp_get_stats(d->dp, st);
+	st->drops[DP_DROP_CONTROL] =
+		d->n_ctl_dropped + ppp_link_rx_dropped(&d->link) + d->disc.n_ignored;
 }
 
 static uint64_t du_last_activity(const struct conn *c)

@@ -234,8 +234,10 @@ static enum ppp_xcode_event lcp_extra_code(void *pctx, const struct ppp_cp_pkt *
 		if (l->fsm.state != PPP_ST_OPENED || ppp_cp_parse_magic(p, &magic) != PPP_OK)
 			return PPP_X_RXR;
 		if (magic != 0 && magic == l->magic) {
-			log_warnx("lcp[%s]: %s carries our own magic %08x: looped back?", l->conn,
-				  ppp_code_name(p->code), magic);
+			/* Rate-limited: a looped link or a peer that sends them brings them fast. */
+			if (l->n_echo_looped++ % 1000 == 0)
+				log_warnx("lcp[%s]: %s carries our own magic %08x: looped back? (%u such)",
+					  l->conn, ppp_code_name(p->code), magic, l->n_echo_looped);
 			return PPP_X_RXR;
 		}
 		if (p->code == PPP_ECHO_REQ) {

@@ -66,6 +66,7 @@ struct lcp {
 	unsigned n_echo_pending;
 	uint64_t echo_deadline_ms;
 	unsigned n_echo_rx;
+	unsigned n_echo_looped; /* Echo frames carrying our own magic: dropped, 1 in 1000 logged */
 };
 
 /* Sets up l (fsm in Initial). cfg/t NULL mean defaults; ops, ctx, rng, conn outlive l. */

@@ -363,6 +363,12 @@ void ppp_link_close(struct ppp_link *link, const char *why, uint64_t now)
 	ppp_fsm_close(&link->lcp.fsm, why, now);
 }
 
+unsigned ppp_link_rx_dropped(const struct ppp_link *link)
+{
+	return link->lcp.fsm.n_rx_bad + link->ipcp.fsm.n_rx_bad + link->ipv6cp.fsm.n_rx_bad +
+	       link->auth.n_ignored + link->lcp.n_echo_looped + link->n_rx_discarded;
+}
+
 static void link_discard(struct ppp_link *link, uint16_t proto, const char *why)
 {
 	link->n_rx_discarded++;

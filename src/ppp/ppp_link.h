@@ -75,6 +75,10 @@ struct ppp_link {
 	unsigned n_proto_rej;    /* Protocol-Rejects we sent */
 };
 
+/* Control packets of this session dropped as malformed or unexpected: LCP, IPCP, IPv6CP,
+ * authentication, Echo frames with our own magic, and frames of a protocol or phase we drop. */
+unsigned ppp_link_rx_dropped(const struct ppp_link *link);
+
 /* Sets link up in phase Dead. cfg is copied (its strings are borrowed); ops, ctx, rng outlive
  * the link. */
 void ppp_link_init(struct ppp_link *link, const struct ppp_link_cfg *cfg,

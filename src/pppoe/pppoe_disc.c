@@ -305,17 +305,20 @@ static void pppoe_disc_on_pado(struct pppoe_disc *d, const uint8_t src[6],
 {
 	/* RFC 2516 §5.2: the PADO comes from the AC's unicast address. */
 	if ((src[0] & 1u) || memcmp(src, "\0\0\0\0\0\0", 6) == 0) {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: PADO ignored: group source address",
 			pppoe_disc_conn(d));
 		return;
 	}
 	if (!pppoe_disc_host_uniq_ok(d, p)) {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: PADO ignored: Host-Uniq not ours", pppoe_disc_conn(d));
 		return;
 	}
 	pppoe_disc_record(d, src, p);
 	const char *why = pppoe_disc_pado_reject(d, p);
 	if (why) {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: PADO ignored: %s", pppoe_disc_conn(d), why);
 		return;
 	}
@@ -347,6 +350,7 @@ static void pppoe_disc_on_pads(struct pppoe_disc *d, const uint8_t src[6],
 	uint16_t tag;
 	const char *text;
 	if (memcmp(src, d->ac_mac, 6) != 0 || !pppoe_disc_host_uniq_ok(d, p)) {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: PADS ignored: not from our AC or not for us",
 			pppoe_disc_conn(d));
 		return;
@@ -375,8 +379,10 @@ static void pppoe_disc_on_extra_pads(struct pppoe_disc *d, const uint8_t src[6],
 	const struct pppoe_disc_pkt *p)
 {
 	if (memcmp(src, d->ac_mac, 6) != 0 || !pppoe_disc_host_uniq_ok(d, p) ||
-	    p->session_id == 0 || p->session_id == d->session_id)
+	    p->session_id == 0 || p->session_id == d->session_id) {
+		d->n_ignored++;
 		return;
+	}
 	log_info("pppoe[%s]: second PADS (session %u) for a retransmitted PADR: PADT sent",
 		pppoe_disc_conn(d), p->session_id);
 	pppoe_disc_send_sid(d, PPPOE_CODE_PADT, p->session_id, d->ac_mac);
@@ -392,6 +398,7 @@ static void pppoe_disc_on_padt(struct pppoe_disc *d, const uint8_t src[6],
 	 * rp-pppoe 3.15 server does not), so only a different one disqualifies it. */
 	if (p->session_id != d->session_id || memcmp(src, d->ac_mac, 6) != 0 ||
 		(p->has_host_uniq && !(d->cfg.use_host_uniq && pppoe_disc_host_uniq_match(d, p)))) {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: PADT ignored: session %u not ours",
 			pppoe_disc_conn(d), p->session_id);
 		return;
@@ -416,7 +423,9 @@ void pppoe_disc_on_packet(struct pppoe_disc *d, const uint8_t src_mac[6],
 		pppoe_disc_on_extra_pads(d, src_mac, pkt);
 	else if (pkt->code == PPPOE_CODE_PADT && d->state == PPPOE_DISC_SESSION)
 		pppoe_disc_on_padt(d, src_mac, pkt, now_ms);
-	else
+	else {
+		d->n_ignored++;
 		log_debug(LOGC_PPPOE, "pppoe[%s]: %s ignored in state %s", pppoe_disc_conn(d),
 			pppoe_code_name(pkt->code), pppoe_disc_state_name(d->state));
+	}
 }

@@ -93,6 +93,7 @@ struct pppoe_disc {
 	char why[PPPOE_DISC_WHY_MAX]; /* last rejection or error from an AC, for the failure text */
 	uint8_t n_candidates;
 	struct pppoe_disc_candidate candidates[PPPOE_DISC_MAX_CANDIDATES];
+	uint64_t n_ignored; /* packets not for us or not acceptable (shown by status) */
 };
 
 /* Initialises d in IDLE. cfg is copied; ops, ctx, rng and conn are borrowed for d's lifetime. */

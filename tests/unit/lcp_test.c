@@ -332,6 +332,7 @@ static void test_echo_reply_and_activity_reset(void **state)
 		 (m >> 8) & 0xff, m & 0xff);
 	t_feed(hex, 70200);
 	assert_int_equal(L.n_echo_pending, 3);
+	assert_int_equal(L.n_echo_looped, 1); /* counted as dropped (status: drops.control) */
 }
 
 static void test_answer_echo_request(void **state)

@@ -401,6 +401,7 @@ static void test_host_uniq_mismatch(void **state)
 	size_t n;
 	pppoe_disc_candidates(&f->d, &n);
 	assert_int_equal(n, 0); /* not ours: not even recorded */
+	assert_int_equal(f->d.n_ignored, 3); /* but counted (status: drops.control) */
 	reply(f, &p, PPPOE_CODE_PADO, "ac", "");
 	pppoe_disc_on_packet(&f->d, mac_ac, &p, 13);
 	assert_int_equal(f->d.state, PPPOE_DISC_PADR_SENT);
