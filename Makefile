@@ -4,13 +4,13 @@ DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
        debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf \
-       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt dhcpcd-base
+       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt dhcpcd-base thc-ipv6
 
 BUILD ?= build
 PREFIX ?= /usr/local
 DEBOUT ?= build-deb
 
-.PHONY: all deps build check unit fuzz interop demo bench install deb clean
+.PHONY: all deps build check unit fuzz interop demo bench attack install deb clean
 
 all: build
 
@@ -48,6 +48,11 @@ bench: build
 	V6L_BIN=$(BUILD)/v6link bash bench/nat46_bench.sh
 	bash bench/dns_proxy_bench.sh $(BUILD)
 	bash bench/connect_time.sh $(BUILD)
+
+# Hostile peers against a running daemon (bench/attack.sh: thc-ipv6 in router mode, a scapy
+# access concentrator and a DNS flood in dial-up mode); not part of check. About 6 minutes.
+attack: build
+	bash bench/attack.sh $(BUILD)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: PREFIX/sbin/v6link, man pages, examples in
 # PREFIX/share/doc/v6link/examples, the systemd unit in PREFIX/lib/systemd/system.
