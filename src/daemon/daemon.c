@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
+#include "daemon/sandbox.h"
 #include "hostcfg/policy.h"
 #include "hostcfg/resolver.h"
 #include "hostcfg/sys.h"
@@ -365,6 +366,9 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	static struct cfg_conns cs;
 	static struct daemon d;
 	memset(&d, 0, sizeof(d));
+	/* No core file and no ptrace by the same user before any secret is read. */
+	if (sandbox_early() < 0)
+		return 1;
 	int rc = daemon_load_config(o->confdir, &p, &cs);
 	if (!rc)
 		rc = daemon_check_files(o->confdir, &cs, only);
@@ -383,6 +387,9 @@ int daemon_run(const struct cli_opts *o, const char *only)
 		rc = daemon_open_owners(&d);
 	if (!rc)
 		rc = daemon_add_conns(&d, o, &p, &cs, only);
+	/* Before any connection starts a thread or a hook: they inherit what is left. */
+	if (!rc && sandbox_drop(sandbox_needs_bind(&cs, only)) < 0)
+		rc = 1;
 	if (!rc) {
 		uint64_t now = clock_now_ms();
 		log_info("v6link %s running: %u connection(s), control socket %s", V6L_VERSION,

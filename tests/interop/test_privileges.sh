@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Least privilege in the daemon itself (issue #13), started as full root (ip netns exec, no
+# systemd): after start-up every thread keeps only CAP_NET_ADMIN and CAP_NET_RAW (plus
+# CAP_NET_BIND_SERVICE when NAT46 or router mode may bind port 53 or 546) in its effective,
+# permitted and bounding sets, nothing inheritable or ambient, no_new_privs set, no core file
+# (RLIMIT_CORE 0) and not dumpable; a hook runs with the same capabilities. With that, a full
+# connect, down, up, redial (PADT) and stop still configures the host and cleans it up again,
+# and NAT46's DNS proxy binds port 53 again after a down/up.
+source "$(dirname "$0")/lib.sh"
+t_begin
+CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
+SLEEP_PID=
+priv_cleanup() {
+	[ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
+	t_cleanup
+	rm -rf "/etc/netns/$NS_CLI"
+}
+trap priv_cleanup EXIT
+
+isp_up RA=slaac DHCP6=kea FAR_DNS=1 >"$T_RUN/isp.log" 2>&1 || { t_fail "isp up"; cat "$T_RUN/isp.log"; exit 1; }
+mkdir -p "/etc/netns/$NS_CLI"
+echo "nameserver 192.0.2.53" >"$CLI_RESOLV"
+cp "$CLI_RESOLV" "$T_RUN/resolv.orig"
+
+hook=$T_RUN/hook.sh
+cat >"$hook" <<HOOK
+#!/bin/sh
+echo "\$1 \$(grep -E '^(CapEff|CapBnd|NoNewPrivs):' /proc/\$\$/status | tr -s '\t\n' '  ')" >>"$T_RUN/hook-caps"
+HOOK
+chmod 755 "$hook"
+
+# caps_of_all_threads PID: one line per thread: "TID CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs"
+caps_of_all_threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(awk '/^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):/ { printf "%s ", $2 }' "$t/status")"
+	done
+}
+# threads_have PID EFF: every thread has EFF as permitted, effective and bounding set, nothing
+# inheritable or ambient, and no_new_privs.
+threads_have() {
+	local want="0000000000000000 $2 $2 $2 0000000000000000 1" line bad=0
+	while read -r line; do
+		[ "${line#* }" = "$want" ] || { t_log "thread ${line%% *}: ${line#* } (want $want)"; bad=1; }
+	done < <(caps_of_all_threads "$1")
+	[ $bad = 0 ]
+}
+# Dumpable: a process of the same uid and no more capabilities than the daemon (so none of
+# CAP_SYS_PTRACE) may read /proc/PID/environ (ptrace access mode READ) only of a dumpable
+# process. The control is a sleep with the same capabilities, started here.
+with_daemon_caps() { setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+net_admin,+net_raw "$@"; }
+read_environ() { with_daemon_caps cat "/proc/$1/environ" >/dev/null 2>&1; }
+
+# ================= run 1: dial-up, IPv4 on the line, no NAT46 =================
+v6l_conf "hook=$hook"
+v6l_start
+v6l_wait_state up 20 || { t_fail "dial"; t_dump; exit 1; }
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 20
+n_threads=$(ls /proc/"$V6L_PID"/task | wc -l)
+caps_of_all_threads "$V6L_PID"
+t_check "priv_log_names_what_is_kept" grep -q 'daemon: running as uid 0 with CAP_NET_ADMIN CAP_NET_RAW, no_new_privs' "$V6L_LOG"
+t_check "priv_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
+t_check "priv_uid_0" test "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' /proc/"$V6L_PID"/status)" = 0000
+t_check "priv_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
+setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+net_admin,+net_raw sleep 600 &
+SLEEP_PID=$!
+sleep 0.2
+t_log "control sleep: $(grep CapPrm /proc/$SLEEP_PID/status | tr '\t' ' ')"
+t_check "priv_control_dumpable_process_environ_readable" read_environ "$SLEEP_PID"
+if read_environ "$V6L_PID"; then t_fail "priv_not_dumpable_environ_unreadable"; else t_ok "priv_not_dumpable_environ_unreadable"; fi
+kill "$SLEEP_PID"; wait "$SLEEP_PID" 2>/dev/null; SLEEP_PID=
+
+# the host is configured: routes, addresses, resolver
+t_check "priv_up_ipv4_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "priv_up_ipv6_ping_far" in_cli ping -6 -c 2 -i 0.2 -W 2 "$FAR6"
+t_check "priv_up_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+t_check "priv_up_ipv6_default_route_via_v6link0" bash -c "ip -n $NS_CLI -6 route | grep -q '^default .*dev v6link0'"
+t_check "priv_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
+sleep 0.5
+cat "$T_RUN/hook-caps"
+t_check "priv_hook_runs_with_same_caps_and_no_new_privs" grep -qE '^up CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1' "$T_RUN/hook-caps"
+
+# down: everything undone; up: a new TUN and session with the reduced capabilities
+v6l down dsl >/dev/null
+t_check "priv_down_idle" v6l_wait_state idle 20
+# (v6link0 itself stays until the daemon ends: test_redial.sh)
+down_clean() {
+	! in_cli ip addr show dev v6link0 | grep -q inet && ! in_cli ip route | grep -q v6link0 &&
+		! in_cli ip -6 route | grep -q v6link0
+}
+for _ in $(seq 50); do down_clean && break; sleep 0.1; done
+t_check "priv_down_addresses_and_routes_removed" down_clean
+t_check "priv_down_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+v6l up dsl >/dev/null
+t_check "priv_up_again" v6l_wait_state up 30
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+t_check "priv_up_again_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "priv_up_again_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+# redial: the AC ends the session (PADT)
+sid0=$(v6l_json "c['session_id']")
+isp padt >/dev/null
+for _ in $(seq 150); do [ "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True ] && break; sleep 0.2; done
+t_check "priv_redial_after_padt" test "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+t_check "priv_redial_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "priv_after_redial_threads_still_reduced" threads_have "$V6L_PID" 0000000000003000
+v6l_stop
+rc=$?
+t_check "priv_sigterm_exit_0 (rc $rc)" test "$rc" = 0
+t_check "priv_sigterm_host_clean" v6l_host_clean
+t_check "priv_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+t_check "priv_trace_files_written" bash -c "ls '$T_RUN'/trace/dsl-*.pcapng && test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
+t_check "priv_hook_down_event" grep -q '^down ' "$T_RUN/hook-caps"
+t_check "priv_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
+
+# ================= run 2: IPv6-only line, NAT46 with its DNS proxy on port 53 =================
+: >"$V6L_LOG"
+v6l_conf use_ipv4=0
+v6l_start
+v6l_wait_state up 20 || { t_fail "nat46 dial"; t_dump; exit 1; }
+wait_json "c['nat46']['state'] == 'on'" 20
+t_check "priv_nat46_log_names_bind_service" grep -q 'with CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE, no_new_privs' "$V6L_LOG"
+t_check "priv_nat46_threads_keep_net_bind_service" threads_have "$V6L_PID" 0000000000003400
+# (retried: the ISP's routes to a fresh address may take a moment; each try is a new query)
+dns_answers() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		in_cli dig +time=2 +tries=1 +short @192.0.0.1 A v6only.isp.example | grep -E '^198\.1[89]\.' >/dev/null &&
+			{ t_log "proxy answered at try $i"; return 0; }
+		sleep 1
+	done
+	return 1
+}
+t_check "priv_nat46_proxy_answers" dns_answers
+v6l down dsl >/dev/null
+v6l_wait_state idle 20
+for _ in $(seq 50); do in_cli ip link show v6link46 >/dev/null 2>&1 || break; sleep 0.1; done
+t_check "priv_nat46_down_removes_v6link46" bash -c "! ip -n $NS_CLI link show v6link46 >/dev/null 2>&1"
+v6l up dsl >/dev/null
+v6l_wait_state up 30
+wait_json "c['nat46']['state'] == 'on'" 20
+t_check "priv_nat46_up_creates_v6link46_again" in_cli ip link show v6link46
+t_check "priv_nat46_proxy_binds_port_53_again_after_down_up" dns_answers
+v6l_stop
+t_check "priv_nat46_sigterm_host_clean" v6l_host_clean
+t_check "priv_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
+[ $T_FAILED = 0 ] || t_dump
+exit $T_FAILED
