@@ -11,7 +11,7 @@
 
 struct dns_msg;
 
-#define DNS_GUARD_HOSTS_MAX 128   /* host addresses kept; more are counted in n_over */
+#define DNS_GUARD_HOSTS_MAX 512   /* host addresses kept; more are counted in n_over */
 #define DNS_GUARD_UDP_MAX 1232    /* largest UDP answer (DNS Flag Day 2020: no fragments) */
 #define DNS_GUARD_RL_SLOTS 64     /* sources with a bucket of their own; the oldest is reused */
 #define DNS_GUARD_TCP_LIFE_MS 120000 /* a client connection is closed once this old and idle */

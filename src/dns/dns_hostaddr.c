@@ -8,10 +8,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/log.h"
+
+/* Every address but IPv6 link-local ones: the host's own query to a listener (never link-local)
+ * comes from the listener's address itself (RFC 6724 §5 rule 1) or another global one, and a
+ * host with many veths (containers) has a link-local address on each. */
 static void dns_hostaddr_add(const struct hostcfg_addr_info *ai, void *arg)
 {
 	struct dns_guard_hosts *h = arg;
-	if (ai->family == AF_INET || ai->family == AF_INET6)
+	bool is_ll6 = ai->family == AF_INET6 && ai->addr[0] == 0xfe && (ai->addr[1] & 0xc0) == 0x80;
+	if ((ai->family == AF_INET || ai->family == AF_INET6) && !is_ll6)
 		dns_guard_hosts_add(h, ai->family == AF_INET ? 4 : 6, ai->addr, ai->ifindex);
 }
 
@@ -23,6 +29,9 @@ bool dns_hostaddr_reload(struct dns_hostaddr *ha, uint64_t now_ms, uint64_t min_
 	ha->loaded_ms = now_ms ? now_ms : 1;
 	if (hostcfg_nl_addr_list(&ha->nl, AF_UNSPEC, 0, dns_hostaddr_add, &fresh) < 0)
 		return false;
+	if (fresh.n_over && !ha->h.n_over)
+		log_warnx("dns: the host has more than %u addresses; queries from the others are refused",
+			DNS_GUARD_HOSTS_MAX);
 	ha->h = fresh;
 	return true;
 }
