@@ -5,7 +5,8 @@
 # and truncation, failover, cache, source port and ID randomness (RFC 5452 §9.2). The closed
 # surface (issue #13): the server namespace, a LAN client, gets nothing over UDP or TCP, nor with
 # the client's own IPv6 address as a spoofed source; a rate limit per source; UDP answers of at
-# most 1232 octets; a TCP client that sends a byte now and then is closed after the idle time.
+# most 1232 octets; at most 32 TCP clients; a TCP client that sends a byte now and then is closed
+# after the idle time.
 # Usage: sudo tests/interop/test_dns_proxy.sh   (DP_DRV=path/to/dns_proxy_drv to override)
 source "$(dirname "$0")/lib.sh"
 DP_DRV=${DP_DRV:-$(dirname "$V6L_BIN")/tests/interop/dns_proxy_drv}
@@ -301,6 +302,27 @@ out=$(q 5356 @$V4 +tcp +bufsize=4096 TXT huge.test.example)
 size=$(awk '/MSG SIZE/ { print $NF }' <<<"$out")
 t_check "rfc7766_huge_answer_whole_over_tcp ($size octets)" \
 	bash -c "grep -q 'ANSWER: 2' <<<'$out' && [ '${size:-0}' -gt 1232 ]"
+# At most 32 TCP clients at once (DNS_PROXY_TCP_CONNS_MAX): of 40 held open, 8 are closed.
+lim0=$(stats "$DRV_RL" rl drop_tcp_limit)
+closed=$(in_c timeout 10 python3 - "$V4" <<-'PY'
+	import socket, sys, time
+	socks = [socket.create_connection((sys.argv[1], 5356), timeout=2) for _ in range(40)]
+	time.sleep(0.5)
+	closed = 0
+	for s in socks:
+	    s.setblocking(False)
+	    try:
+	        closed += s.recv(1) == b""
+	    except BlockingIOError:
+	        pass
+	    except OSError:
+	        closed += 1
+	print(closed)
+	PY
+)
+lim1=$(stats "$DRV_RL" rl drop_tcp_limit)
+t_check "closed_tcp_clients_bounded_at_32 ($closed of 40 closed, drop_tcp_limit $lim0 -> $lim1)" \
+	bash -c "[ '$closed' = 8 ] && [ $lim1 = $((lim0 + 8)) ]"
 wait "$DRIP"
 drip=$(cat "$RUN/drip.txt")
 t_check "rfc7766_6_2_3_tcp_trickle_closed_when_idle (after $drip s)" \
