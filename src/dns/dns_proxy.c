@@ -25,6 +25,7 @@
 #include "dns/dns_guard.h"
 #include "dns/dns_hostaddr.h"
 #include "dns/dns_synth.h"
+#include "dns/dns_tcp.h"
 #include "dns/dns_upstream.h"
 #include "hostcfg/dns.h"
 
@@ -766,10 +767,11 @@ static void dp_up_tcp_event(struct dns_proxy *p, uint32_t slot, uint32_t events)
 	if (n <= 0)
 		goto fail; /* EOF or error: the query's timeout moves it on */
 	t->in_len += (uint32_t)n;
-	size_t mlen = t->in_len >= 2 ? (size_t)t->in[0] << 8 | t->in[1] : SIZE_MAX;
-	if (mlen == SIZE_MAX || t->in_len < mlen + 2)
+	size_t mlen;
+	enum dns_tcp_state st = dns_tcp_next(t->in, t->in_len, DNS_HDR_LEN, sizeof(t->in) - 2, &mlen);
+	if (st == DNS_TCP_MORE)
 		return;
-	if (s->server >= p->up.n_srv)
+	if (st == DNS_TCP_BAD || s->server >= p->up.n_srv)
 		goto fail;
 	const struct dns_up_server *srv = &p->up.srv[s->server];
 	int fd = s->tfd;
@@ -897,22 +899,24 @@ static void dp_conn_read(struct dns_proxy *p, uint32_t ci)
 		return;
 	}
 	c->in_len = (uint16_t)(c->in_len + (n > 0 ? n : 0));
-	while (c->in_len >= 2 && !c->is_broken && c->gen == gen) {
-		size_t mlen = (size_t)c->in[0] << 8 | c->in[1];
-		if (mlen > DNS_UP_QUERY_MAX || mlen < DNS_HDR_LEN) {
+	while (!c->is_broken && c->gen == gen) {
+		size_t mlen, in_len = c->in_len;
+		enum dns_tcp_state st = dns_tcp_next(c->in, in_len, DNS_HDR_LEN, DNS_UP_QUERY_MAX,
+						     &mlen);
+		if (st == DNS_TCP_BAD) {
 			p->st.drop_tcp_oversize++;
 			c->is_broken = true;
 			return;
 		}
-		if (c->in_len < mlen + 2)
+		if (st == DNS_TCP_MORE)
 			return;
 		struct dp_src src = { .conn = ci, .conn_gen = gen, .peer = c->peer,
 			.peer_len = c->peer_len };
 		c->last_ms = clock_now_ms(); /* a whole query: a byte now and then is still idle */
 		p->st.queries_tcp++;
 		dp_on_query(p, &src, c->in + 2, mlen);
-		c->in_len = (uint16_t)(c->in_len - (mlen + 2));
-		memmove(c->in, c->in + mlen + 2, c->in_len);
+		dns_tcp_consume(c->in, &in_len, mlen);
+		c->in_len = (uint16_t)in_len;
 	}
 }
 
