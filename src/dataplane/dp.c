@@ -3,6 +3,7 @@
 #include "dp.h"
 
 #include "core/clock.h"
+#include "dataplane/dp_wire.h"
 
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -147,17 +148,10 @@ static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t 
 	bool tap = atomic_load_explicit(&dp->tap_data, memory_order_relaxed);
 	uint64_t pkts = 0, bytes = 0;
 	for (int i = 0; i < n; i++) {
-		uint16_t tci = 0;
-		bool has_vlan = false;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m[i].msg_hdr); c;
-		     c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
-			if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
-				continue;
-			struct tpacket_auxdata aux;
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			has_vlan = (aux.tp_status & TP_STATUS_VLAN_VALID) != 0;
-			tci = aux.tp_vlan_tci;
-		}
+		struct dp_aux aux;
+		dp_aux_parse(m[i].msg_hdr.msg_control, m[i].msg_hdr.msg_controllen, &aux);
+		uint16_t tci = aux.tci;
+		bool has_vlan = aux.has_vlan;
 		struct dp_rx rx;
 		dp_classify_rx(s, frames[i], m[i].msg_len, tci, has_vlan, &rx);
 		if (rx.kind == DP_RX_CONTROL) {

@@ -3,6 +3,8 @@
  * logging per packet, the configuration read under a reader lock. */
 #include "xlat.h"
 
+#include "dataplane/dp_wire.h"
+#include "nd/nd_answer.h"
 #include "nd/nd_codec.h"
 
 #include <arpa/inet.h>
@@ -205,23 +207,13 @@ bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 
 /* --- router mode: the packet socket for host_v6 --- */
 
-/* Answers a Neighbor Solicitation for host_v6 (RFC 4861 §7.2.4); src_mac is the frame's. */
+/* Answers a Neighbor Solicitation for host_v6 (RFC 4861 §7.2.4, nd_answer_ns); src_mac is the
+ * frame's. */
 static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *pkt,
 			   size_t len, const uint8_t src_mac[6])
 {
-	struct nd_ip6_hdr ip;
-	struct rcur icmp;
-	struct nd_nsna_msg ns;
-	if (nd_parse_ipv6_icmp(pkt, len, &ip, &icmp) != ND_E_OK ||
-	    nd_parse_nsna(icmp.p, icmp.left, &ip, &ns) != ND_E_OK || ns.type != ND_ICMP6_NS ||
-	    memcmp(ns.target, cfg->host_v6, 16) != 0 || nd_addr_is_unspecified(ip.src))
-		return; /* a DAD probe from another node for the same address is not answered */
-	struct nd_nsna_msg na = { .is_solicited = true, .is_override = true };
-	memcpy(na.target, cfg->host_v6, 16);
-	uint8_t msg[64], frame[128];
-	int l = nd_build_na_tlla(&na, x->mac, msg, sizeof(msg));
-	int n = l < 0 ? -1 : nd_build_ipv6_icmp(cfg->host_v6, ip.src, msg, (size_t)l, frame,
-						sizeof(frame));
+	uint8_t frame[128];
+	int n = nd_answer_ns(cfg->host_v6, x->mac, pkt, len, frame, sizeof(frame));
 	if (n < 0)
 		return;
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6),
@@ -233,16 +225,11 @@ static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const ui
 		xlat_count(&x->n.na_sent, 1);
 }
 
-static bool xlat_csum_not_ready(struct msghdr *h)
+static bool xlat_csum_not_ready(const struct msghdr *h)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
-			continue;
-		struct tpacket_auxdata aux;
-		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-		return (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-	}
-	return false;
+	struct dp_aux aux;
+	dp_aux_parse(h->msg_control, h->msg_controllen, &aux);
+	return aux.is_csum_partial;
 }
 
 static void xlat_link_batch(struct xlat *x)

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "dataplane/dp_wire.h"
 #include "engine/conn_priv.h"
 #include "trace/pcapng.h"
 #include "trace/trace_file.h"
@@ -178,21 +179,9 @@ static void conn_trace_wire(struct conn *c, uint64_t ts_ns, bool outbound, const
 			    const char *comment)
 {
 	uint8_t f[2100];
-	if (w->len < 12 || w->len + 4 > sizeof(f))
-		return;
-	size_t n = w->len;
-	if (!w->has_vlan) {
-		memcpy(f, w->frame, n);
-	} else {
-		memcpy(f, w->frame, 12);
-		f[12] = 0x81;
-		f[13] = 0x00;
-		f[14] = (uint8_t)(w->tci >> 8);
-		f[15] = (uint8_t)w->tci;
-		memcpy(f + 16, w->frame + 12, n - 12);
-		n += 4;
-	}
-	trace_file_packet(c->tr.tf, c->tr.tf_eth, ts_ns, outbound, f, n, comment);
+	int n = dp_wire_rebuild(w->frame, w->len, w->has_vlan, w->tci, f, sizeof(f));
+	if (n >= 0)
+		trace_file_packet(c->tr.tf, c->tr.tf_eth, ts_ns, outbound, f, (size_t)n, comment);
 }
 
 void conn_trace_eth(struct conn *c, bool outbound, const struct dp_wire *w, const char *comment)

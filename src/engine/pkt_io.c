@@ -1,6 +1,8 @@
 /* AF_PACKET glue; see pkt_io.h. */
 #include "pkt_io.h"
 
+#include "dataplane/dp_wire.h"
+
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
@@ -100,16 +102,12 @@ ssize_t pkt_recv(int fd, uint8_t *buf, size_t cap, bool *has_vlan, uint16_t *vla
 		*csum_partial = false;
 	if (n < 0)
 		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
-			continue;
-		struct tpacket_auxdata aux;
-		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-		*has_vlan = (aux.tp_status & TP_STATUS_VLAN_VALID) != 0;
-		*vlan_tci = aux.tp_vlan_tci;
-		if (csum_partial)
-			*csum_partial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-	}
+	struct dp_aux aux;
+	dp_aux_parse(ctrl, m.msg_controllen, &aux);
+	*has_vlan = aux.has_vlan;
+	*vlan_tci = aux.tci;
+	if (csum_partial)
+		*csum_partial = aux.is_csum_partial;
 	return n;
 }
 
