@@ -76,8 +76,10 @@ v6l_start() {
 v6l() { ip netns exec "$NS_CLI" "$V6L_BIN" -S "$V6L_SOCK" "$@"; }
 
 # v6l_json EXPR: evaluates a python expression on the status JSON (variable c = connection 0).
+# (/usr/bin/python3: a pyenv shim first in PATH costs half a second per call on a loaded host,
+# and tests poll this)
 v6l_json() {
-	v6l status --json 2>/dev/null | python3 -c "import json,sys
+	v6l status --json 2>/dev/null | /usr/bin/python3 -c "import json,sys
 d=json.load(sys.stdin); c=d['connections'][0]
 print($1)"
 }
@@ -190,4 +192,101 @@ t_dump() {
 	tail -40 "$V6L_LOG" 2>/dev/null
 	echo "---- ISP pppd log (tail) ----"
 	tail -20 "$ISP_RUN/pppd.log" 2>/dev/null
+}
+
+
+# --- "nothing leaked": the client namespace's host state, compared with a snapshot ---
+# ns_state: what v6link may change in the client namespace, one sorted section each: addresses,
+# routes (IPv4 and IPv6, every table), policy rules, address labels (ip addrlabel), link and IPv6
+# MTUs, resolv.conf and gai.conf (/etc/netns/NS_CLI/, what ip netns exec bind-mounts on /etc) and
+# the names of the processes in the namespace. Lifetimes and expiry times are left out; the rest
+# must match exactly.
+ns_state() {
+	local p
+	in_cli bash -c '
+	echo "## addresses"
+	ip -o addr show | sed -E "s/\\\\ +valid_lft .*//; s/ +/ /g" | sort
+	echo "## routes4"
+	ip -4 route show table all | sed -E "s/ expires [^ ]+//" | sort
+	echo "## routes6"
+	ip -6 route show table all | sed -E "s/ expires [^ ]+//" | sort
+	echo "## rules"
+	{ ip -4 rule show; ip -6 rule show; } | sort
+	echo "## addrlabel"
+	ip addrlabel list | sort
+	echo "## links"
+	for d in /sys/class/net/*; do
+		n=${d##*/}
+		echo "$n mtu $(cat "$d/mtu") ipv6 mtu $(cat "/proc/sys/net/ipv6/conf/$n/mtu" 2>/dev/null)"
+	done'
+	echo "## resolv.conf"
+	cat "/etc/netns/$NS_CLI/resolv.conf" 2>/dev/null
+	echo "## gai.conf"
+	cat "/etc/netns/$NS_CLI/gai.conf" 2>/dev/null
+	echo "## processes"
+	for p in $(ip netns pids "$NS_CLI" 2>/dev/null); do cat "/proc/$p/comm" 2>/dev/null; done | sort
+}
+# ns_snap NAME: records ns_state as $T_RUN/NAME.state.
+ns_snap() { ns_state >"$T_RUN/$1.state"; }
+# ns_renum OLD=NEW ...: a filter that moves every address or prefix in the text from an old
+# IPv4 address or IPv6 prefix to the new one (host bits kept): what a snapshot must become after
+# the ISP handed out a new address or prefix. OLD=- drops every line with an address in OLD.
+ns_renum() {
+	(($#)) || { cat; return; }
+	/usr/bin/python3 -c '
+import ipaddress, re, sys
+net = lambda x: ipaddress.ip_network(x, strict=False)
+maps = [(net(o), net(n)) for o, n in (a.split("=") for a in sys.argv[1:]) if n != "-"]
+drops = [net(a.split("=")[0]) for a in sys.argv[1:] if a.endswith("=-")]
+TOKEN = r"[0-9a-fA-F:.]*[:.][0-9a-fA-F:.]*(/[0-9]+)?"
+def dropped(line):
+    for m in re.finditer(TOKEN, line):
+        try:
+            ip = ipaddress.ip_address(m.group(0).partition("/")[0])
+        except ValueError:
+            continue
+        if any(ip.version == d.version and ip in d for d in drops):
+            return True
+    return False
+def move(m):
+    t = m.group(0)
+    a, _, plen = t.partition("/")
+    try:
+        ip = ipaddress.ip_address(a)
+    except ValueError:
+        return t
+    for old, new in maps:
+        if ip.version == old.version and ip in old:
+            ip = ipaddress.ip_address(int(new.network_address) | (int(ip) & int(old.hostmask)))
+            return str(ip) + ("/" + plen if plen else "")
+    return t
+for line in sys.stdin:
+    if not dropped(line):
+        sys.stdout.write(re.sub(TOKEN, move, line))
+' "$@"
+}
+# ns_same NAME [OLD=NEW ...]: the state now equals snapshot NAME (renumbered by ns_renum if maps
+# are given); on a difference, prints it (unified diff).
+ns_same() {
+	local now name=$1
+	shift
+	now=$(ns_state)
+	diff -u --label "$name (expected)" --label "now" <(ns_renum "$@" <"$T_RUN/$name.state") \
+		<(printf '%s\n' "$now")
+}
+# ns_wait_same NAME SECS [OLD=NEW ...]: polls (0.2 s) until ns_same holds; on a timeout prints
+# the last difference and returns 1. Sets NS_WAITED to the seconds it took.
+ns_wait_same() {
+	local t0=$EPOCHREALTIME name=$1 secs=$2 out
+	shift 2
+	while ! out=$(ns_same "$name" "$@"); do
+		if ! awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a < s) }'; then
+			t_log "host state differs from '$name' after $secs s:"
+			printf '%s\n' "$out" | head -40
+			NS_WAITED=$secs
+			return 1
+		fi
+		sleep 0.2
+	done
+	NS_WAITED=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 }
