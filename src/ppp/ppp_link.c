@@ -376,13 +376,24 @@ static void link_discard(struct ppp_link *link, uint16_t proto, const char *why)
 		  ppp_proto_name(proto), proto, ppp_link_phase_name(link->phase), why);
 }
 
-/* RFC 1661 §5.7: an unsupported protocol gets a Protocol-Reject, only while LCP is Opened. */
+/* RFC 1661 §5.7: an unsupported protocol gets a Protocol-Reject, only while LCP is Opened, and
+ * at most PPP_LINK_PROTO_REJ_PER_S a second (the rest are discarded and counted). */
 static void link_reject(struct ppp_link *link, uint16_t proto, const uint8_t *buf, size_t len)
 {
 	if (!lcp_is_opened(&link->lcp)) {
 		link_discard(link, proto, "unsupported protocol before LCP is opened");
 		return;
 	}
+	if (link->now_ms / 1000 != link->proto_rej_sec) {
+		link->proto_rej_sec = link->now_ms / 1000;
+		link->n_proto_rej_sec = 0;
+	}
+	if (link->n_proto_rej_sec >= PPP_LINK_PROTO_REJ_PER_S) {
+		link->n_proto_rej_limited++;
+		link_discard(link, proto, "Protocol-Reject rate limit reached");
+		return;
+	}
+	link->n_proto_rej_sec++;
 	link->n_proto_rej++;
 	log_debug(LOGC_PPP, "ppp[%s]: Protocol-Reject for 0x%04x", link->cfg.conn, proto);
 	lcp_send_proto_rej(&link->lcp, proto, buf, len);

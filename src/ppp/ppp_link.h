@@ -56,6 +56,12 @@ struct ppp_link_ops {
 	void (*on_link_down)(void *ctx, const char *why);
 };
 
+/* Protocol-Rejects sent per second at most: each one carries the rejected frame back to the AC,
+ * so a flood of frames of unknown protocols spoofed into the session would otherwise be
+ * reflected at the same rate onto the AC (as ICMPv6 errors are rate-limited, RFC 4443 §2.4 f).
+ * A peer's NCP sends a Configure-Request per restart timer (3 s), far below this. */
+#define PPP_LINK_PROTO_REJ_PER_S 10
+
 struct ppp_link {
 	struct ppp_link_cfg cfg;
 	const struct ppp_link_ops *ops;
@@ -73,6 +79,9 @@ struct ppp_link {
 	struct ipv6cp ipv6cp;
 	unsigned n_rx_discarded; /* frames dropped for their protocol or phase */
 	unsigned n_proto_rej;    /* Protocol-Rejects we sent */
+	unsigned n_proto_rej_limited; /* frames not answered: PPP_LINK_PROTO_REJ_PER_S reached */
+	uint64_t proto_rej_sec;       /* the second (now_ms / 1000) the count below is for */
+	unsigned n_proto_rej_sec;
 };
 
 /* Control packets of this session dropped as malformed or unexpected: LCP, IPCP, IPv6CP,

@@ -300,6 +300,16 @@ static void test_unknown_protocol(void **state)
 	int n = test_hex(hex, exp, sizeof(exp));
 	assert_int_equal(T.len[T.n - 1], n);
 	assert_memory_equal(T.pkt[T.n - 1], exp, (size_t)n);
+	/* a flood of them: PPP_LINK_PROTO_REJ_PER_S answers a second, the rest counted */
+	unsigned sent = T.n, rej = LK.n_proto_rej;
+	for (int i = 0; i < 50; i++)
+		t_feed(0x80fd, "01 %02x 00 04", 3 + i % 200, 1100 + (uint64_t)i);
+	assert_int_equal(LK.n_proto_rej - rej, PPP_LINK_PROTO_REJ_PER_S);
+	assert_int_equal(T.n - sent, PPP_LINK_PROTO_REJ_PER_S);
+	assert_int_equal(LK.n_proto_rej_limited, 50 - PPP_LINK_PROTO_REJ_PER_S);
+	assert_true(ppp_link_rx_dropped(&LK) >= 50 - PPP_LINK_PROTO_REJ_PER_S);
+	t_feed(0x80fd, "01 %02x 00 04", 99, 2000); /* the next second: answered again */
+	assert_int_equal(LK.n_proto_rej - rej, PPP_LINK_PROTO_REJ_PER_S + 1);
 }
 
 static void test_auth_failure(void **state)
