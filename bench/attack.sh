@@ -9,14 +9,16 @@
 #     a DNS flood at the proxy from the host (dnsperf) and from a LAN namespace routed through the
 #     host, malformed datagrams and idle TCP clients at the proxy; then a scapy access
 #     concentrator (bench/attack_ac.py) spoofing the AC: malformed discovery while the client
-#     redials, LCP Nak storms, looped magic numbers, wrong lengths, oversized IPCP/IPv6CP options.
+#     redials, LCP Nak storms, looped magic numbers, wrong lengths, oversized IPCP/IPv6CP options
+#     (ac-cpopts where they cannot restart a negotiation; ac-cpreq, 20 a second, in well-formed
+#     Configure-Requests, which make both ends renegotiate: checked against the AC's link-local).
 # For each: the daemon stays alive, its peak RSS during the attack (VmHWM, reset before it through
 # /proc/PID/clear_refs), the drop counters of `status --json` that moved, and legitimate traffic
 # (a ping through the router or the session every 0.2 s during the attack, then one that must
 # answer within RECOVER_SECS after it). Prints a table; exits 1 if the daemon died or the
 # legitimate traffic did not come back, 2 on set-up failure.
 # Usage: sudo bench/attack.sh [BUILD_DIR] (default build); ATTACK_SECS=15 RECOVER_SECS=30;
-# ONLY=router|dialup runs one half. Not run in CI (about 6 minutes).
+# ONLY=router|dialup runs one half, ONLY=NAME,NAME... those attacks (names as in the table). Not run in CI (about 6 minutes).
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$TOP/build}
@@ -136,6 +138,13 @@ legit_after() {
 	echo no
 	return 1
 }
+# want NAME: NAME is to run (ONLY empty, router, dialup, or a comma-separated list of names).
+want() {
+	case "$ONLY" in
+	"" | router | dialup) return 0 ;;
+	*) [[ ",$ONLY," == *",$1,"* ]] ;;
+	esac
+}
 # record NAME SENT BEFORE_COUNTERS LEGIT_DURING LEGIT_AFTER_CMD...
 record() {
 	local name=$1 sent=$2 before=$3 during=$4 after isalive peak d
@@ -180,6 +189,7 @@ router_setup() {
 router_attack() {
 	local name=$1 redial=$2 before tx0 sent during
 	shift 2
+	want "$name" || return 0
 	t_log "--- $name"
 	before=$(counters)
 	hwm_reset
@@ -220,6 +230,9 @@ router_suite() {
 # ---------------------------------------------------------------------------------------------
 # Dial-up: the UML ISP; NAT46 and the DNS proxy on (use_ipv4=0).
 ping_far6() { in_cli ping -6 -c 1 -W 1 "$FAR6"; }
+# The AC's own link-local over the session: the session works even where the test ISP lost its
+# route to the line's prefix (its pppd does not run ipv6-up again after an IPv6CP renegotiation).
+ping_ac_ll() { in_cli ping -6 -c 1 -W 1 fe80::1%v6link0; }
 dig_proxy() { in_cli dig +time=1 +tries=1 +short @192.0.0.1 A v6only.isp.example | grep -E '^198\.1[89]\.' >/dev/null; }
 legit_dialup() { ping_far6 && dig_proxy; }
 
@@ -255,6 +268,7 @@ dialup_setup() {
 dns_attack() {
 	local name=$1 ns=$2 before sent during
 	shift 2
+	want "$name" || return 0
 	t_log "--- $name"
 	before=$(counters)
 	hwm_reset
@@ -273,6 +287,7 @@ dns_attack() {
 # half a length prefix and stay; from the host.
 dns_junk() {
 	local name=dns-junk+tcp-idle before during out
+	want "$name" || return 0
 	t_log "--- $name"
 	before=$(counters)
 	hwm_reset
@@ -310,17 +325,19 @@ dns_junk() {
 	record "$name" "${out% *} udp, ${out#* } tcp" "$before" "$during" legit_dialup
 }
 
-# ac_attack KIND [REDIAL(0|1)]: attack_ac.py KIND from the ISP namespace on the access segment.
+# ac_attack KIND [REDIAL(0|1) [PPS [LEGIT]]]: attack_ac.py KIND from the ISP namespace on the
+# access segment, PPS frames a second (2000), legitimate traffic LEGIT (ping_far6).
 ac_attack() {
-	local kind=$1 redial=${2:-0} name=ac-$1 before during sid
+	local kind=$1 redial=${2:-0} pps=${3:-2000} legit=${4:-ping_far6} name=ac-$1 before during sid
+	want "$name" || return 0
 	t_log "--- $name"
 	sid=$(v6l_json "c['session_id']" 2>/dev/null)
 	before=$(counters)
 	hwm_reset
-	legit_bg "$name" ping_far6
+	legit_bg "$name" "$legit"
 	ip netns exec "$NS_ISP" timeout $((SECS + 10)) /usr/bin/python3 "$TOP/bench/attack_ac.py" "$kind" \
 		-i cli0 --ac-mac "$AC_MAC" --cli-mac "$CLI_MAC" --sid "${sid:-1}" --secs "$SECS" \
-		--pps 2000 --max $((SECS * 2000)) >"$T_RUN/$name.out" 2>&1 &
+		--pps "$pps" --max $((SECS * pps)) >"$T_RUN/$name.out" 2>&1 &
 	local apid=$!
 	if [ "$redial" = 1 ]; then
 		sleep 2
@@ -331,8 +348,12 @@ ac_attack() {
 	wait "$apid"
 	wait "$LEGIT_PID"
 	during=$(legit_during "$name")
-	record "$name" "$(awk '/^sent/ { print $2 }' "$T_RUN/$name.out")" "$before" "$during" ping_far6
+	record "$name" "$(awk '/^sent/ { print $2 }' "$T_RUN/$name.out")" "$before" "$during" "$legit"
 	t_log "$name: $(grep -v '^sent' "$T_RUN/$name.out" | tail -2 | tr '\n' ' ')state $(v6l_json "c['state']" 2>/dev/null), session $(v6l_json "c['session_id']" 2>/dev/null) (was $sid)"
+	if ! ping_far6 >/dev/null 2>&1; then # what the ISP has for the line, to explain it
+		isp exec 'ip -6 addr show dev ppp0; ip -6 route show dev ppp0' >"$T_RUN/$name.isp" 2>&1
+		t_log "$name: far host not reachable; the ISP's ppp0: $(tr '\n' ' ' <"$T_RUN/$name.isp" | cut -c1-400)"
+	fi
 }
 
 dialup_suite() {
@@ -346,13 +367,22 @@ dialup_suite() {
 	ac_attack magic
 	ac_attack lengths
 	ac_attack cpopts
+	ac_attack cpreq 0 20 ping_ac_ll
 	v6l_stop
 }
 
 # ---------------------------------------------------------------------------------------------
 t_log "v6link $("$V6L_BIN" version 2>/dev/null | head -1), $(uname -r), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
-[ "$ONLY" = dialup ] || router_suite
-[ "$ONLY" = router ] || dialup_suite
+want_suite() { # router|dialup: whether ONLY leaves an attack of that half
+	case "$ONLY" in
+	"") return 0 ;;
+	router | dialup) [ "$ONLY" = "$1" ] ;;
+	*) [ "$1" = router ] && [[ ",$ONLY," == *,fake_* || ",$ONLY," == *,flood_* || ",$ONLY," == *,dos-* ]] ||
+		{ [ "$1" = dialup ] && [[ ",$ONLY," == *,dns-* || ",$ONLY," == *,ac-* ]]; } ;;
+	esac
+}
+want_suite router && router_suite
+want_suite dialup && dialup_suite
 echo
 printf '%s\n' "attack|secs|sent|alive|peak RSS kB|drops counted (status --json)|legit traffic (during, recovery)" "${ROWS[@]}" |
 	python3 -c '

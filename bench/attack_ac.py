@@ -17,9 +17,12 @@ KIND:
            Configure-Request in 200 offering it back
   lengths  wrong lengths: PPPoE length longer or shorter than the frame, LCP/IPCP/IPv6CP length
            fields past the payload or below the header, runt frames, options of length 0 and 1
-  cpopts   oversized IPCP/IPv6CP options: option lengths of 255 past the packet, 120 options of
-           length 2 or 3, a 250-octet Interface-Identifier, Configure-Naks and -Rejects with
-           1400-octet option lists
+  cpopts   oversized or broken IPCP/IPv6CP options where they cannot restart a negotiation:
+           option lengths of 255 or 250 past the packet, lengths 0 and 1, Configure-Naks and
+           -Rejects with 1400-octet option lists (no request of ours is outstanding)
+  cpreq    well-formed Configure-Requests with oversized options (120 unknown options, a
+           250-octet Interface-Identifier, 350 options): RFC 1661 makes an Opened NCP
+           renegotiate on each, at both ends of the session
 """
 import argparse
 import random
@@ -145,22 +148,37 @@ def lengths_frames(a, rnd):
 
 
 def cpopts_frames(a, rnd):
+    """Oversized or broken IPCP/IPv6CP options in packets that cannot restart a negotiation."""
     while True:
-        k = rnd.randrange(6)
+        k = rnd.randrange(5)
         proto = rnd.choice((P_IPCP, P_IPV6CP))
         ident = rnd.randrange(256)
-        if k == 0:  # an option of length 255 past the end of the packet
+        if k == 0:  # a Configure-Request whose option of length 255 runs past the packet
             yield sess(a, proto, cp(1, ident, b"\x03\xff" + b"\0" * 4))
-        elif k == 1:  # 120 unknown options of length 2 (a Configure-Request)
+        elif k == 1:  # a 250-octet option after which 1 octet is left: length past the end
+            yield sess(a, proto, cp(1, ident, b"\x01\xfa" + rnd.randbytes(248) + b"\x02"))
+        elif k == 2:  # Configure-Nak with 1400 octets of options
+            yield sess(a, proto, cp(3, ident, (b"\x81\x06" + rnd.randbytes(4)) * 233))
+        elif k == 3:  # Configure-Reject with 1400 octets of options
+            yield sess(a, proto, cp(4, ident, (b"\x7e\x0a" + rnd.randbytes(8)) * 140))
+        else:  # options of length 0 and 1 among good ones
+            yield sess(a, proto, cp(1, ident, b"\x81\x03\x00" * 100 + rnd.choice((b"\x02\x00", b"\x02\x01"))))
+
+
+def cpreq_frames(a, rnd):
+    """Well-formed IPCP/IPv6CP Configure-Requests with oversized or many options: in the Opened
+    state RFC 1661 makes the receiver renegotiate (and its own Configure-Request makes the real
+    AC renegotiate too)."""
+    while True:
+        k = rnd.randrange(3)
+        proto = rnd.choice((P_IPCP, P_IPV6CP))
+        ident = rnd.randrange(256)
+        if k == 0:  # 120 unknown options of length 2
             yield sess(a, proto, cp(1, ident, b"\x7f\x02" * 120))
-        elif k == 2:  # a 250-octet Interface-Identifier / IP-Address option
+        elif k == 1:  # a 250-octet Interface-Identifier / IP-Address option
             opt = (b"\x01" if proto == P_IPV6CP else b"\x03") + b"\xfa" + rnd.randbytes(248)
             yield sess(a, proto, cp(1, ident, opt))
-        elif k == 3:  # Configure-Nak with 1400 octets of options
-            yield sess(a, proto, cp(3, ident, (b"\x81\x06" + rnd.randbytes(4)) * 233))
-        elif k == 4:  # Configure-Reject with 1400 octets of options
-            yield sess(a, proto, cp(4, ident, (b"\x7e\x0a" + rnd.randbytes(8)) * 140))
-        else:  # 350 options of length 3, each a DNS-ish option truncated
+        else:  # 350 options of length 3
             yield sess(a, proto, cp(1, ident, b"\x81\x03\x00" * 350))
 
 
@@ -180,7 +198,7 @@ def sniff_magic(s, cli):
 
 
 KINDS = {"disc": disc_frames, "nak": nak_frames, "magic": magic_frames,
-         "lengths": lengths_frames, "cpopts": cpopts_frames}
+         "lengths": lengths_frames, "cpopts": cpopts_frames, "cpreq": cpreq_frames}
 
 
 def main():
