@@ -116,19 +116,66 @@ static bool file_fresh_tmp(const char *path, char *tmp, size_t cap)
 	return unlink(tmp) == 0 || errno == ENOENT;
 }
 
+/* The directory may not be written, or path is a mount point of its own: the errors after
+ * which path can still be rewritten where it is. */
+static bool file_cannot_rename(int err)
+{
+	return err == EROFS || err == EACCES || err == EPERM || err == EBUSY || err == EXDEV;
+}
+
+/* Rewrites the regular file path in place (never through a symlink): for a file that may be
+ * written but not replaced, such as /etc/resolv.conf under a unit with ProtectSystem=strict and
+ * ReadWritePaths=/etc/resolv.conf (a bind mount of the file alone). Not atomic: a crash in the
+ * middle leaves a mixed file, which recovery sees as someone else's and leaves alone. */
+static int file_rewrite_in_place(const char *path, const void *data, size_t len, mode_t mode,
+	uid_t uid, gid_t gid)
+{
+	struct stat sb;
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	int err = ok ? 0 : EINVAL;
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = pwrite(fd, (const char *)data + off, len - off, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += ok ? (size_t)w : 0;
+	}
+	ok = ok && ftruncate(fd, (off_t)len) == 0 &&
+		(uid == (uid_t)-1 || (sb.st_uid == uid && sb.st_gid == gid) ||
+			fchown(fd, uid, gid) == 0) &&
+		((sb.st_mode & 07777) == (mode & 07777) || fchmod(fd, mode & 07777) == 0) &&
+		fsync(fd) == 0;
+	if (!ok && !err)
+		err = errno;
+	close(fd);
+	if (!ok) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 int hostcfg_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 	gid_t gid, struct hostcfg_crash *crash)
 {
 	char tmp[HOSTCFG_PATH_MAX + sizeof(HOSTCFG_TMP_SUFFIX)];
+	struct stat st;
 	if (crash && crash->is_dead) {
 		errno = ECANCELED;
 		return -1;
 	}
-	if (!file_fresh_tmp(path, tmp, sizeof(tmp)))
+	int fd = file_fresh_tmp(path, tmp, sizeof(tmp)) ?
+		open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+	if (fd < 0) {
+		int err = errno;
+		if (file_cannot_rename(err) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return file_rewrite_in_place(path, data, len, mode, uid, gid);
+		errno = err;
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
+	}
 	/* The owner first: chown clears set-id bits that fchmod would have set. */
 	bool ok = file_write_all(fd, data, len) &&
 		(uid == (uid_t)-1 || fchown(fd, uid, gid) == 0) && fchmod(fd, mode & 07777) == 0 &&
@@ -146,7 +193,11 @@ int hostcfg_file_replace(const char *path, const void *data, size_t len, mode_t 
 	}
 	if (rename(tmp, path) < 0) {
 		err = errno;
-		goto fail;
+		unlink(tmp);
+		if (file_cannot_rename(err) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return file_rewrite_in_place(path, data, len, mode, uid, gid);
+		errno = err;
+		return -1;
 	}
 	file_sync_dir(path);
 	return 0;

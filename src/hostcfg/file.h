@@ -39,7 +39,9 @@ ssize_t hostcfg_file_read(const char *path, char *buf, size_t cap, struct stat *
  * mode and (unless uid is (uid_t)-1) the owner, fsyncs, renames it over path and fsyncs the
  * directory. A symlink at path is itself replaced, never followed. crash is asked at
  * "tmp-written", before the rename. 0, or -1/errno (the temporary file removed unless the
- * hook stopped it). */
+ * hook stopped it). When the directory may not be written or path is a mount point of its own
+ * (EROFS, EACCES, EPERM, EBUSY, EXDEV) and path is a regular file, it is rewritten in place
+ * instead (not atomic; never through a symlink). */
 int hostcfg_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 	gid_t gid, struct hostcfg_crash *crash);
 
