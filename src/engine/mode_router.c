@@ -12,6 +12,7 @@
 #include "dataplane/xlat.h"
 #include "hostcfg/sys.h"
 #include "nd/nd_routers.h"
+#include "nd/nd_rx.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -621,22 +622,7 @@ static ssize_t rt_recv(int fd, uint8_t *buf, size_t cap, struct nd_ip6_hdr *ip, 
 	ssize_t n = recvmsg(fd, &mh, 0);
 	if (n < 0)
 		return -1;
-	memset(ip, 0, sizeof(*ip));
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
-		if (h->cmsg_level != IPPROTO_IPV6)
-			continue;
-		if (h->cmsg_type == IPV6_HOPLIMIT) {
-			int hl;
-			memcpy(&hl, CMSG_DATA(h), sizeof(hl));
-			ip->hop_limit = (uint8_t)hl;
-		} else if (h->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(h), sizeof(pi));
-			memcpy(ip->dst, &pi.ipi6_addr, 16);
-		}
-	}
-	memcpy(ip->src, &from.sin6_addr, 16);
-	ip->payload_len = (uint16_t)n;
+	nd_rx_meta(cm.b, mh.msg_controllen, (const uint8_t *)&from.sin6_addr, (size_t)n, ip);
 	*sport = ntohs(from.sin6_port);
 	return n;
 }
