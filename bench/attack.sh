@@ -212,7 +212,7 @@ router_attack() {
 	local nr ns
 	nr=$(v6l_json "len(c['ipv6']['routers'])" 2>/dev/null)
 	ns=$(in_cli ip -6 route show | grep -c '^default from')
-	t_log "$name: routers in status ${nr:-?}, v6link's source routes $ns, state $(v6l_json "c['state']" 2>/dev/null)"
+	t_log "$name: routers in status ${nr:-?}, v6link's source routes $ns, state $(v6l_json "c['state']" 2>/dev/null), addresses that failed DAD: $(in_cli ip -6 addr show dev eth0 dadfailed | grep -c inet6)"
 }
 
 router_suite() {
