@@ -180,7 +180,7 @@ run_interop() {
 		[ -f "tests/interop/$s.sh" ] && queue+=("tests/interop/$s.sh")
 	done
 	for t in "${all[@]}"; do
-		[[ " $INTEROP_FIRST " == *" $(basename "$t" .sh) "* ]] || queue+=("$t")
+		[[ " $(echo $INTEROP_FIRST) " == *" $(basename "$t" .sh) "* ]] || queue+=("$t")
 	done
 	q=$(mktemp -d)
 	echo 0 >"$q/next"
