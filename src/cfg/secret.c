@@ -143,6 +143,39 @@ enum cfg_secret_err cfg_secret_decrypt(const uint8_t key[CFG_SECRET_KEY_LEN], co
 	return CFG_SECRET_OK;
 }
 
+bool cfg_secret_cred_stat_ok(const char *path, const struct stat *st, uid_t self, char *err,
+			     size_t err_cap)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, err_cap, "%s: not a regular file", path);
+		return false;
+	}
+	if ((st->st_uid != 0 && st->st_uid != self) || (st->st_mode & 077)) {
+		snprintf(err, err_cap, "%s: a credential must be owned by root and readable by its "
+			 "owner only (is %04o, owner %u)", path, (unsigned)(st->st_mode & 07777),
+			 (unsigned)st->st_uid);
+		return false;
+	}
+	if (st->st_size != CFG_SECRET_KEY_LEN) {
+		snprintf(err, err_cap, "%s: must hold exactly %d bytes (holds %lld)", path,
+			 CFG_SECRET_KEY_LEN, (long long)st->st_size);
+		return false;
+	}
+	return true;
+}
+
+bool cfg_secret_key_locate(const char *creds_dir, const char *confdir,
+			   bool (*exists)(const char *path), char *out, size_t cap)
+{
+	if (creds_dir && creds_dir[0]) {
+		int n = snprintf(out, cap, "%s/%s", creds_dir, CFG_SECRET_CRED_NAME);
+		if (n > 0 && (size_t)n < cap && exists(out))
+			return true;
+	}
+	snprintf(out, cap, "%s/secret.key", confdir);
+	return false;
+}
+
 bool cfg_secret_key_stat_ok(const char *path, const struct stat *st, char *err, size_t err_cap)
 {
 	if (!S_ISREG(st->st_mode)) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #define CFG_SECRET_KEY_LEN 32      /* crypto_secretbox_KEYBYTES */
 #define CFG_SECRET_NONCE_LEN 24    /* crypto_secretbox_NONCEBYTES */
@@ -15,6 +16,9 @@
 #define CFG_SECRET_PLAIN_MAX 255   /* longest password, bytes (struct ppp_auth.secret is 256) */
 #define CFG_SECRET_PREFIX "enc:v1:"
 #define CFG_SECRET_KEY_PATH "/etc/v6link/secret.key"
+/* A key kept outside the configuration directory: the systemd credential of this name
+ * (LoadCredential=, LoadCredentialEncrypted=) in $CREDENTIALS_DIRECTORY. */
+#define CFG_SECRET_CRED_NAME "v6link.key"
 
 enum cfg_secret_err {
 	CFG_SECRET_OK,
@@ -57,6 +61,19 @@ enum cfg_secret_err cfg_secret_check(const char *enc);
  * similar in err. */
 bool cfg_secret_key_stat_ok(const char *path, const struct stat *st, char *err, size_t err_cap);
 
+/* Checks a systemd credential's stat result: regular file, owned by root or by self (the uid
+ * v6link runs as), no access for group or others (a credential is its service user's alone),
+ * 32 bytes.
+ * On failure returns false with the reason in err, as cfg_secret_key_stat_ok. */
+bool cfg_secret_cred_stat_ok(const char *path, const struct stat *st, uid_t self, char *err,
+			     size_t err_cap);
+
+/* Where the key is: CREDS_DIR/v6link.key when creds_dir (the value of $CREDENTIALS_DIRECTORY,
+ * or NULL) is not empty and exists() says that file is there; else CONFDIR/secret.key. Writes
+ * the path to out; returns true for the credential. */
+bool cfg_secret_key_locate(const char *creds_dir, const char *confdir,
+			   bool (*exists)(const char *path), char *out, size_t cap);
+
 /* Returns a malloc'd copy of the ini text in[0..in_len) in which key=value is set in
  * [section]: the value of the first such key line is replaced (spacing and a trailing inline
  * comment kept), or a new line is inserted after the last key line of the section. Every other
@@ -70,6 +87,14 @@ char *cfg_ini_set_key(const char *in, size_t in_len, const char *section, const 
 /* Loads the key from path after checking it with cfg_secret_key_stat_ok. */
 int cfg_secret_key_load(const char *path, uint8_t key[CFG_SECRET_KEY_LEN], char *err,
 			size_t err_cap);
+
+/* cfg_secret_key_locate with $CREDENTIALS_DIRECTORY and the file system. */
+bool cfg_secret_key_where(const char *confdir, char *out, size_t cap);
+
+/* Loads the key of cfg_secret_key_where: a credential checked with cfg_secret_cred_stat_ok,
+ * CONFDIR/secret.key with cfg_secret_key_stat_ok. */
+int cfg_secret_key_load_any(const char *confdir, uint8_t key[CFG_SECRET_KEY_LEN], char *err,
+			    size_t err_cap);
 
 /* Loads the key, or if path does not exist creates it (32 random bytes, root-owned, 0600,
  * parent directory created 0755 if missing). */

@@ -13,8 +13,9 @@
 #include "cfg/cfg.h"
 #include "cfg/secret.h"
 
-int cfg_secret_key_load(const char *path, uint8_t key[CFG_SECRET_KEY_LEN], char *err,
-			size_t err_cap)
+/* Loads path after checking its stat result as a key file or as a systemd credential. */
+static int secret_load(const char *path, bool is_cred, uint8_t key[CFG_SECRET_KEY_LEN],
+		       char *err, size_t err_cap)
 {
 	struct stat st;
 	ssize_t r;
@@ -28,7 +29,8 @@ int cfg_secret_key_load(const char *path, uint8_t key[CFG_SECRET_KEY_LEN], char 
 		snprintf(err, err_cap, "cannot stat %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (!cfg_secret_key_stat_ok(path, &st, err, err_cap))
+	if (is_cred ? !cfg_secret_cred_stat_ok(path, &st, geteuid(), err, err_cap)
+		    : !cfg_secret_key_stat_ok(path, &st, err, err_cap))
 		goto fail;
 	r = read(fd, key, CFG_SECRET_KEY_LEN);
 	if (r != CFG_SECRET_KEY_LEN) {
@@ -42,6 +44,31 @@ int cfg_secret_key_load(const char *path, uint8_t key[CFG_SECRET_KEY_LEN], char 
 fail:
 	close(fd);
 	return -1;
+}
+
+int cfg_secret_key_load(const char *path, uint8_t key[CFG_SECRET_KEY_LEN], char *err,
+			size_t err_cap)
+{
+	return secret_load(path, false, key, err, err_cap);
+}
+
+static bool secret_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+bool cfg_secret_key_where(const char *confdir, char *out, size_t cap)
+{
+	return cfg_secret_key_locate(getenv("CREDENTIALS_DIRECTORY"), confdir, secret_exists, out,
+				     cap);
+}
+
+int cfg_secret_key_load_any(const char *confdir, uint8_t key[CFG_SECRET_KEY_LEN], char *err,
+			    size_t err_cap)
+{
+	char path[CFG_PATH_MAX + 32];
+	bool is_cred = cfg_secret_key_where(confdir, path, sizeof(path));
+	return secret_load(path, is_cred, key, err, err_cap);
 }
 
 /* Creates the key file's directory (0755) if it is missing. */

@@ -55,9 +55,12 @@ static int cli_passwd(const struct cli_opts *o, const char *conn)
 		fprintf(stderr, "v6link: passwd: no password read\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/secret.key", o->confdir);
+	/* The systemd credential v6link.key when there is one (never created there), else
+	 * CONFDIR/secret.key, created on first use. */
+	bool is_cred = cfg_secret_key_where(o->confdir, path, sizeof(path));
 	rc = 1;
-	if (cfg_secret_key_load_or_create(path, key, err, sizeof(err)) < 0) {
+	if ((is_cred ? cfg_secret_key_load_any(o->confdir, key, err, sizeof(err))
+		     : cfg_secret_key_load_or_create(path, key, err, sizeof(err))) < 0) {
 		fprintf(stderr, "v6link: %s\n", err);
 		goto out;
 	}

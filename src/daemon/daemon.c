@@ -261,12 +261,12 @@ static int daemon_add_conns(struct daemon *d, const struct cli_opts *o, const st
 }
 
 /* What the connections to run use as root, checked before anything starts: each hook= and its
- * directory (cfg_perm.h), and secret.key when a password is stored. 0, or 2 with the reasons
+ * directory (cfg_perm.h), and the key (secret.key or the credential) when a password is stored. 0, or 2 with the reasons
  * on stderr. */
 static int daemon_check_files(const char *confdir, const struct cfg_conns *cs, const char *only)
 {
 	static struct cfg_msgs errs;
-	char path[CFG_PATH_MAX + 16], err[CFG_PATH_MAX + 200];
+	char err[CFG_PATH_MAX + 200];
 	uint8_t key[CFG_SECRET_KEY_LEN];
 	bool has_password = false;
 	int rc = 0;
@@ -279,8 +279,7 @@ static int daemon_check_files(const char *confdir, const struct cfg_conns *cs, c
 			rc |= cfg_perm_check(k->hook, CFG_PERM_HOOK, geteuid(), true, &errs);
 		has_password = has_password || k->password_enc[0];
 	}
-	snprintf(path, sizeof(path), "%s/secret.key", confdir);
-	if (has_password && cfg_secret_key_load(path, key, err, sizeof(err)) < 0) {
+	if (has_password && cfg_secret_key_load_any(confdir, key, err, sizeof(err)) < 0) {
 		cfg_msgs_add(&errs, "%s", err);
 		rc = -1;
 	}

@@ -37,14 +37,14 @@ static int daemon_adapter(const struct cfg_conn *cc, char out[16])
 
 static int daemon_password(const char *confdir, const struct cfg_conn *cc, char *out, size_t cap)
 {
-	char path[512], err[256];
+	char err[CFG_PATH_MAX + 200];
 	uint8_t key[CFG_SECRET_KEY_LEN];
 	size_t len;
 	out[0] = 0;
 	if (!cc->password_enc[0])
 		return 0;
-	snprintf(path, sizeof(path), "%s/secret.key", confdir);
-	if (cfg_secret_key_load(path, key, err, sizeof(err)) < 0) {
+	/* CONFDIR/secret.key, or the systemd credential v6link.key (a key kept elsewhere). */
+	if (cfg_secret_key_load_any(confdir, key, err, sizeof(err)) < 0) {
 		fprintf(stderr, "v6link: %s\n", err);
 		return 2;
 	}

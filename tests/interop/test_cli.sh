@@ -106,4 +106,48 @@ kill -TERM "$pid"
 wait "$pid"
 rc=$?
 t_check "cli_strict_modes_root_files_0644_0755_start (rc $rc)" grep -q running "$d/log"
+
+# A key outside the configuration directory: the systemd credential v6link.key in
+# $CREDENTIALS_DIRECTORY (LoadCredential=, LoadCredentialEncrypted=), read by passwd and run.
+d=$T_RUN/cred
+perm_case_fine
+rm -f "$d/secret.key" && sed -i '/^password/d' "$d/connections.ini"
+mkdir -p "$T_RUN/creds" && head -c 32 /dev/urandom >"$T_RUN/creds/v6link.key" && chmod 0400 "$T_RUN/creds/v6link.key"
+out=$(echo pw | CREDENTIALS_DIRECTORY=$T_RUN/creds "$V6L_BIN" -C "$d" passwd dsl 2>&1)
+rc=$?
+t_check "cli_credential_passwd_uses_it_creates_no_secret_key (rc $rc)" test "$rc" = 0 -a ! -e "$d/secret.key" -a \
+	-n "$(grep '^password=enc:v1:' "$d/connections.ini")"
+run_briefly() { # ENV...: runs the daemon with ENV, prints its output and exit status
+	env "$@" timeout 5 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
+	local pid=$! i
+	for i in $(seq 30); do grep -q running "$d/log" 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -TERM $pid 2>/dev/null
+	wait $pid
+	echo "rc=$?"
+	cat "$d/log"
+}
+out=$(run_briefly CREDENTIALS_DIRECTORY="$T_RUN/creds")
+t_check "cli_credential_run_decrypts_with_it" grep -q running <<<"$out"
+out=$(run_briefly CREDENTIALS_DIRECTORY=)
+t_log "without the credential: $(grep -v '^rc=' <<<"$out" | head -2)"
+t_check "cli_credential_absent_secret_key_missing_exit_2" test -n "$(grep -x rc=2 <<<"$out")" -a \
+	-n "$(grep "cannot open $d/secret.key" <<<"$out")"
+# another key in CONFDIR/secret.key: the password does not open with it
+head -c 32 /dev/urandom >"$d/secret.key" && chmod 0600 "$d/secret.key"
+out=$(run_briefly CREDENTIALS_DIRECTORY=)
+t_check "cli_credential_other_key_wrong_key_exit_2" test -n "$(grep -x rc=2 <<<"$out")" -a \
+	-n "$(grep "password: wrong key" <<<"$out")"
+# $CREDENTIALS_DIRECTORY without v6link.key (credentials of other names): CONFDIR/secret.key,
+# created there on first use, nothing written to the credentials directory
+mkdir -p "$T_RUN/othercreds" && rm -f "$d/secret.key"
+out=$(echo pw | CREDENTIALS_DIRECTORY=$T_RUN/othercreds "$V6L_BIN" -C "$d" passwd dsl 2>&1)
+rc=$?
+t_check "cli_credentials_dir_without_v6link_key_passwd_uses_secret_key (rc $rc)" test "$rc" = 0 -a \
+	-f "$d/secret.key" -a -z "$(ls -A "$T_RUN/othercreds")"
+# a credential that others may read is refused
+chmod 0440 "$T_RUN/creds/v6link.key"
+out=$(run_briefly CREDENTIALS_DIRECTORY="$T_RUN/creds")
+t_log "credential 0440: $(grep -v '^rc=' <<<"$out" | head -2)"
+t_check "cli_credential_readable_by_group_exit_2" test -n "$(grep -x rc=2 <<<"$out")" -a \
+	-n "$(grep "v6link.key: a credential must be owned by root and readable by its owner only (is 0440" <<<"$out")"
 exit $T_FAILED

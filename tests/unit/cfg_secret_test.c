@@ -190,6 +190,72 @@ static void test_key_stat(void **state)
 	assert_string_equal(err, "k: not a regular file");
 }
 
+/* A systemd credential (LoadCredential=, LoadCredentialEncrypted=): the service user's alone,
+ * owned by root or by the uid v6link runs as. */
+static void test_cred_stat(void **state)
+{
+	(void)state;
+	struct stat st = { .st_mode = S_IFREG | 0400, .st_uid = 0, .st_size = 32 };
+	char err[200];
+
+	assert_true(cfg_secret_cred_stat_ok("/run/credentials/v6link.service/v6link.key", &st, 0,
+					    err, sizeof(err)));
+	st.st_mode = S_IFREG | 0600;
+	assert_true(cfg_secret_cred_stat_ok("c", &st, 0, err, sizeof(err)));
+	st.st_mode = S_IFREG | 0440;
+	assert_false(cfg_secret_cred_stat_ok("c", &st, 0, err, sizeof(err)));
+	assert_string_equal(err, "c: a credential must be owned by root and readable by its owner "
+				 "only (is 0440, owner 0)");
+	st.st_mode = S_IFREG | 0400;
+	st.st_uid = 1000;
+	assert_false(cfg_secret_cred_stat_ok("c", &st, 0, err, sizeof(err)));
+	/* the uid v6link runs as may own it */
+	assert_true(cfg_secret_cred_stat_ok("c", &st, 1000, err, sizeof(err)));
+	st.st_uid = 0;
+	st.st_size = 33;
+	assert_false(cfg_secret_cred_stat_ok("c", &st, 0, err, sizeof(err)));
+	assert_string_equal(err, "c: must hold exactly 32 bytes (holds 33)");
+	st.st_size = 32;
+	st.st_mode = S_IFDIR | 0400;
+	assert_false(cfg_secret_cred_stat_ok("c", &st, 0, err, sizeof(err)));
+	assert_string_equal(err, "c: not a regular file");
+}
+
+static const char *exists_only; /* the one path fake_exists says is there */
+static bool fake_exists(const char *path)
+{
+	return exists_only && !strcmp(path, exists_only);
+}
+
+/* The key's place: $CREDENTIALS_DIRECTORY/v6link.key when it is set and holds that file, else
+ * CONFDIR/secret.key. */
+static void test_key_locate(void **state)
+{
+	(void)state;
+	char out[300];
+
+	exists_only = "/run/credentials/v6link.service/v6link.key";
+	assert_true(cfg_secret_key_locate("/run/credentials/v6link.service", "/etc/v6link",
+					  fake_exists, out, sizeof(out)));
+	assert_string_equal(out, "/run/credentials/v6link.service/v6link.key");
+	/* no $CREDENTIALS_DIRECTORY, or an empty one: the key file */
+	assert_false(cfg_secret_key_locate(NULL, "/etc/v6link", fake_exists, out, sizeof(out)));
+	assert_string_equal(out, "/etc/v6link/secret.key");
+	assert_false(cfg_secret_key_locate("", "/etc/v6link", fake_exists, out, sizeof(out)));
+	assert_string_equal(out, "/etc/v6link/secret.key");
+	/* credentials of other names only (another service's, or LoadCredential= of another
+	 * name): the key file */
+	exists_only = "/run/credentials/x.service/other";
+	assert_false(cfg_secret_key_locate("/run/credentials/x.service", "/tmp/c", fake_exists, out,
+					   sizeof(out)));
+	assert_string_equal(out, "/tmp/c/secret.key");
+	/* a credentials path too long for out: never a truncated credential path */
+	exists_only = NULL;
+	assert_false(cfg_secret_key_locate("/run/credentials/v6link.service", "/e", fake_exists, out,
+					   20));
+	assert_string_equal(out, "/e/secret.key");
+}
+
 static char *set_pw(const char *in, const char *section, bool *no_section)
 {
 	size_t n = 0;
@@ -280,6 +346,8 @@ int main(void)
 		cmocka_unit_test(test_tampered_and_wrong_key),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_key_stat),
+		cmocka_unit_test(test_cred_stat),
+		cmocka_unit_test(test_key_locate),
 		cmocka_unit_test(test_ini_set_replace),
 		cmocka_unit_test(test_ini_set_insert),
 		cmocka_unit_test(test_ini_set_no_section),
