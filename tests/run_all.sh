@@ -121,7 +121,7 @@ run_fuzz() {
 # script's time is waiting on timers (echo intervals, RA intervals, redial back-off), so two at
 # once on two cores take about half as long; results are recorded in name order afterwards.
 # The longest scripts go first so that the workers end together.
-INTEROP_FIRST="test_autoconf test_package test_mtu1500 test_trace test_dhcp6_reconfigure
+INTEROP_FIRST="test_autoconf test_autoconf_pd test_package test_mtu1500 test_trace test_dhcp6_reconfigure
 	test_two_conns test_nat46 test_fault_link test_dhcp6_duid test_crash test_ctl_clients
 	test_redial test_fault_v6"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # IPv6 autoconfiguration over the PPP link against the UML ISP's radvd and DHCPv6 servers:
-# SLAAC (RFC 4862), RDNSS/DNSSL (RFC 8106), stateless DHCPv6, IA_NA and IA_PD (RFC 8415),
-# renewals, withdrawal, redial with the same prefix, and nothing left behind.
+# SLAAC (RFC 4862), RDNSS/DNSSL (RFC 8106), RFC 7217 identifiers, stateless DHCPv6, IA_NA and
+# IA_PD (RFC 8415). Prefix delegation lengths, wide-dhcpv6-server, renewals and redials are in
+# test_autoconf_pd.sh.
 source "$(dirname "$0")/lib.sh"
 t_begin
 
@@ -119,75 +120,4 @@ else
 fi
 v6l_conf
 
-# --- prefix delegation of /48, /56, /60, /64 ---
-for len in 48 56 60 64; do
-	if start_case RA=slaac DHCP6=kea PD_LEN=$len; then
-		wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
-		got=$(json "c['ipv6']['delegated_prefixes'][0]['prefix_len']")
-		t_check "rfc8415_ia_pd_$len (delegated /$got, $(since "$T0") s from run)" test "$got" = "$len"
-		pfx=$(json "c['ipv6']['delegated_prefixes'][0]['prefix']")
-		pd64=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
-		# The /64 is the delegated prefix extended with zero bits (2001:db8:8000::/N -> 2001:db8:8000:0::/64).
-		t_check "pd_${len}_zero_extended_64_assigned ($pd64 from $pfx/$len)" python3 -c "
-import ipaddress, sys
-a = ipaddress.ip_address('$pd64'); p = ipaddress.ip_network('$pfx/$len')
-z = ipaddress.ip_network(f'{p.network_address}/64')
-sys.exit(0 if a in z else 1)"
-		t_check "pd_${len}_ping6_and_tcp_from_delegated_address" bash -c "ip netns exec $NS_CLI ping -6 -c 2 -i 0.3 -W 2 -I $pd64 $FAR6 >/dev/null"
-		[ "$len" = 56 ] && t_check "pd_56_tcp_from_delegated_address" tcp6_get "$FAR6" "$pd64"
-	else
-		t_fail "pd $len: dial"; t_dump
-	fi
-done
-
-# --- the same against wide-dhcpv6-server (dhcp6s), which delegates only to listed DUIDs ---
-mkdir -p "$V6L_CONF/state"
-printf '\x00\x03\x00\x01\x02\x76\x36\x00\x00\x10' >"$V6L_CONF/state/dsl.duid" # DUID-LL of eth0
-if start_case RA=slaac DHCP6=wide PD_LEN=56 DHCP6_DUID=00:03:00:01:02:76:36:00:00:10; then
-	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
-	t_check "wide_dhcpv6_server_ia_pd_56 ($(since "$T0") s from run)" test "$(json "c['ipv6']['delegated_prefixes'][0]['prefix_len']")" = 56
-	pd64=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
-	t_check "wide_dhcpv6_server_ping6_from_delegated_address" in_cli ping -6 -c 2 -i 0.3 -W 2 -I "$pd64" "$FAR6"
-else
-	t_fail "wide: dial"; t_dump
-fi
-
-# --- short lifetimes: Renew at T1 updates the kernel's lifetimes in place ---
-if start_case RA=slaac DHCP6=kea DHCP6_T1=4 DHCP6_T2=6 DHCP6_PREF=10 DHCP6_VALID=20; then
-	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
-	sleep 6
-	t_check "rfc8415_18_2_4_renew_sent_at_t1" grep -q "renew" "$V6L_LOG"
-	vl=$(json "[a['valid_lft'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
-	t_check "rfc8415_renew_refreshes_lifetime (valid_lft $vl s after 6 s of 20)" test "${vl:-0}" -gt 14
-else
-	t_fail "short lifetimes: dial"; t_dump
-fi
-
-# --- redial: the same DUID/IAID gets the same prefix back (Rebind), IPv6 working again ---
-if start_case RA=slaac DHCP6=kea; then
-	wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 15
-	pfx0=$(json "c['ipv6']['delegated_prefixes'][0]['prefix']")
-	sid0=$(json "c['session_id']")
-	t0=$(date +%s.%N)
-	isp kill-pppd >/dev/null
-	wait_json "c['session_id'] != $sid0 and c['state'] == 'up' and len(c['ipv6']['delegated_prefixes']) > 0" 30
-	pfx1=$(json "c['ipv6']['delegated_prefixes'][0]['prefix']")
-	pd64=$(json "[a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'delegated'][0]")
-	for _ in $(seq 30); do in_cli ping -6 -c 1 -W 1 -I "$pd64" "$FAR6" >/dev/null 2>&1 && break; done
-	t_check "rfc8415_18_2_12_redial_same_prefix ($pfx0 -> $pfx1, IPv6 back in $(since "$t0") s)" test "$pfx0" = "$pfx1"
-	t_check "redial_ipv6_traffic_resumes" in_cli ping -6 -c 2 -i 0.3 -W 2 -I "$pd64" "$FAR6"
-	# The ISP renumbers its pool, then the session drops: the new prefix replaces the old one
-	# on the host at once (no stale prefix after a redial).
-	isp dhcp6-renumber >/dev/null
-	sid1=$(json "c['session_id']")
-	isp kill-pppd >/dev/null
-	wait_json "c['session_id'] != $sid1 and len(c['ipv6']['delegated_prefixes']) > 0 and c['ipv6']['delegated_prefixes'][0]['prefix'] != '$pfx1'" 45
-	pfx2=$(json "c['ipv6']['delegated_prefixes'][0]['prefix']")
-	t_check "redial_new_prefix_replaces_old ($pfx1 -> $pfx2)" test -n "$pfx2" -a "$pfx2" != "$pfx1"
-	t_check "redial_old_prefix_gone_from_host" bash -c "! ip netns exec $NS_CLI ip -6 addr show dev v6link0 | grep -q '${pfx1%::}:0:'"
-	v6l_stop
-	t_check "sigterm_leaves_no_ipv6_state" bash -c "! ip netns exec $NS_CLI ip link show v6link0 2>/dev/null && ! test -e /etc/netns/$NS_CLI/resolv.conf"
-else
-	t_fail "redial: dial"; t_dump
-fi
 exit $T_FAILED
