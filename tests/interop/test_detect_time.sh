@@ -101,6 +101,12 @@ start_run
 t_check "mixed_up" v6l_wait_state up 25
 t_check "mixed_mode_chosen" wait_json "c['mode'] == 'mixed' and 'DHCPv4' in (c['mode_reason'] or '')" 20
 t_check "mixed_ipv6_slaac_address_over_pppoe" wait_json "any(a['source'] == 'slaac' for a in c['ipv6']['addresses'])" 15
+# The daemon took a DHCPv4 answer, so the offer was on the wire: let tcpdump write it before it
+# stops (on a loaded machine it still had 2 frames to read when the SIGINT came, the offer one).
+for _ in $(seq 50); do
+	[ -n "$(cap_t "$T_RUN/mixed.pcap" "dhcp.option.dhcp == 2")" ] && break
+	sleep 0.1
+done
 cap_stop mixed
 kill "$MON_PID" 2>/dev/null
 wait "$MON_PID" 2>/dev/null
