@@ -36,6 +36,14 @@ bool dns_hostaddr_reload(struct dns_hostaddr *ha, uint64_t now_ms, uint64_t min_
 	return true;
 }
 
+bool dns_hostaddr_reload_on_miss(struct dns_hostaddr *ha, uint64_t now_ms, uint64_t min_gap_ms)
+{
+	if (!ha->is_open || (ha->miss_ms && now_ms - ha->miss_ms < min_gap_ms))
+		return false;
+	ha->miss_ms = now_ms ? now_ms : 1;
+	return dns_hostaddr_reload(ha, now_ms, 0);
+}
+
 int dns_hostaddr_open(struct dns_hostaddr *ha, uint64_t now_ms)
 {
 	memset(ha, 0, sizeof(*ha));

@@ -14,6 +14,7 @@ struct dns_hostaddr {
 	bool is_open;
 	uint32_t lo_ifindex;          /* the loopback device's index ("lo", else 1) */
 	uint64_t loaded_ms;           /* when h was last loaded; 0 = never */
+	uint64_t miss_ms;             /* when a refused source last made it reload; 0 = never */
 	struct dns_guard_hosts h;
 };
 
@@ -24,6 +25,11 @@ void dns_hostaddr_close(struct dns_hostaddr *ha);
 /* Reloads the addresses if the last load is at least min_age_ms old; true if it did. On a
  * failed dump the old list stays. */
 bool dns_hostaddr_reload(struct dns_hostaddr *ha, uint64_t now_ms, uint64_t min_age_ms);
+/* Reloads the addresses for a source they refused, unless the last such reload is less than
+ * min_gap_ms old; true if it did. Timed apart from the periodic loads: an address added just
+ * after one (NAT46's, as the proxy opens) is found at its first query, and a flood of refused
+ * sources still costs at most one dump per min_gap_ms. */
+bool dns_hostaddr_reload_on_miss(struct dns_hostaddr *ha, uint64_t now_ms, uint64_t min_gap_ms);
 
 /* Sets g's destination and ingress interface from mh's IP_PKTINFO or IPV6_PKTINFO control
  * message (ifindex stays 0 without one). */

@@ -37,7 +37,7 @@
 #define DP_TCP_OUT_MAX (1u << 20)
 #define DP_NO_CONN UINT32_MAX
 #define DP_HOSTS_RELOAD_MS 10000 /* the host's addresses, reloaded this often */
-#define DP_HOSTS_MISS_MS 250     /* ... and at most this often when a source is not among them */
+#define DP_HOSTS_MISS_MS 250     /* ... and at most this often for a refused source */
 
 /* Tags of the private epoll set: kind << 56 | gen << 24 | index. */
 enum dp_ev { DP_EV_UDP, DP_EV_LISTEN, DP_EV_CONN, DP_EV_UP, DP_EV_UPTCP };
@@ -791,7 +791,7 @@ static bool dp_admit(struct dns_proxy *p, const struct dns_guard_pkt *g)
 {
 	uint64_t now = clock_now_ms();
 	enum dns_guard_verdict v = dns_guard_check(&p->ha.h, p->ha.lo_ifindex, g);
-	if (v != DNS_GUARD_OK && dns_hostaddr_reload(&p->ha, now, DP_HOSTS_MISS_MS))
+	if (v != DNS_GUARD_OK && dns_hostaddr_reload_on_miss(&p->ha, now, DP_HOSTS_MISS_MS))
 		v = dns_guard_check(&p->ha.h, p->ha.lo_ifindex, g);
 	if (v == DNS_GUARD_OK)
 		return true;
