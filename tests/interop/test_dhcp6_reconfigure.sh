@@ -66,10 +66,17 @@ msgs() {
 # count_after T TYPE: messages of TYPE after time T
 count_after() { msgs | awk -v t="$1" -v m="$2" '$1 > t && $2 == m' | wc -l; }
 # True if every message of TYPE in the capture carries option OPT (tshark's dhcpv6.option.type).
+# One tshark pass counts both, and it waits up to 5 s for the first such message: the capture
+# is read while tcpdump still writes it (CI once counted 0 Requests, then 1 with the option).
 all_have_opt() { # TYPE OPT
-	local n k
-	n=$(tshark -n -r "$T_RUN/cli.pcap" -Y "dhcpv6.msgtype == $1" 2>/dev/null | wc -l)
-	k=$(tshark -n -r "$T_RUN/cli.pcap" -Y "dhcpv6.msgtype == $1 && dhcpv6.option.type == $2" 2>/dev/null | wc -l)
+	local i n=0 k=0 c
+	for ((i = 0; i < 25; i++)); do
+		c=$(tshark -n -r "$T_RUN/cli.pcap" -Y "dhcpv6.msgtype == $1" -T fields -e dhcpv6.option.type 2>/dev/null |
+			awk -v o="$2" '{ n++; k += ("," $0 ",") ~ ("," o ",") } END { print n + 0, k + 0 }')
+		read -r n k <<<"$c"
+		[ "$n" -gt 0 ] && break
+		sleep 0.2
+	done
 	t_log "message type $1: $n, $k with option $2"
 	[ "$n" -gt 0 ] && [ "$n" = "$k" ]
 }
