@@ -18,7 +18,8 @@ struct dp_stats {
 	uint64_t last_tx_ms, last_rx_ms; /* monotonic time of the last data packet each way */
 };
 
-/* Takes no ownership of tun_fd or sess_fd (an AF_PACKET socket bound to ETH_P_PPP_SES). */
+/* Takes no ownership of tun_fd (opened with IFF_VNET_HDR: a 10-byte struct virtio_net_hdr before
+ * each packet) or sess_fd (an AF_PACKET socket bound to ETH_P_PPP_SES). */
 struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex);
 /* Starts both threads; 0 or -1 with errno. */
 int dp_start(struct dataplane *dp);

@@ -667,7 +667,7 @@ static int du_open_io(struct conn *c)
 		return -1;
 	}
 	snprintf(c->lk.ifname, sizeof(c->lk.ifname), "%s", c->cfg.tun_name);
-	if (tun_open(c->lk.ifname, false, false, &d->tun_fd) < 0) {
+	if (tun_open(c->lk.ifname, true, false, &d->tun_fd) < 0) {
 		log_warn("conn[%s]: TUN device '%s'", c->cfg.name, c->cfg.tun_name);
 		return -1;
 	}
