@@ -367,6 +367,7 @@ static void pppoe_disc_on_pads(struct pppoe_disc *d, const uint8_t src[6],
 		return;
 	}
 	d->session_id = p->session_id;
+	d->n_extra_padt = 0;
 	if (p->n_services > 0)
 		memcpy(d->service, p->services[0], sizeof(d->service));
 	d->max_payload = pppoe_disc_granted(d, p);
@@ -374,15 +375,19 @@ static void pppoe_disc_on_pads(struct pppoe_disc *d, const uint8_t src[6],
 }
 
 /* A second PADS after ours: the AC answered a retransmitted PADR too and holds another
- * session for us. RFC 2516 §5.5: end it with a PADT, or it stays until the AC gives up. */
+ * session for us. RFC 2516 §5.5: end it with a PADT, or it stays until the AC gives up. Each
+ * retransmitted PADR can have made at most one such session, so no more PADTs (and log lines)
+ * than that go out: a forged PADS stream from the AC's address gets nothing more. */
 static void pppoe_disc_on_extra_pads(struct pppoe_disc *d, const uint8_t src[6],
 	const struct pppoe_disc_pkt *p)
 {
 	if (memcmp(src, d->ac_mac, 6) != 0 || !pppoe_disc_host_uniq_ok(d, p) ||
-	    p->session_id == 0 || p->session_id == d->session_id) {
+	    p->session_id == 0 || p->session_id == d->session_id ||
+	    d->n_extra_padt + 1 >= d->n_sent) {
 		d->n_ignored++;
 		return;
 	}
+	d->n_extra_padt++;
 	log_info("pppoe[%s]: second PADS (session %u) for a retransmitted PADR: PADT sent",
 		pppoe_disc_conn(d), p->session_id);
 	pppoe_disc_send_sid(d, PPPOE_CODE_PADT, p->session_id, d->ac_mac);

@@ -89,6 +89,7 @@ struct pppoe_disc {
 	uint8_t relay_id[PPPOE_RELAY_ID_MAX];
 	uint16_t session_id;
 	uint16_t max_payload; /* granted, 0 if none */
+	uint32_t n_extra_padt; /* PADTs sent for extra PADS in this session (at most PADRs - 1) */
 
 	char why[PPPOE_DISC_WHY_MAX]; /* last rejection or error from an AC, for the failure text */
 	uint8_t n_candidates;

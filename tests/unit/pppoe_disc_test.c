@@ -822,6 +822,50 @@ static void test_second_pads_gets_padt(void **state)
 	assert_int_equal(f->r.n_send, n + 1);
 }
 
+/* Two PADRs can have made at most one extra session: a stream of PADS for new session ids (a
+ * forged flood from the AC's address, or a confused AC) gets one PADT, then nothing, and is
+ * counted as ignored. After a PADS for our only PADR, none at all. */
+static void test_extra_pads_padts_bounded_by_padrs(void **state)
+{
+	struct fx *f = fx_new(state);
+	struct pppoe_disc_pkt p;
+	f->cfg.use_host_uniq = true;
+	fx_init(f);
+	pppoe_disc_start(&f->d, 0);
+	reply(f, &p, PPPOE_CODE_PADO, "ac", "");
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 10);
+	pppoe_disc_on_timer(&f->d, pppoe_disc_next_deadline(&f->d)); /* PADR again: 2 in all */
+	reply(f, &p, PPPOE_CODE_PADS, NULL, "");
+	p.session_id = 7;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 3000);
+	assert_int_equal(f->d.state, PPPOE_DISC_SESSION);
+	int n = f->r.n_send;
+	uint64_t ignored = f->d.n_ignored;
+	for (uint16_t sid = 100; sid < 200; sid++) {
+		p.session_id = sid;
+		pppoe_disc_on_packet(&f->d, mac_ac, &p, 3000 + sid);
+	}
+	assert_int_equal(f->r.n_send, n + 1);
+	sent(f, n, &p);
+	assert_int_equal(p.code, PPPOE_CODE_PADT);
+	assert_int_equal(p.session_id, 100);
+	assert_int_equal(f->d.n_ignored, ignored + 99);
+	assert_int_equal(f->d.session_id, 7);
+
+	/* a new discovery answered at the first PADR: no extra session can exist */
+	pppoe_disc_start(&f->d, 5000);
+	reply(f, &p, PPPOE_CODE_PADO, "ac", "");
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 5010);
+	reply(f, &p, PPPOE_CODE_PADS, NULL, "");
+	p.session_id = 8;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 5020);
+	assert_int_equal(f->d.state, PPPOE_DISC_SESSION);
+	n = f->r.n_send;
+	p.session_id = 9;
+	pppoe_disc_on_packet(&f->d, mac_ac, &p, 5030);
+	assert_int_equal(f->r.n_send, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -848,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_set_mru),
 		cmocka_unit_test(test_wrong_state_events),
 		cmocka_unit_test(test_second_pads_gets_padt),
+		cmocka_unit_test(test_extra_pads_padts_bounded_by_padrs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
