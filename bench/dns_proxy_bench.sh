@@ -1,20 +1,43 @@
 #!/bin/bash
-# DNS proxy throughput (issue #5): dnsperf in a client namespace against (a) dnsmasq forwarding,
-# (b) tests/interop/dns_proxy_drv forwarding, (c) the driver synthesizing A from AAAA, all to the
-# same IPv6-only dnsmasq upstream in a server namespace, caches on. Not run in CI.
-# Usage: sudo bench/dns_proxy_bench.sh [BUILD_DIR] (default build); DUR=seconds per run (10).
+# DNS proxy throughput beside unbound (issues #5, #12 item 6): dnsperf in a client namespace
+# against v6link's proxy (tests/interop/dns_proxy_drv, the daemon's own proxy code) and unbound,
+# both forwarding to the same IPv6-only nsd in a server namespace, in the same run, in
+# alternating rounds. Not run in CI.
+#
+# Placement (perf-anchors §0): the server under test on CPU1; dnsperf and nsd on CPU0.
+# Cases (dnsperf -c 8 -q 200 -T 1, as in perf-anchors §4):
+#   hit    1000 dual-stack names x (A, AAAA), warmed by one pass just before the run
+#   miss   unique names (A, AAAA alternating) never asked before: every query goes upstream
+#   synth  A queries for 1000 AAAA-only names: v6link answers with a pool address mapped to the
+#          AAAA (its NAT46 DNS mapping, warmed); unbound has no equivalent, so its figure is
+#          the same A queries answered from local-data (the closest: no upstream, no cache
+#          miss); unbound's hit figure is the other comparison
+#   direct the miss queries sent to nsd itself: the upstream's ceiling (is it ever the limit?)
+# v6link's proxy runs twice: plain (hit, miss) and with --synthesize (synth), as the daemon
+# does with NAT46 off and on.
+# Pitfalls heeded: nsd's response-rate limiting is off (Debian builds it in, 200 qps per source);
+# unbound has no default local zone over test.example (it has one for "test."), its validator is
+# off (v6link does not validate) and it runs 1 thread (the proxy runs in one thread).
+#
+# Usage: sudo bench/dns_proxy_bench.sh [BUILD_DIR] (default build)
+#   DUR=seconds per run (10), ROUNDS=rounds (3), CASES="hit miss synth direct" (all),
+#   SERVERS="v6link unbound" (both; a second build is V6L2=BUILD_DIR, shown as "v6link2").
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$TOP/build}
-DRV=$BUILD/tests/interop/dns_proxy_drv
 DUR=${DUR:-10}
+ROUNDS=${ROUNDS:-3}
+CASES=${CASES:-hit miss synth direct}
+SERVERS=${SERVERS:-v6link unbound}
+V6L2=${V6L2:-}
 P=v6l-dpb-$$
 NS_C=$P-c
 NS_S=$P-s
-RUN=/tmp/$P
 V4=10.53.0.1
 UP=2001:db8:53::53
+ZONE=test.example
 PIDS=()
+RUN=$(mktemp -d /tmp/v6l-dpb.XXXXXX) || exit 1
 
 cleanup() {
 	local pid
@@ -26,9 +49,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-[ -x "$DRV" ] || { echo "no $DRV (build first)"; exit 1; }
-command -v dnsperf >/dev/null || { echo "dnsperf not installed (apt-get install dnsperf)"; exit 1; }
-mkdir -p "$RUN"
+for b in "$BUILD" ${V6L2:+"$V6L2"}; do
+	[ -x "$b/tests/interop/dns_proxy_drv" ] || {
+		echo "no $b/tests/interop/dns_proxy_drv (build first)"
+		exit 1
+	}
+done
+for c in dnsperf nsd unbound taskset; do
+	command -v "$c" >/dev/null || {
+		echo "$c not installed (make deps)"
+		exit 1
+	}
+done
+[ -n "$V6L2" ] && SERVERS="$SERVERS v6link2"
 
 ip netns add "$NS_C" && ip netns add "$NS_S" || exit 1
 ip link add c0 netns "$NS_C" type veth peer name s0 netns "$NS_S"
@@ -40,50 +73,196 @@ ip -n "$NS_S" addr add $UP/64 dev s0 nodad
 ip -n "$NS_C" link set c0 up
 ip -n "$NS_S" link set s0 up
 
-# Upstream zone: 200 dual-stack names h*, 200 AAAA-only names v*; m* do not exist.
-for i in $(seq 200); do
-	echo "host-record=h$i.test.example,192.0.2.$((i % 250 + 1)),2001:db8:ff::$i"
-	echo "host-record=v$i.test.example,2001:db8:fe::$i"
-done >"$RUN/zone.conf"
-ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file="$RUN/zone.conf" --no-resolv --no-hosts \
-	--user=root --pid-file= --listen-address=$UP --bind-interfaces --port=53 \
-	--local=/test.example/ --local-ttl=300 --cache-size=10000 --dns-forward-max=1000 \
-	2>"$RUN/up.err" &
-PIDS+=($!)
-# (a) dnsmasq as the forwarder on port 5400
-ip netns exec "$NS_C" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
-	--user=root --pid-file= --listen-address=$V4 --bind-interfaces --port=5400 \
-	--server=$UP --cache-size=10000 --dns-forward-max=1000 2>"$RUN/fwd.err" &
-PIDS+=($!)
-# (b) the proxy on 53, (c) the proxy synthesizing on 5353
-ip netns exec "$NS_C" "$DRV" --listen $V4 --port 53 --upstream $UP >"$RUN/b.json" 2>"$RUN/b.err" &
-PIDS+=($!)
-ip netns exec "$NS_C" "$DRV" --listen $V4 --port 5353 --upstream $UP --synthesize \
-	>"$RUN/c.json" 2>"$RUN/c.err" &
-PIDS+=($!)
-sleep 1
-
-# Mix: A and AAAA of existing names (cache hits after the first pass) and misses (NXDOMAIN).
-for i in $(seq 200); do
-	echo "h$i.test.example A"
-	echo "h$i.test.example AAAA"
-	[ $((i % 4)) = 0 ] && echo "m$i.test.example A"
-done >"$RUN/mix.txt"
-for i in $(seq 200); do echo "v$i.test.example A"; done >"$RUN/synth.txt"
-
-run() { # LABEL PORT FILE
-	ip netns exec "$NS_C" dnsperf -s $V4 -p "$2" -d "$3" -l "$DUR" -q 100 >"$RUN/$1.out" 2>&1
-	local qps lat lost
-	qps=$(awk '/Queries per second/ {printf "%.0f", $4}' "$RUN/$1.out")
-	lat=$(awk '/Average Latency/ {printf "%.3f", $4 * 1000}' "$RUN/$1.out")
-	lost=$(awk '/Queries lost/ {print $3, $4}' "$RUN/$1.out")
-	printf '%-34s %12s %14s %s\n' "$1" "${qps:-?}" "${lat:-?}" "${lost:-?}"
+# The zone: h1..h1000 with A and AAAA, v1..v1000 with AAAA only (NODATA for A, with the SOA, so
+# that resolvers cache it), and any name under miss. (A and AAAA, TTL 300).
+{
+	printf '$ORIGIN %s.\n$TTL 300\n' $ZONE
+	printf '@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns AAAA %s\n' $UP
+	for i in $(seq 1000); do
+		printf 'h%d A 192.0.2.%d\nh%d AAAA 2001:db8:ff::%x\n' $i $((i % 250 + 1)) $i $i
+		printf 'v%d AAAA 2001:db8:fe::%x\n' $i $i
+	done
+	printf '*.miss A 192.0.2.1\n*.miss AAAA 2001:db8:fd::1\n'
+} >"$RUN/zone"
+cat >"$RUN/nsd.conf" <<EOF
+server:
+	ip-address: $UP
+	port: 53
+	server-count: 1
+	username: ""
+	chroot: ""
+	zonesdir: "$RUN"
+	database: ""
+	zonelistfile: "$RUN/nsd.zonelist"
+	xfrdfile: "$RUN/nsd.xfrd"
+	xfrdir: "$RUN"
+	pidfile: "$RUN/nsd.pid"
+	logfile: "$RUN/nsd.log"
+	verbosity: 0
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+	hide-version: yes
+remote-control:
+	control-enable: no
+zone:
+	name: $ZONE
+	zonefile: "$RUN/zone"
+EOF
+# unbound: 1 thread, iterator only, forwarding test.example to nsd; local-data for the synth case.
+{
+	cat <<EOF
+server:
+	num-threads: 1
+	interface: $V4@5400
+	port: 5400
+	do-ip6: yes
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$RUN"
+	pidfile: ""
+	use-syslog: no
+	logfile: "$RUN/unbound.log"
+	verbosity: 0
+	access-control: 10.53.0.0/24 allow
+	module-config: "iterator"
+	do-not-query-localhost: no
+EOF
+	for i in $(seq 1000); do
+		printf '\tlocal-data: "v%d.%s. 5 IN A 198.18.%d.%d"\n' $i $ZONE $((i / 250)) $((i % 250 + 1))
+	done
+	printf 'forward-zone:\n\tname: "%s."\n\tforward-addr: %s\n' $ZONE $UP
+} >"$RUN/unbound.conf"
+unbound-checkconf "$RUN/unbound.conf" >/dev/null || {
+	echo "unbound.conf rejected"
+	exit 1
 }
-printf '%-34s %12s %14s %s\n' "target (${DUR} s each)" "queries/s" "avg lat (ms)" "lost"
-run "a_dnsmasq_forwarder_mix" 5400 "$RUN/mix.txt"
-run "b_dns_proxy_mix" 53 "$RUN/mix.txt"
-run "c_dns_proxy_synth_A_of_AAAA_only" 5353 "$RUN/synth.txt"
-kill -TERM "${PIDS[2]}" "${PIDS[3]}"
-wait "${PIDS[2]}" "${PIDS[3]}" 2>/dev/null
-echo "proxy (b) stats: $(tail -1 "$RUN/b.json")"
-echo "proxy (c) stats: $(tail -1 "$RUN/c.json")"
+
+ip netns exec "$NS_S" taskset -c 0 nsd -d -c "$RUN/nsd.conf" 2>"$RUN/nsd.err" &
+PIDS+=($!)
+ip netns exec "$NS_C" taskset -c 1 unbound -d -c "$RUN/unbound.conf" 2>"$RUN/unbound.err" &
+PIDS+=($!)
+declare -A PORT PID
+PID[unbound]=$!
+PORT[unbound]=5400
+start_drv() { # NAME BUILD PORT [--synthesize]
+	ip netns exec "$NS_C" taskset -c 1 "$2/tests/interop/dns_proxy_drv" --listen $V4 --port "$3" \
+		--upstream $UP ${4:-} >"$RUN/$1.json" 2>"$RUN/$1.err" &
+	PIDS+=($!)
+	PID[$1]=$!
+	PORT[$1]=$3
+}
+start_drv v6link "$BUILD" 53
+start_drv v6link-synth "$BUILD" 5353 --synthesize
+if [ -n "$V6L2" ]; then
+	start_drv v6link2 "$V6L2" 5354
+	start_drv v6link2-synth "$V6L2" 5355 --synthesize
+fi
+sleep 2
+for k in "${!PID[@]}"; do
+	kill -0 "${PID[$k]}" 2>/dev/null || {
+		echo "$k did not start:"
+		cat "$RUN/$k.err"
+		exit 1
+	}
+done
+ip netns exec "$NS_C" dig +short -p 53 @$V4 h1.$ZONE AAAA | grep -q 2001:db8:ff::1 ||
+	{
+		echo "the proxy does not answer from nsd"
+		cat "$RUN/nsd.err" "$RUN/nsd.log"
+		exit 1
+	}
+
+for i in $(seq 1000); do printf 'h%d.%s A\nh%d.%s AAAA\n' $i $ZONE $i $ZONE; done >"$RUN/hit.txt"
+for i in $(seq 1000); do printf 'v%d.%s A\n' $i $ZONE; done >"$RUN/synth.txt"
+MISS_N=${MISS_N:-$((DUR * 150000))}
+miss_file() { # TAG: MISS_N unique names under miss
+	awk -v n="$MISS_N" -v t="$1" -v z=$ZONE \
+		'BEGIN { for (i = 0; i < n; i++) printf "q%d-%s.miss.%s %s\n", i, t, z, (i % 2 ? "AAAA" : "A") }' \
+		>"$RUN/miss.txt"
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# dnsperf against ADDR PORT with FILE; prints "qps latency_ms lost% cpu%" (cpu of PID: the
+# server's, incl. the softirq work charged to it; nsd's serving child is not counted).
+perf_run() { # ADDR PORT FILE RUNS PID OUT
+	local t0 t1
+	t0=$(cpu_ticks "$5")
+	ip netns exec "$NS_C" taskset -c 0 dnsperf -s "$1" -p "$2" -d "$3" -l "$DUR" -n "$4" -c 8 \
+		-q 200 -T 1 >"$6" 2>&1
+	t1=$(cpu_ticks "$5")
+	awk -v cpu=$(((t1 - t0) * 100 / $(getconf CLK_TCK))) '
+		/Queries per second/ { q = $4 }
+		/Average Latency/ { l = $4 * 1000 }
+		/Queries lost/ { gsub(/[()%]/, "", $4); lost = $4 }
+		/Run time \(s\)/ { rt = $4 }
+		END { printf "%.0f %.3f %s %.0f\n", q, l, lost, (rt > 0 ? cpu / rt : 0) }' "$6"
+}
+
+# One measurement: SERVER CASE ROUND -> a line in results.
+measure() {
+	local s=$1 c=$2 r=$3 addr=$V4 port pid file runs=1000000 out="$RUN/$1-$2-$3.out" key=$1
+	[ "$c" = synth ] && [ "$s" != unbound ] && key=$s-synth
+	port=${PORT[$key]:-53}
+	pid=${PID[$key]:-0}
+	case $c in
+	hit | synth)
+		file=$RUN/$c.txt
+		ip netns exec "$NS_C" taskset -c 0 dnsperf -s $V4 -p "$port" -d "$file" -n 2 -c 8 \
+			-q 200 >/dev/null 2>&1
+		;;
+	miss | direct)
+		miss_file "$r-$s-$c"
+		file=$RUN/miss.txt
+		runs=1
+		;;
+	esac
+	[ "$c" = direct ] && addr=$UP
+	perf_run "$addr" "$port" "$file" "$runs" "$pid" "$out" | sed "s/^/$c $s $r /" >>"$RUN/results"
+	tail -1 "$RUN/results"
+}
+
+echo "load before: $(uptime)"
+echo "case server round qps avg_latency_ms lost% cpu%_of_server"
+for r in $(seq "$ROUNDS"); do
+	order=$SERVERS
+	[ $((r % 2)) = 0 ] && order=$(echo "$SERVERS" | tr ' ' '\n' | tac | tr '\n' ' ')
+	for c in $CASES; do
+		if [ "$c" = direct ]; then
+			measure nsd direct "$r"
+			continue
+		fi
+		for s in $order; do measure "$s" "$c" "$r"; done
+	done
+done
+echo "load after: $(uptime)"
+
+# Summary: min / median / max per case and server, and the ratio of the medians to unbound's.
+echo
+echo "queries/s over $ROUNDS rounds of $DUR s (min / median / max), cpu% = the server's"
+awk '
+	{ k = $1 " " $2; n[k]++; v[k, n[k]] = $4; cpu[k] += $7; if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
+	function med(k,   i, j, t, a, c) {
+		c = n[k]; for (i = 1; i <= c; i++) a[i] = v[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		lo[k] = a[1]; hi[k] = a[c]
+		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+	}
+	END {
+		for (i = 1; i <= m; i++) { k = order[i]; md[k] = med(k) }
+		printf "%-8s %-10s %9s %9s %9s %6s %s\n", "case", "server", "min", "median", "max", "cpu%", "vs unbound (median)"
+		for (i = 1; i <= m; i++) {
+			k = order[i]; split(k, f, " ")
+			u = f[1] " unbound"
+			r = (f[2] != "unbound" && (u in md) && md[u] > 0) ? sprintf("%.2f", md[k] / md[u]) : ""
+			printf "%-8s %-10s %9.0f %9.0f %9.0f %6.0f %s\n", f[1], f[2], lo[k], md[k], hi[k], cpu[k] / n[k], r
+		}
+	}' "$RUN/results"
+for k in v6link v6link-synth ${V6L2:+v6link2 v6link2-synth}; do
+	kill -USR1 "${PID[$k]}"
+done
+sleep 0.5
+for k in v6link v6link-synth ${V6L2:+v6link2 v6link2-synth}; do
+	echo "$k stats: $(tail -1 "$RUN/$k.json")"
+done
