@@ -1,6 +1,7 @@
 /* DHCPv6 client FSM (RFC 8415 §15 retransmission, §18.2 client behaviour, §21.4 T1/T2): IDLE ->
  * SOLICIT -> REQUEST -> BOUND -> RENEW -> REBIND, CONFIRM/REBIND after a redial, INFO_REQ ->
- * INFO_BOUND for stateless. One IA_NA and one IA_PD (IAIDs from the config). Release is sent once.
+ * INFO_BOUND for stateless, DECLINE when an address failed DAD. One IA_NA and one IA_PD (IAIDs
+ * from the config). Release is sent once.
  * Reconfigure (§18.2.11) with the Reconfigure Key Authentication Protocol (§20.4) starts a Renew,
  * Rebind or Information-request from BOUND or INFO_BOUND; the Reconfigure's unicast destination
  * (§16.11) is not checked here: the glue hands over the UDP payload only. */
@@ -39,6 +40,8 @@ static const struct dhcp6_rtx_param dhcp6_rtx_table[] = {
 	/* §18.2.6: INF_MAX_DELAY 1 s, INF_TIMEOUT 1 s, INF_MAX_RT 3600 s (or the server's). */
 	[DHCP6_CL_INFO_REQ] = { .max_delay_ms = 1000, .irt_ms = 1000, .mrt_ms = 3600000,
 		.msg = DHCP6_INFORMATION_REQUEST },
+	/* §18.2.8: DEC_TIMEOUT 1 s, DEC_MAX_RC 4, no MRT. */
+	[DHCP6_CL_DECLINE] = { .irt_ms = 1000, .mrc = 4, .msg = DHCP6_DECLINE },
 };
 
 /* §18.2.12: a Rebind after a link change uses the Confirm parameters. */
@@ -70,6 +73,8 @@ const char *dhcp6_client_state_name(enum dhcp6_client_state s)
 		return "info-request";
 	case DHCP6_CL_INFO_BOUND:
 		return "info-bound";
+	case DHCP6_CL_DECLINE:
+		return "decline";
 	}
 	return "?";
 }
@@ -243,8 +248,25 @@ static void dhcp6_add_oro(const struct dhcp6_client *cl, struct dhcp6_msg *m)
 		m->oro[m->n_oro++] = cl->cfg.extra_oro[i];
 }
 
+/* §18.2.8: a Decline carries the IA_NA with only the addresses declined. */
+static void dhcp6_add_declined_ia(const struct dhcp6_client *cl, struct dhcp6_msg *m)
+{
+	struct dhcp6_ia *ia = &m->ia[m->n_ia++];
+	ia->type = DHCP6_OPT_IA_NA;
+	ia->iaid = cl->cfg.iaid_na;
+	for (uint8_t i = 0; i < cl->n_declining; i++) {
+		memcpy(ia->addrs[i].addr, cl->declining[i], 16);
+		ia->addrs[i].plen = 128;
+	}
+	ia->n_addrs = cl->n_declining;
+}
+
 static void dhcp6_fill_ias(const struct dhcp6_client *cl, struct dhcp6_msg *m)
 {
+	if (m->type == DHCP6_DECLINE) {
+		dhcp6_add_declined_ia(cl, m);
+		return;
+	}
 	bool offered = m->type == DHCP6_REQUEST && cl->has_best;
 	bool na = dhcp6_wants_na(cl), pd = dhcp6_wants_pd(cl);
 	if (m->type != DHCP6_SOLICIT && m->type != DHCP6_REQUEST) {
@@ -274,6 +296,8 @@ static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t
 		m->server_id = cl->has_best ? cl->best.server_id : cl->server_id;
 	else if (type == DHCP6_RENEW || type == DHCP6_RELEASE)
 		m->server_id = cl->server_id;
+	else if (type == DHCP6_DECLINE) /* §18.2.8; the binding may be gone by now */
+		m->server_id = cl->decline_server;
 	/* §18.2.11: an Information-request answering a Reconfigure names that server. */
 	else if (type == DHCP6_INFORMATION_REQUEST && cl->by_reconf)
 		m->server_id = cl->rkey_server;
@@ -283,11 +307,12 @@ static void dhcp6_fill_msg(const struct dhcp6_client *cl, uint8_t type, uint64_t
 	m->elapsed_cs = el > 0xffff ? 0xffff : (uint16_t)el;
 	if (type != DHCP6_INFORMATION_REQUEST)
 		dhcp6_fill_ias(cl, m);
-	if (type != DHCP6_RELEASE && type != DHCP6_CONFIRM)
+	if (type != DHCP6_RELEASE && type != DHCP6_CONFIRM && type != DHCP6_DECLINE)
 		dhcp6_add_oro(cl, m);
 	m->rapid_commit = type == DHCP6_SOLICIT && cl->cfg.rapid_commit;
 	/* §18.2.1, .2, .4, .5, .6: Reconfigure Accept when willing to accept Reconfigures (§21.20). */
-	m->reconf_accept = cl->cfg.reconf_accept && type != DHCP6_RELEASE && type != DHCP6_CONFIRM;
+	m->reconf_accept = cl->cfg.reconf_accept && type != DHCP6_RELEASE &&
+			   type != DHCP6_CONFIRM && type != DHCP6_DECLINE;
 	for (uint8_t i = 0; i < cl->cfg.n_user_opts; i++)
 		m->raw[m->n_raw++] = cl->cfg.user_opts[i];
 }
@@ -449,6 +474,7 @@ static void dhcp6_client_enter(struct dhcp6_client *cl, enum dhcp6_client_state 
 	case DHCP6_CL_REBIND:
 	case DHCP6_CL_CONFIRM:
 	case DHCP6_CL_INFO_REQ:
+	case DHCP6_CL_DECLINE:
 		dhcp6_enter_exchange(cl, st, now_ms);
 		break;
 	case DHCP6_CL_BOUND:
@@ -528,6 +554,49 @@ void dhcp6_client_release(struct dhcp6_client *cl, uint64_t now_ms)
 		dhcp6_client_enter(cl, DHCP6_CL_IDLE, now_ms, "release");
 }
 
+static int dhcp6_held_index(const struct dhcp6_held *h, uint8_t n, const uint8_t addr[16])
+{
+	for (uint8_t i = 0; i < n; i++)
+		if (!memcmp(h[i].it.addr, addr, 16))
+			return i;
+	return -1;
+}
+
+void dhcp6_client_decline(struct dhcp6_client *cl, const uint8_t addr[16], uint64_t now_ms)
+{
+	int k = dhcp6_held_index(cl->addrs, cl->n_addrs, addr);
+	if (cl->state == DHCP6_CL_IDLE || !cl->has_lease || k < 0)
+		return;
+	char a[INET6_ADDRSTRLEN];
+	log_warnx("dhcp6[%s]: %s is in use by another node (DAD failed): declined", dhcp6_conn(cl),
+		inet_ntop(AF_INET6, addr, a, sizeof(a)));
+	if (cl->state != DHCP6_CL_DECLINE)
+		cl->n_declining = 0;
+	if (cl->n_declining < DHCP6_MAX_IA_ADDR)
+		memcpy(cl->declining[cl->n_declining++], addr, 16);
+	cl->n_declined++;
+	cl->decline_server = cl->server_id;
+	cl->addrs[k] = cl->addrs[--cl->n_addrs];
+	/* §18.2.8: the client MUST NOT use the address: the host drops it now, not after the
+	 * exchange. */
+	if (cl->n_addrs + cl->n_prefixes > 0)
+		dhcp6_report(cl, now_ms, true, false);
+	else
+		dhcp6_lose(cl, "the only address failed DAD");
+	dhcp6_client_enter(cl, DHCP6_CL_DECLINE, now_ms, "DAD failed");
+}
+
+/* §18.2.10.1: the Decline is complete with any Reply (whatever its status) or without one after
+ * DEC_MAX_RC; the IA_NA asks anew when it has no address left. */
+static void dhcp6_decline_done(struct dhcp6_client *cl, uint64_t now_ms, const char *why)
+{
+	cl->n_declining = 0;
+	if (!cl->has_lease || (dhcp6_wants_na(cl) && cl->n_addrs == 0))
+		dhcp6_client_enter(cl, DHCP6_CL_SOLICIT, now_ms, why);
+	else
+		dhcp6_client_enter(cl, DHCP6_CL_BOUND, now_ms, why);
+}
+
 uint64_t dhcp6_client_next_deadline(const struct dhcp6_client *cl)
 {
 	uint64_t d = cl->state == DHCP6_CL_IDLE ? V6L_NEVER : cl->deadline_ms;
@@ -551,6 +620,7 @@ static bool dhcp6_reply_expected(const struct dhcp6_client *cl)
 	case DHCP6_CL_REBIND:
 	case DHCP6_CL_CONFIRM:
 	case DHCP6_CL_INFO_REQ:
+	case DHCP6_CL_DECLINE:
 		return true;
 	case DHCP6_CL_SOLICIT:
 		return cl->cfg.rapid_commit; /* §18.2.1: only when we asked for Rapid Commit */
@@ -877,6 +947,11 @@ static void dhcp6_on_reply(struct dhcp6_client *cl, const struct dhcp6_msg *m, u
 {
 	uint16_t st = m->status.present ? m->status.code : DHCP6_ST_SUCCESS;
 	dhcp6_take_max_rt(cl, m);
+	if (cl->state == DHCP6_CL_DECLINE) { /* §18.2.10.1: whatever the status */
+		log_info("dhcp6[%s]: Decline answered: %s", dhcp6_conn(cl), dhcp6_status_name(st));
+		dhcp6_decline_done(cl, now_ms, "Reply to Decline");
+		return;
+	}
 	if (st == DHCP6_ST_UNSPEC_FAIL || st == DHCP6_ST_USE_MULTICAST) {
 		/* §18.2.10: UnspecFail: retry no faster than the retransmission pace. UseMulticast:
 		 * we always send to ff02::1:2 already, so keep retransmitting as we are. */
@@ -1066,6 +1141,9 @@ static void dhcp6_on_exchange_timeout(struct dhcp6_client *cl, uint64_t now_ms)
 			dhcp6_client_enter(cl, now_ms >= cl->t2_ms ? DHCP6_CL_REBIND : DHCP6_CL_RENEW,
 				now_ms, "T1 during Information-request");
 		break;
+	case DHCP6_CL_DECLINE:
+		dhcp6_decline_done(cl, now_ms, "no Reply to Decline");
+		break;
 	case DHCP6_CL_IDLE:
 	case DHCP6_CL_SOLICIT:
 	case DHCP6_CL_BOUND:
@@ -1105,6 +1183,7 @@ void dhcp6_client_on_timer(struct dhcp6_client *cl, uint64_t now_ms)
 	case DHCP6_CL_REBIND:
 	case DHCP6_CL_CONFIRM:
 	case DHCP6_CL_INFO_REQ:
+	case DHCP6_CL_DECLINE:
 		break;
 	}
 	if (!dhcp6_rtx_fire(cl, now_ms))

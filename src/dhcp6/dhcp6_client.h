@@ -35,6 +35,7 @@ enum dhcp6_client_state {
 	DHCP6_CL_CONFIRM,  /* after a link change when only addresses are held */
 	DHCP6_CL_INFO_REQ,
 	DHCP6_CL_INFO_BOUND,
+	DHCP6_CL_DECLINE,  /* addresses failed DAD: Decline sent, waiting for the Reply (§18.2.8) */
 };
 
 struct dhcp6_client_cfg {
@@ -142,6 +143,12 @@ struct dhcp6_client {
 	bool by_reconf; /* the exchange under way answers a Reconfigure */
 	uint32_t n_reconf, n_reconf_dropped; /* Reconfigures acted on / dropped */
 
+	/* Decline (§18.2.8): the addresses that failed DAD and the server that gave them. */
+	uint8_t n_declining;
+	uint8_t declining[DHCP6_MAX_IA_ADDR][16];
+	struct dhcp6_duid decline_server;
+	uint32_t n_declined; /* addresses declined since start */
+
 	uint32_t n_dropped; /* received messages not accepted (Reconfigures included) */
 	struct dhcp6_msg rx; /* parse buffer of dhcp6_client_on_packet */
 	bool rx_multicast;   /* rx was sent to a multicast address */
@@ -165,6 +172,12 @@ void dhcp6_client_stop(struct dhcp6_client *cl, uint64_t now_ms);
 /* Hang-up or exit: sends one Release for the binding (no retransmission, the link may be gone),
  * forgets it, calls on_lost("released") and goes IDLE. */
 void dhcp6_client_release(struct dhcp6_client *cl, uint64_t now_ms);
+/* The host found addr (one of the binding's IA_NA addresses) in use by another node (Duplicate
+ * Address Detection failed): it leaves the binding at once (on_bound without it, or on_lost when
+ * nothing else is held), a Decline names it to the server (§18.2.8, DEC_TIMEOUT 1 s, DEC_MAX_RC
+ * 4), and after the Reply (or the last retransmission) a Solicit asks for another address when
+ * no address is left. An address not in the binding is ignored. */
+void dhcp6_client_decline(struct dhcp6_client *cl, const uint8_t addr[16], uint64_t now_ms);
 /* Feeds a parsed message from the server; messages not accepted in this state are dropped, and
  * so is a Reconfigure (its HMAC needs the bytes: dhcp6_client_on_packet). */
 void dhcp6_client_on_msg(struct dhcp6_client *cl, const struct dhcp6_msg *m, uint64_t now_ms);

@@ -702,6 +702,12 @@ void conn_v6_on_dhcp6(struct conn *c, const uint8_t *msg, size_t len, const uint
 		dhcp6_client_on_packet_to(&c->v6.d6, msg, len, dst[0] == 0xff, now);
 }
 
+void conn_v6_dad_failed(struct conn *c, const uint8_t addr[16], uint64_t now)
+{
+	if (c->v6.d6_inited && c->v6.is_up)
+		dhcp6_client_decline(&c->v6.d6, addr, now);
+}
+
 void conn_v6_on_timer(struct conn *c, uint64_t now)
 {
 	if (c->v6.d6_inited && dhcp6_client_next_deadline(&c->v6.d6) <= now)
@@ -857,16 +863,16 @@ static void conn_v6_json_dhcp6(const struct conn *c, struct strbuf *sb)
 	sb_printf(sb, "}");
 	if (!on) {
 		sb_printf(sb, ",\"duid\":null,\"iaid_na\":null,\"iaid_pd\":null,"
-			      "\"reconfigure\":null}");
+			      "\"declined\":null,\"reconfigure\":null}");
 		return;
 	}
 	/* What a replacement box copies into duid= and iaid= to keep the ISP's binding. */
 	const struct dhcp6_client *d6 = &c->v6.d6;
 	char duid[3 * DHCP6_DUID_MAX];
 	conn_duid_text(&d6->cfg.duid, duid, sizeof(duid));
-	sb_printf(sb, ",\"duid\":\"%s\",\"iaid_na\":%u,\"iaid_pd\":%u,\"reconfigure\":{"
-		      "\"accept\":%s,\"key\":%s,\"accepted\":%u,\"dropped\":%u}}", duid,
-		  (unsigned)d6->cfg.iaid_na, (unsigned)d6->cfg.iaid_pd,
+	sb_printf(sb, ",\"duid\":\"%s\",\"iaid_na\":%u,\"iaid_pd\":%u,\"declined\":%u,"
+		      "\"reconfigure\":{\"accept\":%s,\"key\":%s,\"accepted\":%u,\"dropped\":%u}}",
+		  duid, (unsigned)d6->cfg.iaid_na, (unsigned)d6->cfg.iaid_pd, (unsigned)d6->n_declined,
 		  d6->cfg.reconf_accept ? "true" : "false", d6->has_rkey ? "true" : "false",
 		  (unsigned)d6->n_reconf, (unsigned)d6->n_reconf_dropped);
 }

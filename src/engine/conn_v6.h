@@ -83,6 +83,9 @@ void conn_v6_router_prefixes(struct conn *c, const struct conn_v6_rapfx *p, unsi
 void conn_v6_kernel_addrs(struct conn *c, const struct conn_v6addr *a, unsigned n,
 			  uint64_t now_ms);
 void conn_v6_kernel_addrs_clear(struct conn *c);
+/* The kernel's Duplicate Address Detection failed for addr on the adapter: a DHCPv6 address is
+ * declined to its server (RFC 8415 §18.2.8) and another asked for; other addresses: nothing. */
+void conn_v6_dad_failed(struct conn *c, const uint8_t addr[16], uint64_t now);
 /* Before an orderly hang-up: DHCPv6 Release while the link still carries it. */
 void conn_v6_release(struct conn *c, uint64_t now_ms);
 /* The link is gone: stop timers, remove the addresses, keep the DHCPv6 binding for a Rebind. */

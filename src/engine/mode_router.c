@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "dataplane/xlat.h"
+#include "hostcfg/nlparse.h"
 #include "hostcfg/sys.h"
 #include "nd/nd_routers.h"
 #include "nd/nd_rx.h"
@@ -485,8 +486,9 @@ static void rt_prefixes_changed(void *ctx)
 struct rt_kaddr_list {
 	uint32_t ifindex;
 	uint64_t now;
-	unsigned n;
+	unsigned n, n_failed;
 	struct conn_v6addr a[CONN_V6_MAX_ADDRS];
+	uint8_t failed[CONN_V6_MAX_ADDRS][16]; /* DAD failed: another node uses them */
 };
 
 static uint64_t rt_until(uint32_t s, uint64_t now)
@@ -499,8 +501,14 @@ static uint64_t rt_until(uint32_t s, uint64_t now)
 static void rt_kaddr_cb(const struct hostcfg_addr_info *ai, void *arg)
 {
 	struct rt_kaddr_list *l = arg;
-	if (ai->family != AF_INET6 || ai->ifindex != l->ifindex || ai->scope != RT_SCOPE_UNIVERSE ||
-	    (ai->flags & IFA_F_DADFAILED) || l->n == CONN_V6_MAX_ADDRS)
+	if (ai->family != AF_INET6 || ai->ifindex != l->ifindex || ai->scope != RT_SCOPE_UNIVERSE)
+		return;
+	if (ai->flags & IFA_F_DADFAILED) {
+		if (l->n_failed < CONN_V6_MAX_ADDRS)
+			memcpy(l->failed[l->n_failed++], ai->addr, 16);
+		return;
+	}
+	if (l->n == CONN_V6_MAX_ADDRS)
 		return;
 	struct conn_v6addr *a = &l->a[l->n++];
 	memcpy(a->addr, ai->addr, 16);
@@ -523,6 +531,28 @@ static void rt_kaddrs_refresh(struct conn *c)
 		return;
 	}
 	conn_v6_kernel_addrs(c, l.a, l.n, l.now);
+	for (unsigned i = 0; i < l.n_failed; i++)
+		conn_v6_dad_failed(c, l.failed[i], l.now);
+}
+
+/* The kernel deletes an address with finite lifetimes whose DAD failed (only one with infinite
+ * lifetimes stays, flagged IFA_F_DADFAILED), so a DHCPv6 address leaving the adapter while still
+ * tentative is a DAD failure: v6link never removes an address the binding still holds. */
+static unsigned rt_tentative_deleted(const struct conn *c, const uint8_t *buf, size_t len,
+				     uint8_t out[][16], unsigned max)
+{
+	struct rcur cur = rcur_init(buf, len);
+	struct hostcfg_nlmsg m;
+	struct hostcfg_addr_info ai;
+	unsigned n = 0;
+	while (n < max && hostcfg_nl_next(&cur, &m)) {
+		if (m.type != RTM_DELADDR || hostcfg_nl_parse_addr(&m, &ai) != HOSTCFG_NL_OK)
+			continue;
+		if (ai.family == AF_INET6 && ai.ifindex == (uint32_t)c->lk.eth.ifindex &&
+		    (ai.flags & IFA_F_TENTATIVE) && ai.scope == RT_SCOPE_UNIVERSE)
+			memcpy(out[n++], ai.addr, 16);
+	}
+	return n;
 }
 
 /* RTM_NEWADDR/RTM_DELADDR of any interface (RTMGRP_IPV6_IFADDR): read the adapter's list anew
@@ -531,10 +561,18 @@ static void rt_on_addr_event(void *arg, int fd, uint32_t ev)
 {
 	struct conn *c = arg;
 	uint8_t buf[8192];
+	uint8_t gone[CONN_V6_MAX_ADDRS][16];
+	unsigned n_gone = 0;
+	ssize_t n;
 	(void)ev;
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS) {
-	}
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0 || (n < 0 && errno == ENOBUFS))
+		if (n > 0)
+			n_gone += rt_tentative_deleted(c, buf, (size_t)n, gone + n_gone,
+						       CONN_V6_MAX_ADDRS - n_gone);
 	rt_kaddrs_refresh(c);
+	for (unsigned i = 0; rt(c)->has_kaddrs && i < n_gone; i++)
+		conn_v6_dad_failed(c, gone[i], clock_now_ms());
+	conn_reschedule(c); /* a Decline may have started */
 }
 
 static int rt_open_addr_watch(struct conn *c)

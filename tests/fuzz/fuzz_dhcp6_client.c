@@ -197,6 +197,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			fz_reconf(op, data + i, n, now);
 			break;
+		case 5:
+			/* DAD failed for a held address (or, with no address, for none of ours) */
+			if (fz_cl.n_addrs > 0) {
+				dhcp6_client_decline(&fz_cl, fz_cl.addrs[n % fz_cl.n_addrs].it.addr, now);
+				n = 0;
+				break;
+			}
+			dhcp6_client_start(&fz_cl, now);
+			n = 0;
+			break;
 		default:
 			dhcp6_client_start(&fz_cl, now);
 			n = 0;

@@ -618,6 +618,87 @@ static void test_release(void **state)
 	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
 }
 
+/* RFC 8415 §18.2.8: an IA_NA address that failed DAD leaves the binding at once (the prefix
+ * stays), a Decline with only that address goes to the server that gave it, retransmitted at
+ * DEC_TIMEOUT 1 s doubling, DEC_MAX_RC 4; any Reply ends it (§18.2.10.1), even NoBinding, and a
+ * Solicit asks for another address. An address not in the binding changes nothing. */
+static void test_decline_after_dad_failure(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA_PD, false, 21);
+	bind_kea();
+	assert_int_equal(rec.lease.n_addrs, 1);
+	uint8_t addr[16], other[16];
+	memcpy(addr, rec.lease.addrs[0].addr, 16);
+	memcpy(other, addr, 16);
+	other[15] ^= 1;
+	int nb = rec.n_bound, n = rec.n_send;
+	dhcp6_client_decline(&cl, other, now);
+	assert_int_equal(rec.n_send, n);
+	assert_int_equal(cl.state, DHCP6_CL_BOUND);
+
+	dhcp6_client_decline(&cl, addr, now);
+	assert_int_equal(cl.state, DHCP6_CL_DECLINE);
+	assert_int_equal(rec.n_bound, nb + 1);
+	assert_int_equal(rec.lease.n_addrs, 0);
+	assert_int_equal(rec.lease.n_prefixes, 1);
+	assert_true(rec.lease.addrs_changed);
+	assert_int_equal(rec.n_lost, 0);
+	assert_int_equal(cl.n_declined, 1);
+	assert_int_equal(rec.n_send, n + 1);
+	const struct dhcp6_msg *d = last_msg();
+	assert_int_equal(d->type, DHCP6_DECLINE);
+	assert_int_equal(d->server_id.len, 14);
+	assert_int_equal(d->n_oro, 0);
+	assert_false(d->reconf_accept);
+	assert_int_equal(d->n_ia, 1);
+	assert_int_equal(d->ia[0].type, DHCP6_OPT_IA_NA);
+	assert_int_equal(d->ia[0].iaid, 1);
+	assert_int_equal(d->ia[0].n_addrs, 1);
+	assert_memory_equal(d->ia[0].addrs[0].addr, addr, 16);
+	assert_string_equal(dhcp6_client_state_name(DHCP6_CL_DECLINE), "decline");
+
+	/* unanswered: 4 transmissions 1, 2, 4 s apart (±10 %), the last one's 8 s, then Solicit */
+	uint64_t t0 = now;
+	while (cl.state == DHCP6_CL_DECLINE && now < t0 + 20000)
+		run_to(now + 10);
+	assert_true(now >= t0 + 1000 * 15 * 9 / 10);
+	assert_int_equal(rec.n_send, n + 5); /* 4 Declines + the Solicit */
+	for (int i = n + 1; i < n + 4; i++) {
+		assert_int_equal(sent_msg(i)->type, DHCP6_DECLINE);
+		uint64_t gap = rec.at[i] - rec.at[i - 1];
+		uint64_t want = 1000u << (i - n - 1);
+		assert_true(gap >= want * 9 / 10 && gap <= want * 11 / 10 + 1);
+	}
+	assert_int_equal(sent_msg(n + 4)->type, DHCP6_SOLICIT);
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	assert_int_equal(cl.n_prefixes, 1); /* still held until the new binding */
+}
+
+static void test_decline_answered_and_only_address(void **state)
+{
+	(void)state;
+	setup_cl(DHCP6_MODE_NA, false, 22);
+	bind_kea();
+	uint8_t addr[16];
+	memcpy(addr, rec.lease.addrs[0].addr, 16);
+	int n = rec.n_send;
+	dhcp6_client_decline(&cl, addr, now);
+	assert_int_equal(rec.n_lost, 1); /* nothing else held */
+	assert_int_equal(cl.state, DHCP6_CL_DECLINE);
+	assert_int_equal(last_msg()->server_id.len, 14); /* the server kept for the Decline */
+	now += 300;
+	feed(kea_adv, DHCP6_REPLY); /* a Reply with whatever IAs: the Decline is done */
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	assert_false(cl.has_lease);
+	while (rec.n_send == n + 1)
+		run_to(now + 10);
+	assert_int_equal(last_msg()->type, DHCP6_SOLICIT);
+	dhcp6_client_decline(&cl, addr, now); /* no longer held: ignored */
+	assert_int_equal(cl.state, DHCP6_CL_SOLICIT);
+	assert_int_equal(cl.n_declined, 1);
+}
+
 static void test_stateless(void **state)
 {
 	(void)state;
@@ -1164,6 +1245,8 @@ int main(void)
 		cmocka_unit_test(test_link_change_rebind),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_decline_after_dad_failure),
+		cmocka_unit_test(test_decline_answered_and_only_address),
 		cmocka_unit_test(test_stateless),
 		cmocka_unit_test(test_acceptance),
 		cmocka_unit_test(test_reconfigure_renew),
