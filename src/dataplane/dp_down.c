@@ -1,19 +1,29 @@
 /* The downlink thread: PPPoE session frames from the AF_PACKET socket -> IP packets into the
- * TUN; control frames to the control loop. See dp_int.h. */
+ * TUN; control frames to the control loop. Frames come from a TPACKET_V3 ring (dp_ring.c; one
+ * wakeup per block, no copy), or from recvmmsg where the ring cannot be set up. Consecutive TCP
+ * segments of a flow go into the TUN as one GSO super-packet (dp_gro.c), and a CHECKSUM_PARTIAL
+ * frame's checksum is left to the kernel through the vnet header. See dp_int.h. */
 #include "dp_int.h"
 
 #include "core/clock.h"
+#include "core/log.h"
+#include "dataplane/dp_gro.h"
+#include "dataplane/dp_ring.h"
 #include "dataplane/dp_wire.h"
 
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#define DP_RX_CHUNK DP_GRO_MAX_PKTS /* frames classified and coalesced together */
+#define DP_MMSG_BATCH 64
 
 static void dp_queue_control(struct dataplane *dp, const uint8_t *frame, size_t frame_len,
 			     const struct dp_rx *rx, bool has_vlan, uint16_t tci)
@@ -33,69 +43,232 @@ static void dp_queue_control(struct dataplane *dp, const uint8_t *frame, size_t 
 	pthread_mutex_unlock(&dp->ctl_lock);
 }
 
-/* One whole packet into the TUN, behind a virtio-net header that asks nothing of the kernel. */
-static ssize_t dp_tun_write(int fd, const uint8_t *pkt, size_t len)
-{
-	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-	struct iovec v[2] = { { &vh, sizeof(vh) }, { (void *)(uintptr_t)pkt, len } };
-	return writev(fd, v, 2);
-}
-
 struct dp_divert {
 	dp_divert6_fn fn;
 	void *ctx;
 };
 
-static void dp_rx_batch(struct dataplane *dp, struct mmsghdr *m, int n, uint8_t (*frames)[DP_FRAME],
-			const struct dp_session *s, const struct dp_divert *dv)
+/* A chunk of received frames on its way to the TUN. The frames stay where they were received
+ * (ring block or recvmmsg buffer) until the chunk is flushed. */
+struct dp_rx_chunk {
+	size_t n_frames, n_pkts;
+	struct dp_ring_frame frame[DP_RX_CHUNK];
+	struct dp_gro_pkt pkt[DP_RX_CHUNK];
+	uint16_t pkt_frame[DP_RX_CHUNK]; /* the frame each packet came in */
+	bool pkt_ok[DP_RX_CHUNK];        /* written into the TUN */
+	struct dp_gro gro;
+	bool queued;                     /* control frames were queued */
+	uint64_t pkts, bytes;
+};
+
+/* One writev of a vnet header and segs[0..n); 0 or -1. */
+static int dp_tun_writev(int fd, const struct dp_vnet *vn, const struct dp_gro_seg *segs,
+			 size_t n)
 {
-	bool queued = false;
-	bool tap = atomic_load_explicit(&dp->tap_data, memory_order_relaxed);
-	uint64_t pkts = 0, bytes = 0;
-	for (int i = 0; i < n; i++) {
-		struct dp_aux aux;
-		dp_aux_parse(m[i].msg_hdr.msg_control, m[i].msg_hdr.msg_controllen, &aux);
-		uint16_t tci = aux.tci;
-		bool has_vlan = aux.has_vlan;
-		struct dp_rx rx;
-		dp_classify_rx(s, frames[i], m[i].msg_len, tci, has_vlan, &rx);
-		if (rx.kind == DP_RX_CONTROL) {
-			dp_queue_control(dp, frames[i], m[i].msg_len, &rx, has_vlan, tci);
-			queued = true;
-		} else if (rx.kind == DP_RX_DROP) {
-			dp_count_drop(&dp->rx, rx.drop);
-		} else if (rx.kind == DP_RX_DATA6 && dv->fn &&
-			   dv->fn(dv->ctx, frames[i] + rx.off, rx.len)) {
-			pkts++;
-			bytes += rx.len;
-		} else if (dp_tun_write(dp->tun_fd, frames[i] + rx.off, rx.len) < 0) {
+	uint8_t vh[DP_VNET_HLEN];
+	struct iovec v[DP_GRO_MAX_PKTS + 2];
+	dp_vnet_build(vn, vh);
+	v[0] = (struct iovec){ vh, sizeof(vh) };
+	for (size_t i = 0; i < n; i++)
+		v[i + 1] = (struct iovec){ (void *)(uintptr_t)segs[i].p, segs[i].len };
+	return writev(fd, v, (int)n + 1) < 0 ? -1 : 0;
+}
+
+/* A packet alone, as dp_gro_run would have passed it on (the fallback for a refused GSO write). */
+static int dp_tun_write1(int fd, const struct dp_gro_pkt *pk)
+{
+	struct dp_vnet vn = { .gso_type = DP_VNET_GSO_NONE };
+	if (pk->is_csum_partial && dp_gro_csum_locate(pk->p, pk->len, &vn.csum_start, &vn.csum_offset))
+		vn.flags = DP_VNET_F_NEEDS_CSUM;
+	struct dp_gro_seg s = { pk->p, pk->len };
+	return dp_tun_writev(fd, &vn, &s, 1);
+}
+
+/* Writes item k of the chunk's coalescing result; marks its packets written. */
+static void dp_write_item(struct dataplane *dp, struct dp_rx_chunk *c, size_t k)
+{
+	struct dp_gro_seg segs[DP_GRO_MAX_PKTS + 1];
+	const struct dp_gro_out *o = &c->gro.out[k];
+	size_t ns = dp_gro_segs(&c->gro, k, c->pkt, segs, DP_GRO_MAX_PKTS + 1);
+	bool ok = ns && dp_tun_writev(dp->tun_fd, &o->vnet, segs, ns) == 0;
+	for (int i = o->first; i >= 0; i = o->n > 1 ? c->gro.next[i] : -1) {
+		/* A kernel that refuses the super-packet still gets its segments one by one. */
+		bool pkt_ok = ok || (o->n > 1 && dp_tun_write1(dp->tun_fd, &c->pkt[i]) == 0);
+		if (!pkt_ok) {
 			dp_count_drop(&dp->rx, DP_DROP_IO);
-		} else {
-			pkts++;
-			bytes += rx.len;
-			if (tap)
-				dp_tap_push(dp, dp->tap_down, frames[i], m[i].msg_len, has_vlan, tci);
+			continue;
+		}
+		c->pkt_ok[i] = true;
+		c->pkts++;
+		c->bytes += c->pkt[i].len;
+	}
+}
+
+/* Coalesces and writes the chunk's data packets, then the trace copies in arrival order. */
+static void dp_rx_flush(struct dataplane *dp, struct dp_rx_chunk *c)
+{
+	size_t n_out = dp_gro_run(&c->gro, c->pkt, c->n_pkts);
+	for (size_t i = 0; i < c->n_pkts; i++)
+		c->pkt_ok[i] = false;
+	for (size_t k = 0; k < n_out; k++)
+		dp_write_item(dp, c, k);
+	if (atomic_load_explicit(&dp->tap_data, memory_order_relaxed)) {
+		for (size_t i = 0; i < c->n_pkts; i++) {
+			const struct dp_ring_frame *f = &c->frame[c->pkt_frame[i]];
+			if (c->pkt_ok[i])
+				dp_tap_push(dp, dp->tap_down, f->frame, f->len, f->has_vlan, f->tci);
 		}
 	}
-	if (pkts) {
-		atomic_fetch_add_explicit(&dp->rx.packets, pkts, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dp->rx.bytes, bytes, memory_order_relaxed);
+	c->n_frames = c->n_pkts = 0;
+}
+
+/* Classifies the chunk's last frame: control frames are queued, NAT46 takes its IPv6 packets,
+ * and data packets wait for dp_rx_flush. */
+static void dp_rx_frame(struct dataplane *dp, struct dp_rx_chunk *c, const struct dp_session *s,
+			const struct dp_divert *dv)
+{
+	const struct dp_ring_frame *f = &c->frame[c->n_frames];
+	struct dp_rx rx;
+	if (f->is_truncated) {
+		dp_count_drop(&dp->rx, DP_DROP_MALFORMED);
+		return;
+	}
+	dp_classify_rx(s, f->frame, f->len, f->tci, f->has_vlan, &rx);
+	if (rx.kind == DP_RX_CONTROL) {
+		dp_queue_control(dp, f->frame, f->len, &rx, f->has_vlan, f->tci);
+		c->queued = true;
+	} else if (rx.kind == DP_RX_DROP) {
+		dp_count_drop(&dp->rx, rx.drop);
+	} else if (rx.kind == DP_RX_DATA6 && dv->fn && dv->fn(dv->ctx, f->frame + rx.off, rx.len)) {
+		c->pkts++;
+		c->bytes += rx.len;
+	} else {
+		c->pkt[c->n_pkts] = (struct dp_gro_pkt){ f->frame + rx.off, rx.len,
+							 f->is_csum_partial };
+		c->pkt_frame[c->n_pkts++] = (uint16_t)c->n_frames++;
+	}
+}
+
+/* Batch bookkeeping around the frames of one ring block or one recvmmsg. */
+struct dp_rx_batch {
+	struct dp_session s;
+	struct dp_divert dv;
+};
+
+static void dp_rx_begin(struct dataplane *dp, struct dp_rx_batch *b, struct dp_rx_chunk *c)
+{
+	dp_snapshot(dp, &b->s);
+	atomic_store(&dp->divert_busy, true);
+	b->dv = (struct dp_divert){ atomic_load(&dp->divert6), atomic_load(&dp->divert6_ctx) };
+	if (!b->dv.ctx)
+		b->dv.fn = NULL;
+	c->n_frames = c->n_pkts = 0;
+	c->queued = false;
+	c->pkts = c->bytes = 0;
+}
+
+/* Takes frame f into the chunk (copied descriptor, borrowed bytes). */
+static void dp_rx_add(struct dataplane *dp, struct dp_rx_batch *b, struct dp_rx_chunk *c,
+		      const struct dp_ring_frame *f)
+{
+	c->frame[c->n_frames] = *f;
+	dp_rx_frame(dp, c, &b->s, &b->dv);
+	if (c->n_frames == DP_RX_CHUNK)
+		dp_rx_flush(dp, c);
+}
+
+static void dp_rx_end(struct dataplane *dp, struct dp_rx_chunk *c)
+{
+	dp_rx_flush(dp, c);
+	atomic_store(&dp->divert_busy, false);
+	if (c->pkts) {
+		atomic_fetch_add_explicit(&dp->rx.packets, c->pkts, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dp->rx.bytes, c->bytes, memory_order_relaxed);
 		atomic_store_explicit(&dp->rx.last_ms, clock_now_ms(), memory_order_relaxed);
 	}
-	if (queued)
+	if (c->queued)
 		eventfd_write(dp->ctl_efd, 1);
+}
+
+/* The recvmmsg path (no ring, or frames queued before the ring was set up). */
+struct dp_mmsg {
+	uint8_t frames[DP_MMSG_BATCH][DP_FRAME];
+	uint8_t ctrl[DP_MMSG_BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	struct iovec iov[DP_MMSG_BATCH];
+	struct mmsghdr m[DP_MMSG_BATCH];
+};
+
+static void dp_rx_mmsg(struct dataplane *dp, struct dp_mmsg *mm, struct dp_rx_chunk *c)
+{
+	for (int i = 0; i < DP_MMSG_BATCH; i++) {
+		mm->iov[i] = (struct iovec){ mm->frames[i], DP_FRAME };
+		mm->m[i].msg_hdr = (struct msghdr){ .msg_iov = &mm->iov[i], .msg_iovlen = 1,
+						    .msg_control = mm->ctrl[i],
+						    .msg_controllen = sizeof(mm->ctrl[i]) };
+	}
+	int n = recvmmsg(dp->sess_fd, mm->m, DP_MMSG_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n <= 0)
+		return;
+	struct dp_rx_batch b;
+	dp_rx_begin(dp, &b, c);
+	for (int i = 0; i < n; i++) {
+		struct dp_aux aux;
+		dp_aux_parse(mm->m[i].msg_hdr.msg_control, mm->m[i].msg_hdr.msg_controllen, &aux);
+		struct dp_ring_frame f = {
+			.frame = mm->frames[i],
+			.len = mm->m[i].msg_len > DP_FRAME ? DP_FRAME : mm->m[i].msg_len,
+			.has_vlan = aux.has_vlan,
+			.tci = aux.tci,
+			.is_csum_partial = aux.is_csum_partial,
+			.is_truncated = mm->m[i].msg_len > DP_FRAME,
+		};
+		dp_rx_add(dp, &b, c, &f);
+	}
+	dp_rx_end(dp, c);
+}
+
+/* Every block the kernel has handed over, then back to it. */
+static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chunk *c)
+{
+	while (dp_ring_ready(r)) {
+		struct dp_rx_batch b;
+		struct dp_ring_frame f;
+		dp_rx_begin(dp, &b, c);
+		while (dp_ring_next(r, &f))
+			dp_rx_add(dp, &b, c, &f);
+		dp_rx_end(dp, c);
+		dp_ring_release(r);
+	}
+}
+
+/* The ring unless V6L_DP_RING=0 (to measure against recvmmsg) or the kernel refuses it. */
+static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
+{
+	const char *e = getenv("V6L_DP_RING");
+	if (e && strcmp(e, "0") == 0)
+		return false;
+	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, DP_RING_TOV_MS) == 0)
+		return true;
+	log_warn("dataplane: TPACKET_V3 receive ring (%u x %u bytes), using recvmmsg",
+		 DP_RING_BLOCKS, DP_RING_BLOCK_SIZE);
+	return false;
 }
 
 void *dp_down_main(void *arg)
 {
 	struct dataplane *dp = arg;
-	static _Thread_local uint8_t frames[DP_BATCH][DP_FRAME];
-	static _Thread_local uint8_t ctrl[DP_BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	struct iovec iov[DP_BATCH];
-	struct mmsghdr m[DP_BATCH];
+	struct dp_rx_chunk *c = calloc(1, sizeof(*c));
+	struct dp_mmsg *mm = calloc(1, sizeof(*mm));
+	struct dp_ring r = { 0 };
+	if (!c || !mm) {
+		log_warnx("dataplane: out of memory for the downlink");
+		goto out;
+	}
+	bool has_ring = dp_down_ring_open(dp, &r);
 	struct pollfd pf[2] = { { dp->sess_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
-	struct dp_session s;
 	for (;;) {
+		if (has_ring)
+			dp_rx_ring(dp, &r, c);
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[1].revents)
@@ -104,23 +277,15 @@ void *dp_down_main(void *arg)
 			dp_error_pause(pf[0].revents);
 			continue;
 		}
-		for (int i = 0; i < DP_BATCH; i++) {
-			iov[i] = (struct iovec){ frames[i], DP_FRAME };
-			m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
-							.msg_control = ctrl[i],
-							.msg_controllen = sizeof(ctrl[i]) };
-		}
-		int n = recvmmsg(dp->sess_fd, m, DP_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			continue;
-		dp_snapshot(dp, &s);
-		atomic_store(&dp->divert_busy, true);
-		struct dp_divert dv = { atomic_load(&dp->divert6), atomic_load(&dp->divert6_ctx) };
-		if (!dv.ctx)
-			dv.fn = NULL;
-		dp_rx_batch(dp, m, n, frames, &s, &dv);
-		atomic_store(&dp->divert_busy, false);
+		/* With the ring, POLLIN without a block means frames queued on the socket before the
+		 * ring existed: read them the old way. */
+		if (!has_ring || !dp_ring_ready(&r))
+			dp_rx_mmsg(dp, mm, c);
 	}
+	if (has_ring)
+		dp_ring_close(&r, dp->sess_fd);
+out:
+	free(c);
+	free(mm);
 	return NULL;
 }
-
