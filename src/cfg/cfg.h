@@ -70,6 +70,7 @@ struct cfg_param {
 	bool keep_ppinfo;                 /* accepted, no Linux meaning */
 	unsigned option_dasp;             /* RFC 7078 OPTION_ADDRSEL code, default 84 */
 	enum log_level log_level;         /* default LOG_LVL_INFO */
+	bool seccomp;                     /* default 1: the allow-list after start-up */
 	unsigned n_passthrough;
 	char passthrough[CFG_MAX_PASSTHROUGH][CFG_PASSTHROUGH_LEN]; /* adapter name substrings */
 	struct cfg_dhcp6_opts dhcp6_stateful;

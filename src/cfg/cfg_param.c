@@ -72,6 +72,8 @@ static const struct cfg_key param_keys[] = {
 	  "DHCPv6 option code of the address selection policy option (RFC 7078: 84)" },
 	{ "log_level", cfg_parse_enum, P(log_level), 0, 0, "info", cfg_log_names,
 	  "error, warning, info or debug" },
+	{ "seccomp", cfg_parse_bool, P(seccomp), 0, 1, "1", NULL,
+	  "system call allow-list after start-up (0: off, for debugging)" },
 };
 #define PARAM_N_KEYS (sizeof(param_keys) / sizeof(param_keys[0]))
 

@@ -7,6 +7,8 @@
 #include "core/log.h"
 #include "ctl/ctl.h"
 #include "daemon/sandbox.h"
+#include "daemon/sandbox_seccomp.h"
+#include "daemon/spawn.h"
 #include "hostcfg/policy.h"
 #include "hostcfg/resolver.h"
 #include "hostcfg/sys.h"
@@ -288,13 +290,28 @@ static int daemon_check_files(const char *confdir, const struct cfg_conns *cs, c
 	return rc ? 2 : 0;
 }
 
-/* Hooks run detached; their exit status is only collected. */
+/* The spawner, once it exits, is the only child: hooks are the spawner's. */
 static void daemon_on_sigchld(void *arg, int signo)
 {
 	(void)arg;
 	(void)signo;
 	while (waitpid(-1, NULL, WNOHANG) > 0) {
 	}
+}
+
+/* The spawner (spawn.h) runs every hook= of the connections to run and the resolver's tools,
+ * and nothing else; it is forked before any password is decrypted and before anything is read
+ * from the network. */
+static int daemon_start_spawner(const struct cfg_conns *cs, const char *only)
+{
+	const char *progs[SPAWN_MAX_PROGS];
+	unsigned n = 0;
+	progs[n++] = "/usr/bin/resolvectl";
+	progs[n++] = "/sbin/resolvconf";
+	for (unsigned i = 0; i < cs->n && n < SPAWN_MAX_PROGS; i++)
+		if ((!only || !strcmp(cs->conn[i].name, only)) && cs->conn[i].hook[0])
+			progs[n++] = cs->conn[i].hook;
+	return spawn_start(progs, n, sandbox_needs_bind(cs, only)) < 0 ? 1 : 0;
 }
 
 static int daemon_setup(struct daemon *d, const struct cli_opts *o)
@@ -312,6 +329,8 @@ static int daemon_setup(struct daemon *d, const struct cli_opts *o)
 		log_warn("daemon: signals");
 		return 1;
 	}
+	if (spawn_attach(d->loop) < 0)
+		return 1;
 	d->ctl = ctl_server_new(d->loop, o->socket, daemon_on_ctl, d);
 	return d->ctl ? 0 : 1;
 }
@@ -327,6 +346,8 @@ static void daemon_teardown(struct daemon *d)
 	if (d->policy_nl.sock)
 		hostcfg_nl_close(&d->policy_nl);
 	ctl_server_free(d->ctl);
+	/* After the last hook and resolvectl: the spawner runs what it has queued, then exits. */
+	spawn_stop();
 	if (d->loop) {
 		loop_timer_stop(d->loop, &d->stop_timer);
 		loop_free(d->loop);
@@ -374,6 +395,8 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
+	if (daemon_start_spawner(&cs, only))
+		return 1;
 	if (p.keep_ppinfo)
 		log_info("daemon: keep_ppinfo=1 in v6link.ini has no meaning on Linux (accepted for "
 			 "the original product's files)");
@@ -387,8 +410,14 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (!rc)
 		rc = daemon_add_conns(&d, o, &p, &cs, only);
 	/* Before any connection starts a thread or a hook: they inherit what is left. */
-	if (!rc && sandbox_drop(sandbox_needs_bind(&cs, only)) < 0)
+	if (!rc && sandbox_drop(sandbox_needs_bind(&cs, only), "daemon") < 0)
 		rc = 1;
+	/* Sockets, netlink and the control socket are open, hooks go through the spawner: from
+	 * here on only the allow-list (seccomp=0 in v6link.ini: none). */
+	if (!rc && p.seccomp && sandbox_seccomp_install() < 0)
+		rc = 1;
+	else if (!rc && !p.seccomp)
+		log_info("daemon: seccomp=0: no system call filter");
 	if (!rc) {
 		uint64_t now = clock_now_ms();
 		log_info("v6link %s running: %u connection(s), control socket %s", V6L_VERSION,

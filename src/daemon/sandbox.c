@@ -95,13 +95,13 @@ static bool sandbox_single_threaded(void)
 	return n == 1;
 }
 
-int sandbox_drop(bool needs_bind)
+int sandbox_drop(bool needs_bind, const char *who)
 {
 	cap_value_t keep[3];
 	int n = 0, rc = -1;
 	char names[160] = "";
 	if (!sandbox_single_threaded()) {
-		log_warnx("daemon: capabilities: more than one thread at start-up");
+		log_warnx("%s: capabilities: more than one thread at start-up", who);
 		return -1;
 	}
 	cap_t now = cap_get_proc(), want = cap_init();
@@ -117,15 +117,15 @@ int sandbox_drop(bool needs_bind)
 	if ((n && (cap_set_flag(want, CAP_PERMITTED, n, keep, CAP_SET) < 0 ||
 		   cap_set_flag(want, CAP_EFFECTIVE, n, keep, CAP_SET) < 0)) ||
 	    cap_set_proc(want) < 0 || (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0)) {
-		log_warn("daemon: dropping capabilities");
+		log_warn("%s: dropping capabilities", who);
 		goto out;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		log_warn("daemon: no_new_privs");
+		log_warn("%s: no_new_privs", who);
 		goto out;
 	}
 	sandbox_cap_names(keep, n, names, sizeof(names));
-	log_info("daemon: running as uid %u with%s, no_new_privs", (unsigned)geteuid(),
+	log_info("%s: running as uid %u with%s, no_new_privs", who, (unsigned)geteuid(),
 		 n ? names : " no capabilities");
 	rc = 0;
 out:

@@ -22,8 +22,8 @@ bool sandbox_needs_bind(const struct cfg_conns *cs, const char *only);
 /* Keeps CAP_NET_ADMIN, CAP_NET_RAW and, with needs_bind, CAP_NET_BIND_SERVICE in the bounding,
  * permitted and effective sets (those the process has; dropping the bounding set needs
  * CAP_SETPCAP), clears the inheritable and ambient sets, sets no_new_privs, and logs what it
- * kept. Capabilities and no_new_privs are per thread: call it before any thread exists (every
- * later thread and every hook inherits them). 0, or -1 (logged). */
-int sandbox_drop(bool needs_bind);
+ * kept ("WHO: running as uid 0 with ..."). Capabilities and no_new_privs are per thread: call it
+ * before any thread exists (every later thread inherits them). 0, or -1 (logged). */
+int sandbox_drop(bool needs_bind, const char *who);
 
 #endif

@@ -7,16 +7,15 @@
 
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "daemon/spawn.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HOOK_MAX_VARS 48
@@ -153,56 +152,19 @@ fail_open:
 	sb_free(&sb);
 }
 
-/* In the forked child: the state a program expects from exec. The daemon blocks SIGTERM, SIGINT,
- * SIGCHLD (for its signalfd) and ignores SIGPIPE; both the mask and SIG_IGN survive execve, so
- * reset every disposition to SIG_DFL, then unblock everything. stdin becomes /dev/null (a hook
- * must not read the daemon's terminal); stdout and stderr stay the daemon's (its journal). Only
- * async-signal-safe calls: the daemon may have other threads. */
-__attribute__((noreturn)) static void hook_child_exec(const char *hook, char *const argv[],
-						      char *const envp[])
-{
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	sigemptyset(&sa.sa_mask);
-	for (int s = 1; s < NSIG; s++) {
-		if (sigaction(s, &sa, NULL) == 0 || s == SIGKILL || s == SIGSTOP)
-			continue;
-		/* libc keeps its own real-time signals (32, 33) from sigaction, but an ignored one
-		 * inherited from whoever started the daemon survives execve like any other: reset
-		 * it with the kernel's call. An all-zero kernel sigaction is SIG_DFL, no flags, an
-		 * empty mask, whatever the architecture's layout. */
-		unsigned long ksa[8] = { 0 };
-		syscall(SYS_rt_sigaction, s, ksa, NULL, (size_t)(NSIG - 1) / 8);
-	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	int fd = open("/dev/null", O_RDONLY);
-	if (fd > 0) {
-		dup2(fd, 0);
-		close(fd);
-	}
-	setsid();
-	execve(hook, argv, envp);
-	_exit(127);
-}
-
+/* Through the spawner (daemon/spawn.h): it resets every signal, gives the hook stdin /dev/null
+ * and a session of its own, and keeps stdout and stderr the daemon's (its journal). A hook gets
+ * no secrets and no descriptors of ours beyond stdio. */
 static void hook_spawn(const struct conn *c, struct hook_env *e, const char *event)
 {
-	char *envp[HOOK_MAX_VARS + 1];
+	char *envp[HOOK_MAX_VARS + 1], label[SPAWN_LABEL_LEN];
 	for (unsigned i = 0; i < e->n; i++)
 		envp[i] = e->v[i];
 	envp[e->n] = NULL;
-	pid_t pid = fork();
-	if (pid < 0) {
+	char *argv[] = { (char *)(uintptr_t)c->cfg.hook, (char *)(uintptr_t)event, NULL };
+	snprintf(label, sizeof(label), "hook[%s]: %s %s", c->cfg.name, c->cfg.hook, event);
+	if (spawn_run(label, c->cfg.hook, argv, envp, SPAWN_F_DETACH) < 0)
 		log_warn("hook[%s]: cannot run %s for %s", c->cfg.name, c->cfg.hook, event);
-		return;
-	}
-	if (pid == 0) {
-		/* A hook gets no secrets and no descriptors of ours beyond stdio (all are CLOEXEC). */
-		char *argv[] = { (char *)(uintptr_t)c->cfg.hook, (char *)(uintptr_t)event, NULL };
-		hook_child_exec(c->cfg.hook, argv, envp);
-	}
-	log_debug(LOGC_HOST, "hook[%s]: %s %s (pid %d)", c->cfg.name, c->cfg.hook, event, (int)pid);
 }
 
 void conn_hook(struct conn *c, const char *event, const char *const *extra)

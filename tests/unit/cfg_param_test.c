@@ -57,6 +57,7 @@ static void test_defaults(void **state)
 	assert_false(par.keep_ppinfo);
 	assert_int_equal(par.option_dasp, 84);
 	assert_int_equal(par.log_level, LOG_LVL_INFO);
+	assert_true(par.seccomp);
 	assert_int_equal(par.n_passthrough, 0);
 	assert_int_equal(par.dhcp6_stateful.n_oro + par.dhcp6_stateful.n_rawopt, 0);
 	assert_int_equal(par.dhcp6_stateless.n_oro + par.dhcp6_stateless.n_rawopt, 0);
@@ -86,7 +87,8 @@ static void test_all_keys(void **state)
 			       "state_dir=/tmp/state\n"
 			       "keep_ppinfo=1\n"
 			       "option_dasp=65535\n"
-			       "log_level=debug\n"),
+			       "log_level=debug\n"
+			       "seccomp=0\n"),
 			 0);
 	assert_int_equal(par.func_trace, 2);
 	assert_true(par.dump_unknown_frames);
@@ -104,6 +106,7 @@ static void test_all_keys(void **state)
 	assert_true(par.keep_ppinfo);
 	assert_int_equal(par.option_dasp, 65535);
 	assert_int_equal(par.log_level, LOG_LVL_DEBUG);
+	assert_false(par.seccomp);
 	assert_int_equal(parse("[PARAM]\nLog_Level=Error\nfunc_trace=1\n"), 0); /* any case */
 	assert_int_equal(par.log_level, LOG_LVL_ERR);
 	assert_int_equal(par.func_trace, 1);
@@ -167,7 +170,8 @@ static const struct bad_case bad_param[] = {
 	  "unknown key 'nosuchkey' (accepted: func_trace, dump_unknown_frames, ipv4_router_addr, "
 	  "nat46_pool, allow_mixed_mode, check_traffic, default_use_ipv4, default_use_ipv6, "
 	  "ipv4_mcast_is_unicast, trace_dir, run_dir, state_dir, keep_ppinfo, option_dasp, "
-	  "log_level)" },
+	  "log_level, seccomp)" },
+	{ "seccomp=2", "key 'seccomp': expected 0 or 1, got '2'" },
 };
 
 static void test_bad_values(void **state)
