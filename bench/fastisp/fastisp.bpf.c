@@ -40,6 +40,7 @@ enum fisp_cnt {
 	FISP_PASS,        /* left to the kernel (control frames, ARP/ND, the ceiling's IP) */
 	FISP_DROP_BIG,    /* IP packet over 1492 bytes (or a GSO super-packet): cannot be sent */
 	FISP_DROP_HELPER, /* a helper failed */
+	FISP_OVER_1514,   /* frames longer than 1514 bytes seen (either path): GSO reached the wire */
 	FISP_N_CNT,
 };
 
@@ -77,6 +78,8 @@ SEC("decap") int fisp_decap(struct __sk_buff *skb)
 	__u8 *end = (void *)(long)skb->data_end;
 	__u16 type;
 
+	if (skb->len > 1514)
+		count(FISP_OVER_1514);
 	if (p + ETH_HLEN + PPPOE_HLEN + 20 > end)
 		goto pass;
 	if (p[12] != 0x88 || p[13] != 0x64 || p[14] != 0x11 || p[15] != 0)
@@ -143,6 +146,8 @@ SEC("encap") int fisp_encap(struct __sk_buff *skb)
 	__u32 ip_len;
 	__u16 proto;
 
+	if (skb->len > 1514)
+		count(FISP_OVER_1514);
 	if (p + ETH_HLEN + 20 > end)
 		goto pass;
 	if (p[12] == 0x08 && p[13] == 0x00) {
