@@ -238,25 +238,32 @@ for r in $(seq "$ROUNDS"); do
 done
 echo "load after: $(uptime)"
 
-# Summary: min / median / max per case and server, and the ratio of the medians to unbound's.
+# Summary per case and server: queries/s min / median / max, and queries per CPU-second of the
+# server (qps / its CPU share: the cost of a query, less sensitive to a busy machine), each with
+# the ratio of the medians to unbound's.
 echo
-echo "queries/s over $ROUNDS rounds of $DUR s (min / median / max), cpu% = the server's"
+echo "over $ROUNDS rounds of $DUR s; q/cpu-s = queries per CPU-second of the server"
 awk '
-	{ k = $1 " " $2; n[k]++; v[k, n[k]] = $4; cpu[k] += $7; if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
-	function med(k,   i, j, t, a, c) {
-		c = n[k]; for (i = 1; i <= c; i++) a[i] = v[k, i]
+	{
+		k = $1 " " $2; n[k]++; v[k, n[k]] = $4; e[k, n[k]] = ($7 > 0 ? $4 * 100 / $7 : 0)
+		if (!(k in seen)) { seen[k] = 1; order[++m] = k }
+	}
+	function med(arr, k,   i, j, t, a, c) {
+		c = n[k]; for (i = 1; i <= c; i++) a[i] = arr[k, i]
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		lo[k] = a[1]; hi[k] = a[c]
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
+	function ratio(x, k, f,   u) {
+		u = f " unbound"
+		return (k != u && (u in x) && x[u] > 0) ? sprintf("%.2f", x[k] / x[u]) : "-"
+	}
 	END {
-		for (i = 1; i <= m; i++) { k = order[i]; md[k] = med(k) }
-		printf "%-8s %-10s %9s %9s %9s %6s %s\n", "case", "server", "min", "median", "max", "cpu%", "vs unbound (median)"
+		for (i = 1; i <= m; i++) { k = order[i]; me[k] = med(e, k); md[k] = med(v, k) }
+		printf "%-7s %-14s %8s %8s %8s %6s %9s %6s\n", "case", "server", "min", "median", "max", "/unb", "q/cpu-s", "/unb"
 		for (i = 1; i <= m; i++) {
 			k = order[i]; split(k, f, " ")
-			u = f[1] " unbound"
-			r = (f[2] != "unbound" && (u in md) && md[u] > 0) ? sprintf("%.2f", md[k] / md[u]) : ""
-			printf "%-8s %-10s %9.0f %9.0f %9.0f %6.0f %s\n", f[1], f[2], lo[k], md[k], hi[k], cpu[k] / n[k], r
+			printf "%-7s %-14s %8.0f %8.0f %8.0f %6s %9.0f %6s\n", f[1], f[2], lo[k], md[k], hi[k], ratio(md, k, f[1]), me[k], ratio(me, k, f[1])
 		}
 	}' "$RUN/results"
 for k in v6link v6link-synth ${V6L2:+v6link2 v6link2-synth}; do

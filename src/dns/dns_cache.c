@@ -22,20 +22,13 @@ static uint32_t dns_cache_hash(const struct dns_cache *c, const struct dns_cache
 	buf[k->name.len + 3] = (uint8_t)k->qclass;
 	buf[k->name.len + 4] = k->is_do;
 	crypto_shorthash(h, buf, k->name.len + 5u, c->hash_key);
-	return ((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3]) &
-		c->table_mask;
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
-static struct dns_cache_key dns_cache_key_of(const struct dns_cache_entry *e)
+static bool dns_cache_key_eq(const struct dns_cache_entry *e, const struct dns_cache_key *k,
+	uint32_t hash)
 {
-	struct dns_cache_key k = { .name = e->name, .qtype = e->qtype, .qclass = e->qclass,
-		.is_do = e->is_do };
-	return k;
-}
-
-static bool dns_cache_key_eq(const struct dns_cache_entry *e, const struct dns_cache_key *k)
-{
-	return e->qtype == k->qtype && e->qclass == k->qclass && e->is_do == k->is_do &&
+	return e->hash == hash && e->qtype == k->qtype && e->qclass == k->qclass && e->is_do == k->is_do &&
 		e->name.len == k->name.len && memcmp(e->name.b, k->name.b, k->name.len) == 0;
 }
 
@@ -89,12 +82,13 @@ void dns_cache_free(struct dns_cache *c)
 	c->table = NULL;
 }
 
-static uint32_t dns_cache_find(const struct dns_cache *c, const struct dns_cache_key *k)
+static uint32_t dns_cache_find(const struct dns_cache *c, const struct dns_cache_key *k,
+	uint32_t hash)
 {
-	for (uint32_t i = dns_cache_hash(c, k);; i = (i + 1) & c->table_mask) {
+	for (uint32_t i = hash & c->table_mask;; i = (i + 1) & c->table_mask) {
 		if (c->table[i] == 0)
 			return DNS_CACHE_NIL;
-		if (dns_cache_key_eq(&c->e[c->table[i] - 1], k))
+		if (dns_cache_key_eq(&c->e[c->table[i] - 1], k, hash))
 			return c->table[i] - 1;
 	}
 }
@@ -102,16 +96,14 @@ static uint32_t dns_cache_find(const struct dns_cache *c, const struct dns_cache
 /* Backward-shift deletion of entry idx's slot (Knuth 6.4 algorithm R). */
 static void dns_cache_unhash(struct dns_cache *c, uint32_t idx)
 {
-	struct dns_cache_key k = dns_cache_key_of(&c->e[idx]);
-	uint32_t i = dns_cache_hash(c, &k);
+	uint32_t i = c->e[idx].hash & c->table_mask;
 	while (c->table[i] != idx + 1) {
 		if (c->table[i] == 0)
 			return;
 		i = (i + 1) & c->table_mask;
 	}
 	for (uint32_t j = (i + 1) & c->table_mask; c->table[j]; j = (j + 1) & c->table_mask) {
-		struct dns_cache_key jk = dns_cache_key_of(&c->e[c->table[j] - 1]);
-		uint32_t home = dns_cache_hash(c, &jk);
+		uint32_t home = c->e[c->table[j] - 1].hash & c->table_mask;
 		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
 		if (!stays) {
 			c->table[i] = c->table[j];
@@ -201,7 +193,8 @@ bool dns_cache_put(struct dns_cache *c, bool query_do, const struct dns_msg *m, 
 	struct dns_cache_key k = { .name = m->q[0].name, .qtype = m->q[0].qtype,
 		.qclass = m->q[0].qclass, .is_do = query_do };
 	dns_name_lower(&k.name);
-	uint32_t old = dns_cache_find(c, &k);
+	uint32_t hash = dns_cache_hash(c, &k);
+	uint32_t old = dns_cache_find(c, &k, hash);
 	if (old != DNS_CACHE_NIL)
 		dns_cache_drop(c, old);
 	uint8_t *copy = malloc(len);
@@ -212,10 +205,10 @@ bool dns_cache_put(struct dns_cache *c, bool query_do, const struct dns_msg *m, 
 	struct dns_cache_entry *e = &c->e[idx];
 	c->free_head = e->next;
 	*e = (struct dns_cache_entry){ .name = k.name, .qtype = k.qtype, .qclass = k.qclass,
-		.is_do = query_do, .is_used = true, .stored_ms = now_ms,
+		.is_do = query_do, .is_used = true, .hash = hash, .stored_ms = now_ms,
 		.expires_ms = now_ms + (uint64_t)ttl * 1000u, .msg = copy, .len = (uint16_t)len };
 	memcpy(copy, buf, len);
-	uint32_t i = dns_cache_hash(c, &k);
+	uint32_t i = hash & c->table_mask;
 	while (c->table[i])
 		i = (i + 1) & c->table_mask;
 	c->table[i] = idx + 1;
@@ -236,7 +229,7 @@ int dns_cache_get(struct dns_cache *c, const struct dns_msg *q, uint64_t now_ms,
 	struct dns_cache_key k = { .name = q->q[0].name, .qtype = q->q[0].qtype,
 		.qclass = q->q[0].qclass, .is_do = q->edns.is_do };
 	dns_name_lower(&k.name);
-	uint32_t idx = dns_cache_find(c, &k);
+	uint32_t idx = dns_cache_find(c, &k, dns_cache_hash(c, &k));
 	if (idx != DNS_CACHE_NIL && now_ms >= c->e[idx].expires_ms) {
 		dns_cache_drop(c, idx);
 		idx = DNS_CACHE_NIL;

@@ -20,6 +20,7 @@ struct dns_cache_entry {
 	struct dns_name name; /* lowercased */
 	uint16_t qtype, qclass;
 	bool is_do, is_used;
+	uint32_t hash; /* of the key, unmasked: probes and deletion compare it, never rehash */
 	uint64_t stored_ms, expires_ms;
 	uint8_t *msg;
 	uint16_t len;

@@ -62,18 +62,18 @@ void dns_name_lower(struct dns_name *n)
  * labels that led to it (so no loop is possible) and at most DNS_MAX_HOPS times. */
 enum dns_err dns_name_parse(const uint8_t *msg, size_t len, size_t *off, struct dns_name *out)
 {
+	/* Indexed directly (every name of every record passes here: the hot path of the proxy). */
 	size_t pos = *off, seg_start = *off, n = 0;
 	unsigned hops = 0;
 	bool jumped = false;
 	for (;;) {
 		if (pos >= len)
 			return DNS_E_SHORT;
-		struct rcur c = rcur_init(msg + pos, len - pos);
-		uint8_t l = rcur_u8(&c);
+		uint8_t l = msg[pos];
 		if ((l & 0xc0) == 0xc0) {
-			size_t target = (size_t)(l & 0x3f) << 8 | rcur_u8(&c);
-			if (!rcur_ok(&c))
+			if (len - pos < 2)
 				return DNS_E_SHORT;
+			size_t target = (size_t)(l & 0x3f) << 8 | msg[pos + 1];
 			if (target >= seg_start || ++hops > DNS_MAX_HOPS)
 				return DNS_E_PTR;
 			if (!jumped)
@@ -87,8 +87,9 @@ enum dns_err dns_name_parse(const uint8_t *msg, size_t len, size_t *off, struct 
 		if (n + 1 + l > DNS_NAME_MAX)
 			return DNS_E_NAMELEN;
 		out->b[n] = l;
-		if (!rcur_bytes(&c, out->b + n + 1, l))
+		if (len - pos - 1 < l)
 			return DNS_E_SHORT;
+		memcpy(out->b + n + 1, msg + pos + 1, l);
 		n += 1 + (size_t)l;
 		pos += 1 + (size_t)l;
 		if (l == 0)
@@ -293,12 +294,14 @@ static enum dns_err dns_parse_rr(const uint8_t *buf, size_t len, size_t *off, st
 	enum dns_err e = dns_name_parse(buf, len, off, &rr->name);
 	if (e != DNS_E_OK)
 		return e;
-	struct rcur c = rcur_init(buf + *off, len - *off);
-	rr->type = rcur_u16(&c);
-	rr->rclass = rcur_u16(&c);
-	rr->ttl = rcur_u32(&c);
-	rr->rdata_len = rcur_u16(&c);
-	if (!rcur_ok(&c) || rcur_left(&c) < rr->rdata_len)
+	if (len - *off < 10)
+		return DNS_E_SHORT;
+	const uint8_t *f = buf + *off;
+	rr->type = (uint16_t)(f[0] << 8 | f[1]);
+	rr->rclass = (uint16_t)(f[2] << 8 | f[3]);
+	rr->ttl = (uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 | (uint32_t)f[6] << 8 | f[7];
+	rr->rdata_len = (uint16_t)(f[8] << 8 | f[9]);
+	if (len - *off - 10 < rr->rdata_len)
 		return DNS_E_SHORT;
 	if (rr->ttl & 0x80000000u)
 		rr->ttl = 0; /* RFC 2181 §8 */
@@ -393,11 +396,13 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *m)
 		enum dns_err e = dns_name_parse(buf, len, &off, &q->name);
 		if (e != DNS_E_OK)
 			return e;
-		c = rcur_init(buf + off, len - off);
-		q->qtype = rcur_u16(&c);
-		q->qclass = rcur_u16(&c);
-		if (!rcur_ok(&c))
+		if (len - off < 4) {
+			q->qtype = len - off >= 2 ? (uint16_t)(buf[off] << 8 | buf[off + 1]) : 0;
+			q->qclass = 0;
 			return DNS_E_SHORT;
+		}
+		q->qtype = (uint16_t)(buf[off] << 8 | buf[off + 1]);
+		q->qclass = (uint16_t)(buf[off + 2] << 8 | buf[off + 3]);
 		off += 4;
 		if (q == &tmp)
 			m->n_dropped++;

@@ -97,11 +97,14 @@ static unsigned dns_guard_rl_slot(struct dns_guard_rl *rl, uint8_t family, const
 	uint64_t now_ms)
 {
 	size_t alen = dns_guard_alen(family);
-	unsigned old = 0;
+	unsigned old = 0, l = rl->last;
+	if (l < DNS_GUARD_RL_SLOTS && rl->s[l].is_used && rl->s[l].family == family &&
+		memcmp(rl->s[l].addr, addr, alen) == 0)
+		return l;
 	for (unsigned i = 0; i < DNS_GUARD_RL_SLOTS; i++) {
 		if (rl->s[i].is_used && rl->s[i].family == family &&
 			memcmp(rl->s[i].addr, addr, alen) == 0)
-			return i;
+			return rl->last = i;
 		if (!rl->s[i].is_used || (rl->s[old].is_used && rl->s[i].last_ms < rl->s[old].last_ms))
 			old = i;
 	}
@@ -113,7 +116,7 @@ static unsigned dns_guard_rl_slot(struct dns_guard_rl *rl, uint8_t family, const
 	memcpy(rl->s[old].addr, addr, alen);
 	rl->s[old].last_ms = now_ms;
 	rl->s[old].milli_tokens = (uint64_t)rl->burst * 1000;
-	return old;
+	return rl->last = old;
 }
 
 bool dns_guard_rl_take(struct dns_guard_rl *rl, uint8_t family, const uint8_t *addr,

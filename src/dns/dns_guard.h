@@ -70,6 +70,7 @@ struct dns_guard_rl {
 		uint64_t milli_tokens; /* tokens x 1000, so a rate below 1000/s still refills */
 	} s[DNS_GUARD_RL_SLOTS];
 	uint64_t n_evicted;
+	unsigned last; /* the slot found last: tried first (a burst comes from one source) */
 };
 
 /* Empties rl and sets its rate and burst (burst 0 means rate_qps). */

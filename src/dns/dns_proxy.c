@@ -34,6 +34,9 @@
 #define DP_TICK_MS 1000
 #define DP_MAP_EXPIRE_MS 10000
 #define DP_BATCH 64
+#define DP_RX_BATCH 32           /* client datagrams per recvmmsg */
+#define DP_RX_BUF 4096           /* a larger client datagram is malformed */
+#define DP_TX_BATCH 64           /* UDP answers per sendmmsg */
 #define DP_TCP_OUT_MAX (1u << 20)
 #define DP_NO_CONN UINT32_MAX
 #define DP_HOSTS_RELOAD_MS 10000 /* the host's addresses, reloaded this often */
@@ -97,6 +100,29 @@ struct dp_listener {
 	int udp_fd, tcp_fd, family;
 };
 
+/* Client datagrams of one recvmmsg. */
+struct dp_rx {
+	struct mmsghdr mh[DP_RX_BATCH];
+	struct iovec iov[DP_RX_BATCH];
+	struct sockaddr_storage peer[DP_RX_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl[DP_RX_BATCH];
+	uint8_t buf[DP_RX_BATCH][DP_RX_BUF];
+};
+
+/* UDP answers waiting for one sendmmsg per listener (dp_flush), at the end of each pass over
+ * the events or when full. */
+struct dp_tx {
+	unsigned n;
+	uint8_t lst[DP_TX_BATCH];
+	struct mmsghdr mh[DP_TX_BATCH];
+	struct iovec iov[DP_TX_BATCH];
+	struct sockaddr_storage peer[DP_TX_BATCH];
+	uint8_t buf[DP_TX_BATCH][DNS_GUARD_UDP_MAX];
+};
+
 struct dns_proxy {
 	struct loop *l;
 	const char *conn;
@@ -118,8 +144,11 @@ struct dns_proxy {
 	uint64_t refuse_log_ms;
 	struct dns_proxy_stats st;
 	struct dp_pending *pend;
+	uint32_t pend_free[DNS_PROXY_PENDING_MAX], n_pend_free; /* free entries of pend, a stack */
 	struct dp_upslot slot[DP_UP_SLOTS];
 	struct dp_tcpbuf *tcpbuf;
+	struct dp_rx *rxb;
+	struct dp_tx *txb;
 	struct dp_conn conns[DNS_PROXY_TCP_CONNS_MAX];
 	struct dns_msg mq, ma, mb; /* scratch: query, A reply, AAAA reply */
 	uint8_t rx[DNS_MSG_MAX];
@@ -127,6 +156,7 @@ struct dns_proxy {
 };
 
 static void dp_arm(struct dns_proxy *p);
+static void dp_flush(struct dns_proxy *p);
 
 static uint64_t dp_tag(enum dp_ev kind, uint32_t gen, uint32_t idx)
 {
@@ -277,7 +307,33 @@ static size_t dp_truncate(struct dns_proxy *p, const uint8_t *q, size_t qlen, co
 	return (size_t)n;
 }
 
-/* Sends buf to the client of src; q is the client's query (for truncation). */
+/* Sends the queued UDP answers: one sendmmsg per listener (an answer the socket refuses is
+ * dropped and counted, as a failed sendto was). */
+static void dp_flush(struct dns_proxy *p)
+{
+	struct dp_tx *t = p->txb;
+	unsigned n = t->n;
+	t->n = 0;
+	for (unsigned li = 0; li < p->n_lst && n > 0; li++) {
+		struct mmsghdr mh[DP_TX_BATCH];
+		unsigned m = 0;
+		for (unsigned k = 0; k < n; k++)
+			if (t->lst[k] == li)
+				mh[m++] = t->mh[k];
+		for (unsigned off = 0; off < m;) {
+			int r = sendmmsg(p->lst[li].udp_fd, mh + off, m - off, 0);
+			if (r <= 0) {
+				p->st.drop_send++;
+				off++;
+			} else {
+				off += (unsigned)r;
+			}
+		}
+	}
+}
+
+/* Sends buf to the client of src (UDP: queued for dp_flush); q is the client's query (for
+ * truncation). */
 static void dp_answer(struct dns_proxy *p, const struct dp_src *src, const uint8_t *q, size_t qlen,
 	const uint8_t *buf, size_t len)
 {
@@ -293,9 +349,20 @@ static void dp_answer(struct dns_proxy *p, const struct dp_src *src, const uint8
 		if (len == 0)
 			return;
 	}
-	if (sendto(p->lst[src->lst].udp_fd, buf, len, 0, (const struct sockaddr *)&src->peer,
-		src->peer_len) < 0)
+	struct dp_tx *t = p->txb;
+	if (len > sizeof(t->buf[0])) { /* limit is at most DNS_GUARD_UDP_MAX: not reached */
 		p->st.drop_send++;
+		return;
+	}
+	if (t->n == DP_TX_BATCH)
+		dp_flush(p);
+	unsigned k = t->n++;
+	t->lst[k] = src->lst;
+	memcpy(t->buf[k], buf, len);
+	memcpy(&t->peer[k], &src->peer, src->peer_len);
+	t->iov[k] = (struct iovec){ t->buf[k], len };
+	t->mh[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &t->peer[k],
+		.msg_namelen = src->peer_len, .msg_iov = &t->iov[k], .msg_iovlen = 1 } };
 }
 
 /* ---- pending client queries ---- */
@@ -308,10 +375,9 @@ static uint64_t dp_handle(const struct dns_proxy *p, uint32_t i, unsigned half)
 static struct dp_pending *dp_pending_new(struct dns_proxy *p, const struct dp_src *src,
 	const uint8_t *q, size_t qlen, bool is_do, uint32_t *idx)
 {
-	for (uint32_t i = 0; i < DNS_PROXY_PENDING_MAX; i++) {
+	if (p->n_pend_free > 0) {
+		uint32_t i = p->pend_free[--p->n_pend_free];
 		struct dp_pending *e = &p->pend[i];
-		if (e->is_used)
-			continue;
 		e->is_used = true;
 		e->is_synth = e->is_answered = false;
 		e->need[0] = e->need[1] = false;
@@ -330,6 +396,8 @@ static struct dp_pending *dp_pending_new(struct dns_proxy *p, const struct dp_sr
 
 static void dp_pending_free(struct dns_proxy *p, struct dp_pending *e)
 {
+	if (!e->is_used)
+		return; /* once only: the free stack holds each entry once */
 	if (e->src.conn != DP_NO_CONN) {
 		struct dp_conn *c = &p->conns[e->src.conn];
 		if (c->gen == e->src.conn_gen && c->n_pending)
@@ -337,13 +405,21 @@ static void dp_pending_free(struct dns_proxy *p, struct dp_pending *e)
 	}
 	e->is_used = false;
 	e->gen++;
+	p->pend_free[p->n_pend_free++] = (uint32_t)(e - p->pend);
 }
 
-/* An upstream reply: cached when cacheable (for the query's DO bit). */
+/* An upstream reply: cached when cacheable (for the query's DO bit). dns_upstream has parsed
+ * it already unless it made the answer itself. */
 static void dp_cache_reply(struct dns_proxy *p, bool is_do, const uint8_t *buf, size_t len)
 {
-	if (dns_parse(buf, len, &p->ma) == DNS_E_OK && dns_cache_ttl(&p->ma) > 0)
-		dns_cache_put(&p->cache, is_do, &p->ma, buf, len, clock_now_ms());
+	const struct dns_msg *m = p->up.reply_msg;
+	if (!m) {
+		if (dns_parse(buf, len, &p->ma) != DNS_E_OK)
+			return;
+		m = &p->ma;
+	}
+	if (dns_cache_ttl(m) > 0)
+		dns_cache_put(&p->cache, is_do, m, buf, len, clock_now_ms());
 }
 
 static void dp_servfail(struct dns_proxy *p, struct dp_pending *e)
@@ -497,18 +573,19 @@ static bool dp_try_ptr(struct dns_proxy *p, const struct dp_src *src, const uint
 	return true;
 }
 
-/* Sends half of e upstream (the query bytes q[0..len)); a synchronous answer lands in
- * dp_up_reply, a drop ends the half without an answer. */
+/* Sends half of e upstream (the query bytes q[0..len), parsed as m or NULL); a synchronous
+ * answer lands in dp_up_reply, a drop ends the half without an answer. */
 static void dp_forward(struct dns_proxy *p, uint32_t i, unsigned half, const uint8_t *q,
-	size_t len)
+	size_t len, const struct dns_msg *m)
 {
 	struct dp_pending *e = &p->pend[i];
 	enum dns_up_transport tr = e->src.conn == DP_NO_CONN ? DNS_UP_UDP : DNS_UP_TCP;
 	uint32_t gen = e->gen;
 	if (p->up.n_srv == 0)
 		p->st.servfail++;
-	enum dns_up_result r = dns_upstream_on_query(&p->up, dp_handle(p, i, half), tr, q, len,
-		clock_now_ms());
+	enum dns_up_result r = m ?
+		dns_upstream_on_query_msg(&p->up, dp_handle(p, i, half), tr, m, q, len, clock_now_ms()) :
+		dns_upstream_on_query(&p->up, dp_handle(p, i, half), tr, q, len, clock_now_ms());
 	if (r == DNS_UP_DROPPED && e->is_used && e->gen == gen && e->need[half])
 		dp_half_done(p, e, half, NULL, 0);
 }
@@ -538,9 +615,9 @@ static void dp_synth_start(struct dns_proxy *p, struct dp_pending *e, uint32_t i
 	if (n0 > 0)
 		dp_half_done(p, e, 0, p->rx, (size_t)n0);
 	if (e->is_used && e->gen == gen && e->need[0])
-		dp_forward(p, i, 0, e->q, e->qlen);
+		dp_forward(p, i, 0, e->q, e->qlen, NULL);
 	if (e->is_used && e->gen == gen && e->need[1])
-		dp_forward(p, i, 1, aq, (size_t)aqlen);
+		dp_forward(p, i, 1, aq, (size_t)aqlen, NULL);
 }
 
 /* A client query buf[0..len) from src (limit not yet set). */
@@ -589,7 +666,7 @@ static void dp_on_query(struct dns_proxy *p, struct dp_src *src, const uint8_t *
 	}
 	p->st.forwarded++;
 	e->need[0] = true;
-	dp_forward(p, i, 0, buf, len);
+	dp_forward(p, i, 0, buf, len, &p->mq); /* p->mq: buf parsed above */
 }
 
 /* ---- upstream sockets (dns_up_ops) ---- */
@@ -611,8 +688,10 @@ static int dp_up_socket(struct dns_proxy *p, uint8_t family, uint32_t slot)
 	}
 	/* Eight ports in use in a row: the kernel's own random choice. */
 	socklen_t sl = dp_sockaddr(family, any, 0, &ss);
+	/* Edge-triggered: its reader drains it or closes it, and closing it leaves the set without
+	 * an EPOLL_CTL_DEL (no other descriptor refers to it; a stale event fails the gen test). */
 	if ((!is_bound && bind(fd, (struct sockaddr *)&ss, sl) < 0) ||
-		dp_ep_add(p, fd, EPOLLIN, dp_tag(DP_EV_UP, p->slot[slot].gen, slot)) < 0) {
+		dp_ep_add(p, fd, EPOLLIN | EPOLLET, dp_tag(DP_EV_UP, p->slot[slot].gen, slot)) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -699,8 +778,11 @@ static void dp_up_release(void *ctx, unsigned slot)
 	if (slot >= DP_UP_SLOTS)
 		return;
 	struct dp_upslot *s = &p->slot[slot];
-	dp_close(p, &s->fd[0]);
-	dp_close(p, &s->fd[1]);
+	for (unsigned f = 0; f < 2; f++)
+		if (s->fd[f] >= 0) {
+			close(s->fd[f]); /* leaves the epoll set with it (dp_up_socket) */
+			s->fd[f] = -1;
+		}
 	dp_up_tcp_close(p, s);
 	s->n_sends = 0;
 	s->was_tcp = false;
@@ -807,28 +889,40 @@ static bool dp_admit(struct dns_proxy *p, const struct dns_guard_pkt *g)
 	return false;
 }
 
+/* Client datagrams on listener li, DP_RX_BATCH to a recvmmsg, up to DP_BATCH a turn. */
 static void dp_udp_event(struct dns_proxy *p, uint32_t li)
 {
-	for (int k = 0; k < DP_BATCH; k++) {
-		struct dp_src src = { .conn = DP_NO_CONN, .lst = (uint8_t)li };
-		union {
-			struct cmsghdr align;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		} ctl;
-		struct iovec iov = { p->rx, sizeof(p->rx) };
-		struct msghdr mh = { .msg_name = &src.peer, .msg_namelen = sizeof(src.peer),
-			.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
-			.msg_controllen = sizeof(ctl.b) };
-		ssize_t n = recvmsg(p->lst[li].udp_fd, &mh, 0);
-		if (n < 0)
+	struct dp_rx *r = p->rxb;
+	for (int got = 0; got < DP_BATCH;) {
+		for (unsigned k = 0; k < DP_RX_BATCH; k++) {
+			r->iov[k] = (struct iovec){ r->buf[k], sizeof(r->buf[k]) };
+			r->mh[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &r->peer[k],
+				.msg_namelen = sizeof(r->peer[k]), .msg_iov = &r->iov[k],
+				.msg_iovlen = 1, .msg_control = r->ctl[k].b,
+				.msg_controllen = sizeof(r->ctl[k].b) } };
+		}
+		int n = recvmmsg(p->lst[li].udp_fd, r->mh, DP_RX_BATCH, 0, NULL);
+		if (n <= 0)
 			return;
-		src.peer_len = mh.msg_namelen;
-		struct dns_guard_pkt g = { .has_ingress = true };
-		uint16_t port;
-		dp_from_sockaddr(&src.peer, &g.family, g.src, &port);
-		dns_hostaddr_pktinfo(&mh, &g);
-		if (dp_admit(p, &g))
-			dp_on_query(p, &src, p->rx, (size_t)n);
+		for (int k = 0; k < n; k++) {
+			struct msghdr *mh = &r->mh[k].msg_hdr;
+			struct dp_src src = { .conn = DP_NO_CONN, .lst = (uint8_t)li,
+				.peer_len = mh->msg_namelen };
+			memcpy(&src.peer, &r->peer[k], sizeof(src.peer));
+			struct dns_guard_pkt g = { .has_ingress = true };
+			uint16_t port;
+			dp_from_sockaddr(&src.peer, &g.family, g.src, &port);
+			dns_hostaddr_pktinfo(mh, &g);
+			if (!dp_admit(p, &g))
+				continue;
+			if (mh->msg_flags & MSG_TRUNC)
+				p->st.drop_malformed++; /* over DP_RX_BUF: no DNS query is that large */
+			else
+				dp_on_query(p, &src, r->buf[k], r->mh[k].msg_len);
+		}
+		got += n;
+		if (n < DP_RX_BATCH)
+			return;
 	}
 }
 
@@ -988,6 +1082,7 @@ static void dp_on_epoll(void *arg, int fd, uint32_t events)
 	int n = epoll_wait(p->epfd, ev, DP_BATCH, 0);
 	for (int i = 0; i < n; i++)
 		dp_dispatch(p, ev[i].data.u64, ev[i].events);
+	dp_flush(p);
 	dp_reap(p);
 	dp_arm(p);
 }
@@ -1016,6 +1111,7 @@ static void dp_on_up_timer(void *arg, uint64_t now_ms)
 		p->is_fail_burst = true;
 	}
 	p->seen_timeouts = p->up.n_timeouts;
+	dp_flush(p);
 	dp_reap(p);
 	dp_arm(p);
 }
@@ -1108,8 +1204,13 @@ static bool dp_alloc(struct dns_proxy *p)
 	}
 	p->has_map = true;
 	p->pend = calloc(DNS_PROXY_PENDING_MAX, sizeof(*p->pend));
+	for (uint32_t i = 0; i < DNS_PROXY_PENDING_MAX; i++)
+		p->pend_free[i] = DNS_PROXY_PENDING_MAX - 1 - i;
+	p->n_pend_free = DNS_PROXY_PENDING_MAX;
 	p->tcpbuf = calloc(DNS_PROXY_TCP_UP_MAX, sizeof(*p->tcpbuf));
-	return p->pend && p->tcpbuf &&
+	p->rxb = calloc(1, sizeof(*p->rxb));
+	p->txb = calloc(1, sizeof(*p->txb));
+	return p->pend && p->tcpbuf && p->rxb && p->txb &&
 		dns_upstream_init(&p->up, DP_UP_SLOTS, 0, 0, &dp_up_ops, p, &p->rng, p->conn);
 }
 
@@ -1191,6 +1292,8 @@ void dns_proxy_free(struct dns_proxy *p)
 		dns_map_free(&p->map);
 	free(p->pend);
 	free(p->tcpbuf);
+	free(p->rxb);
+	free(p->txb);
 	pthread_mutex_destroy(&p->map_lock);
 	free(p);
 }

@@ -17,9 +17,19 @@ bool dns_upstream_init(struct dns_upstream *up, uint32_t capacity, uint32_t time
 	if (capacity == 0 || capacity > 65536)
 		return false;
 	up->q = calloc(capacity, sizeof(*up->q));
-	if (!up->q)
+	up->free_stk = calloc(capacity, sizeof(*up->free_stk));
+	up->deadline = calloc(capacity, sizeof(*up->deadline));
+	up->slot_of_id = calloc(65536, sizeof(*up->slot_of_id));
+	if (!up->q || !up->free_stk || !up->deadline || !up->slot_of_id) {
+		dns_upstream_free(up);
 		return false;
+	}
 	up->capacity = capacity;
+	for (uint32_t i = 0; i < capacity; i++) {
+		up->free_stk[i] = capacity - 1 - i; /* slot 0 on top */
+		up->deadline[i] = V6L_NEVER;
+	}
+	up->n_free = capacity;
 	up->timeout_ms = timeout_ms ? timeout_ms : DNS_UP_TIMEOUT_MS;
 	up->max_tries = max_tries ? max_tries : DNS_UP_MAX_TRIES;
 	up->ops = ops;
@@ -32,8 +42,14 @@ bool dns_upstream_init(struct dns_upstream *up, uint32_t capacity, uint32_t time
 void dns_upstream_free(struct dns_upstream *up)
 {
 	free(up->q);
+	free(up->free_stk);
+	free(up->deadline);
+	free(up->slot_of_id);
 	up->q = NULL;
-	up->capacity = 0;
+	up->free_stk = NULL;
+	up->deadline = NULL;
+	up->slot_of_id = NULL;
+	up->capacity = up->n_free = 0;
 }
 
 void dns_upstream_set_servers(struct dns_upstream *up, const struct dns_up_server *srv,
@@ -82,8 +98,11 @@ static uint16_t dns_up_new_id(struct dns_upstream *up)
 
 static void dns_up_release(struct dns_upstream *up, struct dns_up_query *q)
 {
+	uint32_t i = (uint32_t)(q - up->q);
 	dns_up_id_mark(up, q->id, false);
 	q->is_used = false;
+	up->deadline[i] = V6L_NEVER;
+	up->free_stk[up->n_free++] = i;
 	if (up->ops->release)
 		up->ops->release(up->ctx, (unsigned)(q - up->q));
 }
@@ -125,6 +144,7 @@ static bool dns_up_send_to(struct dns_upstream *up, struct dns_up_query *q, unsi
 	q->n_tries++;
 	q->tried_mask |= 1u << s;
 	q->deadline_ms = now_ms + up->timeout_ms;
+	up->deadline[q - up->q] = q->deadline_ms;
 	up->srv[s].n_sent++;
 	return up->ops->send(up->ctx, s, (unsigned)(q - up->q), q->is_tcp_now, q->buf, q->len) == 0;
 }
@@ -156,17 +176,22 @@ static void dns_up_fail(struct dns_upstream *up, struct dns_up_query *q)
 
 static struct dns_up_query *dns_up_free_slot(struct dns_upstream *up)
 {
-	for (uint32_t i = 0; i < up->capacity; i++)
-		if (!up->q[i].is_used)
-			return &up->q[i];
-	return NULL;
+	return up->n_free ? &up->q[up->free_stk[up->n_free - 1]] : NULL;
 }
 
 enum dns_up_result dns_upstream_on_query(struct dns_upstream *up, uint64_t client,
 	enum dns_up_transport tr, const uint8_t *buf, size_t len, uint64_t now_ms)
 {
-	struct dns_msg *m = &up->scratch;
-	if (dns_parse(buf, len, m) != DNS_E_OK || m->is_response || m->n_q != 1)
+	if (dns_parse(buf, len, &up->scratch) != DNS_E_OK)
+		return DNS_UP_DROPPED;
+	return dns_upstream_on_query_msg(up, client, tr, &up->scratch, buf, len, now_ms);
+}
+
+enum dns_up_result dns_upstream_on_query_msg(struct dns_upstream *up, uint64_t client,
+	enum dns_up_transport tr, const struct dns_msg *m, const uint8_t *buf, size_t len,
+	uint64_t now_ms)
+{
+	if (m->is_response || m->n_q != 1)
 		return DNS_UP_DROPPED; /* RFC 1035 §7.3: never answer a response */
 	uint16_t rcode = DNS_RCODE_NOERROR;
 	struct dns_up_query *q = NULL;
@@ -184,10 +209,12 @@ enum dns_up_result dns_upstream_on_query(struct dns_upstream *up, uint64_t clien
 		dns_up_answer_error(up, m, client, tr, rcode);
 		return DNS_UP_ANSWERED;
 	}
+	up->n_free--; /* q is the top of the stack */
 	*q = (struct dns_up_query){ .is_used = true, .tr = tr, .client = client,
 		.client_id = m->id, .q = m->q[0], .len = (uint16_t)len };
 	q->id = dns_up_new_id(up);
 	dns_up_id_mark(up, q->id, true);
+	up->slot_of_id[q->id] = (uint16_t)(q - up->q);
 	memcpy(q->buf, buf, len);
 	dns_set_id(q->buf, len, q->id);
 	if (!dns_up_send_next(up, q, now_ms)) {
@@ -214,10 +241,8 @@ static struct dns_up_query *dns_up_by_id(struct dns_upstream *up, uint16_t id)
 {
 	if (!dns_up_id_used(up, id))
 		return NULL;
-	for (uint32_t i = 0; i < up->capacity; i++)
-		if (up->q[i].is_used && up->q[i].id == id)
-			return &up->q[i];
-	return NULL;
+	struct dns_up_query *q = &up->q[up->slot_of_id[id]];
+	return q->is_used && q->id == id ? q : NULL;
 }
 
 /* RFC 5452 §9.1: ID, source address and port, and the question must all match. */
@@ -272,7 +297,9 @@ void dns_upstream_on_reply(struct dns_upstream *up, uint8_t family, const uint8_
 	uint8_t out[DNS_MSG_MAX];
 	memcpy(out, buf, len);
 	dns_set_id(out, len, q->client_id);
+	up->reply_msg = m;
 	up->ops->reply(up->ctx, q->client, q->tr, out, len);
+	up->reply_msg = NULL;
 	dns_up_release(up, q);
 }
 
@@ -296,16 +323,17 @@ static void dns_up_timeout(struct dns_upstream *up, struct dns_up_query *q, uint
 void dns_upstream_on_timer(struct dns_upstream *up, uint64_t now_ms)
 {
 	for (uint32_t i = 0; i < up->capacity; i++)
-		if (up->q[i].is_used && up->q[i].deadline_ms <= now_ms)
+		if (up->deadline[i] <= now_ms && up->q[i].is_used)
 			dns_up_timeout(up, &up->q[i], now_ms);
 }
 
 uint64_t dns_upstream_next_deadline(const struct dns_upstream *up)
 {
 	uint64_t d = V6L_NEVER;
+	if (up->n_free == up->capacity)
+		return d;
 	for (uint32_t i = 0; i < up->capacity; i++)
-		if (up->q[i].is_used)
-			d = clock_min(d, up->q[i].deadline_ms);
+		d = clock_min(d, up->deadline[i]);
 	return d;
 }
 
@@ -318,8 +346,5 @@ void dns_upstream_cancel_client(struct dns_upstream *up, uint64_t client)
 
 unsigned dns_upstream_outstanding(const struct dns_upstream *up)
 {
-	unsigned n = 0;
-	for (uint32_t i = 0; i < up->capacity; i++)
-		n += up->q[i].is_used;
-	return n;
+	return up->capacity - up->n_free;
 }

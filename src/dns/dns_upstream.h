@@ -74,7 +74,15 @@ struct dns_upstream {
 	struct dns_up_server srv[DNS_UP_MAX_SERVERS];
 	uint32_t capacity;
 	struct dns_up_query *q;
+	/* Compact views of q (found without walking the large slots): free slots as a stack, each
+	 * slot's deadline (V6L_NEVER when free), the slot of each ID in use. */
+	uint32_t *free_stk, n_free;
+	uint64_t *deadline;
+	uint16_t *slot_of_id;
 	uint8_t id_used[65536 / 8];
+	/* During ops->reply for an upstream answer: that answer parsed (its ID the upstream one);
+	 * NULL for an answer made here. */
+	const struct dns_msg *reply_msg;
 	uint64_t n_rejected, n_timeouts, n_servfail, n_full;
 	struct dns_msg scratch; /* parse buffer */
 };
@@ -93,6 +101,10 @@ void dns_upstream_set_servers(struct dns_upstream *up, const struct dns_up_serve
  * big: FORMERR; no server or table full: SERVFAIL. */
 enum dns_up_result dns_upstream_on_query(struct dns_upstream *up, uint64_t client,
 	enum dns_up_transport tr, const uint8_t *buf, size_t len, uint64_t now_ms);
+/* The same with buf already parsed into *m (by the caller, with DNS_E_OK): one parse less. */
+enum dns_up_result dns_upstream_on_query_msg(struct dns_upstream *up, uint64_t client,
+	enum dns_up_transport tr, const struct dns_msg *m, const uint8_t *buf, size_t len,
+	uint64_t now_ms);
 /* A datagram or TCP message from family/addr/port; accepted only if it answers an outstanding
  * query sent to that server with that ID and question, else counted in n_rejected. */
 void dns_upstream_on_reply(struct dns_upstream *up, uint8_t family, const uint8_t *addr,
