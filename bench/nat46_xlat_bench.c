@@ -1,7 +1,10 @@
 /* Micro-benchmark of the NAT46 translator: Mpps for 64-byte UDP and 1400-byte TCP packets in
  * each direction, one core, packets already in cache. Not built by meson; build and run with
  *   cc -O2 -std=c17 -D_GNU_SOURCE -Isrc bench/nat46_xlat_bench.c src/nat46/nat46_*.c \
- *      -o /tmp/nat46_xlat_bench && /tmp/nat46_xlat_bench [iterations] */
+ *      src/core/csum.c -o /tmp/nat46_xlat_bench && /tmp/nat46_xlat_bench [iterations]
+ * Instructions per packet: valgrind --tool=callgrind --toggle-collect=nat46_4to6 (or
+ * nat46_6to4) /tmp/nat46_xlat_bench 100000: the total Ir over iterations x 1.25 packets (each
+ * direction translates `iterations` UDP and iterations / 4 TCP packets). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

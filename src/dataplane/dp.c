@@ -75,8 +75,9 @@ struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex)
 	dp->tap_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dp->tap_up = calloc(1, sizeof(*dp->tap_up));
 	dp->tap_down = calloc(1, sizeof(*dp->tap_down));
+	dp->tap_inj = calloc(1, sizeof(*dp->tap_inj));
 	if (dp->stop_efd < 0 || dp->ctl_efd < 0 || dp->demand_efd < 0 || dp->tap_efd < 0 ||
-	    !dp->tap_up || !dp->tap_down)
+	    !dp->tap_up || !dp->tap_down || !dp->tap_inj)
 		goto fail;
 	pthread_rwlock_init(&dp->lock, NULL);
 	pthread_mutex_init(&dp->ctl_lock, NULL);
@@ -92,6 +93,7 @@ fail:
 		close(dp->tap_efd);
 	free(dp->tap_up);
 	free(dp->tap_down);
+	free(dp->tap_inj);
 	free(dp);
 	return NULL;
 }
@@ -129,6 +131,7 @@ void dp_free(struct dataplane *dp)
 	close(dp->tap_efd);
 	free(dp->tap_up);
 	free(dp->tap_down);
+	free(dp->tap_inj);
 	pthread_rwlock_destroy(&dp->lock);
 	pthread_mutex_destroy(&dp->ctl_lock);
 	free(dp);
@@ -224,26 +227,39 @@ int dp_tap_fd(const struct dataplane *dp)
 	return dp->tap_efd;
 }
 
-static void dp_tap_drain_ring(struct dp_tap_ring *r, bool outbound, dp_tap_cb cb, void *ctx)
+/* Hands r's queued frames to cb; with r2 (a second producer of the same direction) the two
+ * rings' frames go in time order. */
+static void dp_tap_drain_ring(struct dp_tap_ring *r, struct dp_tap_ring *r2, bool outbound,
+			      dp_tap_cb cb, void *ctx)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	for (; head != tail; head++) {
-		struct dp_tap_slot *sl = &r->slot[head % DP_TAP_SLOTS];
+	struct dp_tap_ring *rs[2] = { r, r2 };
+	uint32_t head[2] = { 0, 0 }, tail[2] = { 0, 0 };
+	for (int k = 0; k < 2 && rs[k]; k++) {
+		head[k] = atomic_load_explicit(&rs[k]->head, memory_order_relaxed);
+		tail[k] = atomic_load_explicit(&rs[k]->tail, memory_order_acquire);
+	}
+	while (head[0] != tail[0] || head[1] != tail[1]) {
+		int k = head[0] == tail[0] ? 1 : 0;
+		if (!k && head[1] != tail[1] &&
+		    rs[1]->slot[head[1] % DP_TAP_SLOTS].ts_ns < rs[0]->slot[head[0] % DP_TAP_SLOTS].ts_ns)
+			k = 1;
+		struct dp_tap_slot *sl = &rs[k]->slot[head[k]++ % DP_TAP_SLOTS];
 		struct dp_wire w = sl->wire;
 		w.frame = sl->buf;
 		cb(ctx, sl->ts_ns, outbound, &w);
 	}
-	atomic_store_explicit(&r->head, head, memory_order_release);
+	for (int k = 0; k < 2 && rs[k]; k++)
+		atomic_store_explicit(&rs[k]->head, head[k], memory_order_release);
 }
 
 uint64_t dp_tap_drain(struct dataplane *dp, dp_tap_cb cb, void *ctx)
 {
 	eventfd_t v;
 	eventfd_read(dp->tap_efd, &v);
-	dp_tap_drain_ring(dp->tap_up, true, cb, ctx);
-	dp_tap_drain_ring(dp->tap_down, false, cb, ctx);
-	return atomic_exchange(&dp->tap_up->dropped, 0) + atomic_exchange(&dp->tap_down->dropped, 0);
+	dp_tap_drain_ring(dp->tap_up, dp->tap_inj, true, cb, ctx);
+	dp_tap_drain_ring(dp->tap_down, NULL, false, cb, ctx);
+	return atomic_exchange(&dp->tap_up->dropped, 0) + atomic_exchange(&dp->tap_down->dropped, 0) +
+	       atomic_exchange(&dp->tap_inj->dropped, 0);
 }
 
 void dp_get_stats(struct dataplane *dp, struct dp_stats *o)

@@ -54,6 +54,19 @@ void dp_get_stats(struct dataplane *dp, struct dp_stats *out);
 typedef bool (*dp_divert6_fn)(void *ctx, const uint8_t *pkt, size_t len);
 void dp_set_divert6(struct dataplane *dp, dp_divert6_fn fn, void *ctx);
 
+/* NAT46 on a session (issue #12): a translated IPv6 packet pkt[0..len) with DP_HEADROOM writable
+ * bytes before pkt, where dp_send6_batch builds the frame's headers. */
+struct dp_tx6 {
+	uint8_t *pkt;
+	size_t len;
+	bool to_kernel; /* out: not the session's (dp_inject.c); the caller routes it itself */
+};
+/* Sends p[0..n) straight on the session, checked and counted as the uplink thread does (one
+ * sendmmsg, the trace's own ring), without crossing the TUN. One thread at a time besides the
+ * uplink thread. Packets for destinations the session does not carry (not 2000::/3, or inside
+ * the session's own prefixes) are only marked to_kernel. Returns the number sent. */
+int dp_send6_batch(struct dataplane *dp, struct dp_tx6 *p, int n);
+
 /* Data frames for the trace (func_trace=2): the threads copy each frame they pass into a ring
  * per direction; a full ring drops and counts, so a slow trace never stalls the data path. */
 void dp_set_tap_data(struct dataplane *dp, bool on);

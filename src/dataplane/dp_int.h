@@ -64,6 +64,9 @@ struct dataplane {
 	_Atomic bool tap_data;
 	int tap_efd;
 	struct dp_tap_ring *tap_up, *tap_down;
+	/* Frames dp_send6_batch sent (NAT46): a ring of their own, since the uplink thread is
+	 * tap_up's only producer; drained into the outbound direction in time order. */
+	struct dp_tap_ring *tap_inj;
 };
 
 /* The TUN carries a struct virtio_net_hdr before each packet (IFF_VNET_HDR, size 10): the kernel

@@ -1,8 +1,11 @@
 /* NAT46 data-path threads; see xlat.h. The translator itself (nat46/) is pure; this file moves
- * packets: TUN reads in batches, one sendmmsg per batch on the raw socket, no allocation or
- * logging per packet, the configuration read under a reader lock. */
+ * packets: TUN reads in batches, translation into buffers with headroom, then on a PPPoE session
+ * one sendmmsg of whole frames on the session socket (dp_send6_batch), else one sendmmsg on the
+ * raw socket; no allocation or logging per packet, the configuration read once per batch (the
+ * TUN thread) or when it changed (the receiving thread, xlat_input6). */
 #include "xlat.h"
 
+#include "dataplane/dp.h"
 #include "dataplane/dp_wire.h"
 #include "nd/nd_answer.h"
 #include "nd/nd_codec.h"
@@ -25,13 +28,19 @@
 #define XLAT_BATCH 32
 #define XLAT_IN 2048
 #define XLAT_OUT NAT46_OUT_CAP(XLAT_IN)
-#define XLAT_MSGS (XLAT_BATCH * 4) /* a DF=0 packet may become up to 3 fragments */
+#define XLAT_FRAGS 4 /* a DF=0 packet of XLAT_IN bytes becomes at most 3 fragments */
+#define XLAT_MSGS (XLAT_BATCH * XLAT_FRAGS)
+/* Each translation goes to a slot with DP_HEADROOM in front (the session's frame headers are
+ * built there) and room to give every further fragment of a train its own headroom. */
+#define XLAT_SLOT (XLAT_FRAGS * DP_HEADROOM + XLAT_OUT)
 /* Router mode's packet socket sees what the adapter's GRO merged: up to 64 KiB at once. */
 #define XLAT_RX (65535 + 64)
 #define XLAT_RCVBUF (8 << 20)
 
+/* Per thread: the TUN thread's, and the one of whichever thread delivers IPv6 (the PPPoE
+ * downlink or router mode's link thread), apart so that they share no cache line. */
 struct xlat_counters {
-	_Atomic uint64_t to_v6, to_v4, icmp4_made, na_sent, io_errors;
+	_Alignas(64) _Atomic uint64_t to_v6, to_v4, via_session, icmp4_made, na_sent, io_errors;
 	_Atomic uint64_t drops[NAT46_DROP_N];
 };
 
@@ -44,12 +53,18 @@ struct xlat {
 	pthread_rwlock_t lock;
 	struct nat46_cfg cfg;   /* under lock */
 	bool has_host;          /* under lock */
+	_Atomic uint64_t gen;   /* a new value from xlat_gen_seq whenever cfg changes */
+	struct dataplane *dp;   /* PPPoE: translated IPv6 goes onto the session (set before start) */
 	uint8_t sn_mac[6];      /* multicast MAC joined for host_v6's solicited-node group */
 	bool has_sn_mac;
-	struct xlat_counters n;
+	struct xlat_counters n4, n6;
 	uint8_t (*rx)[XLAT_RX];  /* router mode: the link thread's receive buffers */
 	uint8_t *rx_out;         /* ... and its translation output */
 };
+
+/* Configuration generations, unique across translators, so that a thread's cached copy
+ * (xlat_input6) can never match a later translator at the same address. */
+static _Atomic uint64_t xlat_gen_seq = 1;
 
 static bool xlat_snapshot(struct xlat *x, struct nat46_cfg *cfg)
 {
@@ -65,27 +80,46 @@ static void xlat_count(_Atomic uint64_t *c, uint64_t n)
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
-/* Queues the IPv6 packet (or fragment train) out[0..len) as messages m[*n..]. */
-static void xlat_queue6(uint8_t *out, size_t len, struct mmsghdr *m, struct iovec *iov,
-			struct sockaddr_in6 *dst, int *n)
+/* Queues the IPv6 packet or fragment train buf[0..len) as tx[*n..]. buf has DP_HEADROOM before
+ * it and (XLAT_FRAGS - 1) * DP_HEADROOM spare bytes behind the train: each fragment after the
+ * first moves up to get its own headroom (DF=0 trains only; the common packet stays put). */
+static void xlat_queue6(struct xlat *x, uint8_t *buf, size_t len, struct dp_tx6 *tx, int *n)
 {
-	size_t off = 0;
-	while (off < len && *n < XLAT_MSGS) {
-		size_t l = nat46_pkt_len(out + off, len - off);
-		if (!l)
+	size_t off[XLAT_FRAGS], l[XLAT_FRAGS];
+	int k = 0;
+	for (size_t o = 0; o < len; o += l[k++]) {
+		size_t pl = nat46_pkt_len(buf + o, len - o);
+		if (!pl || k == XLAT_FRAGS) {
+			xlat_count(&x->n4.drops[NAT46_DROP_NO_ROOM], 1);
 			return;
-		int i = (*n)++;
-		dst[i] = (struct sockaddr_in6){ .sin6_family = AF_INET6 };
-		memcpy(&dst[i].sin6_addr, out + off + 24, 16);
-		iov[i] = (struct iovec){ out + off, l };
-		m[i].msg_hdr = (struct msghdr){ .msg_name = &dst[i], .msg_namelen = sizeof(dst[i]),
-						.msg_iov = &iov[i], .msg_iovlen = 1 };
-		off += l;
+		}
+		off[k] = o;
+		l[k] = pl;
 	}
+	for (int j = k - 1; j > 0; j--)
+		memmove(buf + off[j] + (size_t)j * DP_HEADROOM, buf + off[j], l[j]);
+	for (int j = 0; j < k && *n < XLAT_MSGS; j++)
+		tx[(*n)++] = (struct dp_tx6){ buf + off[j] + (size_t)j * DP_HEADROOM, l[j], true };
 }
 
-static void xlat_send6(struct xlat *x, struct mmsghdr *m, int n)
+/* The kernel routes what the session does not take (router mode: everything) through the raw
+ * socket, one sendmmsg per batch. */
+static void xlat_send_raw(struct xlat *x, const struct dp_tx6 *tx, int n_tx)
 {
+	struct mmsghdr m[XLAT_MSGS];
+	struct iovec iov[XLAT_MSGS];
+	struct sockaddr_in6 dst[XLAT_MSGS];
+	int n = 0;
+	for (int i = 0; i < n_tx; i++) {
+		if (!tx[i].to_kernel)
+			continue;
+		dst[n] = (struct sockaddr_in6){ .sin6_family = AF_INET6 };
+		memcpy(&dst[n].sin6_addr, tx[i].pkt + 24, 16);
+		iov[n] = (struct iovec){ tx[i].pkt, tx[i].len };
+		m[n].msg_hdr = (struct msghdr){ .msg_name = &dst[n], .msg_namelen = sizeof(dst[n]),
+						.msg_iov = &iov[n], .msg_iovlen = 1 };
+		n++;
+	}
 	int sent = 0;
 	while (sent < n) {
 		int k = sendmmsg(x->raw6_fd, m + sent, (unsigned)(n - sent), 0);
@@ -93,7 +127,7 @@ static void xlat_send6(struct xlat *x, struct mmsghdr *m, int n)
 			continue;
 		if (k < 0) {
 			/* One bad packet (EMSGSIZE, no route) must not take the rest of the batch. */
-			xlat_count(&x->n.io_errors, 1);
+			xlat_count(&x->n4.io_errors, 1);
 			sent++;
 			continue;
 		}
@@ -101,42 +135,54 @@ static void xlat_send6(struct xlat *x, struct mmsghdr *m, int n)
 	}
 }
 
-/* One translated IPv4 packet: IPv6 queued for the raw socket, or an ICMPv4 error for the app. */
-static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *in, size_t len,
-		      uint8_t *out, struct mmsghdr *m, struct iovec *iov, struct sockaddr_in6 *dst,
-		      int *n)
+static void xlat_send6(struct xlat *x, struct dp_tx6 *tx, int n)
 {
+	if (!n)
+		return;
+	if (x->dp) {
+		int k = dp_send6_batch(x->dp, tx, n);
+		if (k)
+			xlat_count(&x->n4.via_session, (uint64_t)k);
+	}
+	xlat_send_raw(x, tx, n);
+}
+
+/* One translated IPv4 packet: IPv6 queued for sending, or an ICMPv4 error for the app. slot has
+ * XLAT_SLOT bytes. */
+static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *in, size_t len,
+		      uint8_t *slot, struct dp_tx6 *tx, int *n)
+{
+	uint8_t *out = slot + DP_HEADROOM;
 	size_t olen = 0;
 	enum nat46_drop why = NAT46_DROP_NONE;
 	enum nat46_verdict v = nat46_4to6(cfg, in, len, out, XLAT_OUT, &olen, &why);
 	switch (v) {
 	case NAT46_TO_V6:
-		xlat_queue6(out, olen, m, iov, dst, n);
-		xlat_count(&x->n.to_v6, 1);
+		xlat_queue6(x, out, olen, tx, n);
 		break;
 	case NAT46_TO_V4:
-		xlat_count(&x->n.drops[why], 1);
+		xlat_count(&x->n4.drops[why], 1);
 		if (write(x->tun_fd, out, olen) < 0)
-			xlat_count(&x->n.io_errors, 1);
+			xlat_count(&x->n4.io_errors, 1);
 		else
-			xlat_count(&x->n.icmp4_made, 1);
+			xlat_count(&x->n4.icmp4_made, 1);
 		break;
 	case NAT46_DROP:
-		xlat_count(&x->n.drops[why], 1);
+		xlat_count(&x->n4.drops[why], 1);
 		break;
 	}
 }
 
+/* Reads up to XLAT_BATCH packets (until the TUN has no more), translates them and sends the
+ * batch at once. */
 static void xlat_batch4(struct xlat *x)
 {
 	static _Thread_local uint8_t in[XLAT_IN];
-	static _Thread_local uint8_t out[XLAT_BATCH][XLAT_OUT];
-	struct mmsghdr m[XLAT_MSGS];
-	struct iovec iov[XLAT_MSGS];
-	struct sockaddr_in6 dst[XLAT_MSGS];
+	static _Thread_local uint8_t slot[XLAT_BATCH][XLAT_SLOT];
+	struct dp_tx6 tx[XLAT_MSGS];
 	struct nat46_cfg cfg;
 	bool has_host = xlat_snapshot(x, &cfg);
-	int n = 0;
+	int n = 0, n_pkts = 0;
 	for (int i = 0; i < XLAT_BATCH; i++) {
 		ssize_t r = read(x->tun_fd, in, sizeof(in));
 		if (r <= 0)
@@ -146,12 +192,16 @@ static void xlat_batch4(struct xlat *x)
 		if ((in[0] >> 4) != 4)
 			continue;
 		if (!has_host) {
-			xlat_count(&x->n.drops[NAT46_DROP_NO_MAP], 1);
+			xlat_count(&x->n4.drops[NAT46_DROP_NO_MAP], 1);
 			continue;
 		}
-		xlat_one4(x, &cfg, in, (size_t)r, out[i], m, iov, dst, &n);
+		int before = n;
+		xlat_one4(x, &cfg, in, (size_t)r, slot[i], tx, &n);
+		n_pkts += n > before;
 	}
-	xlat_send6(x, m, n);
+	if (n_pkts)
+		xlat_count(&x->n4.to_v6, (uint64_t)n_pkts);
+	xlat_send6(x, tx, n);
 }
 
 /* A thread's life: batch whenever fd is readable, until stop_efd. */
@@ -184,24 +234,43 @@ static void xlat_6to4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t
 	size_t olen = 0;
 	enum nat46_drop why = NAT46_DROP_NONE;
 	if (len > cap || nat46_6to4(cfg, pkt, len, out, cap, &olen, &why) != NAT46_TO_V4) {
-		xlat_count(&x->n.drops[len > cap ? NAT46_DROP_NO_ROOM : why], 1);
+		xlat_count(&x->n6.drops[len > cap ? NAT46_DROP_NO_ROOM : why], 1);
 		return;
 	}
 	if (write(x->tun_fd, out, olen) < 0)
-		xlat_count(&x->n.io_errors, 1);
+		xlat_count(&x->n6.io_errors, 1);
 	else
-		xlat_count(&x->n.to_v4, 1);
+		xlat_count(&x->n6.to_v4, 1);
+}
+
+/* The calling thread's copy of the configuration, taken again only when it changed: no lock per
+ * received packet. */
+struct xlat_cfg_cache {
+	uint64_t gen;
+	bool has_host;
+	struct nat46_cfg cfg;
+};
+
+static const struct nat46_cfg *xlat_cfg_cached(struct xlat *x, struct xlat_cfg_cache *cc)
+{
+	uint64_t g = atomic_load_explicit(&x->gen, memory_order_acquire);
+	if (cc->gen != g) {
+		cc->has_host = xlat_snapshot(x, &cc->cfg);
+		cc->gen = g;
+	}
+	return cc->has_host ? &cc->cfg : NULL;
 }
 
 bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 {
 	static _Thread_local uint8_t out[XLAT_IN];
-	struct nat46_cfg cfg;
+	static _Thread_local struct xlat_cfg_cache cc;
 	if (len < 40 || (pkt[0] >> 4) != 6)
 		return false;
-	if (!xlat_snapshot(x, &cfg) || memcmp(pkt + 24, cfg.host_v6, 16) != 0)
+	const struct nat46_cfg *cfg = xlat_cfg_cached(x, &cc);
+	if (!cfg || memcmp(pkt + 24, cfg->host_v6, 16) != 0)
 		return false;
-	xlat_6to4(x, &cfg, pkt, len, out, sizeof(out));
+	xlat_6to4(x, cfg, pkt, len, out, sizeof(out));
 	return true;
 }
 
@@ -220,9 +289,9 @@ static void xlat_answer_ns(struct xlat *x, const struct nat46_cfg *cfg, const ui
 				  .sll_ifindex = x->ifindex, .sll_halen = 6 };
 	memcpy(to.sll_addr, src_mac, 6);
 	if (sendto(x->pkt_fd, frame, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		xlat_count(&x->n.io_errors, 1);
+		xlat_count(&x->n6.io_errors, 1);
 	else
-		xlat_count(&x->n.na_sent, 1);
+		xlat_count(&x->n6.na_sent, 1);
 }
 
 static bool xlat_csum_not_ready(const struct msghdr *h)
@@ -354,6 +423,7 @@ struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg)
 	x->cfg = *cfg;
 	static const uint8_t zero[16];
 	x->has_host = memcmp(cfg->host_v6, zero, 16) != 0;
+	atomic_store(&x->gen, atomic_fetch_add(&xlat_gen_seq, 1));
 	x->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	/* IPPROTO_RAW: the IPv6 header is ours (RFC 3542 §3); the kernel routes on its destination. */
 	x->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
@@ -371,6 +441,11 @@ struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg)
 	setsockopt(x->raw6_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	pthread_rwlock_init(&x->lock, NULL);
 	return x;
+}
+
+void xlat_set_dataplane(struct xlat *x, struct dataplane *dp)
+{
+	x->dp = dp;
 }
 
 int xlat_start(struct xlat *x)
@@ -417,6 +492,7 @@ void xlat_set_host_v6(struct xlat *x, const uint8_t host_v6[16], uint16_t v6_mtu
 	if (host_v6)
 		memcpy(x->cfg.host_v6, host_v6, 16);
 	x->cfg.v6_mtu = v6_mtu;
+	atomic_store_explicit(&x->gen, atomic_fetch_add(&xlat_gen_seq, 1), memory_order_release);
 	pthread_rwlock_unlock(&x->lock);
 	if (x->pkt_fd < 0)
 		return;
@@ -436,11 +512,15 @@ void xlat_set_host_v6(struct xlat *x, const uint8_t host_v6[16], uint16_t v6_mtu
 void xlat_get_stats(struct xlat *x, struct xlat_stats *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->to_v6 = atomic_load(&x->n.to_v6);
-	o->to_v4 = atomic_load(&x->n.to_v4);
-	o->icmp4_made = atomic_load(&x->n.icmp4_made);
-	o->na_sent = atomic_load(&x->n.na_sent);
-	o->io_errors = atomic_load(&x->n.io_errors);
-	for (int i = 0; i < NAT46_DROP_N; i++)
-		o->drops[i] = atomic_load(&x->n.drops[i]);
+	const struct xlat_counters *c[2] = { &x->n4, &x->n6 };
+	for (int k = 0; k < 2; k++) {
+		o->to_v6 += atomic_load(&c[k]->to_v6);
+		o->to_v4 += atomic_load(&c[k]->to_v4);
+		o->via_session += atomic_load(&c[k]->via_session);
+		o->icmp4_made += atomic_load(&c[k]->icmp4_made);
+		o->na_sent += atomic_load(&c[k]->na_sent);
+		o->io_errors += atomic_load(&c[k]->io_errors);
+		for (int i = 0; i < NAT46_DROP_N; i++)
+			o->drops[i] += atomic_load(&c[k]->drops[i]);
+	}
 }

@@ -1,6 +1,7 @@
-/* NAT46 data path (issue #5): a thread reads IPv4 from the v6link46 TUN, translates it (nat46)
- * and sends the IPv6 through a raw socket, so the kernel routes it (v6link0 in dial-up, the
- * adapter in router mode). IPv6 for the dedicated host_v6 comes back through xlat_input6 from the
+/* NAT46 data path (issues #5, #12): a thread reads IPv4 from the v6link46 TUN, translates it
+ * (nat46) and sends the IPv6 straight onto the PPPoE session (dp_send6_batch) in dial-up, or
+ * through a raw socket, so that the kernel routes it, in router mode (and in dial-up for the
+ * session's own prefixes). IPv6 for the dedicated host_v6 comes back through xlat_input6 from the
  * thread that received it: the PPPoE downlink, or in router mode xlat's own packet socket, which
  * also answers Neighbor Solicitations for host_v6. Off the control loop, batched. */
 #ifndef V6L_XLAT_H
@@ -13,9 +14,11 @@
 #include "nat46/nat46.h"
 
 struct xlat;
+struct dataplane;
 
 struct xlat_stats {
 	uint64_t to_v6, to_v4;      /* packets translated each way (fragments count once) */
+	uint64_t via_session;       /* IPv6 packets (fragments each) sent on the PPPoE session */
 	uint64_t icmp4_made;        /* ICMPv4 errors made for the app (no mapping, too big, ...) */
 	uint64_t na_sent;           /* router mode: answers to NS for host_v6 */
 	uint64_t io_errors;
@@ -28,6 +31,9 @@ struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg);
 /* Router mode: reads IPv6 for host_v6 on the adapter ifindex (MAC mac) and answers NS for it.
  * Before xlat_start. 0 or -1 with errno. */
 int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6]);
+/* Dial-up: translated IPv6 goes onto dp's session (dp outlives x: xlat_free first). Before
+ * xlat_start; NULL (the default) sends everything through the raw socket. */
+void xlat_set_dataplane(struct xlat *x, struct dataplane *dp);
 int xlat_start(struct xlat *x);
 /* Stops the threads, closes the sockets, frees x (NULL is fine). */
 void xlat_free(struct xlat *x);

@@ -130,6 +130,9 @@ static int nat46_open_xlat(struct conn *c, const uint8_t router_v4[4])
 		log_warn("conn[%s]: nat46: translator", c->cfg.name);
 		return -1;
 	}
+	/* On a PPPoE session the translated IPv6 goes straight into the session's frames (the
+	 * data plane outlives the translator: conn_nat46_close runs before the mode closes). */
+	xlat_set_dataplane(c->nat.x, c->ops->dataplane ? c->ops->dataplane(c) : NULL);
 	/* Replies to the dedicated address reach the translator before its threads run. */
 	if (c->ops->nat46_attach(c, c->nat.x) < 0) {
 		log_warn("conn[%s]: nat46: replies on %s", c->cfg.name, c->lk.eth.name);
@@ -172,7 +175,8 @@ int conn_nat46_open(struct conn *c)
 	return 0;
 }
 
-/* Called after the data plane is gone (its downlink thread calls into the translator). */
+/* Called before the mode closes: the detach waits until the downlink thread no longer calls
+ * into the translator, and xlat_free stops the thread that sends on the session. */
 void conn_nat46_close(struct conn *c)
 {
 	if (c->nat.is_attached)
@@ -290,8 +294,9 @@ void conn_nat46_status_json(const struct conn *c, struct strbuf *sb)
 	struct dns_proxy_stats ds;
 	xlat_get_stats(c->nat.x, &xs);
 	dns_proxy_stats(c->nat.proxy, &ds);
-	sb_printf(sb, ",\"mappings\":%u,\"to_v6\":%llu,\"to_v4\":%llu,\"icmp4_made\":%llu",
-		  ds.map_used, (unsigned long long)xs.to_v6, (unsigned long long)xs.to_v4,
+	sb_printf(sb, ",\"mappings\":%u,\"to_v6\":%llu,\"to_v6_session\":%llu,\"to_v4\":%llu,"
+		  "\"icmp4_made\":%llu", ds.map_used, (unsigned long long)xs.to_v6,
+		  (unsigned long long)xs.via_session, (unsigned long long)xs.to_v4,
 		  (unsigned long long)xs.icmp4_made);
 	sb_printf(sb, ",\"drops\":{");
 	const char *sep = "";

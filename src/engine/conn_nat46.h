@@ -35,7 +35,7 @@ struct conn_nat46 {
 /* With nat46 on for the connection: proxy, TUN, translator. Failure is logged and leaves the
  * connection without NAT46 (-1); 0 otherwise. */
 int conn_nat46_open(struct conn *c);
-/* After the data plane is freed. */
+/* Before the mode closes: the translator's threads use its data plane until they stop here. */
 void conn_nat46_close(struct conn *c);
 /* The connection's addresses or prefixes changed: picks the dedicated IPv6 address. */
 void conn_nat46_update(struct conn *c);

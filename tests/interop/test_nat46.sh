@@ -147,8 +147,24 @@ BG_PIDS+=("$IPS")
 for _ in $(seq 50); do in_far ss -Hltn "sport = :5201" | has . && break; sleep 0.1; done
 cap_start "$NS_CLI" v6link46 iperf-v4 -c 3000
 cap_start "$NS_FAR" eth0 iperf-far -c 3000
+# issue #12: on the session the translated IPv6 goes straight into PPPoE frames, never through
+# v6link0 (whose kernel counters count what the host hands the TUN as TX, what v6link writes
+# into it as RX).
+v6link0_pkts() { in_cli cat /sys/class/net/v6link0/statistics/tx_packets /sys/class/net/v6link0/statistics/rx_packets | paste -sd ' '; }
+n46_counters() { v6l_json "'%d %d %d %d' % (c['nat46']['to_v6'], c['nat46']['to_v6_session'], c['nat46']['to_v4'], c['counters']['tx_packets'])"; }
+read -r tun_tx0 tun_rx0 < <(v6link0_pkts)
+read -r n46_v6_0 n46_sess0 n46_v4_0 sess_tx0 < <(n46_counters)
 in_cli timeout 30 iperf3 -4 -c v6only.isp.example -p 5201 -t 3 -J >"$T_RUN/iperf3.json" 2>>"$T_RUN/stderr.log"
 rc=$?
+read -r tun_tx1 tun_rx1 < <(v6link0_pkts)
+read -r n46_v6_1 n46_sess1 n46_v4_1 sess_tx1 < <(n46_counters)
+d_v6=$((n46_v6_1 - n46_v6_0)) d_sess=$((n46_sess1 - n46_sess0)) d_v4=$((n46_v4_1 - n46_v4_0))
+d_stx=$((sess_tx1 - sess_tx0)) d_ttx=$((tun_tx1 - tun_tx0)) d_trx=$((tun_rx1 - tun_rx0))
+t_log "during iperf3 -4: NAT46 to_v6 +$d_v6 (on the session +$d_sess), to_v4 +$d_v4; session tx +$d_stx; v6link0 tx +$d_ttx rx +$d_trx"
+t_check "nat46_pppoe_translated_straight_onto_session (to_v6 +$d_v6, to_v6_session +$d_sess, session tx +$d_stx)" \
+	test "$d_v6" -gt 1000 -a "$d_sess" -ge "$d_v6" -a "$d_stx" -ge "$d_sess"
+t_check "nat46_pppoe_traffic_not_through_v6link0 (v6link0 tx +$d_ttx rx +$d_trx, NAT46 +$d_v6/+$d_v4)" \
+	test "$d_ttx" -lt $((d_v6 / 100 + 20)) -a "$d_trx" -lt $((d_v4 / 100 + 20))
 bps=$(python3 -c "import json; d=json.load(open('$T_RUN/iperf3.json')); print(int(d['end']['sum_received']['bits_per_second']))" 2>/dev/null)
 t_log "iperf3 -4 through NAT46: rc $rc, $(awk -v b="${bps:-0}" 'BEGIN { printf "%.1f Mbit/s", b / 1e6 }') received"
 t_check "nat46_iperf3_4_completes" test "$rc" = 0 -a "${bps:-0}" -gt 0
@@ -186,7 +202,8 @@ t_check "nat46_sigterm_host_clean" v6l_host_clean
 
 # ================= run 2: dual stack (use_ipv4=1, nat46=on) =================
 rm -f "$CLI_RESOLV"
-v6l_conf use_ipv4=1 nat46=on
+# func_trace=2: the data frames NAT46 sends on the session must be in the trace as well.
+V6L_FUNC_TRACE=2 v6l_conf use_ipv4=1 nat46=on
 v6l_start
 t_check "nat46_on_dual_stack_up" v6l_wait_state up 20
 t_check "nat46_on_dual_stack_ipv4_and_nat46" wait_json "c['ipv4']['address'] is not None and c['nat46']['state'] == 'on'" 20
@@ -198,6 +215,7 @@ t_check "nat46_v6only_name_still_pool_address ($a)" bash -c "[ -n '$a' ] && pyth
 t_check "nat46_dual_stack_name_via_real_ipv4" bash -c "ip -n $NS_CLI -4 route get $FAR4 | grep 'dev v6link0' >/dev/null && [ \"\$(ip netns exec $NS_CLI curl -4 -sS -m 10 http://host.isp.example/)\" = 'v6link far host' ]"
 page=$(in_cli curl -4 -sS -m 10 http://v6only.isp.example/ 2>>"$T_RUN/stderr.log")
 t_check "nat46_on_dual_stack_curl4_v6only ($page)" test "$page" = "v6link far host"
+HOST6C=$(v6l_json "c['nat46']['host_v6']")
 v6l_stop
 t_check "nat46_dual_stack_sigterm_removes_v6link46" nat46_gone
 t_check "nat46_dual_stack_sigterm_removes_resolv_conf" test ! -e "$CLI_RESOLV"
@@ -214,6 +232,11 @@ done
 z=$(tshark -n -r "$T_RUN/v4side.pcap" -Y 'dns.id == 0x4646 && dns.flags.response == 0' -T fields -e udp.checksum 2>/dev/null | head -1)
 z6=$(tshark -n -r "$T_RUN/far.pcap" -o udp.check_checksum:TRUE -Y "dns.id == 0x4646 && dns.flags.response == 0 && ipv6.src == $HOST6" -T fields -e udp.checksum -e udp.checksum.status 2>/dev/null | head -1)
 t_check "rfc7915_4_5_zero_udp_checksum_computed_in_ipv6 (v4 '$z' -> v6 '$z6')" bash -c "[ '$z' = 0x0000 ] && [[ '$z6' =~ ^0x[0-9a-f]{4}$'\t'1$ ]] && [ '${z6%%$'\t'*}' != 0x0000 ]"
+n=0
+for f in "$T_RUN"/trace/*.pcapng; do
+	[ -e "$f" ] && n=$((n + $(tshark -n -r "$f" -Y "pppoes && ipv6.src == $HOST6C && tcp.dstport == 80" 2>/dev/null | wc -l)))
+done
+t_check "nat46_func_trace_2_has_frames_sent_on_session ($n from $HOST6C to port 80)" test "$n" -gt 0
 t_check "nat46_translated_tcp_in_both_captures_far_host_sees_host_v6" bash -c "
 	[ \$(tshark -n -r $T_RUN/v4side.pcap -Y 'tcp.port == 80 && ip.dst == $POOL' 2>/dev/null | wc -l) -gt 0 ] &&
 	[ \$(tshark -n -r $T_RUN/far.pcap -Y 'tcp.port == 80 && ipv6.src == $HOST6' 2>/dev/null | wc -l) -gt 0 ]"
