@@ -53,6 +53,12 @@
 #                                 it grants at most its interface's MTU - 8); the client's eth0
 #                                 is left at 1500, for the client to raise
 #   PPPD_EXTRA='opt;opt arg'      extra server pppd options, ';' separated
+#   AC_CSUM_OFFLOAD=off|on        on: tx checksum offload on the access segment's ISP-side
+#                                 ports (cli0 and the UML's tap): a frame the host kernel sends
+#                                 there with CHECKSUM_PARTIAL reaches the client's packet socket
+#                                 unfinished (TP_STATUS_CSUMNOTREADY). The UML's own pppd sessions
+#                                 never make such frames (ppp devices offload no checksum), so
+#                                 test_csum_partial.sh injects them on cli0              [off]
 #   KMODE=1|0                     1: sessions on the kernel PPPoE socket (rp-pppoe plugin);
 #                                 0: pppoe-server's default user-mode relay (slow)
 #   NS_CLI=v6l-cli NS_ISP=v6l-isp NS_FAR=v6l-far    namespace names
@@ -148,7 +154,7 @@ _isp_defaults() {
     : "${AUTH:=pap}" "${VLAN:=}" "${AC_NAME:=v6l-isp-a}" "${SERVICE:=internet}"
     : "${SECOND_AC:=0}" "${AC_NAME_B:=v6l-isp-b}" "${SERVICE_B:=business}"
     : "${LCP_ECHO_INTERVAL:=1}" "${LCP_ECHO_FAILURE:=3}" "${PPP_MTU:=1492}" "${PPPD_EXTRA:=}"
-    : "${ACC_MTU:=1500}"
+    : "${ACC_MTU:=1500}" "${AC_CSUM_OFFLOAD:=off}"
     : "${KMODE:=1}" "${UML_MEM:=256M}" "${UP_TIMEOUT:=30}" "${UML_TRACE:=0}"
     : "${ISP_USER:=v6luser}" "${ISP_PASS:=v6lpass-Secret1}"
     : "${ISP_USER_B:=v6lbiz}" "${ISP_PASS_B:=v6lbiz-Secret2}"
@@ -208,6 +214,15 @@ _isp_offloads_off() { # NS DEV...
     shift
     for d in "$@"; do
         _isp_ns "$ns" ethtool -K "$d" tx off tso off gso off gro off >/dev/null 2>&1 || true
+    done
+}
+
+_isp_ac_csum() { # NS DEV...: AC_CSUM_OFFLOAD=on turns tx checksum offload back on
+    local ns=$1 d
+    shift
+    [ "$AC_CSUM_OFFLOAD" = on ] || return 0
+    for d in "$@"; do
+        _isp_ns "$ns" ethtool -K "$d" tx on >/dev/null 2>&1 || _isp_die "ethtool -K $d tx on"
     done
 }
 
@@ -407,6 +422,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
     [[ -z "$VLAN" || ( "$VLAN" =~ ^[0-9]+$ && VLAN -ge 1 && VLAN -le 4094 ) ]] || _isp_die "VLAN=$VLAN: want 1..4094 or empty"
     [[ "$SECOND_AC" == [01] && "$KMODE" == [01] ]] || _isp_die "SECOND_AC and KMODE take 0 or 1"
     [[ "$ACC_MTU" =~ ^[0-9]+$ ]] && ((ACC_MTU >= 1280 && ACC_MTU <= 9000)) || _isp_die "ACC_MTU=$ACC_MTU: want 1280..9000"
+    case "$AC_CSUM_OFFLOAD" in on | off) ;; *) _isp_die "AC_CSUM_OFFLOAD=$AC_CSUM_OFFLOAD: want on or off" ;; esac
     _isp_check6
     [[ "$ONDEMAND_MODULES" == [01] ]] || _isp_die "ONDEMAND_MODULES takes 0 or 1"
     for c in linux pppoe-server pppd ethtool tc gcc; do
@@ -479,6 +495,7 @@ _isp_up_body() { # RUNDIR [KEY=VALUE ...]
         "vec1:transport=tap,ifname=tisp1,mac=$MAC_UML1"
     # UML may have changed tap features when it attached
     _isp_offloads_off "$NS_ISP" tisp0 tisp1
+    _isp_ac_csum "$NS_ISP" cli0 tisp0
     _isp_log "ISP up in $(_isp_elapsed "$t0") s: AC '$AC_NAME' service '$SERVICE'$([ "$SECOND_AC" = 1 ] && echo " + AC '$AC_NAME_B' service '$SERVICE_B'") auth=$AUTH vlan=${VLAN:-none} kmode=$KMODE ra=$RA dhcp6=$DHCP6$([ "$DHCP6" = none ] || echo " pd_len=$PD_LEN")$([ "$V6READY" = 0 ] || echo " v6ready=1")$([ "$ONDEMAND_MODULES" = 1 ] || echo " ondemand_modules=0"); client: ip netns exec $NS_CLI ... eth0"
     trap - EXIT INT TERM HUP
 }
