@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,6 +13,11 @@
 
 _Static_assert(TUN_OFFLOAD_CSUM == TUN_F_CSUM && TUN_OFFLOAD_TSO4 == TUN_F_TSO4 &&
 		TUN_OFFLOAD_TSO6 == TUN_F_TSO6, "offload bits match linux/if_tun.h");
+_Static_assert(TUN_OFFLOAD_TSO_ECN == TUN_F_TSO_ECN, "offload bit matches linux/if_tun.h");
+#ifdef TUN_F_USO4
+_Static_assert(TUN_OFFLOAD_USO4 == TUN_F_USO4 && TUN_OFFLOAD_USO6 == TUN_F_USO6,
+	       "offload bits match linux/if_tun.h");
+#endif
 _Static_assert(TUN_NAMESIZ == IFNAMSIZ, "name size matches IFNAMSIZ");
 
 static int tun_attach(char *name, short flags, int *fd)
@@ -83,6 +89,28 @@ int tun_set_persist(int fd, bool persist)
 int tun_set_offload(int fd, unsigned flags)
 {
 	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags);
+}
+
+unsigned tun_set_offload_first(int fd, const unsigned *tries, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (tun_set_offload(fd, tries[i]) == 0)
+			return tries[i];
+	tun_set_offload(fd, 0);
+	return 0;
+}
+
+int tun_set_txqueuelen(int sock_fd, const char *name, unsigned qlen)
+{
+	struct ifreq ifr;
+	if (strlen(name) >= IFNAMSIZ || qlen > INT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	ifr.ifr_qlen = (int)qlen;
+	return ioctl(sock_fd, SIOCSIFTXQLEN, &ifr);
 }
 
 int tun_set_vnet_hdr_sz(int fd, int size)

@@ -11,6 +11,9 @@
 #define TUN_OFFLOAD_CSUM 0x01
 #define TUN_OFFLOAD_TSO4 0x02
 #define TUN_OFFLOAD_TSO6 0x04
+#define TUN_OFFLOAD_TSO_ECN 0x08
+#define TUN_OFFLOAD_USO4 0x20 /* Linux 6.2 */
+#define TUN_OFFLOAD_USO6 0x40
 
 /* Creates (or attaches to) a TUN named name ("" or a pattern like "v6link%d" lets the kernel
  * pick); on success name (TUN_NAMESIZ bytes) holds the real name and *fd a non-blocking,
@@ -28,6 +31,14 @@ int tun_set_persist(int fd, bool persist);
 
 /* TUNSETOFFLOAD with TUN_OFFLOAD_* bits: which offloads the reader can take (needs vnet_hdr). */
 int tun_set_offload(int fd, unsigned flags);
+
+/* Enables the first of tries[0..n) (sets of TUN_OFFLOAD_* bits) the kernel accepts; returns that
+ * set, or 0 with every offload off when none was accepted. */
+unsigned tun_set_offload_first(int fd, const unsigned *tries, unsigned n);
+
+/* SIOCSIFTXQLEN through sock_fd (any socket of the device's network namespace): the length of
+ * the queue the host fills and the reader drains; 0 or -1 with errno. */
+int tun_set_txqueuelen(int sock_fd, const char *name, unsigned qlen);
 
 /* TUNSETVNETHDRSZ: size of the virtio-net header before each packet (10 or 12). */
 int tun_set_vnet_hdr_sz(int fd, int size);
