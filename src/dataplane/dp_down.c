@@ -58,6 +58,7 @@ struct dp_rx_chunk {
 	bool pkt_ok[DP_RX_CHUNK];        /* written into the TUN */
 	struct dp_gro gro;
 	bool queued;                     /* control frames were queued */
+	bool is_gro_off;                 /* V6L_DP_GRO=0: every packet alone (to measure) */
 	uint64_t pkts, bytes;
 };
 
@@ -107,11 +108,23 @@ static void dp_write_item(struct dataplane *dp, struct dp_rx_chunk *c, size_t k)
 /* Coalesces and writes the chunk's data packets, then the trace copies in arrival order. */
 static void dp_rx_flush(struct dataplane *dp, struct dp_rx_chunk *c)
 {
-	size_t n_out = dp_gro_run(&c->gro, c->pkt, c->n_pkts);
 	for (size_t i = 0; i < c->n_pkts; i++)
 		c->pkt_ok[i] = false;
-	for (size_t k = 0; k < n_out; k++)
-		dp_write_item(dp, c, k);
+	if (!c->is_gro_off) {
+		size_t n_out = dp_gro_run(&c->gro, c->pkt, c->n_pkts);
+		for (size_t k = 0; k < n_out; k++)
+			dp_write_item(dp, c, k);
+	} else {
+		for (size_t i = 0; i < c->n_pkts; i++) {
+			if (dp_tun_write1(dp->tun_fd, &c->pkt[i]) < 0) {
+				dp_count_drop(&dp->rx, DP_DROP_IO);
+				continue;
+			}
+			c->pkt_ok[i] = true;
+			c->pkts++;
+			c->bytes += c->pkt[i].len;
+		}
+	}
 	if (atomic_load_explicit(&dp->tap_data, memory_order_relaxed)) {
 		for (size_t i = 0; i < c->n_pkts; i++) {
 			const struct dp_ring_frame *f = &c->frame[c->pkt_frame[i]];
@@ -241,7 +254,8 @@ static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chu
 	}
 }
 
-/* The ring unless V6L_DP_RING=0 (to measure against recvmmsg) or the kernel refuses it. */
+/* The ring unless V6L_DP_RING=0 (to measure against recvmmsg; V6L_DP_GRO=0 likewise turns
+ * coalescing off) or the kernel refuses it. */
 static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 {
 	const char *e = getenv("V6L_DP_RING");
@@ -265,6 +279,8 @@ void *dp_down_main(void *arg)
 		goto out;
 	}
 	bool has_ring = dp_down_ring_open(dp, &r);
+	const char *e = getenv("V6L_DP_GRO");
+	c->is_gro_off = e && strcmp(e, "0") == 0;
 	struct pollfd pf[2] = { { dp->sess_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
 	for (;;) {
 		if (has_ring)
