@@ -1,7 +1,7 @@
-/* Internet checksum helpers; see csum.h. csum_add sums 8 bytes per step into a 64-bit
- * accumulator (two 32-bit halves each, so no carry is lost for up to 2^32 steps), in the host's
- * byte order, and swaps the folded result once on little-endian hosts (RFC 1071 §2(B): the sum
- * is byte-order independent). */
+/* Internet checksum helpers; see csum.h. csum_add sums 8 bytes per step into two 64-bit
+ * accumulators with end-around carry (RFC 1071 §2(C), 64-bit words), in the host's byte order,
+ * and swaps the folded result once on little-endian hosts (RFC 1071 §2(B): the sum is
+ * byte-order independent). */
 #include "core/csum.h"
 
 #include <string.h>
@@ -13,23 +13,29 @@ static uint64_t csum_ld64(const uint8_t *p)
 	return v;
 }
 
-/* The sum of n (a multiple of 8) bytes as host-order 32-bit words, folded to 16 bits and
- * returned as big-endian 16-bit words would have summed. */
+/* a + b in ones' complement: the carry out of bit 63 goes back in at bit 0. */
+static uint64_t csum_adc(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return r = a + b, r + (r < b);
+}
+
+/* The sum of n (a multiple of 8) bytes as host-order 64-bit words with end-around carry, folded
+ * to 16 bits and returned as big-endian 16-bit words would have summed. */
 static uint64_t csum_add_words(const uint8_t *p, size_t n)
 {
 	uint64_t a = 0, b = 0;
 	size_t i = 0;
 	for (; i + 32 <= n; i += 32) {
-		uint64_t v0 = csum_ld64(p + i), v1 = csum_ld64(p + i + 8);
-		uint64_t v2 = csum_ld64(p + i + 16), v3 = csum_ld64(p + i + 24);
-		a += (v0 & 0xffffffffu) + (v0 >> 32) + (v1 & 0xffffffffu) + (v1 >> 32);
-		b += (v2 & 0xffffffffu) + (v2 >> 32) + (v3 & 0xffffffffu) + (v3 >> 32);
+		a = csum_adc(a, csum_ld64(p + i));
+		b = csum_adc(b, csum_ld64(p + i + 8));
+		a = csum_adc(a, csum_ld64(p + i + 16));
+		b = csum_adc(b, csum_ld64(p + i + 24));
 	}
-	for (; i < n; i += 8) {
-		uint64_t v = csum_ld64(p + i);
-		a += (v & 0xffffffffu) + (v >> 32);
-	}
-	uint16_t f = csum_fold(a + b);
+	for (; i < n; i += 8)
+		a = csum_adc(a, csum_ld64(p + i));
+	a = csum_adc(a, b);
+	uint16_t f = csum_fold((a & 0xffffffffu) + (a >> 32));
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	f = (uint16_t)(f << 8 | f >> 8);
 #endif
