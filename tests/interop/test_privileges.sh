@@ -6,6 +6,11 @@
 # (RLIMIT_CORE 0) and not dumpable; a hook runs with the same capabilities. With that, a full
 # connect, down, up, redial (PADT) and stop still configures the host and cleans it up again,
 # and NAT46's DNS proxy binds port 53 again after a down/up.
+# The seccomp allow-list (issue #13) is on in every thread of the daemon (Seccomp 2, one
+# filter) and in none of the spawner and its hooks (Seccomp 0: a filter is inherited, so hooks
+# come from the spawner, forked before it); the spawner is uid 0 with the daemon's capabilities
+# and no_new_privs, and ends with the daemon: at SIGTERM after the last hook, and at SIGKILL
+# (PR_SET_PDEATHSIG). seccomp=0 in v6link.ini leaves the daemon unfiltered.
 source "$(dirname "$0")/lib.sh"
 t_begin
 CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
@@ -25,7 +30,7 @@ cp "$CLI_RESOLV" "$T_RUN/resolv.orig"
 hook=$T_RUN/hook.sh
 cat >"$hook" <<HOOK
 #!/bin/sh
-echo "\$1 \$(grep -E '^(CapEff|CapBnd|NoNewPrivs):' /proc/\$\$/status | tr -s '\t\n' '  ')" >>"$T_RUN/hook-caps"
+echo "\$1 \$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/\$\$/status | tr -s '\t\n' '  ')" >>"$T_RUN/hook-caps"
 HOOK
 chmod 755 "$hook"
 
@@ -45,6 +50,24 @@ threads_have() {
 	done < <(caps_of_all_threads "$1")
 	[ $bad = 0 ]
 }
+# threads_seccomp PID: every thread in filter mode (2) with exactly one filter.
+threads_seccomp() {
+	local t bad=0
+	for t in /proc/"$1"/task/*; do
+		[ "$(awk '/^Seccomp:/ { s = $2 } /^Seccomp_filters:/ { f = $2 } END { print s "/" f }' "$t/status")" = 2/1 ] ||
+			{ t_log "thread ${t##*/}: $(grep ^Seccomp "$t/status" | tr '\n' ' ')"; bad=1; }
+	done
+	[ $bad = 0 ]
+}
+# spawner_of PID: the daemon's child process, the spawner (hooks are its children, not the daemon's).
+spawner_of() { pgrep -P "$1" | head -1; }
+# status_of PID KEYS...: "key value" of the named /proc/PID/status lines, on one line.
+status_of() {
+	local pid=$1; shift
+	local k out=
+	for k in "$@"; do out="$out$k $(awk -v k="$k:" '$1 == k { print $2 }' /proc/"$pid"/status) "; done
+	echo "${out% }"
+}
 # Dumpable: a process of the same uid and no more capabilities than the daemon (so none of
 # CAP_SYS_PTRACE) may read /proc/PID/environ (ptrace access mode READ) only of a dumpable
 # process. The control is a sleep with the same capabilities, started here.
@@ -62,6 +85,24 @@ caps_of_all_threads "$V6L_PID"
 t_check "priv_log_names_what_is_kept" grep -q 'daemon: running as uid 0 with CAP_NET_ADMIN CAP_NET_RAW, no_new_privs' "$V6L_LOG"
 t_check "priv_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
 t_check "priv_uid_0" test "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' /proc/"$V6L_PID"/status)" = 0000
+t_check "priv_all_${n_threads}_threads_seccomp_filter" threads_seccomp "$V6L_PID"
+t_check "priv_seccomp_log_line" grep -qE 'daemon: seccomp filter on: [0-9]+ system calls allowed' "$V6L_LOG"
+SPAWNER=$(spawner_of "$V6L_PID")
+t_log "spawner: pid $SPAWNER, $(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)"
+t_check "priv_spawner_uid_0_daemon_caps_no_filter" test "$(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)" = \
+	"Uid 0 CapEff 0000000000003000 CapBnd 0000000000003000 NoNewPrivs 1 Seccomp 0"
+# its descriptors: stdio, the socket to the daemon and its own signalfd, nothing of the daemon's
+spawner_fds() {
+	local fds
+	fds=$(for f in /proc/"$SPAWNER"/fd/*; do [ "${f##*/}" -gt 2 ] && readlink "$f"; done | sed 's/:\[[0-9]*\]$//' | sort | tr '\n' ' ')
+	t_log "spawner fds above 2: $fds"
+	[ "$fds" = "anon_inode:[signalfd] socket " ]
+}
+t_check "priv_spawner_only_its_socket_and_signalfd" spawner_fds
+# SIGTERM (systemd's stop signals the whole cgroup) does not end it: the last hooks still run.
+kill -TERM "$SPAWNER"
+sleep 0.3
+t_check "priv_spawner_ignores_sigterm" test -e "/proc/$SPAWNER"
 t_check "priv_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
 setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+net_admin,+net_raw sleep 600 &
 SLEEP_PID=$!
@@ -79,7 +120,7 @@ t_check "priv_up_ipv6_default_route_via_v6link0" bash -c "ip -n $NS_CLI -6 route
 t_check "priv_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
 sleep 0.5
 cat "$T_RUN/hook-caps"
-t_check "priv_hook_runs_with_same_caps_and_no_new_privs" grep -qE '^up CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1' "$T_RUN/hook-caps"
+t_check "priv_hook_runs_with_same_caps_no_new_privs_no_filter" grep -qE '^up CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0' "$T_RUN/hook-caps"
 
 # down: everything undone; up: a new TUN and session with the reduced capabilities
 v6l down dsl >/dev/null
@@ -112,6 +153,7 @@ t_check "priv_sigterm_host_clean" v6l_host_clean
 t_check "priv_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
 t_check "priv_trace_files_written" bash -c "ls '$T_RUN'/trace/dsl-*.pcapng && test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
 t_check "priv_hook_down_event" grep -q '^down ' "$T_RUN/hook-caps"
+t_check "priv_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
 t_check "priv_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
 
 # ================= run 2: IPv6-only line, NAT46 with its DNS proxy on port 53 =================
@@ -145,5 +187,21 @@ t_check "priv_nat46_proxy_binds_port_53_again_after_down_up" dns_answers
 v6l_stop
 t_check "priv_nat46_sigterm_host_clean" v6l_host_clean
 t_check "priv_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
+
+# ================= run 3: seccomp=0; the daemon killed outright takes the spawner along =================
+: >"$V6L_LOG"
+v6l_conf use_ipv4=1
+sed -i 's/^\[param\]$/[param]\nseccomp=0/' "$V6L_CONF/v6link.ini"
+v6l_start
+v6l_wait_state up 20 || { t_fail "seccomp=0 dial"; t_dump; }
+t_check "priv_seccomp_0_logged" grep -q 'daemon: seccomp=0: no system call filter' "$V6L_LOG"
+t_check "priv_seccomp_0_no_filter" test "$(status_of "$V6L_PID" Seccomp)" = "Seccomp 0"
+SPAWNER=$(spawner_of "$V6L_PID")
+t_log "spawner: pid $SPAWNER"
+kill -KILL "$V6L_PID"
+wait "$V6L_PID" 2>/dev/null
+V6L_PID=
+for _ in $(seq 20); do [ -e "/proc/$SPAWNER" ] || break; sleep 0.1; done
+t_check "priv_spawner_ends_at_daemon_sigkill" test -n "$SPAWNER" -a ! -e "/proc/$SPAWNER"
 [ $T_FAILED = 0 ] || t_dump
 exit $T_FAILED
