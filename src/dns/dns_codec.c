@@ -624,31 +624,37 @@ bool dns_set_id(uint8_t *buf, size_t len, uint16_t id)
  * following pointers, so that the bytes it reads are never ones dns_raw_age_ttls rewrote. */
 static bool dns_name_skip(const uint8_t *buf, size_t len, size_t *off)
 {
-	struct rcur c = rcur_init(buf + *off, len - *off);
+	size_t pos = *off;
 	for (;;) {
-		uint8_t l = rcur_u8(&c);
-		if (!rcur_ok(&c) || (l & 0xc0) == 0x40 || (l & 0xc0) == 0x80)
+		if (pos >= len)
+			return false;
+		uint8_t l = buf[pos++];
+		if ((l & 0xc0) == 0x40 || (l & 0xc0) == 0x80)
 			return false;
 		if ((l & 0xc0) == 0xc0) {
-			rcur_skip(&c, 1);
+			if (pos >= len)
+				return false;
+			pos++;
 			break;
 		}
-		if (l == 0 || !rcur_skip(&c, l))
+		if (l == 0)
 			break;
+		if (len - pos < l)
+			return false;
+		pos += l;
 	}
-	*off = len - rcur_left(&c);
-	return rcur_ok(&c);
+	*off = pos;
+	return true;
 }
 
+/* Indexed directly, as dns_name_parse: every answer from the cache passes here. */
 bool dns_raw_age_ttls(uint8_t *buf, size_t len, uint32_t age_s)
 {
-	struct rcur c = rcur_init(buf, len);
-	uint16_t counts[4];
-	rcur_skip(&c, 4);
-	for (size_t i = 0; i < 4; i++)
-		counts[i] = rcur_u16(&c);
-	if (!rcur_ok(&c))
+	if (len < DNS_HDR_LEN)
 		return false;
+	uint16_t counts[4];
+	for (size_t i = 0; i < 4; i++)
+		counts[i] = (uint16_t)(buf[4 + 2 * i] << 8 | buf[5 + 2 * i]);
 	size_t off = DNS_HDR_LEN;
 	for (unsigned i = 0; i < counts[0]; i++) {
 		if (!dns_name_skip(buf, len, &off) || len - off < 4)
@@ -657,20 +663,22 @@ bool dns_raw_age_ttls(uint8_t *buf, size_t len, uint32_t age_s)
 	}
 	unsigned n_rr = (unsigned)counts[1] + counts[2] + counts[3];
 	for (unsigned i = 0; i < n_rr; i++) {
-		if (!dns_name_skip(buf, len, &off))
+		if (!dns_name_skip(buf, len, &off) || len - off < 10)
 			return false;
-		c = rcur_init(buf + off, len - off);
-		uint16_t type = rcur_u16(&c);
-		rcur_skip(&c, 2);
-		uint32_t ttl = rcur_u32(&c);
-		uint16_t rdlen = rcur_u16(&c);
-		if (!rcur_ok(&c) || rcur_left(&c) < rdlen)
+		uint8_t *f = buf + off;
+		uint16_t type = (uint16_t)(f[0] << 8 | f[1]);
+		uint32_t ttl = (uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 | (uint32_t)f[6] << 8 | f[7];
+		uint16_t rdlen = (uint16_t)(f[8] << 8 | f[9]);
+		if (len - off - 10 < rdlen)
 			return false;
 		if (type != DNS_T_OPT) {
 			if (ttl & 0x80000000u)
 				ttl = 0; /* RFC 2181 §8 */
-			struct wcur w = wcur_init(buf + off + 4, 4);
-			wcur_put_u32(&w, ttl > age_s ? ttl - age_s : 0);
+			ttl = ttl > age_s ? ttl - age_s : 0;
+			f[4] = (uint8_t)(ttl >> 24);
+			f[5] = (uint8_t)(ttl >> 16);
+			f[6] = (uint8_t)(ttl >> 8);
+			f[7] = (uint8_t)ttl;
 		}
 		off += 10 + (size_t)rdlen;
 	}
