@@ -22,8 +22,9 @@ RESULTS=''
 
 usage() {
 	cat <<-EOF
-	usage: $0 [-o RESULTS.tsv]
-	  -o FILE   also write every run (tab-separated) to FILE
+	usage: $0 [-o RESULTS.tsv] | --report RUNFOLDER/runs.tsv
+	  -o FILE   also write the summary and every run (tab-separated) to FILE
+	  --report  print the table again from an earlier run's runs.tsv (no root needed)
 	environment: V6L_BIN (default build/v6link), ROUNDS (3), DURATION (5 s), FAMILY (4|6),
 	  TESTS (default "$TESTS"), UP_WAIT (30), V6L_CPU (1), LOAD_CPU (0),
 	  QUIET_WAIT (0 s: before each run wait up to this long until other load is under
@@ -31,9 +32,11 @@ usage() {
 	EOF
 	exit "$1"
 }
+REPORT_ONLY=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) RESULTS=${2:-}; shift 2 ;;
+	--report) REPORT_ONLY=${2:-}; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) usage 2 ;;
 	esac
@@ -41,14 +44,19 @@ done
 [[ "$ROUNDS" =~ ^[0-9]+$ ]] && ((ROUNDS >= 1 && ROUNDS <= 20)) || usage 2
 [[ "$DURATION" =~ ^[0-9]+$ ]] && ((DURATION >= 1 && DURATION <= 60)) || usage 2
 [ "$FAMILY" = 4 ] || [ "$FAMILY" = 6 ] || usage 2
-[ "$(id -u)" = 0 ] || { echo "line_rate: must run as root (network namespaces, BPF)" >&2; exit 2; }
-[ -x "$V6L_BIN" ] || { echo "line_rate: no $V6L_BIN (build it, or set V6L_BIN)" >&2; exit 2; }
+if [ -n "$REPORT_ONLY" ]; then
+	RUN=$(dirname "$REPORT_ONLY")
+	V6L_HWM='-'
+fi
+[ -n "$REPORT_ONLY" ] || [ "$(id -u)" = 0 ] || { echo "line_rate: must run as root (network namespaces, BPF)" >&2; exit 2; }
+[ -n "$REPORT_ONLY" ] || [ -x "$V6L_BIN" ] || { echo "line_rate: no $V6L_BIN (build it, or set V6L_BIN)" >&2; exit 2; }
 for c in iperf3 clang tc bpftool ethtool python3 taskset; do
-	command -v "$c" >/dev/null || { echo "line_rate: $c missing (make deps)" >&2; exit 2; }
+	[ -n "$REPORT_ONLY" ] || command -v "$c" >/dev/null ||
+		{ echo "line_rate: $c missing (make deps)" >&2; exit 2; }
 done
 
 TAG=$$
-RUN=$(mktemp -d /tmp/v6lr.XXXXXX)
+[ -n "$REPORT_ONLY" ] || RUN=$(mktemp -d /tmp/v6lr.XXXXXX)
 NS_CLI=v6lr-cli-$TAG NS_AC=v6lr-ac-$TAG NS_SRV=v6lr-srv-$TAG
 CONF=$RUN/conf SOCK=$RUN/ctl.sock
 SID=0x2a2a
@@ -357,7 +365,7 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>8} {'v6link':>7} {'mach/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'bench':>8} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7}")
 	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>8} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7}")
 	summary = []
 	for t in tests:
@@ -370,7 +378,9 @@ report() {
 	        val = [fl(r[4] if udp else r[3]) for r in rs]
 	        lo, md, hi = mmm(val)
 	        med[path] = md
-	        mcpu = [100 * ncpu * int(r[6]) / max(int(r[7]), 1) for r in rs]
+	        # bench CPU: the bench's processes + irq/softirq (the kernel's packet work), in % of
+	        # one CPU; unlike the machine's busy time it leaves out other work on the machine.
+	        mcpu = [100 * ncpu * (int(r[13]) + int(r[14])) / max(int(r[7]), 1) for r in rs]
 	        vcpu = [100 * int(r[8]) / hz / float(r[5]) for r in rs] if path == "v6link" else []
 	        mc = st.median(mcpu)
 	        fc = st.median([100 * ncpu * (int(r[6]) - int(r[13]) - int(r[14])) / max(int(r[7]), 1) for r in rs])
@@ -402,7 +412,7 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tmachine_cpu_pct\tv6link_cpu_pct\tmachine_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
 	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks\n")
@@ -411,6 +421,11 @@ report() {
 	PY
 }
 
+if [ -n "$REPORT_ONLY" ]; then
+	trap - EXIT
+	report
+	exit
+fi
 log "line_rate: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(iperf3 --version | head -1), ROUNDS=$ROUNDS DURATION=${DURATION}s FAMILY=$FAMILY; run folder $RUN"
 setup_topology || { log "topology failed"; exit 1; }
 start_peer || { log "the fast peer did not start"; exit 1; }
