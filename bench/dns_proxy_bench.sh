@@ -21,7 +21,9 @@
 #
 # Usage: sudo bench/dns_proxy_bench.sh [BUILD_DIR] (default build)
 #   DUR=seconds per run (10), ROUNDS=rounds (3), CASES="hit miss synth direct" (all),
-#   SERVERS="v6link unbound" (both; a second build is V6L2=BUILD_DIR, shown as "v6link2").
+#   SERVERS="v6link unbound" (both; a second build is V6L2=BUILD_DIR, shown as "v6link2"),
+#   CALLGRIND=N: then the proxy's user-space instructions per query (valgrind's callgrind, N
+#   queries per case at 2000/s after a warm pass; deterministic, so a change shows as a number).
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$TOP/build}
@@ -55,7 +57,7 @@ for b in "$BUILD" ${V6L2:+"$V6L2"}; do
 		exit 1
 	}
 done
-for c in dnsperf nsd unbound taskset; do
+for c in dnsperf nsd unbound taskset ${CALLGRIND:+valgrind callgrind_control callgrind_annotate}; do
 	command -v "$c" >/dev/null || {
 		echo "$c not installed (make deps)"
 		exit 1
@@ -223,6 +225,7 @@ measure() {
 	tail -1 "$RUN/results"
 }
 
+: >"$RUN/results"
 echo "load before: $(uptime)"
 echo "case server round qps avg_latency_ms lost% cpu%_of_server"
 for r in $(seq "$ROUNDS"); do
@@ -266,6 +269,44 @@ awk '
 			printf "%-7s %-14s %8.0f %8.0f %8.0f %6s %9.0f %6s\n", f[1], f[2], lo[k], md[k], hi[k], ratio(md, k, f[1]), me[k], ratio(me, k, f[1])
 		}
 	}' "$RUN/results"
+# Instructions per query: the driver under callgrind, counters zeroed after a warm pass.
+callgrind_case() { # CASE [--synthesize]
+	local c=$1 pid n f out=$RUN/cg-$1 tot
+	ip netns exec "$NS_C" taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$out.%p" \
+		"$BUILD/tests/interop/dns_proxy_drv" --listen $V4 --port 5370 --upstream $UP ${2:-} \
+		>/dev/null 2>"$out.err" &
+	pid=$!
+	sleep 3
+	case $c in
+	hit | synth)
+		f=$RUN/$c.txt
+		ip netns exec "$NS_C" dnsperf -s $V4 -p 5370 -d "$f" -n 1 -Q 2000 -q 50 >/dev/null 2>&1
+		;;
+	miss)
+		MISS_N=$CALLGRIND miss_file "cg"
+		f=$RUN/miss.txt
+		;;
+	esac
+	callgrind_control -z "$pid" >/dev/null 2>&1
+	ip netns exec "$NS_C" taskset -c 0 dnsperf -s $V4 -p 5370 -d "$f" -n 1 -Q 2000 -q 100 \
+		-c 8 >"$out.perf" 2>&1
+	callgrind_control -d "$pid" >/dev/null 2>&1
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	n=$(awk '/Queries completed/ { print $3 }' "$out.perf")
+	tot=$(for f in "$out".[0-9]*.[0-9]*; do callgrind_annotate "$f"; done 2>/dev/null |
+		awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+	awk -v c="$c" -v t="${tot:-0}" -v n="${n:-0}" \
+		'BEGIN { printf "%-7s %8d %12d %10.0f\n", c, n, t, (n > 0 ? t / n : 0) }'
+}
+if [ -n "${CALLGRIND:-}" ]; then
+	echo
+	echo "the proxy's user space under callgrind ($BUILD)"
+	printf '%-7s %8s %12s %10s\n' case queries Ir Ir/query
+	callgrind_case hit
+	callgrind_case miss
+	callgrind_case synth --synthesize
+fi
 for k in v6link v6link-synth ${V6L2:+v6link2 v6link2-synth}; do
 	kill -USR1 "${PID[$k]}"
 done
