@@ -6,6 +6,7 @@
 #include "xlat.h"
 
 #include "dataplane/dp.h"
+#include "dataplane/dp_gso.h"
 #include "dataplane/dp_wire.h"
 #include "nd/nd_answer.h"
 #include "nd/nd_codec.h"
@@ -23,16 +24,20 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#define XLAT_BATCH 32
-#define XLAT_IN 2048
+#define XLAT_BATCH 32     /* TUN reads per wake-up */
+#define XLAT_IN 2048      /* the largest IPv4 packet (or TSO segment) translated */
 #define XLAT_OUT NAT46_OUT_CAP(XLAT_IN)
 #define XLAT_FRAGS 4 /* a DF=0 packet of XLAT_IN bytes becomes at most 3 fragments */
-#define XLAT_MSGS (XLAT_BATCH * XLAT_FRAGS)
+#define XLAT_SLOTS 64     /* translations per send: one TSO read of 64 KiB is 45 segments */
+#define XLAT_MSGS (XLAT_SLOTS * XLAT_FRAGS)
 /* Each translation goes to a slot with DP_HEADROOM in front (the session's frame headers are
  * built there) and room to give every further fragment of a train its own headroom. */
 #define XLAT_SLOT (XLAT_FRAGS * DP_HEADROOM + XLAT_OUT)
+/* A TUN read with the virtio-net header: a TSO super-packet of up to 64 KiB. */
+#define XLAT_SUPER (65535 + 64)
 /* Router mode's packet socket sees what the adapter's GRO merged: up to 64 KiB at once. */
 #define XLAT_RX (65535 + 64)
 #define XLAT_RCVBUF (8 << 20)
@@ -46,6 +51,7 @@ struct xlat_counters {
 
 struct xlat {
 	int tun_fd, raw6_fd, pkt_fd, stop_efd;
+	bool has_vnet;          /* the TUN has IFF_VNET_HDR: TSO4 super-packets, NEEDS_CSUM */
 	int ifindex;
 	uint8_t mac[6];
 	pthread_t t4, tlink;
@@ -147,22 +153,52 @@ static void xlat_send6(struct xlat *x, struct dp_tx6 *tx, int n)
 	xlat_send_raw(x, tx, n);
 }
 
-/* One translated IPv4 packet: IPv6 queued for sending, or an ICMPv4 error for the app. slot has
- * XLAT_SLOT bytes. */
-static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *in, size_t len,
-		      uint8_t *slot, struct dp_tx6 *tx, int *n)
+/* Writes the IPv4 packet pkt[0..len) into the TUN (behind a virtio-net header that asks
+ * nothing of the kernel, if the TUN has one). */
+static ssize_t xlat_tun_write(struct xlat *x, const uint8_t *pkt, size_t len)
 {
-	uint8_t *out = slot + DP_HEADROOM;
+	static const uint8_t vh[DP_VNET_HDR_LEN]; /* flags 0, GSO_NONE */
+	struct iovec v[2] = { { (void *)(uintptr_t)vh, sizeof(vh) }, { (void *)(uintptr_t)pkt, len } };
+	return x->has_vnet ? writev(x->tun_fd, v, 2) : write(x->tun_fd, pkt, len);
+}
+
+/* The TUN thread's send batch: translations in slots, their IPv6 packets in tx. */
+struct xlat_txq {
+	uint8_t (*slot)[XLAT_SLOT];
+	int n_slots, n;
+	uint64_t n_pkts;
+	struct dp_tx6 tx[XLAT_MSGS];
+};
+
+static void xlat_flush(struct xlat *x, struct xlat_txq *q)
+{
+	if (q->n_pkts)
+		xlat_count(&x->n4.to_v6, q->n_pkts);
+	xlat_send6(x, q->tx, q->n);
+	q->n = q->n_slots = 0;
+	q->n_pkts = 0;
+}
+
+/* One IPv4 packet: translated IPv6 queued in q (sent first if q is full), or an ICMPv4 error for
+ * the app. */
+static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *in, size_t len,
+		      struct xlat_txq *q)
+{
+	if (q->n_slots == XLAT_SLOTS)
+		xlat_flush(x, q);
+	uint8_t *out = q->slot[q->n_slots] + DP_HEADROOM;
 	size_t olen = 0;
 	enum nat46_drop why = NAT46_DROP_NONE;
 	enum nat46_verdict v = nat46_4to6(cfg, in, len, out, XLAT_OUT, &olen, &why);
 	switch (v) {
 	case NAT46_TO_V6:
-		xlat_queue6(x, out, olen, tx, n);
+		q->n_slots++;
+		q->n_pkts++;
+		xlat_queue6(x, out, olen, q->tx, &q->n);
 		break;
 	case NAT46_TO_V4:
 		xlat_count(&x->n4.drops[why], 1);
-		if (write(x->tun_fd, out, olen) < 0)
+		if (xlat_tun_write(x, out, olen) < 0)
 			xlat_count(&x->n4.io_errors, 1);
 		else
 			xlat_count(&x->n4.icmp4_made, 1);
@@ -173,35 +209,66 @@ static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t
 	}
 }
 
-/* Reads up to XLAT_BATCH packets (until the TUN has no more), translates them and sends the
- * batch at once. */
+/* One read with a virtio-net header: a whole packet (its checksum finished if the kernel left
+ * it, NEEDS_CSUM) or a TSO4 super-packet cut into segments of the IPv4 MTU (dp_gso), each
+ * translated on its own. */
+static void xlat_super4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t vb[],
+			uint8_t *pkt, size_t len, struct xlat_txq *q)
+{
+	static _Thread_local uint8_t seg[XLAT_IN];
+	struct dp_vnet vh;
+	dp_vnet_parse(vb, &vh);
+	if (vh.gso_type == DP_VNET_GSO_NONE) {
+		if (dp_csum_complete(&vh, pkt, len) != DP_GSO_OK)
+			xlat_count(&x->n4.drops[NAT46_DROP_HDR], 1);
+		else
+			xlat_one4(x, cfg, pkt, len, q);
+		return;
+	}
+	unsigned mtu4 = (cfg->v6_mtu < NAT46_IPV6_MIN_MTU ? NAT46_IPV6_MIN_MTU : cfg->v6_mtu) - 20;
+	struct dp_gso g;
+	struct dp_gso_seg sg;
+	if (dp_gso_begin(&g, &vh, pkt, len, (uint16_t)(mtu4 < XLAT_IN ? mtu4 : XLAT_IN)) !=
+	    DP_GSO_OK) {
+		xlat_count(&x->n4.drops[NAT46_DROP_HDR], 1);
+		return;
+	}
+	while (dp_gso_next(&g, seg, &sg)) {
+		memcpy(seg + sg.hdr_len, sg.pay, sg.pay_len);
+		xlat_one4(x, cfg, seg, sg.ip_len, q);
+	}
+}
+
+/* Reads up to XLAT_BATCH packets (until the TUN has no more), translates them and sends them
+ * in batches of up to XLAT_SLOTS translations. */
 static void xlat_batch4(struct xlat *x)
 {
-	static _Thread_local uint8_t in[XLAT_IN];
-	static _Thread_local uint8_t slot[XLAT_BATCH][XLAT_SLOT];
-	struct dp_tx6 tx[XLAT_MSGS];
+	static _Thread_local uint8_t in[XLAT_SUPER];
+	static _Thread_local uint8_t slot[XLAT_SLOTS][XLAT_SLOT];
+	static _Thread_local struct xlat_txq q;
+	uint8_t vb[DP_VNET_HDR_LEN];
 	struct nat46_cfg cfg;
 	bool has_host = xlat_snapshot(x, &cfg);
-	int n = 0, n_pkts = 0;
+	q.slot = slot;
+	size_t hl = x->has_vnet ? sizeof(vb) : 0;
 	for (int i = 0; i < XLAT_BATCH; i++) {
-		ssize_t r = read(x->tun_fd, in, sizeof(in));
-		if (r <= 0)
+		struct iovec v[2] = { { vb, hl }, { in, sizeof(in) } };
+		ssize_t r = readv(x->tun_fd, x->has_vnet ? v : v + 1, x->has_vnet ? 2 : 1);
+		if (r <= (ssize_t)hl)
 			break;
+		size_t len = (size_t)r - hl;
 		/* IPv6 on the TUN is the kernel forwarding host_v6 here (router mode, forwarding on):
 		 * the packet socket has seen it already. */
 		if ((in[0] >> 4) != 4)
 			continue;
-		if (!has_host) {
+		if (!has_host)
 			xlat_count(&x->n4.drops[NAT46_DROP_NO_MAP], 1);
-			continue;
-		}
-		int before = n;
-		xlat_one4(x, &cfg, in, (size_t)r, slot[i], tx, &n);
-		n_pkts += n > before;
+		else if (x->has_vnet)
+			xlat_super4(x, &cfg, vb, in, len, &q);
+		else
+			xlat_one4(x, &cfg, in, len, &q);
 	}
-	if (n_pkts)
-		xlat_count(&x->n4.to_v6, (uint64_t)n_pkts);
-	xlat_send6(x, tx, n);
+	xlat_flush(x, &q);
 }
 
 /* A thread's life: batch whenever fd is readable, until stop_efd. */
@@ -237,7 +304,7 @@ static void xlat_6to4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t
 		xlat_count(&x->n6.drops[len > cap ? NAT46_DROP_NO_ROOM : why], 1);
 		return;
 	}
-	if (write(x->tun_fd, out, olen) < 0)
+	if (xlat_tun_write(x, out, olen) < 0)
 		xlat_count(&x->n6.io_errors, 1);
 	else
 		xlat_count(&x->n6.to_v4, 1);
@@ -413,12 +480,13 @@ int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6])
 	return 0;
 }
 
-struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg)
+struct xlat *xlat_new(int tun_fd, bool has_vnet_hdr, const struct nat46_cfg *cfg)
 {
 	struct xlat *x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
 	x->tun_fd = tun_fd;
+	x->has_vnet = has_vnet_hdr;
 	x->pkt_fd = -1;
 	x->cfg = *cfg;
 	static const uint8_t zero[16];

@@ -25,9 +25,11 @@ struct xlat_stats {
 	uint64_t drops[NAT46_DROP_N];
 };
 
-/* tun_fd (the v6link46 TUN, borrowed) carries IPv4 from the apps. cfg is copied; host_v6 all
- * zero means "no IPv6 address yet": every packet is dropped until xlat_set_host_v6. */
-struct xlat *xlat_new(int tun_fd, const struct nat46_cfg *cfg);
+/* tun_fd (the v6link46 TUN, borrowed) carries IPv4 from the apps; has_vnet_hdr: it was opened
+ * with IFF_VNET_HDR (a 10-byte virtio-net header before each packet; TSO4 super-packets and
+ * NEEDS_CSUM are then taken). cfg is copied; host_v6 all zero means "no IPv6 address yet":
+ * every packet is dropped until xlat_set_host_v6. */
+struct xlat *xlat_new(int tun_fd, bool has_vnet_hdr, const struct nat46_cfg *cfg);
 /* Router mode: reads IPv6 for host_v6 on the adapter ifindex (MAC mac) and answers NS for it.
  * Before xlat_start. 0 or -1 with errno. */
 int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6]);

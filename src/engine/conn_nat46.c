@@ -83,10 +83,14 @@ static int nat46_open_proxy(struct conn *c, const uint8_t router_v4[4])
 static int nat46_open_tun(struct conn *c, const uint8_t router_v4[4], unsigned mtu)
 {
 	snprintf(c->nat.ifname, sizeof(c->nat.ifname), NAT46_IFNAME);
-	if (tun_open(c->nat.ifname, false, false, &c->nat.tun_fd) < 0) {
+	if (tun_open(c->nat.ifname, true, false, &c->nat.tun_fd) < 0) {
 		log_warn("conn[%s]: nat46: TUN %s", c->cfg.name, NAT46_IFNAME);
 		return -1;
 	}
+	/* TCP from the apps arrives as TSO super-packets of up to 64 KiB, one read each; the
+	 * translator cuts them (dp_gso). Without the offload the packets come whole. */
+	if (tun_set_offload(c->nat.tun_fd, TUN_OFFLOAD_CSUM | TUN_OFFLOAD_TSO4) < 0)
+		log_warn("conn[%s]: nat46: %s offloads", c->cfg.name, NAT46_IFNAME);
 	if (hostcfg_nl_open(&c->nat.nl) < 0)
 		return -1;
 	c->nat.has_nl = true;
@@ -125,7 +129,7 @@ static int nat46_open_xlat(struct conn *c, const uint8_t router_v4[4])
 	memcpy(xc.app_v4, c->nat.app_v4, 4);
 	memcpy(xc.router_v4, router_v4, 4);
 	memcpy(xc.icmp_err_v4, nat46_icmp_err_v4, 4);
-	c->nat.x = xlat_new(c->nat.tun_fd, &xc);
+	c->nat.x = xlat_new(c->nat.tun_fd, true, &xc);
 	if (!c->nat.x) {
 		log_warn("conn[%s]: nat46: translator", c->cfg.name);
 		return -1;

@@ -161,13 +161,16 @@ cap_stop_all() {
 	local n
 	for n in "${!CAP_PID[@]}"; do cap_stop "$n"; done
 }
-# cap_clean FILE: at least one frame, none malformed, no bad IPv4/TCP/UDP/ICMP/ICMPv6 checksum,
-# no error-level expert info (tshark as the independent decoder).
+# cap_clean FILE [OFFLOAD_SRC]: at least one frame, none malformed, no bad IPv4/TCP/UDP/ICMP/
+# ICMPv6 checksum, no error-level expert info (tshark as the independent decoder). TCP and UDP
+# from the IPv4 address OFFLOAD_SRC are exempt from the L4 checks: captured before a device that
+# offloads checksums, they carry only the pseudo-header sum.
 cap_clean() {
-	local f=$1 n bad
+	local f=$1 n bad l4='tcp.checksum.status==bad || udp.checksum.status==bad || _ws.expert.severity == error'
+	[ -n "${2:-}" ] && l4="ip.src != $2 && ($l4)"
 	n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
 	bad=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-		-Y 'ip.checksum.status==bad || tcp.checksum.status==bad || udp.checksum.status==bad || icmp.checksum.status==bad || icmpv6.checksum.status==bad || _ws.malformed || _ws.expert.severity == error' 2>/dev/null)
+		-Y "ip.checksum.status==bad || icmp.checksum.status==bad || icmpv6.checksum.status==bad || _ws.malformed || ($l4)" 2>/dev/null)
 	t_log "$(basename "$f"): $n frames, $(printf '%s' "$bad" | grep -c .) bad"
 	[ -n "$bad" ] && printf '%s\n' "$bad" | head -10
 	[ "$n" -gt 0 ] && [ -z "$bad" ]

@@ -222,8 +222,15 @@ t_check "nat46_dual_stack_sigterm_removes_resolv_conf" test ! -e "$CLI_RESOLV"
 t_check "nat46_dual_stack_sigterm_host_clean" v6l_host_clean
 
 # ---- 7. captures of both sides, and v6link's own traces, decoded by tshark ----
-for f in v4side pppoe far iperf-v4 iperf-far; do
+# v6link46 offloads checksums and TSO (issue #12): the apps' TCP and UDP reach the TUN with only
+# the pseudo-header sum, which the translator finishes (as tcpdump shows on any offloading
+# device); the far host's capture checks what was made of them. What v6link writes into
+# v6link46 (to 192.0.0.2) must be whole.
+for f in pppoe far iperf-far; do
 	t_check "nat46_capture_${f}_checksums_ok" cap_clean "$T_RUN/$f.pcap"
+done
+for f in v4side iperf-v4; do
+	t_check "nat46_capture_${f}_checksums_ok_from_v6link" cap_clean "$T_RUN/$f.pcap" 192.0.0.2
 done
 for f in "$T_RUN"/trace/*.pcapng; do
 	[ -e "$f" ] || { t_fail "nat46_v6link_trace_written"; break; }
