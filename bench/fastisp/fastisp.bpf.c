@@ -26,8 +26,6 @@ static long (*bpf_skb_store_bytes)(struct __sk_buff *skb, __u32 off, const void 
 				   __u64 flags) = (void *)BPF_FUNC_skb_store_bytes;
 static long (*bpf_skb_change_head)(struct __sk_buff *skb, __u32 len,
 				   __u64 flags) = (void *)BPF_FUNC_skb_change_head;
-static long (*bpf_skb_adjust_room)(struct __sk_buff *skb, __s32 len_diff, __u32 mode,
-				   __u64 flags) = (void *)BPF_FUNC_skb_adjust_room;
 static long (*bpf_skb_vlan_push)(struct __sk_buff *skb, __u16 proto,
 				 __u16 tci) = (void *)BPF_FUNC_skb_vlan_push;
 static long (*bpf_skb_vlan_pop)(struct __sk_buff *skb) = (void *)BPF_FUNC_skb_vlan_pop;
@@ -65,10 +63,9 @@ static __attribute__((always_inline)) void count(__u32 what)
 
 #define BE16(x) ((__u16)((((x) & 0xff) << 8) | (((x) >> 8) & 0xff)))
 
-static const __u8 cli_mac[6] = {CLI_MAC};  /* the client's Ethernet address (v6link's eth0) */
-static const __u8 ac_mac[6] = {AC_MAC};    /* our AC veth */
-static const __u8 srv_mac[6] = {SRV_MAC};  /* the server's veth */
-static const __u8 mid_mac[6] = {MID_MAC};  /* our server-side veth */
+/* MACs: CLI_MAC the client's (v6link's eth0), AC_MAC our AC veth, SRV_MAC the server's veth,
+ * MID_MAC our server-side veth. They, the addresses and the ifindexes are used as immediates
+ * (no .rodata: clang 14's BTF for it is refused by the kernel, which libbpf then reports). */
 
 /* Session frames from the client. IPv6 to a link-local or multicast destination (RS, NS for DAD,
  * DHCPv6) stays a session frame for the control plane. */
@@ -100,21 +97,23 @@ SEC("decap") int fisp_decap(struct __sk_buff *skb)
 		goto pass;
 	}
 	/* bpf_skb_adjust_room() refuses skbs whose protocol is not IP, and skb->protocol is PPPoE
-	 * here. Write the IP ethertype into the frame, then push two VLAN tags and pop them: the
-	 * second pop takes the in-frame tag out and sets skb->protocol from the ethertype after it. */
-	__u16 be_type = BE16(type);
+	 * here. Instead the 10 bytes from the ethertype to the PPP protocol are rewritten as two
+	 * 802.1Q tags and the IP ethertype (8100 0000 8100 0000 type), and the VLAN helpers take
+	 * them out: push, push (the first tag goes into the frame, skb->protocol becomes 802.1Q),
+	 * then each pop clears the out-of-frame tag, takes the next in-frame one out, and moves
+	 * the one after it out of the frame, setting skb->protocol from the ethertype behind;
+	 * after the second pop the frame is Ethernet + IP, skb->protocol is IP and one
+	 * out-of-frame tag is left, which the third pop clears. */
+	__u8 tags[10] = {0x81, 0x00, 0, 0, 0x81, 0x00, 0, 0, type >> 8, type & 0xff};
 
-	if (bpf_skb_store_bytes(skb, 12, &be_type, 2, 0) || bpf_skb_vlan_push(skb, BE16(0x8100), 1) ||
-	    bpf_skb_vlan_push(skb, BE16(0x8100), 2) || bpf_skb_vlan_pop(skb) ||
-	    bpf_skb_vlan_pop(skb))
+	if (bpf_skb_store_bytes(skb, 12, tags, sizeof(tags), 0) ||
+	    bpf_skb_vlan_push(skb, BE16(0x8100), 1) || bpf_skb_vlan_push(skb, BE16(0x8100), 2) ||
+	    bpf_skb_vlan_pop(skb) || bpf_skb_vlan_pop(skb) || bpf_skb_vlan_pop(skb))
 		goto fail;
-	/* Remove the 8 bytes after the Ethernet header (PPPoE + PPP protocol). */
-	if (bpf_skb_adjust_room(skb, -PPPOE_HLEN, BPF_ADJ_ROOM_MAC, 0))
+	if (skb->protocol != BE16(type))
 		goto fail;
-	__u8 eth[12];
+	__u8 eth[12] = {SRV_MAC, MID_MAC};
 
-	__builtin_memcpy(eth, srv_mac, 6);
-	__builtin_memcpy(eth + 6, mid_mac, 6);
 	if (bpf_skb_store_bytes(skb, 0, eth, sizeof(eth), 0))
 		goto fail;
 	count(FISP_DECAP);
@@ -151,14 +150,14 @@ SEC("encap") int fisp_encap(struct __sk_buff *skb)
 	if (p + ETH_HLEN + 20 > end)
 		goto pass;
 	if (p[12] == 0x08 && p[13] == 0x00) {
-		static const __u8 cli4[4] = {CLI_V4};
+		const __u8 cli4[4] = {CLI_V4};
 
 		if (!same(p + ETH_HLEN + 16, cli4, 4))
 			goto pass;
 		ip_len = (p[ETH_HLEN + 2] << 8) | p[ETH_HLEN + 3];
 		proto = 0x0021;
 	} else if (p[12] == 0x86 && p[13] == 0xdd) {
-		static const __u8 pfx6[8] = {CLI_PFX6};
+		const __u8 pfx6[8] = {CLI_PFX6};
 
 		if (p + ETH_HLEN + 40 > end)
 			goto pass;
@@ -178,16 +177,8 @@ SEC("encap") int fisp_encap(struct __sk_buff *skb)
 	/* 8 more bytes in front, then a whole new 22-byte header over the old Ethernet header. */
 	if (bpf_skb_change_head(skb, PPPOE_HLEN, 0))
 		goto fail;
-	__u8 h[ETH_HLEN + PPPOE_HLEN];
+	__u8 h[ETH_HLEN + PPPOE_HLEN] = {CLI_MAC, AC_MAC, 0x88, 0x64, 0x11, 0x00, SID >> 8, SID & 0xff};
 
-	__builtin_memcpy(h, cli_mac, 6);
-	__builtin_memcpy(h + 6, ac_mac, 6);
-	h[12] = 0x88;
-	h[13] = 0x64;
-	h[14] = 0x11;
-	h[15] = 0x00;
-	h[16] = SID >> 8;
-	h[17] = SID & 0xff;
 	h[18] = (ip_len + 2) >> 8; /* the PPPoE length counts the PPP protocol field */
 	h[19] = (ip_len + 2) & 0xff;
 	h[20] = proto >> 8;
