@@ -254,14 +254,17 @@ static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chu
 	}
 }
 
-/* The ring unless V6L_DP_RING=0 (to measure against recvmmsg; V6L_DP_GRO=0 likewise turns
- * coalescing off) or the kernel refuses it. */
+/* The ring unless V6L_DP_RING=0 or the kernel refuses it. V6L_DP_RING=0 (recvmmsg: no added
+ * latency, more CPU per packet), V6L_DP_RING_TOV=ms and V6L_DP_GRO=0 (coalescing off) are for
+ * measuring; the ring's retire timeout adds up to DP_RING_TOV_MS to a packet of a quiet link. */
 static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 {
 	const char *e = getenv("V6L_DP_RING");
 	if (e && strcmp(e, "0") == 0)
 		return false;
-	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, DP_RING_TOV_MS) == 0)
+	const char *t = getenv("V6L_DP_RING_TOV");
+	unsigned tov = t ? (unsigned)strtoul(t, NULL, 10) : DP_RING_TOV_MS;
+	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, tov) == 0)
 		return true;
 	log_warn("dataplane: TPACKET_V3 receive ring (%u x %u bytes), using recvmmsg",
 		 DP_RING_BLOCKS, DP_RING_BLOCK_SIZE);

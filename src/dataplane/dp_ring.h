@@ -10,7 +10,7 @@
 
 #define DP_RING_BLOCK_SIZE (64u << 10)
 #define DP_RING_BLOCKS 16u  /* 1 MiB: about 640 frames of 1500 bytes */
-#define DP_RING_TOV_MS 2u   /* a block that is not full is handed over after this */
+#define DP_RING_TOV_MS 1u   /* a block that is not full is handed over after this */
 
 struct dp_ring {
 	uint8_t *map;
