@@ -18,6 +18,7 @@ V6L_CPU=${V6L_CPU:-1}         # v6link's CPU; iperf3, the peer's control plane a
 LOAD_CPU=${LOAD_CPU:-0}
 QUIET_WAIT=${QUIET_WAIT:-0}   # before each run, wait up to this long for other load to go away
 QUIET_MAX=${QUIET_MAX:-15}    # ... until it is below this % of one CPU
+BACKLOG=${BACKLOG:-10000}     # net.core.netdev_max_backlog for the run (restored afterwards)
 RESULTS=''
 
 usage() {
@@ -28,7 +29,8 @@ usage() {
 	environment: V6L_BIN (default build/v6link), ROUNDS (3), DURATION (5 s), FAMILY (4|6),
 	  TESTS (default "$TESTS"), UP_WAIT (30), V6L_CPU (1), LOAD_CPU (0),
 	  QUIET_WAIT (0 s: before each run wait up to this long until other load is under
-	  QUIET_MAX % of one CPU, default 15)
+	  QUIET_MAX % of one CPU, default 15), BACKLOG (net.core.netdev_max_backlog during the
+	  run, default 10000)
 	EOF
 	exit "$1"
 }
@@ -71,7 +73,7 @@ PIDS=()          # iperf3 server, the peer's control plane
 V6L_PID=''
 FG_PID=''
 CTL_PID='' SRV_PID=''
-OLD_BPF_STATS=''
+OLD_BPF_STATS='' OLD_BACKLOG=''
 
 log() { echo "[$(date +%T)] $*" >&2; }
 
@@ -88,6 +90,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	[ -n "$OLD_BPF_STATS" ] && sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS" >/dev/null
+	[ -n "$OLD_BACKLOG" ] && sysctl -q -w net.core.netdev_max_backlog="$OLD_BACKLOG" >/dev/null
 	for p in "${CREATED_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
 	log "logs and raw iperf3 JSON kept in $RUN"
 }
@@ -260,6 +263,9 @@ bpf_stat() { # PROG_ID -> "run_time_ns run_cnt"
 proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime ticks
 # Whole machine: busy, all, and irq+softirq ticks (the kernel's packet work, whoever caused it).
 machine_cpu() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6, $7+$8}' /proc/stat; }
+# Frames dropped at a full per-CPU input queue (netdev_max_backlog), all CPUs: where RPS hands
+# v6link's frames to LOAD_CPU faster than it drains them (v6link counts them as io_error).
+backlog_drops() { python3 -c 'print(sum(int(l.split()[1], 16) for l in open("/proc/net/softnet_stat")))'; }
 # Ticks of everything this bench runs: v6link, iperf3 -s, the peer's control plane, and the
 # shell's reaped children (the iperf3 client under timeout). The rest of the busy time, less
 # irq+softirq, is foreign: other work on this machine, reported so a shared run shows as such.
@@ -284,7 +290,7 @@ wait_quiet() {
 
 # One iperf3 run; appends a record to $RUN/runs.tsv:
 # round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6l_ticks
-#   decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks
+#   decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops
 measure() { # ROUND PATH TEST
 	local round=$1 path=$2 test=$3 srv out
 	if [ "$path" = ceiling ]; then
@@ -300,10 +306,11 @@ measure() { # ROUND PATH TEST
 	esac
 	[[ $test == *-down ]] && args+=(-R)
 	out=$RUN/r$round-$path-$test.json
-	local m0 m1 v0=0 v1=0 d0 d1 e0 e1 t0 t1 o0 o1
+	local m0 m1 v0=0 v1=0 d0 d1 e0 e1 t0 t1 o0 o1 b0 b1
 	wait_quiet
 	m0=$(machine_cpu)
 	o0=$(ours_cpu)
+	b0=$(backlog_drops)
 	[ "$path" = v6link ] && v0=$(proc_cpu "$V6L_PID")
 	d0=$(bpf_stat "$PROG_DECAP")
 	e0=$(bpf_stat "$PROG_ENCAP")
@@ -312,13 +319,14 @@ measure() { # ROUND PATH TEST
 	t1=$(date +%s.%N)
 	m1=$(machine_cpu)
 	o1=$(ours_cpu)
+	b1=$(backlog_drops)
 	[ "$path" = v6link ] && v1=$(proc_cpu "$V6L_PID")
 	d1=$(bpf_stat "$PROG_DECAP")
 	e1=$(bpf_stat "$PROG_ENCAP")
 	python3 - "$out" "$test" "$round" "$path" "$t0" "$t1" "$m0" "$m1" "$v0" "$v1" "$d0" "$d1" \
-		"$e0" "$e1" "$((o1 - o0))" >>"$RUN/runs.tsv" <<-'PY'
+		"$e0" "$e1" "$((o1 - o0))" "$((b1 - b0))" >>"$RUN/runs.tsv" <<-'PY'
 	import json, sys
-	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours = sys.argv[1:]
+	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop = sys.argv[1:]
 	g = p = "nan"
 	try:
 	    d = json.load(open(f))
@@ -338,7 +346,7 @@ measure() { # ROUND PATH TEST
 	en0, ec0 = map(int, e0.split()); en1, ec1 = map(int, e1.split())
 	print("\t".join(map(str, [rnd, path, test, g, p, f"{float(t1) - float(t0):.3f}", mb1 - mb0,
 	      mt1 - mt0, int(v1) - int(v0), dn1 - dn0, dc1 - dc0, en1 - en0, ec1 - ec0, mi1 - mi0,
-	      int(ours)])))
+	      int(ours), int(bdrop)])))
 	PY
 	log "round $round $path $test: $(tail -n 1 "$RUN/runs.tsv" | cut -f4,5 | tr '\t' ' ')"
 }
@@ -365,8 +373,8 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'bench':>8} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7}")
-	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>8} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7}")
+	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7}")
 	summary = []
 	for t in tests:
 	    med = {}
@@ -383,6 +391,8 @@ report() {
 	        mcpu = [100 * ncpu * (int(r[13]) + int(r[14])) / max(int(r[7]), 1) for r in rs]
 	        vcpu = [100 * int(r[8]) / hz / float(r[5]) for r in rs] if path == "v6link" else []
 	        mc = st.median(mcpu)
+	        whole = st.median([100 * ncpu * int(r[6]) / max(int(r[7]), 1) for r in rs])
+	        bd = sum(int(r[15]) for r in rs if len(r) > 15)
 	        fc = st.median([100 * ncpu * (int(r[6]) - int(r[13]) - int(r[14])) / max(int(r[7]), 1) for r in rs])
 	        vc = st.median(vcpu) if vcpu else None
 	        gb = st.median([x for x in (fl(r[3]) for r in rs) if x] or [0])
@@ -393,9 +403,9 @@ report() {
 	        ratio = ""
 	        if path == "v6link" and med.get("ceiling") and md is not None:
 	            ratio = f"{md / med['ceiling']:.2f}"
-	        print(f"{t:<11} {path:<8} {rng:<38} {mc:>8.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f}")
+	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7}")
 	        summary.append([t, path, fmt(lo, nd), fmt(md, nd), fmt(hi, nd), f"{mc:.1f}", fmt(vc, 1),
-	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}"])
+	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}", f"{whole:.1f}", str(bd)])
 	# The peer's own cost (bpf_stats_enabled): ns per frame of each program, v6link runs only.
 	dn = sum(int(r[9]) for r in rows if r[1] == "v6link"); dc = sum(int(r[10]) for r in rows if r[1] == "v6link")
 	en = sum(int(r[11]) for r in rows if r[1] == "v6link"); ec = sum(int(r[12]) for r in rows if r[1] == "v6link")
@@ -412,10 +422,10 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
-	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks\n")
+	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops\n")
 	        for r in rows:
 	            f.write("\t".join(r) + "\n")
 	PY
@@ -432,6 +442,10 @@ start_peer || { log "the fast peer did not start"; exit 1; }
 start_v6link || exit 1
 OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null
+# RPS queues v6link's frames from CPU1 to LOAD_CPU; the default 1000-frame queue overflows in
+# bursts (the ceiling's sender feeds its own CPU's queue and never sees this).
+OLD_BACKLOG=$(sysctl -n net.core.netdev_max_backlog)
+sysctl -q -w net.core.netdev_max_backlog="$BACKLOG" >/dev/null
 ip netns exec "$NS_SRV" iperf3 -s -A "$LOAD_CPU" >>"$RUN/iperf3-server.log" 2>&1 &
 SRV_PID=$!
 PIDS+=($!)
