@@ -21,15 +21,18 @@
 #include <unistd.h>
 
 /* Packets read per batch, and the read arena: a read needs room for the largest super-packet,
- * so the arena holds at least four of them and many more small packets (RSS grows only with
- * what is touched). */
+ * so the arena takes three of them, or many more small packets (256 KiB of RSS at most). */
 #define DP_UP_READS 64
 #define DP_UP_READ_MAX DP_GSO_MAX_PKT
-#define DP_UP_ARENA (5 * 65536)
-/* Segments per sendmmsg (at most UIO_MAXIOV messages): about five 64 KiB super-packets of
- * 1452-byte segments. */
+#define DP_UP_ARENA (4 * 65536)
+/* Segments per sendmmsg (at most UIO_MAXIOV messages): a batch of three 64 KiB super-packets
+ * of 1452-byte segments (138) fits one call. */
 #define DP_UP_SEGS 256
 #define DP_UP_SLOT (DP_HEADROOM + DP_GSO_MAX_HDR)
+/* A full transmit path (ENOBUFS) is waited out for at most DP_UP_WAITS x DP_UP_WAIT_US per
+ * flush; the TUN's queue holds what the host sends meanwhile. */
+#define DP_UP_WAITS 200
+#define DP_UP_WAIT_US 50
 
 struct dp_up {
 	struct dataplane *dp;
@@ -48,12 +51,19 @@ struct dp_up {
 static void dp_up_flush(struct dp_up *u)
 {
 	struct dataplane *dp = u->dp;
-	int n = (int)u->n, sent = 0;
+	int n = (int)u->n, sent = 0, waits = 0;
 	u->n = 0;
 	while (sent < n) {
 		int k = sendmmsg(dp->sess_fd, u->m + sent, (unsigned)(n - sent), 0);
 		if (k < 0 && errno == EINTR)
 			continue;
+		/* ENOBUFS: the adapter's queue, or the backlog of the CPU that takes its frames, is
+		 * full (a veth has no qdisc to wait in). Wait for it to drain rather than drop: a
+		 * drop here costs the host's TCP a retransmit. */
+		if (k < 0 && errno == ENOBUFS && waits++ < DP_UP_WAITS) {
+			usleep(DP_UP_WAIT_US);
+			continue;
+		}
 		if (k <= 0)
 			break;
 		sent += k;
