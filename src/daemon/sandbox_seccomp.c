@@ -58,6 +58,7 @@ static const char *const seccomp_allowed[] = {
 
 static char seccomp_names[SECCOMP_NAMES][SECCOMP_NAME_LEN];
 static unsigned seccomp_n_allowed;
+static unsigned seccomp_arch; /* the native AUDIT_ARCH_*, as siginfo's si_arch gives it */
 
 /* Appends s to buf at *l (async-signal-safe). */
 static void seccomp_cat(char *buf, size_t cap, size_t *l, const char *s)
@@ -79,7 +80,8 @@ static void seccomp_on_sigsys(int sig, siginfo_t *si, void *uctx)
 	while ((nr /= 10) && k);
 	nr = (unsigned)si->si_syscall;
 	seccomp_cat(buf, sizeof(buf), &l, "v6link: seccomp: system call ");
-	seccomp_cat(buf, sizeof(buf), &l, nr < SECCOMP_NAMES && seccomp_names[nr][0] ?
+	seccomp_cat(buf, sizeof(buf), &l, si->si_arch != seccomp_arch ? "of another architecture" :
+					   nr < SECCOMP_NAMES && seccomp_names[nr][0] ?
 					   seccomp_names[nr] : "?");
 	seccomp_cat(buf, sizeof(buf), &l, " (");
 	seccomp_cat(buf, sizeof(buf), &l, num + k);
@@ -100,6 +102,7 @@ static void seccomp_on_sigsys(int sig, siginfo_t *si, void *uctx)
 /* The names of the report, resolved now: libseccomp allocates, which a handler must not. */
 static void seccomp_names_fill(void)
 {
+	seccomp_arch = seccomp_arch_native();
 	for (int nr = 0; nr < SECCOMP_NAMES; nr++) {
 		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 		snprintf(seccomp_names[nr], SECCOMP_NAME_LEN, "%s", n ? n : "");
@@ -114,8 +117,11 @@ static scmp_filter_ctx seccomp_build(void)
 	if (!ctx)
 		return NULL;
 	seccomp_n_allowed = 0;
-	/* Another architecture's calls (the i386 ABI on x86_64) are killed outright. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
+	/* Another architecture's calls (the i386 ABI on x86_64) trap and kill as well. Not
+	 * SCMP_ACT_KILL_PROCESS: libseccomp accepts it only where it may call seccomp(2), which
+	 * systemd's SystemCallFilter=@system-service refuses (the filter then loads through
+	 * prctl). */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(seccomp_allowed) / sizeof(seccomp_allowed[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(seccomp_allowed[i]);

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,6 +173,9 @@ static int spawner_setup(struct spawner *s, int sock, pid_t parent)
 	sigset_t chld;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		return -1;
+	/* syslog(3)'s socket, inherited: the number may become SPAWN_SOCK_FD below, and a log
+	 * line would then go to the daemon. The next line opens a socket of the spawner's own. */
+	closelog();
 	if (sock != SPAWN_SOCK_FD && (dup2(sock, SPAWN_SOCK_FD) < 0 || close(sock) < 0))
 		return -1;
 	fcntl(SPAWN_SOCK_FD, F_SETFD, FD_CLOEXEC);

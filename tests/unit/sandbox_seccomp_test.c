@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,6 +30,9 @@
 
 #include "daemon/sandbox_seccomp.h"
 #include "test_util.h"
+
+/* Run in the child before the filter is installed, when set. */
+static void (*run_before)(void);
 
 /* Runs fn in a child with the filter installed and its stderr captured into out[cap]; returns
  * the wait status. */
@@ -41,6 +47,8 @@ static int run_filtered(void (*fn)(void), char *out, size_t cap)
 		dup2(pfd[1], STDERR_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
+		if (run_before)
+			run_before();
 		if (sandbox_seccomp_install() < 0)
 			_exit(90);
 		fn();
@@ -113,6 +121,37 @@ static void test_forbidden_calls_kill_and_report(void **state)
 	expect_killed(call_fork, "clone");
 }
 
+/* As under systemd's SystemCallFilter=@system-service: seccomp(2) itself fails with EPERM
+ * (prctl does not). The filter must still load, and still kill and report. */
+static void refuse_seccomp_syscall(void)
+{
+	/* By hand, not with libseccomp: it would remember that seccomp(2) worked. */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_seccomp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL) != -1 || errno != EPERM)
+		_exit(91);
+}
+
+static void test_loads_where_seccomp_syscall_is_refused(void **state)
+{
+	char out[512];
+	(void)state;
+	run_before = refuse_seccomp_syscall;
+	int st = run_filtered(call_ptrace, out, sizeof(out));
+	run_before = NULL;
+	print_message("status 0x%x, stderr: %s", (unsigned)st, out);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGSYS);
+	assert_non_null(strstr(out, "system call ptrace ("));
+}
+
 static void *thread_fn(void *arg)
 {
 	return arg;
@@ -176,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forbidden_calls_kill_and_report),
 		cmocka_unit_test(test_daemon_calls_allowed),
+		cmocka_unit_test(test_loads_where_seccomp_syscall_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
