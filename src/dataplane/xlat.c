@@ -8,6 +8,7 @@
 #include "dataplane/dp.h"
 #include "dataplane/dp_gso.h"
 #include "dataplane/dp_wire.h"
+#include "dataplane/xlat_v4q.h"
 #include "nd/nd_answer.h"
 #include "nd/nd_codec.h"
 
@@ -61,6 +62,7 @@ struct xlat {
 	bool has_host;          /* under lock */
 	_Atomic uint64_t gen;   /* a new value from xlat_gen_seq whenever cfg changes */
 	struct dataplane *dp;   /* PPPoE: translated IPv6 goes onto the session (set before start) */
+	struct xlat_v4q *v4q;   /* PPPoE: IPv4 for the apps, written by a thread of its own */
 	uint8_t sn_mac[6];      /* multicast MAC joined for host_v6's solicited-node group */
 	bool has_sn_mac;
 	struct xlat_counters n4, n6;
@@ -328,6 +330,22 @@ static const struct nat46_cfg *xlat_cfg_cached(struct xlat *x, struct xlat_cfg_c
 	return cc->has_host ? &cc->cfg : NULL;
 }
 
+/* PPPoE: translates pkt into the IPv4 writer's next slot (xlat_v4q). */
+static void xlat_6to4_queue(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t *pkt,
+			    size_t len)
+{
+	uint8_t *out = xlat_v4q_slot(x->v4q);
+	size_t olen = 0;
+	enum nat46_drop why = NAT46_DROP_NO_ROOM;
+	if (!out || len > XLAT_V4Q_SLOT ||
+	    nat46_6to4(cfg, pkt, len, out, XLAT_V4Q_SLOT, &olen, &why) != NAT46_TO_V4) {
+		xlat_count(&x->n6.drops[why], 1);
+		return;
+	}
+	xlat_v4q_commit(x->v4q, olen);
+	xlat_count(&x->n6.to_v4, 1);
+}
+
 bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 {
 	static _Thread_local uint8_t out[XLAT_IN];
@@ -337,7 +355,10 @@ bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 	const struct nat46_cfg *cfg = xlat_cfg_cached(x, &cc);
 	if (!cfg || memcmp(pkt + 24, cfg->host_v6, 16) != 0)
 		return false;
-	xlat_6to4(x, cfg, pkt, len, out, sizeof(out));
+	if (x->v4q)
+		xlat_6to4_queue(x, cfg, pkt, len);
+	else
+		xlat_6to4(x, cfg, pkt, len, out, sizeof(out));
 	return true;
 }
 
@@ -511,13 +532,19 @@ struct xlat *xlat_new(int tun_fd, bool has_vnet_hdr, const struct nat46_cfg *cfg
 	return x;
 }
 
-void xlat_set_dataplane(struct xlat *x, struct dataplane *dp)
+int xlat_set_dataplane(struct xlat *x, struct dataplane *dp)
 {
 	x->dp = dp;
+	if (!dp || !x->has_vnet)
+		return 0;
+	x->v4q = xlat_v4q_new(x->tun_fd);
+	return x->v4q ? 0 : -1;
 }
 
 int xlat_start(struct xlat *x)
 {
+	if (x->v4q && xlat_v4q_start(x->v4q) < 0)
+		return -1;
 	int err = pthread_create(&x->t4, NULL, xlat_t4_main, x);
 	if (!err) {
 		x->has_t4 = true;
@@ -542,6 +569,7 @@ void xlat_free(struct xlat *x)
 		pthread_join(x->t4, NULL);
 	if (x->has_tlink)
 		pthread_join(x->tlink, NULL);
+	xlat_v4q_free(x->v4q);
 	if (x->pkt_fd >= 0)
 		close(x->pkt_fd);
 	close(x->raw6_fd);
@@ -590,5 +618,10 @@ void xlat_get_stats(struct xlat *x, struct xlat_stats *o)
 		o->io_errors += atomic_load(&c[k]->io_errors);
 		for (int i = 0; i < NAT46_DROP_N; i++)
 			o->drops[i] += atomic_load(&c[k]->drops[i]);
+	}
+	if (x->v4q) {
+		uint64_t written, errs;
+		xlat_v4q_stats(x->v4q, &written, &errs);
+		o->io_errors += errs;
 	}
 }

@@ -33,15 +33,18 @@ struct xlat *xlat_new(int tun_fd, bool has_vnet_hdr, const struct nat46_cfg *cfg
 /* Router mode: reads IPv6 for host_v6 on the adapter ifindex (MAC mac) and answers NS for it.
  * Before xlat_start. 0 or -1 with errno. */
 int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6]);
-/* Dial-up: translated IPv6 goes onto dp's session (dp outlives x: xlat_free first). Before
- * xlat_start; NULL (the default) sends everything through the raw socket. */
-void xlat_set_dataplane(struct xlat *x, struct dataplane *dp);
+/* Dial-up: translated IPv6 goes onto dp's session (dp outlives x: xlat_free first), and the
+ * IPv4 that xlat_input6 makes goes to a writer thread that coalesces it (xlat_v4q; with a
+ * virtio-net header TUN). Before the first xlat_input6 and xlat_start; NULL (the default)
+ * sends everything through the raw socket and writes IPv4 at once. 0 or -1 with errno. */
+int xlat_set_dataplane(struct xlat *x, struct dataplane *dp);
 int xlat_start(struct xlat *x);
 /* Stops the threads, closes the sockets, frees x (NULL is fine). */
 void xlat_free(struct xlat *x);
 /* The dedicated IPv6 address (NULL: none) and the IPv6 path MTU; safe while running. */
 void xlat_set_host_v6(struct xlat *x, const uint8_t host_v6[16], uint16_t v6_mtu);
-/* Any thread: if pkt is IPv6 for host_v6, translates it to the TUN and returns true. */
+/* If pkt is IPv6 for host_v6, translates it to the TUN and returns true. Any thread; with a
+ * data plane set (xlat_set_dataplane), one thread at a time (the ring's single producer). */
 bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len);
 void xlat_get_stats(struct xlat *x, struct xlat_stats *out);
 

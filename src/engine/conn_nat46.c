@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define NAT46_IFNAME "v6link46"
+/* The queue the apps fill, from the TUN's 500: bursts of TCP super-packets or small datagrams
+ * must not be dropped before the translator drains them (as v6link0's, issue #12). */
+#define NAT46_TXQLEN 1000
 /* RFC 7600: the source of ICMPv4 errors from IPv6 routers that have no pool address. */
 static const uint8_t nat46_icmp_err_v4[4] = { 192, 0, 0, 8 };
 
@@ -91,6 +94,11 @@ static int nat46_open_tun(struct conn *c, const uint8_t router_v4[4], unsigned m
 	 * translator cuts them (dp_gso). Without the offload the packets come whole. */
 	if (tun_set_offload(c->nat.tun_fd, TUN_OFFLOAD_CSUM | TUN_OFFLOAD_TSO4) < 0)
 		log_warn("conn[%s]: nat46: %s offloads", c->cfg.name, NAT46_IFNAME);
+	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || tun_set_txqueuelen(sk, c->nat.ifname, NAT46_TXQLEN) < 0)
+		log_warn("conn[%s]: nat46: %s txqueuelen %u", c->cfg.name, NAT46_IFNAME, NAT46_TXQLEN);
+	if (sk >= 0)
+		close(sk);
 	if (hostcfg_nl_open(&c->nat.nl) < 0)
 		return -1;
 	c->nat.has_nl = true;
@@ -136,7 +144,10 @@ static int nat46_open_xlat(struct conn *c, const uint8_t router_v4[4])
 	}
 	/* On a PPPoE session the translated IPv6 goes straight into the session's frames (the
 	 * data plane outlives the translator: conn_nat46_close runs before the mode closes). */
-	xlat_set_dataplane(c->nat.x, c->ops->dataplane ? c->ops->dataplane(c) : NULL);
+	if (xlat_set_dataplane(c->nat.x, c->ops->dataplane ? c->ops->dataplane(c) : NULL) < 0) {
+		log_warn("conn[%s]: nat46: IPv4 writer", c->cfg.name);
+		return -1;
+	}
 	/* Replies to the dedicated address reach the translator before its threads run. */
 	if (c->ops->nat46_attach(c, c->nat.x) < 0) {
 		log_warn("conn[%s]: nat46: replies on %s", c->cfg.name, c->lk.eth.name);
