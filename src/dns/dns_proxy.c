@@ -151,6 +151,9 @@ struct dns_proxy {
 	struct dp_tx *txb;
 	struct dp_conn conns[DNS_PROXY_TCP_CONNS_MAX];
 	struct dns_msg mq, ma, mb; /* scratch: query, A reply, AAAA reply */
+	/* mq holds the parse of pending entry mq_of - 1's query, ma of its A half, while their
+	 * gen matches (0: nothing known); every other parse into them clears the tag. */
+	uint32_t mq_of, mq_gen, ma_of, ma_gen;
 	uint8_t rx[DNS_MSG_MAX];
 	uint8_t out[DNS_MSG_MAX];
 };
@@ -297,6 +300,7 @@ static void dp_conn_send(struct dns_proxy *p, uint32_t ci, const uint8_t *buf, s
 static size_t dp_truncate(struct dns_proxy *p, const uint8_t *q, size_t qlen, const uint8_t *buf,
 	size_t limit)
 {
+	p->mq_of = 0;
 	if (dns_parse(q, qlen, &p->mq) != DNS_E_OK)
 		return 0;
 	int n = dns_build_response(&p->mq, buf[3] & 0x0f, NULL, 0, limit, p->out, sizeof(p->out));
@@ -414,6 +418,7 @@ static void dp_cache_reply(struct dns_proxy *p, bool is_do, const uint8_t *buf, 
 {
 	const struct dns_msg *m = p->up.reply_msg;
 	if (!m) {
+		p->ma_of = 0;
 		if (dns_parse(buf, len, &p->ma) != DNS_E_OK)
 			return;
 		m = &p->ma;
@@ -424,6 +429,7 @@ static void dp_cache_reply(struct dns_proxy *p, bool is_do, const uint8_t *buf, 
 
 static void dp_servfail(struct dns_proxy *p, struct dp_pending *e)
 {
+	p->mq_of = 0;
 	if (dns_parse(e->q, e->qlen, &p->mq) != DNS_E_OK)
 		return;
 	int n = dns_build_response(&p->mq, DNS_RCODE_SERVFAIL, NULL, 0, e->src.limit, p->out,
@@ -475,10 +481,16 @@ static size_t dp_synth_build(struct dns_proxy *p, const struct dp_pending *e,
 /* Both halves of a synthesized query are in: decide and answer (dns_synth_decide). */
 static void dp_synth_finish(struct dns_proxy *p, struct dp_pending *e)
 {
-	bool has_a = e->hlen[0] && dns_parse(e->half[0], e->hlen[0], &p->ma) == DNS_E_OK;
+	uint32_t ei = (uint32_t)(e - p->pend) + 1;
+	bool has_a = e->hlen[0] && ((p->ma_of == ei && p->ma_gen == e->gen) ||
+		dns_parse(e->half[0], e->hlen[0], &p->ma) == DNS_E_OK);
+	p->ma_of = 0;
 	bool has_aaaa = e->hlen[1] && dns_parse(e->half[1], e->hlen[1], &p->mb) == DNS_E_OK;
-	if (dns_parse(e->q, e->qlen, &p->mq) != DNS_E_OK)
-		return;
+	if (!(p->mq_of == ei && p->mq_gen == e->gen)) {
+		p->mq_of = 0;
+		if (dns_parse(e->q, e->qlen, &p->mq) != DNS_E_OK)
+			return;
+	}
 	struct dns_synth s;
 	bool route = has_a && dp_route(p, dp_first_a(&p->ma));
 	enum dns_synth_verdict v = dns_synth_decide(has_a ? &p->ma : NULL,
@@ -495,11 +507,18 @@ static void dp_synth_finish(struct dns_proxy *p, struct dp_pending *e)
 	}
 }
 
-/* The A half of a synthesized query answered. Relayed at once when synthesis cannot follow:
- * an error or NXDOMAIN (RFC 6147 §5.1.2 likewise), or A records the host can reach. */
-static bool dp_synth_a_final(struct dns_proxy *p, const uint8_t *buf, size_t len)
+/* The A half of e answered (buf, also stored in e->half[0]). Relayed at once when synthesis
+ * cannot follow: an error or NXDOMAIN (RFC 6147 §5.1.2 likewise), or A records the host can
+ * reach. */
+static bool dp_synth_a_final(struct dns_proxy *p, const struct dp_pending *e, const uint8_t *buf,
+	size_t len)
 {
-	if (dns_parse(buf, len, &p->ma) != DNS_E_OK || p->ma.is_tc)
+	p->ma_of = 0;
+	if (dns_parse(buf, len, &p->ma) != DNS_E_OK)
+		return true;
+	p->ma_of = (uint32_t)(e - p->pend) + 1;
+	p->ma_gen = e->gen;
+	if (p->ma.is_tc)
 		return true;
 	if (p->ma.rcode != DNS_RCODE_NOERROR)
 		return true;
@@ -522,7 +541,7 @@ static void dp_half_done(struct dns_proxy *p, struct dp_pending *e, unsigned hal
 		memcpy(e->half[half], buf, len);
 	}
 	if (half == 0 && !e->is_answered && len && (len > DP_HALF_MAX ||
-		dp_synth_a_final(p, buf, len))) {
+		dp_synth_a_final(p, e, buf, len))) {
 		dp_answer(p, &e->src, e->q, e->qlen, buf, len);
 		e->is_answered = true;
 	}
@@ -600,6 +619,8 @@ static void dp_synth_start(struct dns_proxy *p, struct dp_pending *e, uint32_t i
 		p->mq.is_rd, true, e->is_do, aq, sizeof(aq));
 	e->is_synth = true;
 	e->need[0] = e->need[1] = true;
+	p->mq_of = i + 1; /* p->mq: the client's query, now e->q */
+	p->mq_gen = e->gen;
 	int n0 = dns_cache_get(&p->cache, &p->mq, now, p->rx, DP_HALF_MAX);
 	int n1 = aqlen > 0 && dns_parse(aq, (size_t)aqlen, &p->mb) == DNS_E_OK ?
 		dns_cache_get(&p->cache, &p->mb, now, p->out, DP_HALF_MAX) : -1;
@@ -630,6 +651,7 @@ static void dp_on_query(struct dns_proxy *p, struct dp_src *src, const uint8_t *
 		p->st.drop_ratelimit++;
 		return;
 	}
+	p->mq_of = 0;
 	if (dns_parse(buf, len, &p->mq) != DNS_E_OK || p->mq.is_response) {
 		p->st.drop_malformed++; /* RFC 1035 §7.3: a response is never answered */
 		return;
