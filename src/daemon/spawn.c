@@ -487,6 +487,11 @@ void spawn_stop(void)
 		log_warnx("spawner: still running 2 s after the daemon's EOF");
 		close(sp.fd);
 		sp.fd = -1;
+		waitpid(sp.pid, NULL, WNOHANG);
+		return;
 	}
-	waitpid(sp.pid, NULL, WNOHANG);
+	/* Its socket closed as it exited (no program it runs holds it: close-on-exec): reap it
+	 * now rather than leave a zombie to whoever inherits it. ECHILD: SIGCHLD's handler did. */
+	while (waitpid(sp.pid, NULL, 0) < 0 && errno == EINTR) {
+	}
 }

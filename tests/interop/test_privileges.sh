@@ -153,6 +153,7 @@ t_check "priv_sigterm_host_clean" v6l_host_clean
 t_check "priv_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
 t_check "priv_trace_files_written" bash -c "ls '$T_RUN'/trace/dsl-*.pcapng && test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
 t_check "priv_hook_down_event" grep -q '^down ' "$T_RUN/hook-caps"
+# (gone, not a zombie: the daemon reaps it before it exits)
 t_check "priv_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
 t_check "priv_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
 
