@@ -419,6 +419,7 @@ redial_delay = 1' >"$CONF/connections.ini"
 	v6l_json "json.dumps(c.get('nat46'))" >"$RUN/v6link-nat46-status.json"
 	log "v6link nat46 status: $(cat "$RUN/v6link-nat46-status.json")"
 	log "v6link46 TX drops (TUN queue full): $(tun_tx_drops v6link46); v6link's packet socket drops: $(pkt_sock_drops)"
+	log "v6link peak RSS: $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$V6L_PID/status" 2>/dev/null)"
 	stop_pid "$V6L_PID"
 	V6L_PID=''
 }
