@@ -1,6 +1,6 @@
 /* The downlink thread: PPPoE session frames from the AF_PACKET socket -> IP packets into the
- * TUN; control frames to the control loop. Frames come from a TPACKET_V3 ring (dp_ring.c; one
- * wakeup per block, no copy), or from recvmmsg where the ring cannot be set up. Consecutive TCP
+ * TUN; control frames to the control loop. Frames come from recvmmsg, and while they come fast
+ * from a TPACKET_V3 ring (dp_ring.c; one wakeup per block, no copy). Consecutive TCP
  * segments of a flow go into the TUN as one GSO super-packet (dp_gro.c), and a CHECKSUM_PARTIAL
  * frame's checksum is left to the kernel through the vnet header. See dp_int.h. */
 #include "dp_int.h"
@@ -211,7 +211,8 @@ struct dp_mmsg {
 	struct mmsghdr m[DP_MMSG_BATCH];
 };
 
-static void dp_rx_mmsg(struct dataplane *dp, struct dp_mmsg *mm, struct dp_rx_chunk *c)
+/* Returns the frames read. */
+static int dp_rx_mmsg(struct dataplane *dp, struct dp_mmsg *mm, struct dp_rx_chunk *c)
 {
 	for (int i = 0; i < DP_MMSG_BATCH; i++) {
 		mm->iov[i] = (struct iovec){ mm->frames[i], DP_FRAME };
@@ -221,7 +222,7 @@ static void dp_rx_mmsg(struct dataplane *dp, struct dp_mmsg *mm, struct dp_rx_ch
 	}
 	int n = recvmmsg(dp->sess_fd, mm->m, DP_MMSG_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n <= 0)
-		return;
+		return 0;
 	struct dp_rx_batch b;
 	dp_rx_begin(dp, &b, c);
 	for (int i = 0; i < n; i++) {
@@ -238,6 +239,7 @@ static void dp_rx_mmsg(struct dataplane *dp, struct dp_mmsg *mm, struct dp_rx_ch
 		dp_rx_add(dp, &b, c, &f);
 	}
 	dp_rx_end(dp, c);
+	return n;
 }
 
 /* Every block the kernel has handed over, then back to it. */
@@ -254,14 +256,30 @@ static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chu
 	}
 }
 
-/* The ring unless V6L_DP_RING=0 or the kernel refuses it. V6L_DP_RING=0 (recvmmsg: no added
- * latency, more CPU per packet), V6L_DP_RING_TOV=ms and V6L_DP_GRO=0 (coalescing off) are for
- * measuring; the ring's retire timeout adds up to DP_RING_TOV_MS to a packet of a quiet link. */
-static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
+/* The ring is used only while frames come fast (DP_RING_ON_PKTS in a DP_RING_WINDOW_MS window):
+ * it saves a wakeup and a copy per frame, but a frame of a quiet link waits in its block until
+ * the retire timeout (1 ms; a jiffy or more on HZ=250 kernels, 4 ms), which pppd's kernel PPPoE
+ * never adds. After DP_RING_IDLE_MS without a frame the ring goes again, every block read.
+ * V6L_DP_RING=0 (never) or 1 (always), V6L_DP_RING_TOV=ms and V6L_DP_GRO=0 (coalescing off)
+ * are for measuring. */
+#define DP_RING_WINDOW_MS 100
+#define DP_RING_ON_PKTS 2000 /* 20 kframes/s */
+#define DP_RING_IDLE_MS 200
+
+enum dp_ring_use { DP_RING_NEVER, DP_RING_ADAPTIVE, DP_RING_ALWAYS };
+
+static enum dp_ring_use dp_ring_use(void)
 {
 	const char *e = getenv("V6L_DP_RING");
 	if (e && strcmp(e, "0") == 0)
-		return false;
+		return DP_RING_NEVER;
+	if (e && strcmp(e, "1") == 0)
+		return DP_RING_ALWAYS;
+	return DP_RING_ADAPTIVE;
+}
+
+static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
+{
 	const char *t = getenv("V6L_DP_RING_TOV");
 	unsigned tov = t ? (unsigned)strtoul(t, NULL, 10) : DP_RING_TOV_MS;
 	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, tov) == 0)
@@ -271,25 +289,55 @@ static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 	return false;
 }
 
+/* Frames counted per window while the ring is off; true once the rate calls for it. */
+struct dp_rate {
+	uint64_t window_start_ms;
+	unsigned n;
+};
+
+static bool dp_rate_high(struct dp_rate *rt, int n)
+{
+	uint64_t now = clock_now_ms();
+	if (now - rt->window_start_ms >= DP_RING_WINDOW_MS) {
+		rt->window_start_ms = now;
+		rt->n = 0;
+	}
+	rt->n += (unsigned)n;
+	return rt->n >= DP_RING_ON_PKTS;
+}
+
 void *dp_down_main(void *arg)
 {
 	struct dataplane *dp = arg;
 	struct dp_rx_chunk *c = calloc(1, sizeof(*c));
 	struct dp_mmsg *mm = calloc(1, sizeof(*mm));
 	struct dp_ring r = { 0 };
+	struct dp_rate rate = { 0 };
 	if (!c || !mm) {
 		log_warnx("dataplane: out of memory for the downlink");
 		goto out;
 	}
-	bool has_ring = dp_down_ring_open(dp, &r);
+	enum dp_ring_use use = dp_ring_use();
+	bool has_ring = use == DP_RING_ALWAYS && dp_down_ring_open(dp, &r);
+	bool ring_failed = false;
 	const char *e = getenv("V6L_DP_GRO");
 	c->is_gro_off = e && strcmp(e, "0") == 0;
 	struct pollfd pf[2] = { { dp->sess_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
 	for (;;) {
 		if (has_ring)
 			dp_rx_ring(dp, &r, c);
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		int timeout = has_ring && use == DP_RING_ADAPTIVE ? DP_RING_IDLE_MS : -1;
+		int k = poll(pf, 2, timeout);
+		if (k < 0 && errno != EINTR)
 			break;
+		if (k == 0 && has_ring && !dp_ring_ready(&r)) {
+			/* Quiet: every block read, none filling. */
+			dp_ring_close(&r, dp->sess_fd);
+			has_ring = false;
+			log_debug(LOGC_DATA, "dataplane: receive ring off (%d ms without a frame)",
+				  DP_RING_IDLE_MS);
+			continue;
+		}
 		if (pf[1].revents)
 			break;
 		if (!(pf[0].revents & POLLIN)) {
@@ -298,8 +346,16 @@ void *dp_down_main(void *arg)
 		}
 		/* With the ring, POLLIN without a block means frames queued on the socket before the
 		 * ring existed: read them the old way. */
-		if (!has_ring || !dp_ring_ready(&r))
-			dp_rx_mmsg(dp, mm, c);
+		if (has_ring && dp_ring_ready(&r))
+			continue;
+		int n = dp_rx_mmsg(dp, mm, c);
+		if (!has_ring && use == DP_RING_ADAPTIVE && !ring_failed && dp_rate_high(&rate, n)) {
+			log_debug(LOGC_DATA, "dataplane: receive ring on (%u frames in %u ms)", rate.n,
+				  (unsigned)(clock_now_ms() - rate.window_start_ms));
+			has_ring = dp_down_ring_open(dp, &r);
+			ring_failed = !has_ring;
+			rate.n = 0;
+		}
 	}
 	if (has_ring)
 		dp_ring_close(&r, dp->sess_fd);
