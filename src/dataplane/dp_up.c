@@ -29,8 +29,9 @@
  * of 1452-byte segments (138) fits one call. */
 #define DP_UP_SEGS 256
 #define DP_UP_SLOT (DP_HEADROOM + DP_GSO_MAX_HDR)
-/* A full transmit path (ENOBUFS) is waited out for at most DP_UP_WAITS x DP_UP_WAIT_US per
- * flush; the TUN's queue holds what the host sends meanwhile. */
+/* A full transmit path (EAGAIN, ENOBUFS) is waited out for at most DP_UP_WAITS x DP_UP_WAIT_US
+ * (EAGAIN: until POLLOUT, 1 ms at most) per flush; the TUN's queue holds what the host sends
+ * meanwhile. */
 #define DP_UP_WAITS 200
 #define DP_UP_WAIT_US 50
 
@@ -57,11 +58,16 @@ static void dp_up_flush(struct dp_up *u)
 		int k = sendmmsg(dp->sess_fd, u->m + sent, (unsigned)(n - sent), 0);
 		if (k < 0 && errno == EINTR)
 			continue;
-		/* ENOBUFS: the adapter's queue, or the backlog of the CPU that takes its frames, is
-		 * full (a veth has no qdisc to wait in). Wait for it to drain rather than drop: a
+		/* EAGAIN: the socket's send buffer is full of frames not yet freed (queued on another
+		 * CPU's backlog, say); ENOBUFS: the adapter's queue, or that backlog, is full (a veth
+		 * has no qdisc to wait in). Wait for the frames to drain rather than drop them: a
 		 * drop here costs the host's TCP a retransmit. */
-		if (k < 0 && errno == ENOBUFS && waits++ < DP_UP_WAITS) {
-			usleep(DP_UP_WAIT_US);
+		if (k < 0 && (errno == EAGAIN || errno == ENOBUFS) && waits++ < DP_UP_WAITS) {
+			struct pollfd p = { dp->sess_fd, POLLOUT, 0 };
+			if (errno == EAGAIN)
+				poll(&p, 1, DP_UP_WAIT_US / 1000 + 1);
+			else
+				usleep(DP_UP_WAIT_US);
 			continue;
 		}
 		if (k <= 0)
