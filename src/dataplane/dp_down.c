@@ -6,6 +6,7 @@
 #include "dp_int.h"
 
 #include "core/clock.h"
+#include "core/csum.h"
 #include "core/log.h"
 #include "dataplane/dp_gro.h"
 #include "dataplane/dp_ring.h"
@@ -135,6 +136,27 @@ static void dp_rx_flush(struct dataplane *dp, struct dp_rx_chunk *c)
 	c->n_frames = c->n_pkts = 0;
 }
 
+/* NAT46's turn at an IPv6 data packet. It translates the packet's bytes and cannot hand an
+ * unfinished checksum on (a CHECKSUM_PARTIAL frame from a local sender, e.g. a veth with tx
+ * offload), so that one is finished here first, in the writable ring or recvmmsg buffer. */
+static bool dp_rx_divert(const struct dp_divert *dv, const struct dp_ring_frame *f,
+			 const struct dp_rx *rx)
+{
+	uint8_t *pkt = (uint8_t *)(uintptr_t)(f->frame + rx->off);
+	if (f->is_csum_partial) {
+		uint16_t start, off;
+		if (!dp_gro_csum_locate(pkt, rx->len, &start, &off) || (size_t)start + off + 2 > rx->len)
+			return false; /* to the TUN, which finishes it */
+		/* The field holds the pseudo-header sum; a zero result goes as all ones, as Linux's
+		 * skb_checksum_help sends it. */
+		uint16_t c = (uint16_t)~csum_fold(csum_add(0, pkt + start, rx->len - start));
+		c = c ? c : 0xffff;
+		pkt[start + off] = (uint8_t)(c >> 8);
+		pkt[start + off + 1] = (uint8_t)c;
+	}
+	return dv->fn(dv->ctx, pkt, rx->len);
+}
+
 /* Classifies the chunk's last frame: control frames are queued, NAT46 takes its IPv6 packets,
  * and data packets wait for dp_rx_flush. */
 static void dp_rx_frame(struct dataplane *dp, struct dp_rx_chunk *c, const struct dp_session *s,
@@ -152,7 +174,7 @@ static void dp_rx_frame(struct dataplane *dp, struct dp_rx_chunk *c, const struc
 		c->queued = true;
 	} else if (rx.kind == DP_RX_DROP) {
 		dp_count_drop(&dp->rx, rx.drop);
-	} else if (rx.kind == DP_RX_DATA6 && dv->fn && dv->fn(dv->ctx, f->frame + rx.off, rx.len)) {
+	} else if (rx.kind == DP_RX_DATA6 && dv->fn && dp_rx_divert(dv, f, &rx)) {
 		c->pkts++;
 		c->bytes += rx.len;
 	} else {
