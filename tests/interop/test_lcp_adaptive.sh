@@ -56,6 +56,19 @@ t_check "lcp_adaptive_echo_replies_were_dropped (${dropped:-?} by the filter)" t
 t_check "lcp_adaptive_session_survived_download (session $sid -> $after)" test "$after" = "up|$sid"
 t_check "lcp_adaptive_no_echo_timeout_during_download" \
 	bash -c "! grep -q 'not answering LCP echo' '$T_RUN/v6link-after-download.log'"
+# The downlink's receive ring comes on only while frames come fast (2000 in 100 ms, about
+# 240 Mbit/s of 1500-byte frames) and goes 200 ms after the last frame. Above 400 Mbit/s on
+# average the download must have switched it on; slower (a loaded machine) it may not have.
+if [ "${bps:-0}" -gt 400000000 ]; then
+	t_check "dataplane_receive_ring_on_during_fast_download" \
+		grep -q 'dataplane: receive ring on' "$T_RUN/v6link-after-download.log"
+else
+	t_log "download at ${bps:-0} bit/s: whether the receive ring came on is not checked"
+fi
+if grep -q 'dataplane: receive ring on' "$T_RUN/v6link-after-download.log"; then
+	t_check "dataplane_receive_ring_off_once_quiet" \
+		bash -c "for i in \$(seq 30); do grep -q 'dataplane: receive ring off' '$V6L_LOG' && exit 0; sleep 0.1; done; exit 1"
+fi
 
 # No more data: the same loss now ends the session after 3 x 1 s.
 t_check "lcp_echo_loss_without_data_ends_session" v6l_wait_state idle 10
