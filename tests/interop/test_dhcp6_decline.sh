@@ -16,7 +16,8 @@ rtr_conf() {
 	printf "[lan]\ndial_string = if=eth0\nmode = router\nprefix_delegation = 0\n" >"$V6L_CONF/connections.ini"
 }
 dhcp6_addrs() { v6l_json "' '.join(a['address'] for a in c['ipv6']['addresses'] if a['source'] == 'dhcpv6')" 2>/dev/null; }
-on_adapter() { ip -n "$NS_CLI" -6 addr show dev eth0 | grep -q "inet6 $1/"; }
+# grep without -q: with pipefail, an early exit of grep -q can fail the pipeline (SIGPIPE).
+on_adapter() { ip -n "$NS_CLI" -6 addr show dev eth0 | grep "inet6 $1/" >/dev/null; }
 
 lan_up
 ip netns add "$NS_SQ"
