@@ -4,7 +4,7 @@ DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
        debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf nsd unbound \
-       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt dhcpcd-base thc-ipv6 bpftool valgrind
+       curl iperf3 tcpdump tayga ndisc6 git lintian shfmt dhcpcd-base thc-ipv6 bpftool valgrind linux-perf
 
 BUILD ?= build
 PREFIX ?= /usr/local

@@ -22,6 +22,9 @@
 # Usage: sudo bench/dns_proxy_bench.sh [BUILD_DIR] (default build)
 #   DUR=seconds per run (10), ROUNDS=rounds (3), CASES="hit miss synth direct" (all),
 #   SERVERS="v6link unbound" (both; a second build is V6L2=BUILD_DIR, shown as "v6link2"),
+#   SYSCALLS=1: also the datagrams the proxy handles per wake-up (perf stat of its system calls),
+#   QPS=N: dnsperf sends at most N queries/s (a light load: the proxy then sees a query or two
+#   per wake-up, where at full load it took 17-110 at once),
 #   CALLGRIND=N: then the proxy's user-space instructions per query (valgrind's callgrind, N
 #   queries per case at 2000/s after a warm pass; deterministic, so a change shows as a number).
 set -uo pipefail
@@ -43,6 +46,7 @@ RUN=$(mktemp -d /tmp/v6l-dpb.XXXXXX) || exit 1
 
 cleanup() {
 	local pid
+	[ -n "${SC_PID:-}" ] && kill "$SC_PID" 2>/dev/null
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	ip netns del "$NS_C" 2>/dev/null
@@ -57,7 +61,8 @@ for b in "$BUILD" ${V6L2:+"$V6L2"}; do
 		exit 1
 	}
 done
-for c in dnsperf nsd unbound taskset ${CALLGRIND:+valgrind callgrind_control callgrind_annotate}; do
+for c in dnsperf nsd unbound taskset ${CALLGRIND:+valgrind callgrind_control callgrind_annotate} \
+	${SYSCALLS:+perf}; do
 	command -v "$c" >/dev/null || {
 		echo "$c not installed (make deps)"
 		exit 1
@@ -192,7 +197,7 @@ perf_run() { # ADDR PORT FILE RUNS PID OUT
 	local t0 t1
 	t0=$(cpu_ticks "$5")
 	ip netns exec "$NS_C" taskset -c 0 dnsperf -s "$1" -p "$2" -d "$3" -l "$DUR" -n "$4" -c 8 \
-		-q 200 -T 1 >"$6" 2>&1
+		-q 200 -T 1 ${QPS:+-Q "$QPS"} >"$6" 2>&1
 	t1=$(cpu_ticks "$5")
 	awk -v cpu=$(((t1 - t0) * 100 / $(getconf CLK_TCK))) '
 		/Queries per second/ { q = $4 }
@@ -221,8 +226,31 @@ measure() {
 		;;
 	esac
 	[ "$c" = direct ] && addr=$UP
+	if [ -n "${SYSCALLS:-}" ] && [ "$s" != unbound ] && [ "$c" != direct ]; then
+		perf stat -x, -o "$RUN/$s-$c-$r.sc" -p "$pid" -e "$SC_EVENTS" &
+		SC_PID=$!
+	fi
 	perf_run "$addr" "$port" "$file" "$runs" "$pid" "$out" | sed "s/^/$c $s $r /" >>"$RUN/results"
 	tail -1 "$RUN/results"
+	[ -n "$SC_PID" ] && syscalls_done "$c $s $r" "$RUN/$s-$c-$r.sc" "$out"
+}
+
+# SYSCALLS=1: what one wake-up of the proxy handles (the batch a parsing helper process would
+# get in one round trip, README "Security model"). Each pass over the proxy's sockets is one
+# epoll_wait of the loop and one of the proxy's own set (the loop's timers add a few); client
+# datagrams come by recvmmsg, upstream answers by recvfrom, one per answer.
+SC_EVENTS=syscalls:sys_enter_epoll_wait,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_recvfrom
+SC_PID=
+syscalls_done() { # "CASE SERVER ROUND" PERF_OUT DNSPERF_OUT; ends perf stat (SC_PID)
+	kill -INT "$SC_PID"
+	wait "$SC_PID" 2>/dev/null
+	SC_PID=
+	awk -F, -v k="$1" -v out="$RUN/syscalls" '
+		FILENAME == ARGV[1] && /Queries completed/ { split($0, f, " "); q = f[3] }
+		FILENAME == ARGV[2] && $3 ~ /epoll_wait/ { ew = $1 }
+		FILENAME == ARGV[2] && $3 ~ /recvfrom/ { rf = $1 }
+		END { printf "%s %d %d %d %.1f\n", k, q, ew / 2, rf, (ew > 0 ? (q + rf) * 2 / ew : 0) >>out }
+	' "$3" "$2"
 }
 
 : >"$RUN/results"
@@ -269,6 +297,14 @@ awk '
 			printf "%-7s %-14s %8.0f %8.0f %8.0f %6s %9.0f %6s\n", f[1], f[2], lo[k], md[k], hi[k], ratio(md, k, f[1]), me[k], ratio(me, k, f[1])
 		}
 	}' "$RUN/results"
+if [ -n "${SYSCALLS:-}" ]; then
+	echo
+	echo "the proxy's wake-ups (perf stat of its system calls during each dnsperf run)"
+	printf '%-7s %-14s %5s %9s %9s %9s %13s\n' case server round queries passes upstream \
+		datagrams/pass
+	awk '{ printf "%-7s %-14s %5s %9d %9d %9d %13.1f\n", $1, $2, $3, $4, $5, $6, $7 }' \
+		"$RUN/syscalls"
+fi
 # Instructions per query: the driver under callgrind, counters zeroed after a warm pass.
 callgrind_case() { # CASE [--synthesize]
 	local c=$1 pid n f out=$RUN/cg-$1 tot
