@@ -189,10 +189,18 @@ miss_file() { # TAG: MISS_N unique names under miss
 		>"$RUN/miss.txt"
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# User and system ticks of PID and of its children alive (nsd's serving process; a helper
+# process of the proxy's, such as a parser behind a socketpair, README "Security model").
+cpu_ticks() { # PID
+	local c t=0 v
+	for c in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		v=$(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null) && t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
 
-# dnsperf against ADDR PORT with FILE; prints "qps latency_ms lost% cpu%" (cpu of PID: the
-# server's, incl. the softirq work charged to it; nsd's serving child is not counted).
+# dnsperf against ADDR PORT with FILE; prints "qps latency_ms lost% cpu%" (cpu of PID and its
+# children: the server's, incl. the softirq work charged to it).
 perf_run() { # ADDR PORT FILE RUNS PID OUT
 	local t0 t1
 	t0=$(cpu_ticks "$5")
