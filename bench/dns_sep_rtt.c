@@ -2,9 +2,10 @@
  * round trip of fixed-size records over an AF_UNIX SOCK_SEQPACKET socketpair to a forked child,
  * one datagram of N requests (one recvmmsg batch) answered by one datagram of N parsed records.
  * The child only copies: the parse itself would move there, not be added, so this is the price
- * of the separation alone. Reports per round trip and per query: wall time, CPU time of both
- * processes, and instructions of both (user + kernel, perf_event_open; n/a where the VM has
- * no such counter, as here). Not built by meson; as root for the instruction counter:
+ * of the separation alone, in a tight loop; in place it is dearer (bench/dns_sep_proto.sh: the
+ * round trip also shrinks the proxy's batches). Reports per round trip and per query: wall
+ * time, CPU time of both processes, and instructions of both (user + kernel, perf_event_open;
+ * n/a where the VM has no such counter, as here). Not built by meson; as root for the counter:
  *   cc -O2 -std=c17 -D_GNU_SOURCE bench/dns_sep_rtt.c -o /tmp/dns_sep_rtt && /tmp/dns_sep_rtt
  *   args: [round trips per run (20000)] [runs (7)]
  * Placements: "same" (both on CPU 1, as the proxy under bench/dns_proxy_bench.sh, whose helper
