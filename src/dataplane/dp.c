@@ -273,4 +273,15 @@ void dp_get_stats(struct dataplane *dp, struct dp_stats *o)
 	o->last_rx_ms = atomic_load(&dp->rx.last_ms);
 	for (int i = 0; i < DP_DROP_N; i++)
 		o->drops[i] = atomic_load(&dp->tx.drops[i]) + atomic_load(&dp->rx.drops[i]);
+	o->has_dataplane = true;
+	o->off = (struct dp_offload_stats){
+		.tso_super = atomic_load(&dp->tx.super),
+		.tso_segments = atomic_load(&dp->tx.segs),
+		.csum_tx = atomic_load(&dp->tx.csum),
+		.gro_super = atomic_load(&dp->rx.super),
+		.gro_coalesced = atomic_load(&dp->rx.segs),
+		.csum_partial_rx = atomic_load(&dp->rx.csum),
+		.rx_ring_on = atomic_load(&dp->ring_on),
+		.rx_ring_switches = atomic_load(&dp->ring_switches),
+	};
 }

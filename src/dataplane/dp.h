@@ -12,10 +12,24 @@
 
 struct dataplane;
 
+/* The offload work of the data path (issue #12), since the data plane started. */
+struct dp_offload_stats {
+	uint64_t tso_super;       /* TSO/USO super-packets read from the TUN */
+	uint64_t tso_segments;    /* segments cut from them */
+	uint64_t csum_tx;         /* NEEDS_CSUM packets from the TUN whose checksum v6link finished */
+	uint64_t gro_super;       /* super-packets written into the TUN (2 or more frames each) */
+	uint64_t gro_coalesced;   /* frames coalesced into them */
+	uint64_t csum_partial_rx; /* CHECKSUM_PARTIAL frames received (NEEDS_CSUM or finished) */
+	bool rx_ring_on;          /* the downlink reads from its TPACKET_V3 ring now */
+	uint64_t rx_ring_switches; /* times the ring went on or off */
+};
+
 struct dp_stats {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	uint64_t drops[DP_DROP_N];
 	uint64_t last_tx_ms, last_rx_ms; /* monotonic time of the last data packet each way */
+	bool has_dataplane;              /* the fields below are the session data plane's */
+	struct dp_offload_stats off;
 };
 
 /* Takes no ownership of tun_fd (opened with IFF_VNET_HDR: a 10-byte struct virtio_net_hdr before

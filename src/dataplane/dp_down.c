@@ -61,6 +61,9 @@ struct dp_rx_chunk {
 	bool queued;                     /* control frames were queued */
 	bool is_gro_off;                 /* V6L_DP_GRO=0: every packet alone (to measure) */
 	uint64_t pkts, bytes;
+	/* this thread's totals, published per batch: GRO super-packets written and the frames
+	 * in them, CHECKSUM_PARTIAL data frames */
+	uint64_t n_super, n_coalesced, n_csum_partial;
 };
 
 /* One writev of a vnet header and segs[0..n); 0 or -1. */
@@ -93,6 +96,10 @@ static void dp_write_item(struct dataplane *dp, struct dp_rx_chunk *c, size_t k)
 	const struct dp_gro_out *o = &c->gro.out[k];
 	size_t ns = dp_gro_segs(&c->gro, k, c->pkt, segs, DP_GRO_MAX_PKTS + 1);
 	bool ok = ns && dp_tun_writev(dp->tun_fd, &o->vnet, segs, ns) == 0;
+	if (ok && o->n > 1) {
+		c->n_super++;
+		c->n_coalesced += o->n;
+	}
 	for (int i = o->first; i >= 0; i = o->n > 1 ? c->gro.next[i] : -1) {
 		/* A kernel that refuses the super-packet still gets its segments one by one. */
 		bool pkt_ok = ok || (o->n > 1 && dp_tun_write1(dp->tun_fd, &c->pkt[i]) == 0);
@@ -169,6 +176,8 @@ static void dp_rx_frame(struct dataplane *dp, struct dp_rx_chunk *c, const struc
 		return;
 	}
 	dp_classify_rx(s, f->frame, f->len, f->tci, f->has_vlan, &rx);
+	if (f->is_csum_partial && (rx.kind == DP_RX_DATA4 || rx.kind == DP_RX_DATA6))
+		c->n_csum_partial++;
 	if (rx.kind == DP_RX_CONTROL) {
 		dp_queue_control(dp, f->frame, f->len, &rx, f->has_vlan, f->tci);
 		c->queued = true;
@@ -223,6 +232,10 @@ static void dp_rx_end(struct dataplane *dp, struct dp_rx_chunk *c)
 	}
 	if (c->queued)
 		eventfd_write(dp->ctl_efd, 1);
+	/* Only this thread writes these: a store, no locked add. */
+	atomic_store_explicit(&dp->rx.super, c->n_super, memory_order_relaxed);
+	atomic_store_explicit(&dp->rx.segs, c->n_coalesced, memory_order_relaxed);
+	atomic_store_explicit(&dp->rx.csum, c->n_csum_partial, memory_order_relaxed);
 }
 
 /* The recvmmsg path (no ring, or frames queued before the ring was set up). */
@@ -311,6 +324,13 @@ static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 	return false;
 }
 
+/* For `status`: the ring on or off now, and one more switch. */
+static void dp_ring_state(struct dataplane *dp, bool on)
+{
+	atomic_store_explicit(&dp->ring_on, on, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dp->ring_switches, 1, memory_order_relaxed);
+}
+
 /* Frames counted per window while the ring is off; true once the rate calls for it. */
 struct dp_rate {
 	uint64_t window_start_ms;
@@ -341,6 +361,8 @@ void *dp_down_main(void *arg)
 	}
 	enum dp_ring_use use = dp_ring_use();
 	bool has_ring = use == DP_RING_ALWAYS && dp_down_ring_open(dp, &r);
+	if (has_ring)
+		dp_ring_state(dp, true);
 	bool ring_failed = false;
 	const char *e = getenv("V6L_DP_GRO");
 	c->is_gro_off = e && strcmp(e, "0") == 0;
@@ -356,6 +378,7 @@ void *dp_down_main(void *arg)
 			/* Quiet: every block read, none filling. */
 			dp_ring_close(&r, dp->sess_fd);
 			has_ring = false;
+			dp_ring_state(dp, false);
 			log_debug(LOGC_DATA, "dataplane: receive ring off (%d ms without a frame)",
 				  DP_RING_IDLE_MS);
 			continue;
@@ -376,11 +399,15 @@ void *dp_down_main(void *arg)
 				  (unsigned)(clock_now_ms() - rate.window_start_ms));
 			has_ring = dp_down_ring_open(dp, &r);
 			ring_failed = !has_ring;
+			if (has_ring)
+				dp_ring_state(dp, true);
 			rate.n = 0;
 		}
 	}
-	if (has_ring)
+	if (has_ring) {
 		dp_ring_close(&r, dp->sess_fd);
+		atomic_store(&dp->ring_on, false);
+	}
 out:
 	free(c);
 	free(mm);

@@ -18,6 +18,11 @@
 struct dp_counters {
 	_Atomic uint64_t packets, bytes, last_ms;
 	_Atomic uint64_t drops[DP_DROP_N];
+	/* Offload work, each written only by its direction's thread (a plain store of the
+	 * thread's own running total once per batch, no read-modify-write): tx: TSO/USO
+	 * super-packets, segments, checksums finished; rx: GRO super-packets, frames in them,
+	 * CHECKSUM_PARTIAL frames. */
+	_Atomic uint64_t super, segs, csum;
 };
 
 struct dp_ctl_frame {
@@ -55,6 +60,9 @@ struct dataplane {
 	_Atomic bool divert_busy;
 	_Atomic bool demand_armed;
 	struct dp_counters tx, rx;
+	/* The downlink's receive ring: on now, and how often it went on or off. */
+	_Atomic bool ring_on;
+	_Atomic uint64_t ring_switches;
 	pthread_mutex_t ctl_lock;
 	struct dp_ctl_frame ctlq[DP_CTLQ];
 	unsigned ctl_head, ctl_n;

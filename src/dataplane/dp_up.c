@@ -40,6 +40,7 @@ struct dp_up {
 	struct dp_session s;
 	struct sockaddr_ll sll;
 	unsigned n;                 /* segments queued */
+	uint64_t n_super, n_segs, n_csum; /* this thread's totals, published per batch */
 	uint8_t hdr[DP_UP_SEGS][DP_UP_SLOT];
 	struct iovec iov[DP_UP_SEGS][2];
 	struct mmsghdr m[DP_UP_SEGS];
@@ -137,6 +138,8 @@ static void dp_up_packet(struct dp_up *u, const struct dp_vnet *vh, uint8_t *pkt
 		enum dp_drop d = dp_check_tx(&u->s, pkt, len, &proto);
 		if (d == DP_DROP_NONE && dp_csum_complete(vh, pkt, len) != DP_GSO_OK)
 			d = DP_DROP_MALFORMED;
+		else if (d == DP_DROP_NONE && (vh->flags & DP_VNET_F_NEEDS_CSUM))
+			u->n_csum++;
 		if (d != DP_DROP_NONE)
 			dp_up_drop(dp, d);
 		else
@@ -157,8 +160,11 @@ static void dp_up_packet(struct dp_up *u, const struct dp_vnet *vh, uint8_t *pkt
 		return;
 	}
 	struct dp_gso_seg seg;
-	while (dp_gso_next(&g, u->hdr[u->n] + DP_HEADROOM, &seg))
+	u->n_super++;
+	while (dp_gso_next(&g, u->hdr[u->n] + DP_HEADROOM, &seg)) {
 		dp_up_queue(u, proto, seg.hdr_len, seg.pay, seg.pay_len);
+		u->n_segs++;
+	}
 }
 
 /* Reads up to DP_UP_READS packets from the TUN into the arena and sends their segments. */
@@ -181,6 +187,10 @@ static void dp_tx_batch(struct dp_up *u)
 	}
 	if (u->n)
 		dp_up_flush(u);
+	/* Only this thread writes these: a store, no locked add. */
+	atomic_store_explicit(&dp->tx.super, u->n_super, memory_order_relaxed);
+	atomic_store_explicit(&dp->tx.segs, u->n_segs, memory_order_relaxed);
+	atomic_store_explicit(&dp->tx.csum, u->n_csum, memory_order_relaxed);
 }
 
 void *dp_up_main(void *arg)
@@ -192,6 +202,7 @@ void *dp_up_main(void *arg)
 		return NULL;
 	u->dp = dp;
 	u->n = 0;
+	u->n_super = u->n_segs = u->n_csum = 0;
 	u->sll = (struct sockaddr_ll){ .sll_family = AF_PACKET, .sll_ifindex = dp->ifindex };
 	struct pollfd pf[2] = { { dp->tun_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
 	for (;;) {

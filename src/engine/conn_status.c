@@ -90,6 +90,24 @@ static void st_stats(const struct conn *c, struct dp_stats *st)
 		c->ops->stats(c, st);
 }
 
+/* The session data plane's offload work (issue #12); null without one (router mode). */
+static void st_json_offload(const struct dp_stats *st, struct strbuf *sb)
+{
+	const struct dp_offload_stats *o = &st->off;
+	if (!st->has_dataplane) {
+		sb_printf(sb, ",\"offload\":null,\"rx_ring\":null");
+		return;
+	}
+	sb_printf(sb,
+		  ",\"offload\":{\"tso_super\":%llu,\"tso_segments\":%llu,\"csum_tx\":%llu,"
+		  "\"gro_super\":%llu,\"gro_coalesced\":%llu,\"csum_partial_rx\":%llu},"
+		  "\"rx_ring\":{\"on\":%s,\"switches\":%llu}",
+		  (unsigned long long)o->tso_super, (unsigned long long)o->tso_segments,
+		  (unsigned long long)o->csum_tx, (unsigned long long)o->gro_super,
+		  (unsigned long long)o->gro_coalesced, (unsigned long long)o->csum_partial_rx,
+		  o->rx_ring_on ? "true" : "false", (unsigned long long)o->rx_ring_switches);
+}
+
 static void st_json_counters(struct conn *c, struct strbuf *sb)
 {
 	struct dp_stats st;
@@ -102,7 +120,9 @@ static void st_json_counters(struct conn *c, struct strbuf *sb)
 	for (int i = 1; i < DP_DROP_N; i++)
 		sb_printf(sb, "%s\"%s\":%llu", i > 1 ? "," : "", dp_drop_name((enum dp_drop)i),
 			  (unsigned long long)st.drops[i]);
-	sb_printf(sb, "}}");
+	sb_printf(sb, "}");
+	st_json_offload(&st, sb);
+	sb_printf(sb, "}");
 }
 
 void conn_status_json(struct conn *c, struct strbuf *sb, uint64_t now)
@@ -154,6 +174,21 @@ static void st_text_duration(struct strbuf *sb, uint64_t s)
 		sb_printf(sb, "%llus", (unsigned long long)s);
 }
 
+static void st_text_offload(const struct dp_stats *st, struct strbuf *sb)
+{
+	const struct dp_offload_stats *o = &st->off;
+	if (!st->has_dataplane)
+		return;
+	sb_printf(sb, "  %-12s up %llu TSO/USO -> %llu segments, %llu checksums finished\n",
+		  "offload", (unsigned long long)o->tso_super, (unsigned long long)o->tso_segments,
+		  (unsigned long long)o->csum_tx);
+	sb_printf(sb, "  %-12s down %llu GRO of %llu frames, %llu CHECKSUM_PARTIAL\n", "",
+		  (unsigned long long)o->gro_super, (unsigned long long)o->gro_coalesced,
+		  (unsigned long long)o->csum_partial_rx);
+	sb_printf(sb, "  %-12s %s, switched %llu times\n", "rx ring", o->rx_ring_on ? "on" : "off",
+		  (unsigned long long)o->rx_ring_switches);
+}
+
 void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -192,5 +227,6 @@ void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
 		if (st.drops[i])
 			sb_printf(sb, "  %-12s %s %llu\n", "dropped", dp_drop_name((enum dp_drop)i),
 				  (unsigned long long)st.drops[i]);
+	st_text_offload(&st, sb);
 	conn_nat46_status_text(c, sb);
 }

@@ -81,5 +81,6 @@ bad=$(tshark -n -r "$T_RUN/wire.pcap" -o udp.check_checksum:TRUE -o tcp.check_ch
 	2>/dev/null | wc -l)
 t_check "csum_partial_frames_unfinished_on_wire ($bad of 10)" test "$bad" = 10
 t_check "csum_partial_rx_counted" test "$(v6l_json "c['counters']['rx_packets'] >= 10")" = True
+t_check "csum_partial_status_counted" test "$(v6l_json "c['counters']['offload']['csum_partial_rx'] >= 10")" = True
 v6l_stop
 exit $T_FAILED

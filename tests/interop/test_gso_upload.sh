@@ -75,8 +75,17 @@ print(int(d['sum_received']['bits_per_second']), d['sum_sent'].get('retransmits'
 	t_check "gso_${name}_full_size_frames" test "$n_full" -ge 100
 }
 
+off() { v6l_json "c['counters']['offload']['$1']"; }
 upload 4 "$FAR4" up4
 upload 6 "$FAR6" up6
+# status counts the segmentation: super-packets read, and at least one segment from each
+t_log "status offload: $(v6l_json "c['counters']['offload']")"
+t_check "gso_status_tso_super_counted" test "$(off tso_super)" -gt 0
+t_check "gso_status_segments_at_least_super" test "$(off tso_segments)" -ge "$(off tso_super)"
+st_text=$(v6l status)
+t_check "gso_status_text_offload_line" grep -Eq '^  offload +up [1-9][0-9]* TSO/USO -> [1-9][0-9]* segments' <<<"$st_text"
+t_check "gso_status_text_gro_line" grep -Eq '^ +down [0-9]+ GRO of [0-9]+ frames, [0-9]+ CHECKSUM_PARTIAL$' <<<"$st_text"
+t_check "gso_status_text_rx_ring_line" grep -Eq '^  rx ring +(on|off), switched [0-9]+ times$' <<<"$st_text"
 for d in malformed too_big; do
 	t_check "gso_no_${d}_drops" test "$(drop_of $d)" = 0
 done
