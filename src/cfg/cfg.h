@@ -95,6 +95,8 @@ enum cfg_mode { CFG_MODE_AUTO, CFG_MODE_DIALUP, CFG_MODE_ROUTER, CFG_MODE_MIXED 
 enum cfg_nat46 { CFG_NAT46_AUTO, CFG_NAT46_ON, CFG_NAT46_OFF };
 /* How DHCPv6 runs: from the RA's M/O flags, or forced. */
 enum cfg_dhcpv6 { CFG_DHCPV6_AUTO, CFG_DHCPV6_STATEFUL, CFG_DHCPV6_STATELESS, CFG_DHCPV6_OFF };
+/* The downlink's TPACKET_V3 receive ring: while the download is fast, always, or never. */
+enum cfg_rx_ring { CFG_RX_RING_AUTO, CFG_RX_RING_ON, CFG_RX_RING_OFF };
 
 /* One [NAME] section of connections.ini. Addresses are in network byte order. */
 struct cfg_conn {
@@ -137,6 +139,7 @@ struct cfg_conn {
 	bool default_route;                     /* install default routes, default 1 */
 	unsigned route_table;                   /* CFG_TABLE_MAIN (default), or 1..UINT32_MAX
 						 * other than 253..255 */
+	enum cfg_rx_ring rx_ring;               /* default CFG_RX_RING_AUTO */
 };
 
 struct cfg_conns {

@@ -22,6 +22,10 @@ static const char *const cfg_nat46_names[] = {
 	[CFG_NAT46_AUTO] = "auto", [CFG_NAT46_ON] = "on", [CFG_NAT46_OFF] = "off", NULL,
 };
 
+static const char *const cfg_rx_ring_names[] = {
+	[CFG_RX_RING_AUTO] = "auto", [CFG_RX_RING_ON] = "on", [CFG_RX_RING_OFF] = "off", NULL,
+};
+
 const char *cfg_mode_name(enum cfg_mode m)
 {
 	switch (m) {
@@ -368,11 +372,14 @@ static const struct cfg_key conn_keys[] = {
 	  "install IPv4/IPv6 default routes (and the dial-on-demand ones)" },
 	{ "table", conn_parse_table, C(route_table), 0, 0, "main", NULL,
 	  "routing table of every route of the connection: main or 1..4294967295" },
+	{ "rx_ring", cfg_parse_enum, C(rx_ring), 0, 0, "auto", cfg_rx_ring_names,
+	  "the data path's receive ring: auto (while the download is fast), on or off" },
 };
 #define CONN_N_KEYS (sizeof(conn_keys) / sizeof(conn_keys[0]))
 
 _Static_assert(CONN_N_KEYS <= CFG_MAX_KEYS, "seen[] too small");
 _Static_assert(sizeof(enum cfg_mode) == sizeof(int) && sizeof(enum cfg_dhcpv6) == sizeof(int) && sizeof(enum cfg_nat46) == sizeof(int) &&
+		       sizeof(enum cfg_rx_ring) == sizeof(int) &&
 		       sizeof(enum log_level) == sizeof(int),
 	       "cfg_parse_enum writes an int");
 

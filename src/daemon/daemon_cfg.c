@@ -101,6 +101,7 @@ int daemon_conn_cfg(const char *confdir, const struct cfg_param *p, const struct
 	o->use_ipv4 = cc->use_ipv4;
 	o->nat46 = cc->nat46 == CFG_NAT46_ON || (cc->nat46 == CFG_NAT46_AUTO && !cc->use_ipv4);
 	o->use_ipv6 = cc->use_ipv6;
+	o->rx_ring = (int)cc->rx_ring;
 	o->route_metric = cc->route_metric;
 	o->route_table = cc->route_table;
 	o->default_route = cc->default_route;

@@ -98,6 +98,11 @@ fail:
 	return NULL;
 }
 
+void dp_set_rx_ring(struct dataplane *dp, enum dp_rx_ring mode)
+{
+	dp->rx_ring = mode;
+}
+
 int dp_start(struct dataplane *dp)
 {
 	int err = pthread_create(&dp->down, NULL, dp_down_main, dp);

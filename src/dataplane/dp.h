@@ -35,6 +35,14 @@ struct dp_stats {
 /* Takes no ownership of tun_fd (opened with IFF_VNET_HDR: a 10-byte struct virtio_net_hdr before
  * each packet) or sess_fd (an AF_PACKET socket bound to ETH_P_PPP_SES). */
 struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex);
+/* The downlink's TPACKET_V3 receive ring (dp_ring.c). */
+enum dp_rx_ring {
+	DP_RX_RING_AUTO, /* on while frames come fast, off when the link is quiet */
+	DP_RX_RING_ON,   /* from the start, always */
+	DP_RX_RING_OFF,  /* never: recvmmsg only */
+};
+/* Before dp_start; the default is DP_RX_RING_AUTO. */
+void dp_set_rx_ring(struct dataplane *dp, enum dp_rx_ring mode);
 /* Starts both threads; 0 or -1 with errno. */
 int dp_start(struct dataplane *dp);
 /* Stops and joins the threads, then frees dp. */

@@ -295,23 +295,11 @@ static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chu
  * it saves a wakeup and a copy per frame, but a frame of a quiet link waits in its block until
  * the retire timeout (1 ms; a jiffy or more on HZ=250 kernels, 4 ms), which pppd's kernel PPPoE
  * never adds. After DP_RING_IDLE_MS without a frame the ring goes again, every block read.
- * V6L_DP_RING=0 (never) or 1 (always), V6L_DP_RING_TOV=ms and V6L_DP_GRO=0 (coalescing off)
- * are for measuring. */
+ * rx_ring= in connections.ini (dp_set_rx_ring) can make it always or never; V6L_DP_RING_TOV=ms
+ * and V6L_DP_GRO=0 (coalescing off) are for measuring. */
 #define DP_RING_WINDOW_MS 100
 #define DP_RING_ON_PKTS 2000 /* 20 kframes/s */
 #define DP_RING_IDLE_MS 200
-
-enum dp_ring_use { DP_RING_NEVER, DP_RING_ADAPTIVE, DP_RING_ALWAYS };
-
-static enum dp_ring_use dp_ring_use(void)
-{
-	const char *e = getenv("V6L_DP_RING");
-	if (e && strcmp(e, "0") == 0)
-		return DP_RING_NEVER;
-	if (e && strcmp(e, "1") == 0)
-		return DP_RING_ALWAYS;
-	return DP_RING_ADAPTIVE;
-}
 
 static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 {
@@ -359,8 +347,8 @@ void *dp_down_main(void *arg)
 		log_warnx("dataplane: out of memory for the downlink");
 		goto out;
 	}
-	enum dp_ring_use use = dp_ring_use();
-	bool has_ring = use == DP_RING_ALWAYS && dp_down_ring_open(dp, &r);
+	enum dp_rx_ring use = dp->rx_ring;
+	bool has_ring = use == DP_RX_RING_ON && dp_down_ring_open(dp, &r);
 	if (has_ring)
 		dp_ring_state(dp, true);
 	bool ring_failed = false;
@@ -370,7 +358,7 @@ void *dp_down_main(void *arg)
 	for (;;) {
 		if (has_ring)
 			dp_rx_ring(dp, &r, c);
-		int timeout = has_ring && use == DP_RING_ADAPTIVE ? DP_RING_IDLE_MS : -1;
+		int timeout = has_ring && use == DP_RX_RING_AUTO ? DP_RING_IDLE_MS : -1;
 		int k = poll(pf, 2, timeout);
 		if (k < 0 && errno != EINTR)
 			break;
@@ -394,7 +382,7 @@ void *dp_down_main(void *arg)
 		if (has_ring && dp_ring_ready(&r))
 			continue;
 		int n = dp_rx_mmsg(dp, mm, c);
-		if (!has_ring && use == DP_RING_ADAPTIVE && !ring_failed && dp_rate_high(&rate, n)) {
+		if (!has_ring && use == DP_RX_RING_AUTO && !ring_failed && dp_rate_high(&rate, n)) {
 			log_debug(LOGC_DATA, "dataplane: receive ring on (%u frames in %u ms)", rate.n,
 				  (unsigned)(clock_now_ms() - rate.window_start_ms));
 			has_ring = dp_down_ring_open(dp, &r);

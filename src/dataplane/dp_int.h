@@ -60,6 +60,7 @@ struct dataplane {
 	_Atomic bool divert_busy;
 	_Atomic bool demand_armed;
 	struct dp_counters tx, rx;
+	enum dp_rx_ring rx_ring; /* set before the threads start */
 	/* The downlink's receive ring: on now, and how often it went on or off. */
 	_Atomic bool ring_on;
 	_Atomic uint64_t ring_switches;

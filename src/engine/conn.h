@@ -41,6 +41,7 @@ struct conn_cfg {
 	bool check_traffic, mcast4_unicast;
 	bool dns;                   /* configure the host's resolver */
 	bool nat46;                 /* NAT46 + DNS mapper (nat46=on, or auto with use_ipv4=0) */
+	int rx_ring;                /* enum cfg_rx_ring */
 	uint8_t ipv6_dns[2][16];    /* static servers (all zero = unset) */
 	bool want_pd;               /* ask for a delegated prefix */
 	bool stable_privacy;        /* RFC 7217 SLAAC identifiers */

@@ -696,6 +696,16 @@ static int du_open_io(struct conn *c)
 	return 0;
 }
 
+static enum dp_rx_ring du_rx_ring(int cfg_rx_ring)
+{
+	switch ((enum cfg_rx_ring)cfg_rx_ring) {
+	case CFG_RX_RING_ON: return DP_RX_RING_ON;
+	case CFG_RX_RING_OFF: return DP_RX_RING_OFF;
+	case CFG_RX_RING_AUTO: break;
+	}
+	return DP_RX_RING_AUTO;
+}
+
 static int du_open_dp(struct conn *c)
 {
 	struct conn_dialup *d = du(c);
@@ -708,6 +718,8 @@ static int du_open_dp(struct conn *c)
 	};
 	memcpy(d->dps.our_mac, c->lk.eth.mac, 6);
 	d->dp = dp_new(d->tun_fd, d->sess_fd, c->lk.eth.ifindex);
+	if (d->dp)
+		dp_set_rx_ring(d->dp, du_rx_ring(c->cfg.rx_ring));
 	if (!d->dp || dp_start(d->dp) < 0) {
 		log_warn("conn[%s]: data plane", c->cfg.name);
 		return -1;

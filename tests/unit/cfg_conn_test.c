@@ -92,6 +92,7 @@ static void test_defaults(void **state)
 	assert_true(c->default_route);
 	assert_int_equal(c->route_table, CFG_TABLE_MAIN);
 	assert_int_equal(CFG_TABLE_MAIN, 254);
+	assert_int_equal(c->rx_ring, CFG_RX_RING_AUTO);
 	cfg_conn_defaults(&d, "dsl", NULL);
 	d.line = 1;
 	assert_memory_equal(&d, c, sizeof(d));
@@ -163,7 +164,8 @@ static void test_all_keys(void **state)
 		 "nat46=on\n"
 		 "route_metric=4294967295\n"
 		 "default_route=0\n"
-		 "table=4294967295\n",
+		 "table=4294967295\n"
+		 "rx_ring=off\n",
 		 enc);
 	assert_int_equal(parse(text), 0);
 	assert_int_equal(errs.n, 0);
@@ -223,6 +225,7 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->route_metric, 4294967295u);
 	assert_false(c->default_route);
 	assert_int_equal(c->route_table, 4294967295u);
+	assert_int_equal(c->rx_ring, CFG_RX_RING_OFF);
 	assert_string_equal(cfg_mode_name(c->mode), "dial-up");
 	assert_string_equal(cfg_duid_name(c->duid), "uuid");
 }
@@ -364,7 +367,7 @@ static const struct bad_case bad_conn[] = {
 		   "auth, lcp_echo_interval, lcp_echo_failure, redial_delay, redial_delay_max, "
 		   "persist, dns, duid, iaid, iaid_pd, reconfigure_accept, prefix_delegation, "
 		   "stable_privacy, dhcpv6, pd_length, hook, mode, nat46, route_metric, "
-		   "default_route, table)" },
+		   "default_route, table, rx_ring)" },
 	{ "nat46=yes", "key 'nat46': expected auto, on or off, got 'yes'" },
 	{ "route_metric=0", "key 'route_metric': expected 1..4294967295, got '0'" },
 	{ "route_metric=4294967296", "key 'route_metric': expected 1..4294967295, got "
@@ -390,6 +393,12 @@ static const struct bad_case bad_conn[] = {
 	{ "table=252", NULL },
 	{ "table=256", NULL },
 	{ "table=main", NULL },
+	{ "rx_ring=yes", "key 'rx_ring': expected auto, on or off, got 'yes'" },
+	{ "rx_ring=1", "key 'rx_ring': expected auto, on or off, got '1'" },
+	{ "rx_ring=", "key 'rx_ring': expected auto, on or off, got ''" },
+	{ "rx_ring=on", NULL },
+	{ "rx_ring=off", NULL },
+	{ "rx_ring=auto", NULL },
 };
 
 static void test_bad_values(void **state)
