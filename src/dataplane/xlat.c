@@ -68,6 +68,13 @@ struct xlat {
 	struct xlat_counters n4, n6;
 	uint8_t (*rx)[XLAT_RX];  /* router mode: the link thread's receive buffers */
 	uint8_t *rx_out;         /* ... and its translation output */
+	uint8_t (*rx_ctrl)[CMSG_SPACE(sizeof(struct tpacket_auxdata))]; /* ... and their aux data */
+	/* The TUN thread's buffers (xlat_batch4), and those of whichever thread delivers IPv6
+	 * (xlat_input6): on the heap, not _Thread_local, since every thread of the process (the
+	 * control loop, the PPPoE data path) would carry a zeroed copy of static TLS. */
+	struct xlat_t4buf *t4b;
+	uint8_t *in6_out;
+	struct xlat_cfg_cache *in6_cc;
 };
 
 /* Configuration generations, unique across translators, so that a thread's cached copy
@@ -172,6 +179,14 @@ struct xlat_txq {
 	struct dp_tx6 tx[XLAT_MSGS];
 };
 
+/* The TUN thread's working memory (xlat_batch4): a read, the translations, one segment. */
+struct xlat_t4buf {
+	uint8_t in[XLAT_SUPER];
+	uint8_t slot[XLAT_SLOTS][XLAT_SLOT];
+	struct xlat_txq q;
+	uint8_t seg[XLAT_IN];
+};
+
 static void xlat_flush(struct xlat *x, struct xlat_txq *q)
 {
 	if (q->n_pkts)
@@ -217,7 +232,7 @@ static void xlat_one4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t
 static void xlat_super4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t vb[],
 			uint8_t *pkt, size_t len, struct xlat_txq *q)
 {
-	static _Thread_local uint8_t seg[XLAT_IN];
+	uint8_t *seg = x->t4b->seg;
 	struct dp_vnet vh;
 	dp_vnet_parse(vb, &vh);
 	if (vh.gso_type == DP_VNET_GSO_NONE) {
@@ -245,16 +260,15 @@ static void xlat_super4(struct xlat *x, const struct nat46_cfg *cfg, const uint8
  * in batches of up to XLAT_SLOTS translations. */
 static void xlat_batch4(struct xlat *x)
 {
-	static _Thread_local uint8_t in[XLAT_SUPER];
-	static _Thread_local uint8_t slot[XLAT_SLOTS][XLAT_SLOT];
-	static _Thread_local struct xlat_txq q;
+	uint8_t *in = x->t4b->in;
+	struct xlat_txq *q = &x->t4b->q;
 	uint8_t vb[DP_VNET_HDR_LEN];
 	struct nat46_cfg cfg;
 	bool has_host = xlat_snapshot(x, &cfg);
-	q.slot = slot;
+	q->slot = x->t4b->slot;
 	size_t hl = x->has_vnet ? sizeof(vb) : 0;
 	for (int i = 0; i < XLAT_BATCH; i++) {
-		struct iovec v[2] = { { vb, hl }, { in, sizeof(in) } };
+		struct iovec v[2] = { { vb, hl }, { in, XLAT_SUPER } };
 		ssize_t r = readv(x->tun_fd, x->has_vnet ? v : v + 1, x->has_vnet ? 2 : 1);
 		if (r <= (ssize_t)hl)
 			break;
@@ -266,11 +280,11 @@ static void xlat_batch4(struct xlat *x)
 		if (!has_host)
 			xlat_count(&x->n4.drops[NAT46_DROP_NO_MAP], 1);
 		else if (x->has_vnet)
-			xlat_super4(x, &cfg, vb, in, len, &q);
+			xlat_super4(x, &cfg, vb, in, len, q);
 		else
-			xlat_one4(x, &cfg, in, len, &q);
+			xlat_one4(x, &cfg, in, len, q);
 	}
-	xlat_flush(x, &q);
+	xlat_flush(x, q);
 }
 
 /* A thread's life: batch whenever fd is readable, until stop_efd. */
@@ -312,8 +326,8 @@ static void xlat_6to4(struct xlat *x, const struct nat46_cfg *cfg, const uint8_t
 		xlat_count(&x->n6.to_v4, 1);
 }
 
-/* The calling thread's copy of the configuration, taken again only when it changed: no lock per
- * received packet. */
+/* The delivering thread's copy of the configuration, taken again only when it changed: no
+ * lock per received packet. */
 struct xlat_cfg_cache {
 	uint64_t gen;
 	bool has_host;
@@ -348,17 +362,15 @@ static void xlat_6to4_queue(struct xlat *x, const struct nat46_cfg *cfg, const u
 
 bool xlat_input6(struct xlat *x, const uint8_t *pkt, size_t len)
 {
-	static _Thread_local uint8_t out[XLAT_IN];
-	static _Thread_local struct xlat_cfg_cache cc;
 	if (len < 40 || (pkt[0] >> 4) != 6)
 		return false;
-	const struct nat46_cfg *cfg = xlat_cfg_cached(x, &cc);
+	const struct nat46_cfg *cfg = xlat_cfg_cached(x, x->in6_cc);
 	if (!cfg || memcmp(pkt + 24, cfg->host_v6, 16) != 0)
 		return false;
 	if (x->v4q)
 		xlat_6to4_queue(x, cfg, pkt, len);
 	else
-		xlat_6to4(x, cfg, pkt, len, out, sizeof(out));
+		xlat_6to4(x, cfg, pkt, len, x->in6_out, XLAT_IN);
 	return true;
 }
 
@@ -391,7 +403,7 @@ static bool xlat_csum_not_ready(const struct msghdr *h)
 
 static void xlat_link_batch(struct xlat *x)
 {
-	static _Thread_local uint8_t ctrl[XLAT_BATCH][CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	uint8_t (*ctrl)[CMSG_SPACE(sizeof(struct tpacket_auxdata))] = x->rx_ctrl;
 	struct mmsghdr m[XLAT_BATCH];
 	struct iovec iov[XLAT_BATCH];
 	struct sockaddr_ll from[XLAT_BATCH];
@@ -477,7 +489,8 @@ int xlat_attach_link(struct xlat *x, int ifindex, const uint8_t mac[6])
 {
 	x->rx = malloc(XLAT_BATCH * sizeof(*x->rx));
 	x->rx_out = malloc(XLAT_RX);
-	if (!x->rx || !x->rx_out)
+	x->rx_ctrl = malloc(XLAT_BATCH * sizeof(*x->rx_ctrl));
+	if (!x->rx || !x->rx_out || !x->rx_ctrl)
 		return -1;
 	x->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IPV6));
 	if (x->pkt_fd < 0)
@@ -516,12 +529,20 @@ struct xlat *xlat_new(int tun_fd, bool has_vnet_hdr, const struct nat46_cfg *cfg
 	x->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	/* IPPROTO_RAW: the IPv6 header is ours (RFC 3542 §3); the kernel routes on its destination. */
 	x->raw6_fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (x->stop_efd < 0 || x->raw6_fd < 0) {
-		int e = errno;
+	/* malloc: the pages a thread never touches (most of a 64 KiB read, most slots while the
+	 * traffic is small) cost no memory. */
+	x->t4b = malloc(sizeof(*x->t4b));
+	x->in6_out = malloc(XLAT_IN);
+	x->in6_cc = calloc(1, sizeof(*x->in6_cc));
+	if (x->stop_efd < 0 || x->raw6_fd < 0 || !x->t4b || !x->in6_out || !x->in6_cc) {
+		int e = x->stop_efd < 0 || x->raw6_fd < 0 ? errno : ENOMEM;
 		if (x->stop_efd >= 0)
 			close(x->stop_efd);
 		if (x->raw6_fd >= 0)
 			close(x->raw6_fd);
+		free(x->t4b);
+		free(x->in6_out);
+		free(x->in6_cc);
 		free(x);
 		errno = e;
 		return NULL;
@@ -577,6 +598,10 @@ void xlat_free(struct xlat *x)
 	pthread_rwlock_destroy(&x->lock);
 	free(x->rx);
 	free(x->rx_out);
+	free(x->rx_ctrl);
+	free(x->t4b);
+	free(x->in6_out);
+	free(x->in6_cc);
 	free(x);
 }
 
