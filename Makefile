@@ -1,6 +1,6 @@
 # Entry points for people and CI. `make demo` and `make check` install their own Debian packages.
 DEBS = meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
-       libmnl-dev libinih-dev libsodium-dev nettle-dev libcap-dev libseccomp-dev libcmocka-dev libsystemd-dev \
+       libmnl-dev libinih-dev libsodium-dev nettle-dev libcap-dev libseccomp-dev libcmocka-dev \
        iproute2 kmod ethtool user-mode-linux uml-utilities pppoe ppp tshark python3-scapy \
        iputils-ping procps radvd kea-dhcp6-server wide-dhcpv6-server dnsmasq-base \
        debhelper dpkg-dev fakeroot man-db groff-base systemd busybox bind9-dnsutils dnsperf nsd unbound \

@@ -8,6 +8,7 @@
 #include "ctl/ctl.h"
 #include "daemon/sandbox.h"
 #include "daemon/sandbox_seccomp.h"
+#include "daemon/notify.h"
 #include "daemon/spawn.h"
 #include "hostcfg/policy.h"
 #include "hostcfg/resolver.h"
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include <systemd/sd-daemon.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,7 +178,7 @@ static void daemon_on_signal(void *arg, int signo)
 		return;
 	}
 	d->stopping = true;
-	sd_notify(0, "STOPPING=1\nSTATUS=hanging up and cleaning up");
+	notify_send("STOPPING=1\nSTATUS=hanging up and cleaning up");
 	log_info("daemon: %s: hanging up and cleaning up", strsignal(signo));
 	loop_timer_set(d->loop, &d->stop_timer, now + DAEMON_STOP_GRACE_MS);
 	for (unsigned i = 0; i < d->n_conns; i++)
@@ -197,7 +197,7 @@ static void daemon_on_state(void *ctx, struct conn *changed)
 		size_t l = strlen(line);
 		snprintf(line + l, sizeof(line) - l, "%s%s", i ? "; " : "", one);
 	}
-	sd_notify(0, line);
+	notify_send(line);
 }
 
 /* This instance's run and state directories (cfg_instance_dirs), so that daemons in several
@@ -428,7 +428,7 @@ int daemon_run(const struct cli_opts *o, const char *only)
 				conn_up(d.conns[i], "'v6link run NAME'", now);
 		}
 		/* The control socket listens and every connection has started. */
-		sd_notify(0, "READY=1");
+		notify_send("READY=1");
 		daemon_on_state(&d, NULL);
 		if (loop_run(d.loop) < 0)
 			rc = 1;
