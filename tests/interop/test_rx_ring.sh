@@ -3,8 +3,10 @@
 # never, instead of only while the download is fast (auto, test_lcp_adaptive.sh).
 #   on    status shows the ring on once the session is up, before any traffic (one switch), and
 #         still on after a download, with no switch more (never taken down when quiet)
-#   off   during and after a download as fast as the machine allows the ring is never on
-#         (0 switches, no "receive ring on" in the log), and the download still coalesces
+#   off   during and after a TCP download and a flood of 64-byte UDP datagrams (above the
+#         20 kframes/s at which auto turns the ring on, when the machine allows: logged) the
+#         ring is never on (0 switches, no "receive ring on" in the log), and the TCP download
+#         still coalesces
 source "$(dirname "$0")/lib.sh"
 t_begin
 FAR_PID=
@@ -58,6 +60,17 @@ v6l_start
 session_up off
 t_check "rx_ring_off_at_start" test "$(ring on)" = False
 download off
+# 64-byte UDP from the far host as fast as it goes: frames per second the client received
+ip netns exec "$NS_FAR" timeout 20 iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s-udp.log" 2>&1 &
+FAR_PID=$!
+sleep 0.5
+in_cli timeout 15 iperf3 -c "$FAR4" -p 5201 -R -u -b 0 -l 64 -t 3 -J >"$T_RUN/iperf3-udp.json" 2>"$T_RUN/iperf3-udp.err"
+wait "$FAR_PID" 2>/dev/null
+FAR_PID=
+read -r pps sent < <(/usr/bin/python3 -c "import json; s=json.load(open('$T_RUN/iperf3-udp.json'))['end']['sum']
+print(int((s['packets'] - s['lost_packets']) / s['seconds']), int(s['packets'] / s['seconds']))" 2>/dev/null)
+t_log "off: UDP 64-byte download, ${sent:-?} datagrams/s sent, ${pps:-?} received (auto turns the ring on at 20000 frames/s)"
+t_check "rx_ring_off_udp_flood_received" test "${pps:-0}" -gt 0
 t_check "rx_ring_off_never_switched" test "$(ring switches)" = 0
 t_check "rx_ring_off_not_on" test "$(ring on)" = False
 t_check "rx_ring_off_not_in_log" bash -c "! grep -q 'dataplane: receive ring on' '$V6L_LOG'"
