@@ -39,6 +39,8 @@ v6l_start run lan
 t_check "router_mode_detected_and_up" v6l_wait_state up 20
 t_log "router mode up $(( ($(date +%s%N) - t0) / 1000000 )) ms after run"
 t_check "router_mode_status_mode_and_reason" test "$(v6l_json "c['mode'] + '|' + str('router answered' in (c['mode_reason'] or ''))")" = "router|True"
+# the kernel's own interface: no session data plane, so no offload counters of v6link's own
+t_check "router_mode_status_no_dataplane_offload" test "$(v6l_json "c['counters']['offload'] is None and c['counters']['rx_ring'] is None")" = True
 t_check "rfc8415_ia_na_from_kea" wait_json "any(a['source'] == 'dhcpv6' and a['address'].startswith('2001:db8:1::1') for a in c['ipv6']['addresses'])" 20
 t_check "rfc8415_ia_pd_from_kea" wait_json "len(c['ipv6']['delegated_prefixes']) == 1 and c['ipv6']['delegated_prefixes'][0]['prefix_len'] == 56" 10
 t_log "DHCPv6 bound $(( ($(date +%s%N) - t0) / 1000000 )) ms after run"
