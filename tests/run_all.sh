@@ -126,13 +126,14 @@ INTEROP_FIRST="test_autoconf test_autoconf_pd test_package test_mtu1500 test_tra
 	test_redial test_fault_v6"
 
 # interop_one SCRIPT SLOT: runs SCRIPT in slot SLOT's namespaces; its log and "rc seconds" go
-# to /tmp/v6l-interop-NAME.log and .rc.
+# to $T_ROOT/interop-NAME.log and .rc, its files to $T_ROOT/v6l-NAME (lib.sh's T_RUN), so that
+# two runs on one machine (or a script started by hand) never share a directory.
 interop_one() {
 	local t=$1 slot=$2 log t0
-	log=/tmp/v6l-interop-$(basename "$t" .sh).log
+	log=$T_ROOT/interop-$(basename "$t" .sh).log
 	t0=$SECONDS
-	NS_CLI=v6l-w${slot}cli NS_ISP=v6l-w${slot}isp NS_FAR=v6l-w${slot}far \
-		V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
+	T_ROOT=$T_ROOT NS_CLI=v6l-w${slot}cli NS_ISP=v6l-w${slot}isp NS_FAR=v6l-w${slot}far \
+		V6L_TRACE_ROOT=$T_ROOT V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
 	echo "$? $((SECONDS - t0))" >"$log.rc"
 }
 
@@ -152,7 +153,7 @@ interop_worker() {
 # its log when something failed.
 interop_record() {
 	local t=$1 log rc=1 secs=? n=0 status name
-	log=/tmp/v6l-interop-$(basename "$t" .sh).log
+	log=$T_ROOT/interop-$(basename "$t" .sh).log
 	[ -f "$log.rc" ] && read -r rc secs <"$log.rc"
 	echo "time: $(basename "$t") $secs s"
 	while read -r status name; do
@@ -173,7 +174,8 @@ run_interop() {
 		record "interop: run as root (network namespaces, UML): not run" 1
 		return
 	fi
-	rm -rf /tmp/v6l-test_*/trace
+	T_ROOT=$(mktemp -d /tmp/v6l-run.XXXXXX)
+	echo "interop: logs, traces and captures in $T_ROOT (removed when every check passed)"
 	local jobs=${INTEROP_JOBS:-$(nproc)} q s t all=() queue=()
 	for t in tests/interop/test_*.sh; do [ -f "$t" ] && all+=("$t"); done
 	for s in $INTEROP_FIRST; do
@@ -193,6 +195,7 @@ run_interop() {
 	# Every trace the tests wrote, decoded by tshark; no password in any trace or log.
 	interop_one tests/interop/check_traces.sh 1
 	interop_record tests/interop/check_traces.sh
+	[ "$failed" != 0 ] || rm -rf "$T_ROOT"
 }
 
 timed() { # LEVEL FUNCTION: runs it and prints how long it took (CI has 30 minutes in all)
