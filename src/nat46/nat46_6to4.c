@@ -177,7 +177,7 @@ static void y6_echo_csum(uint8_t *ic, size_t len, const uint8_t *src6, const uin
 	uint32_t ps = nat46_addr_sum(src6, dst6, 16) + (uint32_t)len + NAT46_P_ICMP6;
 	uint16_t old_sum = nat46_fold(ps + nat46_ld16(ic));
 	ic[0] = ic[0] == 128 ? 8 : 0;
-	nat46_st16(ic + 2, nat46_csum_replace(nat46_ld16(ic + 2), old_sum, nat46_ld16(ic)));
+	nat46_st16(ic + 2, nat46_csum_replace_nz(nat46_ld16(ic + 2), old_sum, nat46_ld16(ic)));
 }
 
 static enum nat46_verdict y6_echo(const struct nat46_cfg *cfg, const struct nat46_v6h *h,

@@ -58,13 +58,22 @@ static inline uint16_t nat46_fold(uint32_t s)
  * zero (RFC 1071); folded to 16 bits. Pieces summed separately must have even lengths. */
 uint16_t nat46_csum_bytes(const uint8_t *p, size_t n);
 
-/* RFC 1624 eqn. 3: checksum hc after words summing to old_sum were replaced by new_sum. */
-/* A result of +0 becomes -0 (0xffff): whenever 0x0000 verifies so does 0xffff, but not the
- * other way round (data that sums to zero, e.g. an all-zero echo reply, needs 0xffff). */
+/* RFC 1624 eqn. 3: checksum hc after words summing to old_sum were replaced by new_sum. The
+ * result is what a full computation gives where the sum covers a pseudo-header (TCP, UDP,
+ * ICMPv6): such a sum is never +0, so +0 (0x0000) comes out only where the full computation
+ * also gives 0x0000 (writing 0xffff there verifies too, but tshark calls it wrong). Without a
+ * pseudo-header (ICMPv4) use nat46_csum_replace_nz. */
 static inline uint16_t nat46_csum_replace(uint16_t hc, uint16_t old_sum, uint16_t new_sum)
 {
 	uint32_t s = (uint32_t)(uint16_t)~hc + (uint16_t)~old_sum + new_sum;
-	uint16_t r = (uint16_t)~nat46_fold(s);
+	return (uint16_t)~nat46_fold(s);
+}
+
+/* As nat46_csum_replace, but +0 becomes -0 (0xffff): whenever 0x0000 verifies so does 0xffff,
+ * not the other way round, and ICMPv4 data may sum to +0 (an all-zero echo reply needs 0xffff). */
+static inline uint16_t nat46_csum_replace_nz(uint16_t hc, uint16_t old_sum, uint16_t new_sum)
+{
+	uint16_t r = nat46_csum_replace(hc, old_sum, new_sum);
 	return r ? r : 0xffff;
 }
 

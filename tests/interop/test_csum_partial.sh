@@ -43,7 +43,9 @@ while True:
         d, a = s.recvfrom(2048)
         print("%s %s" % (a[0], d.decode(errors="replace")), file=out)
 PY
-in_cli /usr/bin/python3 "$T_RUN/rx.py" "$T_RUN/rx.txt" &
+# Not through in_cli: a function run with & is a subshell, and $! would be that shell, not the
+# receiver (which the trap then missed). ip netns exec execs timeout, which bounds it anyway.
+ip netns exec "$NS_CLI" timeout 120 /usr/bin/python3 "$T_RUN/rx.py" "$T_RUN/rx.txt" &
 RX_PID=$!
 for ((i = 0; i < 50; i++)); do grep -q ready "$T_RUN/rx.txt" 2>/dev/null && break; sleep 0.1; done
 nstat_csum() { # the client's UDP/UDP6/TCP checksum error counters, summed
