@@ -117,7 +117,8 @@ run_fuzz() {
 }
 
 # Interop scripts run INTEROP_JOBS at a time (default: one per CPU), each worker in namespaces
-# of its own (NS_CLI=v6l-wNcli, ...; every script derives the rest from those). Most of a
+# of its own (NS_CLI=v6l-wNcli, ...; every script derives the rest from those; INTEROP_NS=v6l-x
+# makes them v6l-xNcli..., so that a second run can go beside one). Most of a
 # script's time is waiting on timers (echo intervals, RA intervals, redial back-off), so two at
 # once on two cores take about half as long; results are recorded in name order afterwards.
 # The longest scripts go first so that the workers end together.
@@ -132,7 +133,8 @@ interop_one() {
 	local t=$1 slot=$2 log t0
 	log=$T_ROOT/interop-$(basename "$t" .sh).log
 	t0=$SECONDS
-	T_ROOT=$T_ROOT NS_CLI=v6l-w${slot}cli NS_ISP=v6l-w${slot}isp NS_FAR=v6l-w${slot}far \
+	local ns=${INTEROP_NS:-v6l-w}$slot
+	T_ROOT=$T_ROOT NS_CLI=${ns}cli NS_ISP=${ns}isp NS_FAR=${ns}far \
 		V6L_TRACE_ROOT=$T_ROOT V6L_BIN="$top/$BUILD/v6link" timeout 900 bash "$t" >"$log" 2>&1
 	echo "$? $((SECONDS - t0))" >"$log.rc"
 }
