@@ -10,6 +10,7 @@
 #include "daemon/sandbox_seccomp.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
+#include "hostcfg/file.h"
 #include "hostcfg/policy.h"
 #include "hostcfg/resolver.h"
 #include "hostcfg/sys.h"
@@ -40,6 +41,7 @@ struct daemon {
 	bool stopping;
 	struct loop_timer stop_timer;
 	char run_dir[CFG_PATH_MAX], state_dir[CFG_PATH_MAX]; /* this instance's */
+	char resolv_path[HOSTCFG_PATH_MAX], gai_path[HOSTCFG_PATH_MAX]; /* the host files */
 	/* The owners of what connections share on the host, opened before any connection. */
 	struct resolver resolver;
 	struct policy_owner policy;
@@ -214,14 +216,14 @@ static void daemon_dirs(struct daemon *d, const struct cli_opts *o, const struct
  * connection exists. */
 static int daemon_open_owners(struct daemon *d)
 {
-	if (resolver_open_sys(&d->resolver, d->state_dir, NULL) < 0)
+	if (resolver_open_sys(&d->resolver, d->state_dir, d->resolv_path) < 0)
 		return 1;
 	d->has_resolver = true;
 	if (hostcfg_nl_open(&d->policy_nl) < 0) {
 		log_warn("daemon: rtnetlink");
 		return 1;
 	}
-	if (policy_owner_open_sys(&d->policy, &d->policy_nl, d->state_dir, "") < 0)
+	if (policy_owner_open_sys(&d->policy, &d->policy_nl, d->state_dir, d->gai_path) < 0)
 		return 1;
 	d->has_policy = true;
 	return 0;
@@ -301,17 +303,30 @@ static void daemon_on_sigchld(void *arg, int signo)
 
 /* The spawner (spawn.h) runs every hook= of the connections to run and the resolver's tools,
  * and nothing else; it is forked before any password is decrypted and before anything is read
- * from the network. */
-static int daemon_start_spawner(const struct cfg_conns *cs, const char *only)
+ * from the network. It also writes the host files, decided here once: resolv.conf (when that
+ * is the resolver's backend) and its backup, and gai.conf; the owners open them by the same
+ * paths, and every operation on those paths goes to the spawner from now on. */
+static int daemon_start_spawner(struct daemon *d, const struct cfg_conns *cs, const char *only)
 {
-	const char *progs[SPAWN_MAX_PROGS];
-	unsigned n = 0;
+	const char *progs[SPAWN_MAX_PROGS], *files[3];
+	static char backup[HOSTCFG_PATH_MAX + 32];
+	unsigned n = 0, n_files = 0;
 	progs[n++] = "/usr/bin/resolvectl";
 	progs[n++] = "/sbin/resolvconf";
 	for (unsigned i = 0; i < cs->n && n < SPAWN_MAX_PROGS; i++)
 		if ((!only || !strcmp(cs->conn[i].name, only)) && cs->conn[i].hook[0])
 			progs[n++] = cs->conn[i].hook;
-	return spawn_start(progs, n, sandbox_needs_bind(cs, only)) < 0 ? 1 : 0;
+	if (resolver_detect(NULL, d->resolv_path, sizeof(d->resolv_path)) == DNS_BACKEND_FILE) {
+		snprintf(backup, sizeof(backup), "%s/%s", d->state_dir, RESOLVER_BACKUP_FILE);
+		files[n_files++] = d->resolv_path;
+		files[n_files++] = backup;
+	}
+	policy_gai_path(d->gai_path, sizeof(d->gai_path));
+	files[n_files++] = d->gai_path;
+	if (spawn_start(progs, n, files, n_files, sandbox_needs_bind(cs, only)) < 0)
+		return 1;
+	hostcfg_file_set_broker(&spawn_file_broker);
+	return 0;
 }
 
 static int daemon_setup(struct daemon *d, const struct cli_opts *o)
@@ -346,8 +361,10 @@ static void daemon_teardown(struct daemon *d)
 	if (d->policy_nl.sock)
 		hostcfg_nl_close(&d->policy_nl);
 	ctl_server_free(d->ctl);
-	/* After the last hook and resolvectl: the spawner runs what it has queued, then exits. */
+	/* After the last hook, resolvectl and host file: the spawner runs what it has queued, then
+	 * exits. */
 	spawn_stop();
+	hostcfg_file_set_broker(NULL);
 	if (d->loop) {
 		loop_timer_stop(d->loop, &d->stop_timer);
 		loop_free(d->loop);
@@ -395,7 +412,8 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
-	if (daemon_start_spawner(&cs, only))
+	daemon_dirs(&d, o, &p);
+	if (daemon_start_spawner(&d, &cs, only))
 		return 1;
 	if (p.keep_ppinfo)
 		log_info("daemon: keep_ppinfo=1 in v6link.ini has no meaning on Linux (accepted for "
@@ -403,7 +421,6 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	daemon_text_trace(&p);
 	if (sodium_init() < 0)
 		log_fatalx("daemon: libsodium failed to initialise");
-	daemon_dirs(&d, o, &p);
 	rc = daemon_setup(&d, o);
 	if (!rc)
 		rc = daemon_open_owners(&d);

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "daemon/sandbox.h"
+#include "hostcfg/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,11 @@
 
 #define SPAWN_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SPAWN_SOCK_FD 3 /* the spawner's end, after the descriptors it inherited are closed */
+#define SPAWN_FILE_TIMEOUT_MS 10000
+
+_Static_assert(SPAWN_FILE_DATA_MAX == HOSTCFG_FILE_MAX, "a host file travels whole");
+_Static_assert(SPAWN_FILE_PATH_MAX == HOSTCFG_PATH_MAX, "a host path travels whole");
+_Static_assert(SPAWN_PATH_MAX == HOSTCFG_PATH_MAX, "the same path limit");
 
 void spawn_child_exec(const char *path, char *const argv[], char *const envp[], int in_fd,
 		      unsigned flags)
@@ -68,11 +74,14 @@ struct spawner {
 	int sock, sfd;
 	char progs[SPAWN_MAX_PROGS][SPAWN_PATH_MAX];
 	unsigned n_progs;
+	char files[SPAWN_MAX_FILES][SPAWN_PATH_MAX];
+	unsigned n_files;
 	struct {
 		pid_t pid;
 		uint32_t id;
 	} kids[SPAWN_MAX_CHILDREN];
 	uint8_t buf[SPAWN_MSG_MAX + 1];
+	uint8_t rep[SPAWN_FILE_REP_MAX];
 };
 
 static void spawner_report(const struct spawner *s, uint32_t kind, uint32_t id, pid_t pid,
@@ -150,6 +159,79 @@ static void spawner_on_request(struct spawner *s, size_t len)
 	spawner_report(s, SPAWN_REP_STARTED, v.id, pid, 0, 0);
 }
 
+static bool spawner_file_allowed(const struct spawner *s, const char *path)
+{
+	for (unsigned i = 0; i < s->n_files; i++)
+		if (!strcmp(s->files[i], path))
+			return true;
+	return false;
+}
+
+/* Sends a file report: ret (-1 with err), and for a read the mode, owner and size bytes that
+ * wait in s->rep after the header. */
+static void spawner_file_report(struct spawner *s, uint32_t id, ssize_t ret, int err,
+				const struct stat *sb)
+{
+	struct spawn_file_rep r = { .kind = SPAWN_REP_FILE, .id = id, .ret = (int32_t)ret,
+				    .err = ret < 0 ? (err ? err : EIO) : 0 };
+	if (ret >= 0 && sb) {
+		r.mode = sb->st_mode;
+		r.uid = sb->st_uid;
+		r.gid = sb->st_gid;
+		r.size = (uint32_t)ret;
+	}
+	memcpy(s->rep, &r, sizeof(r));
+	while (send(s->sock, s->rep, sizeof(r) + r.size, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+	}
+}
+
+/* Runs the operation v asks on its (allowed) path; the result and errno. */
+static ssize_t spawner_file_do(struct spawner *s, const struct spawn_file_view *v,
+			       struct stat *sb)
+{
+	char *out = (char *)s->rep + sizeof(struct spawn_file_rep);
+	switch ((enum spawn_file_op)v->op) {
+	case SPAWN_FILE_READ:
+		return hostcfg_file_read(v->path, out, v->cap, sb);
+	case SPAWN_FILE_REPLACE:
+		return hostcfg_file_replace(v->path, v->data, v->data_len, (mode_t)v->mode,
+					    (uid_t)v->uid, (gid_t)v->gid, NULL);
+	case SPAWN_FILE_SYMLINK:
+		return hostcfg_file_replace_symlink(v->path, v->arg, NULL);
+	case SPAWN_FILE_REMOVE:
+		return hostcfg_file_remove(v->path);
+	case SPAWN_FILE_DROP_TMP:
+		hostcfg_file_drop_tmp(v->path);
+		return 0;
+	case SPAWN_FILE_MKDIRS:
+		return hostcfg_file_mkdirs(v->path);
+	case SPAWN_FILE_RMDIRS:
+		hostcfg_file_rmdirs(v->path, v->arg);
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* One file request: checked, done on a path named at start only, answered. */
+static void spawner_on_file(struct spawner *s, size_t len)
+{
+	static struct spawn_file_view v;
+	struct stat sb;
+	memset(&sb, 0, sizeof(sb));
+	if (spawn_file_req_parse(s->buf, len, &v) < 0) {
+		spawner_file_report(s, 0, -1, EBADMSG, NULL);
+		return;
+	}
+	if (!spawner_file_allowed(s, v.path)) {
+		spawner_file_report(s, v.id, -1, EPERM, NULL);
+		return;
+	}
+	errno = 0;
+	ssize_t ret = spawner_file_do(s, &v, &sb);
+	spawner_file_report(s, v.id, ret, errno, v.op == SPAWN_FILE_READ ? &sb : NULL);
+}
+
 static void spawner_reap(struct spawner *s)
 {
 	struct signalfd_siginfo si;
@@ -218,8 +300,11 @@ __attribute__((noreturn)) static void spawner_main(struct spawner *s, int sock, 
 		ssize_t n = recv(s->sock, s->buf, sizeof(s->buf), MSG_TRUNC);
 		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 			_exit(0); /* the daemon closed the socket or is gone */
-		if (n > 0)
-			spawner_on_request(s, (size_t)n > SPAWN_MSG_MAX ? SPAWN_MSG_MAX + 1 : (size_t)n);
+		size_t len = (size_t)n > SPAWN_MSG_MAX ? SPAWN_MSG_MAX + 1 : (size_t)n;
+		if (n > 0 && spawn_req_kind(s->buf, len) == SPAWN_KIND_FILE)
+			spawner_on_file(s, len);
+		else if (n > 0)
+			spawner_on_request(s, len);
 	}
 }
 
@@ -235,26 +320,43 @@ static struct {
 		uint32_t id; /* 0: free */
 		char label[SPAWN_LABEL_LEN];
 	} pend[SPAWN_MAX_CHILDREN];
+	char files[SPAWN_MAX_FILES][SPAWN_PATH_MAX];
+	unsigned n_files;
 	uint8_t buf[SPAWN_MSG_MAX];
+	uint8_t rbuf[SPAWN_FILE_REP_MAX]; /* the last report read */
+	struct spawn_file_rep frep;       /* the last file report, checked */
 } sp = { .fd = -1, .pid = -1 };
 
-int spawn_start(const char *const *progs, unsigned n, bool needs_bind)
+/* Copies paths[0..n) (at most max, each shorter than SPAWN_PATH_MAX) into out; false, logged,
+ * if they do not fit. */
+static bool spawn_copy_paths(char (*out)[SPAWN_PATH_MAX], unsigned max, const char *const *paths,
+			     unsigned n, const char *what)
+{
+	if (n > max) {
+		log_warnx("spawner: %u %s, at most %u", n, what, max);
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (strlen(paths[i]) >= SPAWN_PATH_MAX) {
+			log_warnx("spawner: path too long: %.60s...", paths[i]);
+			return false;
+		}
+		snprintf(out[i], SPAWN_PATH_MAX, "%s", paths[i]);
+	}
+	return true;
+}
+
+int spawn_start(const char *const *progs, unsigned n, const char *const *files,
+		unsigned n_files, bool needs_bind)
 {
 	static struct spawner s;
 	int sv[2];
-	if (n > SPAWN_MAX_PROGS) {
-		log_warnx("spawner: %u programs to run, at most %u", n, SPAWN_MAX_PROGS);
-		return -1;
-	}
 	memset(&s, 0, sizeof(s));
-	for (unsigned i = 0; i < n; i++) {
-		if (strlen(progs[i]) >= SPAWN_PATH_MAX) {
-			log_warnx("spawner: path too long: %.60s...", progs[i]);
-			return -1;
-		}
-		snprintf(s.progs[i], sizeof(s.progs[i]), "%s", progs[i]);
-	}
+	if (!spawn_copy_paths(s.progs, SPAWN_MAX_PROGS, progs, n, "programs to run") ||
+	    !spawn_copy_paths(s.files, SPAWN_MAX_FILES, files, n_files, "files to write"))
+		return -1;
 	s.n_progs = n;
+	s.n_files = n_files;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_warn("spawner: socketpair");
 		return -1;
@@ -273,7 +375,10 @@ int spawn_start(const char *const *progs, unsigned n, bool needs_bind)
 	close(sv[1]);
 	sp.fd = sv[0];
 	sp.pid = pid;
-	log_debug(LOGC_HOST, "spawner: pid %d, %u program(s) it may run", (int)pid, n);
+	memcpy(sp.files, s.files, sizeof(sp.files));
+	sp.n_files = n_files;
+	log_debug(LOGC_HOST, "spawner: pid %d, %u program(s) it may run, %u file(s) it may write",
+		  (int)pid, n, n_files);
 	return 0;
 }
 
@@ -330,20 +435,27 @@ static void spawn_on_report(const struct spawn_rep *r)
 		sp.pend[i].id = 0;
 }
 
-/* Reads one report; 1 read, 0 none waiting, -1 the spawner is gone (and forgotten). */
+/* Reads one report; 1 read, 0 none waiting, -1 the spawner is gone (and forgotten). A file
+ * report is not logged: r gets its kind and id, sp.frep its header, sp.rbuf its bytes. */
 static int spawn_read_one(struct spawn_rep *r)
 {
-	ssize_t n = recv(sp.fd, r, sizeof(*r), MSG_DONTWAIT | MSG_TRUNC);
+	ssize_t n = recv(sp.fd, sp.rbuf, sizeof(sp.rbuf), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
 		spawn_lost();
 		return -1;
 	}
+	if ((size_t)n <= sizeof(sp.rbuf) &&
+	    spawn_file_rep_parse(sp.rbuf, (size_t)n, &sp.frep) == 0) {
+		*r = (struct spawn_rep){ .kind = SPAWN_REP_FILE, .id = sp.frep.id };
+		return 1;
+	}
 	if (n != (ssize_t)sizeof(*r)) {
 		log_warnx("spawner: report of %zd bytes ignored", n);
 		return 0;
 	}
+	memcpy(r, sp.rbuf, sizeof(*r));
 	spawn_on_report(r);
 	return 1;
 }
@@ -370,6 +482,11 @@ int spawn_attach(struct loop *l)
 	return 0;
 }
 
+static uint32_t spawn_next_id(void)
+{
+	return ++sp.next_id ? sp.next_id : ++sp.next_id;
+}
+
 /* Sends a request; its id, or 0 with errno. */
 static uint32_t spawn_send(const char *label, const char *path, char *const argv[],
 			   char *const envp[], const char *input, unsigned flags)
@@ -379,7 +496,7 @@ static uint32_t spawn_send(const char *label, const char *path, char *const argv
 		errno = sp.fd < 0 ? ENOTCONN : EAGAIN;
 		return 0;
 	}
-	uint32_t id = ++sp.next_id ? sp.next_id : ++sp.next_id;
+	uint32_t id = spawn_next_id();
 	ssize_t n = spawn_req_build(sp.buf, sizeof(sp.buf), id, flags, path, argv, envp, input);
 	if (n < 0) {
 		errno = EMSGSIZE;
@@ -452,7 +569,8 @@ int spawn_run_wait(const char *label, const char *path, char *const argv[], char
 			errno = ENOTCONN;
 			return -1;
 		}
-		if (rc == 0 || r.id != id || r.kind == SPAWN_REP_STARTED)
+		if (rc == 0 || r.id != id || r.kind == SPAWN_REP_STARTED ||
+		    r.kind == SPAWN_REP_FILE)
 			continue;
 		if (r.kind == SPAWN_REP_FAILED) {
 			errno = r.err;
@@ -462,6 +580,162 @@ int spawn_run_wait(const char *label, const char *path, char *const argv[], char
 		return 0;
 	}
 }
+
+/* ---------------------------------------------------------------- host files */
+
+static int spawn_left_ms(int64_t end)
+{
+	int64_t left = end - spawn_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Sends msg[len], reading (and logging) reports meanwhile so that neither side waits on the
+ * other with a full socket. 0, or -1/errno. */
+static int spawn_send_file(const uint8_t *msg, size_t len, int64_t end)
+{
+	for (;;) {
+		struct spawn_rep r;
+		struct pollfd p = { .fd = sp.fd, .events = POLLIN | POLLOUT };
+		int left = spawn_left_ms(end);
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return -1;
+		if ((p.revents & POLLIN) && spawn_read_one(&r) < 0) {
+			errno = ENOTCONN;
+			return -1;
+		}
+		if (!(p.revents & POLLOUT))
+			continue;
+		if (send(sp.fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
+ssize_t spawn_file_call(struct spawn_file_view *v, char *out, size_t cap, struct stat *st)
+{
+	int64_t end = spawn_now_ms() + SPAWN_FILE_TIMEOUT_MS;
+	if (sp.fd < 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	v->id = spawn_next_id();
+	ssize_t n = spawn_file_req_build(sp.buf, sizeof(sp.buf), v);
+	if (n < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (spawn_send_file(sp.buf, (size_t)n, end) < 0)
+		return -1;
+	for (;;) {
+		struct spawn_rep r;
+		struct pollfd p = { .fd = sp.fd, .events = POLLIN };
+		int left = spawn_left_ms(end);
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return -1;
+		int rc = spawn_read_one(&r);
+		if (rc < 0) {
+			errno = ENOTCONN;
+			return -1;
+		}
+		if (rc == 0 || r.kind != SPAWN_REP_FILE || r.id != v->id)
+			continue;
+		if (sp.frep.ret < 0 || sp.frep.size >= cap) {
+			errno = sp.frep.ret < 0 ? sp.frep.err : EFBIG;
+			return -1;
+		}
+		if (out) {
+			memcpy(out, sp.rbuf + sizeof(sp.frep), sp.frep.size);
+			out[sp.frep.size] = 0;
+		}
+		if (st) {
+			memset(st, 0, sizeof(*st));
+			st->st_mode = sp.frep.mode;
+			st->st_uid = sp.frep.uid;
+			st->st_gid = sp.frep.gid;
+			st->st_size = sp.frep.size;
+		}
+		return sp.frep.ret;
+	}
+}
+
+static bool spawn_file_owns(const char *path)
+{
+	for (unsigned i = 0; i < sp.n_files; i++)
+		if (!strcmp(sp.files[i], path))
+			return true;
+	return false;
+}
+
+static ssize_t spawn_file_read(const char *path, char *buf, size_t cap, struct stat *st)
+{
+	size_t c = cap < SPAWN_FILE_DATA_MAX ? cap : SPAWN_FILE_DATA_MAX;
+	struct spawn_file_view v = { .op = SPAWN_FILE_READ, .path = path, .arg = "",
+				     .cap = (uint32_t)c };
+	return spawn_file_call(&v, buf, cap, st);
+}
+
+static int spawn_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+			      uid_t uid, gid_t gid)
+{
+	struct spawn_file_view v = { .op = SPAWN_FILE_REPLACE, .path = path, .arg = "",
+				     .data = data, .data_len = len, .mode = mode & 07777,
+				     .uid = (uint32_t)uid, .gid = (uint32_t)gid };
+	if (uid == (uid_t)-1)
+		v.gid = 0;
+	return (int)spawn_file_call(&v, NULL, 1, NULL);
+}
+
+/* An operation on path alone (arg: SYMLINK's text, RMDIRS's directory, else ""). */
+static int spawn_file_simple(enum spawn_file_op op, const char *path, const char *arg)
+{
+	struct spawn_file_view v = { .op = op, .path = path, .arg = arg };
+	return (int)spawn_file_call(&v, NULL, 1, NULL);
+}
+
+static int spawn_file_symlink(const char *path, const char *target)
+{
+	return spawn_file_simple(SPAWN_FILE_SYMLINK, path, target);
+}
+
+static int spawn_file_remove(const char *path)
+{
+	return spawn_file_simple(SPAWN_FILE_REMOVE, path, "");
+}
+
+static void spawn_file_drop_tmp(const char *path)
+{
+	spawn_file_simple(SPAWN_FILE_DROP_TMP, path, "");
+}
+
+static int spawn_file_mkdirs(const char *path)
+{
+	return spawn_file_simple(SPAWN_FILE_MKDIRS, path, "");
+}
+
+static void spawn_file_rmdirs(const char *path, const char *made)
+{
+	spawn_file_simple(SPAWN_FILE_RMDIRS, path, made);
+}
+
+const struct hostcfg_file_broker spawn_file_broker = {
+	.owns = spawn_file_owns,
+	.read = spawn_file_read,
+	.replace = spawn_file_replace,
+	.replace_symlink = spawn_file_symlink,
+	.remove = spawn_file_remove,
+	.drop_tmp = spawn_file_drop_tmp,
+	.mkdirs = spawn_file_mkdirs,
+	.rmdirs = spawn_file_rmdirs,
+};
 
 void spawn_stop(void)
 {

@@ -1,12 +1,15 @@
 /* The spawner's request format (spawn.h): a 24-byte header of six native-endian uint32 (id,
- * flags, argv count, environment count, stdin length, reserved 0), then path, argv[] and
- * environment entries as NUL-terminated strings that fill the space exactly, then the stdin
- * bytes. Both ends are the same binary; nothing here does I/O. */
+ * flags, argv count, environment count, stdin length, kind SPAWN_KIND_RUN = 0), then path,
+ * argv[] and environment entries as NUL-terminated strings that fill the space exactly, then
+ * the stdin bytes. A file request: a 32-byte header of eight uint32 (id, op, mode, uid, gid,
+ * kind SPAWN_KIND_FILE, data length, cap), path and arg as NUL-terminated strings, the data
+ * filling the rest. Both ends are the same binary; nothing here does I/O. */
 #include "daemon/spawn_msg.h"
 
 #include <string.h>
 
 #define SPAWN_HDR_LEN 24
+#define SPAWN_FILE_HDR_LEN 32
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -81,7 +84,8 @@ int spawn_req_parse(const uint8_t *msg, size_t len, struct spawn_req_view *v)
 	v->flags = get32(msg + 4);
 	uint32_t n_argv = get32(msg + 8), n_env = get32(msg + 12), in_len = get32(msg + 16);
 	if (n_argv < 1 || n_argv > SPAWN_MAX_STRINGS || n_env > SPAWN_MAX_STRINGS ||
-	    in_len > SPAWN_INPUT_MAX || in_len > len - SPAWN_HDR_LEN || get32(msg + 20) != 0 ||
+	    in_len > SPAWN_INPUT_MAX || in_len > len - SPAWN_HDR_LEN ||
+	    get32(msg + 20) != SPAWN_KIND_RUN ||
 	    (v->flags & ~SPAWN_F_ALL))
 		return -1;
 	const uint8_t *p = msg + SPAWN_HDR_LEN, *end = msg + len - in_len;
@@ -92,4 +96,83 @@ int spawn_req_parse(const uint8_t *msg, size_t len, struct spawn_req_view *v)
 	v->input = end;
 	v->input_len = in_len;
 	return 0;
+}
+
+int spawn_req_kind(const uint8_t *msg, size_t len)
+{
+	uint32_t k = len < SPAWN_HDR_LEN ? ~0u : get32(msg + 20);
+	return k == SPAWN_KIND_RUN || k == SPAWN_KIND_FILE ? (int)k : -1;
+}
+
+/* Whether v's fields fit its op: only those it uses are set. */
+static bool spawn_file_fields_ok(const struct spawn_file_view *v)
+{
+	bool has_arg = v->op == SPAWN_FILE_SYMLINK || v->op == SPAWN_FILE_RMDIRS;
+	bool is_replace = v->op == SPAWN_FILE_REPLACE, is_read = v->op == SPAWN_FILE_READ;
+	if (v->op < SPAWN_FILE_READ || v->op > SPAWN_FILE_RMDIRS || !v->path || !v->arg)
+		return false;
+	if (v->path[0] != '/' || strlen(v->path) >= SPAWN_FILE_PATH_MAX ||
+	    strlen(v->arg) >= SPAWN_FILE_PATH_MAX || has_arg != (v->arg[0] != 0))
+		return false;
+	if (is_replace ? v->mode > 07777 || v->data_len > SPAWN_FILE_DATA_MAX :
+			 v->mode || v->uid || v->gid || v->data_len)
+		return false;
+	return is_read ? v->cap >= 1 && v->cap <= SPAWN_FILE_DATA_MAX : v->cap == 0;
+}
+
+ssize_t spawn_file_req_build(uint8_t *buf, size_t cap, const struct spawn_file_view *v)
+{
+	size_t len = SPAWN_FILE_HDR_LEN;
+	if (cap < SPAWN_FILE_HDR_LEN || !spawn_file_fields_ok(v) ||
+	    !spawn_put_str(buf, cap, &len, v->path) || !spawn_put_str(buf, cap, &len, v->arg) ||
+	    v->data_len > cap - len)
+		return -1;
+	if (v->data_len)
+		memcpy(buf + len, v->data, v->data_len);
+	len += v->data_len;
+	put32(buf, v->id);
+	put32(buf + 4, v->op);
+	put32(buf + 8, v->mode);
+	put32(buf + 12, v->uid);
+	put32(buf + 16, v->gid);
+	put32(buf + 20, SPAWN_KIND_FILE);
+	put32(buf + 24, (uint32_t)v->data_len);
+	put32(buf + 28, v->cap);
+	return (ssize_t)len;
+}
+
+int spawn_file_req_parse(const uint8_t *msg, size_t len, struct spawn_file_view *v)
+{
+	const char *s[3];
+	if (len < SPAWN_FILE_HDR_LEN || len > SPAWN_MSG_MAX || get32(msg + 20) != SPAWN_KIND_FILE)
+		return -1;
+	v->id = get32(msg);
+	v->op = get32(msg + 4);
+	v->mode = get32(msg + 8);
+	v->uid = get32(msg + 12);
+	v->gid = get32(msg + 16);
+	v->cap = get32(msg + 28);
+	uint32_t data_len = get32(msg + 24);
+	if (data_len > len - SPAWN_FILE_HDR_LEN)
+		return -1;
+	const uint8_t *p = msg + SPAWN_FILE_HDR_LEN, *end = msg + len - data_len;
+	if (!spawn_take_strs(&p, end, 2, s) || p != end)
+		return -1;
+	v->path = s[0];
+	v->arg = s[1];
+	v->data = end;
+	v->data_len = data_len;
+	return spawn_file_fields_ok(v) ? 0 : -1;
+}
+
+int spawn_file_rep_parse(const uint8_t *msg, size_t len, struct spawn_file_rep *r)
+{
+	if (len < sizeof(*r) || len > SPAWN_FILE_REP_MAX)
+		return -1;
+	memcpy(r, msg, sizeof(*r));
+	if (r->kind != SPAWN_REP_FILE || r->size != len - sizeof(*r))
+		return -1;
+	if (r->ret == -1)
+		return r->size == 0 && r->err > 0 ? 0 : -1;
+	return r->ret >= 0 && (uint32_t)r->ret == r->size ? 0 : -1;
 }

@@ -9,6 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct hostcfg_file_broker *file_broker;
+
+void hostcfg_file_set_broker(const struct hostcfg_file_broker *b)
+{
+	file_broker = b;
+}
+
+/* The broker that does path's operations, or NULL: this process does them. */
+static const struct hostcfg_file_broker *file_brokered(const char *path)
+{
+	return file_broker && file_broker->owns(path) ? file_broker : NULL;
+}
+
 bool hostcfg_crash_now(struct hostcfg_crash *c, const char *step)
 {
 	if (!c)
@@ -23,6 +36,8 @@ ssize_t hostcfg_file_read(const char *path, char *buf, size_t cap, struct stat *
 	struct stat sb;
 	size_t len = 0;
 	int err;
+	if (file_brokered(path))
+		return file_broker->read(path, buf, cap, st);
 	/* O_NONBLOCK: a FIFO planted at the path must not hang the daemon (fstat refuses it). */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
@@ -68,7 +83,9 @@ bool hostcfg_file_tmp_name(const char *path, char *out, size_t cap)
 void hostcfg_file_drop_tmp(const char *path)
 {
 	char tmp[HOSTCFG_PATH_MAX + sizeof(HOSTCFG_TMP_SUFFIX)];
-	if (hostcfg_file_tmp_name(path, tmp, sizeof(tmp)))
+	if (file_brokered(path))
+		file_broker->drop_tmp(path);
+	else if (hostcfg_file_tmp_name(path, tmp, sizeof(tmp)))
 		unlink(tmp);
 }
 
@@ -167,6 +184,8 @@ int hostcfg_file_replace(const char *path, const void *data, size_t len, mode_t 
 		errno = ECANCELED;
 		return -1;
 	}
+	if (file_brokered(path))
+		return file_broker->replace(path, data, len, mode, uid, gid);
 	int fd = file_fresh_tmp(path, tmp, sizeof(tmp)) ?
 		open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
 	if (fd < 0) {
@@ -214,6 +233,8 @@ int hostcfg_file_replace_symlink(const char *path, const char *target, struct ho
 		errno = ECANCELED;
 		return -1;
 	}
+	if (file_brokered(path))
+		return file_broker->replace_symlink(path, target);
 	if (!file_fresh_tmp(path, tmp, sizeof(tmp)) || symlink(target, tmp) < 0)
 		return -1;
 	if (hostcfg_crash_now(crash, "tmp-written")) {
@@ -232,6 +253,8 @@ int hostcfg_file_replace_symlink(const char *path, const char *target, struct ho
 
 int hostcfg_file_remove(const char *path)
 {
+	if (file_brokered(path))
+		return file_broker->remove(path);
 	if (unlink(path) < 0)
 		return errno == ENOENT ? 0 : -1;
 	file_sync_dir(path);
@@ -288,6 +311,8 @@ bool hostcfg_file_missing_dir(const char *path, char *out, size_t cap)
 int hostcfg_file_mkdirs(const char *path)
 {
 	char dir[HOSTCFG_PATH_MAX];
+	if (file_brokered(path))
+		return file_broker->mkdirs(path);
 	int n = snprintf(dir, sizeof(dir), "%s", path);
 	if (n < 0 || (size_t)n >= sizeof(dir)) {
 		errno = ENAMETOOLONG;
@@ -306,6 +331,10 @@ void hostcfg_file_rmdirs(const char *path, const char *made)
 {
 	char dir[HOSTCFG_PATH_MAX];
 	size_t ml = strlen(made);
+	if (ml && file_brokered(path)) {
+		file_broker->rmdirs(path, made);
+		return;
+	}
 	/* made must be a proper ancestor of path. */
 	if (ml < 2 || strncmp(path, made, ml) != 0 || path[ml] != '/')
 		return;

@@ -26,6 +26,26 @@ struct hostcfg_crash {
 	bool is_dead;
 };
 
+/* Where the operations on some paths go when the process may not do them itself: the daemon,
+ * once it runs as another user, hands those on the host files (resolv.conf, its backup,
+ * gai.conf) to its root spawner (daemon/spawn.h). Each primitive below that has a broker field
+ * asks owns(path) first and, if true, returns what the broker returns (same contract, errno
+ * set); a crash hook's "tmp-written" step is not asked then. */
+struct hostcfg_file_broker {
+	bool (*owns)(const char *path);
+	ssize_t (*read)(const char *path, char *buf, size_t cap, struct stat *st);
+	int (*replace)(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+		gid_t gid);
+	int (*replace_symlink)(const char *path, const char *target);
+	int (*remove)(const char *path);
+	void (*drop_tmp)(const char *path);
+	int (*mkdirs)(const char *path);
+	void (*rmdirs)(const char *path, const char *made);
+};
+
+/* Sets the broker (NULL: none, every path is done here); b must outlive its use. */
+void hostcfg_file_set_broker(const struct hostcfg_file_broker *b);
+
 /* True if the caller must stop before step (c may be NULL: never). */
 bool hostcfg_crash_now(struct hostcfg_crash *c, const char *step);
 

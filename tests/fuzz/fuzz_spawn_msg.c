@@ -1,6 +1,7 @@
-/* Fuzzes the spawner's request parser (daemon/spawn_msg.c), the only thing the spawner reads:
- * every pointer it returns must lie inside the message, every string must end there, and a
- * request it accepts must build back to the same bytes (no two readings of one message). */
+/* Fuzzes the spawner's request parsers (daemon/spawn_msg.c), the only thing the spawner reads
+ * (run and file requests), and the daemon's file report parser: every pointer returned must
+ * lie inside the message, every string must end there, and a request accepted must build back
+ * to the same bytes (no two readings of one message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,33 @@ static void fz_inside(const uint8_t *data, size_t len, const char *s)
 		abort();
 }
 
+/* A file request: accepted only with its fields as the op allows, and built back the same. */
+static void fz_file(const uint8_t *data, size_t len)
+{
+	static uint8_t again[SPAWN_MSG_MAX];
+	struct spawn_file_view v;
+	struct spawn_file_rep r;
+	if (spawn_file_rep_parse(data, len, &r) == 0 &&
+	    (r.size != len - sizeof(r) || (r.ret < 0 && r.size) || r.size > SPAWN_FILE_DATA_MAX))
+		abort();
+	if (spawn_file_req_parse(data, len, &v) < 0)
+		return;
+	if (spawn_req_kind(data, len) != SPAWN_KIND_FILE)
+		abort();
+	fz_inside(data, len, v.path);
+	fz_inside(data, len, v.arg);
+	if (v.path[0] != '/' || strlen(v.path) >= SPAWN_FILE_PATH_MAX || v.data < data ||
+	    v.data_len > (size_t)(data + len - v.data) || v.data + v.data_len != data + len)
+		abort();
+	ssize_t n = spawn_file_req_build(again, sizeof(again), &v);
+	if (n != (ssize_t)len || memcmp(again, data, len) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct spawn_req_view v;
+	fz_file(data, len);
 	static uint8_t again[SPAWN_MSG_MAX];
 	static char input[SPAWN_INPUT_MAX + 1];
 	if (spawn_req_parse(data, len, &v) < 0)
