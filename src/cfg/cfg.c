@@ -471,3 +471,33 @@ void cfg_instance_dirs(const struct cfg_param *p, const char *confdir, const cha
 	else
 		snprintf(state_dir, CFG_PATH_MAX, "%s", CFG_DEFAULT_STATE_DIR);
 }
+
+/* A decimal id 0..4294967294 (4294967295 is (uid_t)-1) filling s[0..n). */
+static bool cfg_id(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v >= 0xffffffffu)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool cfg_user_numeric(const char *user, uint32_t *uid, uint32_t *gid)
+{
+	const char *colon = strchr(user, ':');
+	size_t n = colon ? (size_t)(colon - user) : strlen(user);
+	if (!cfg_id(user, n, uid))
+		return false;
+	if (!colon) {
+		*gid = *uid;
+		return true;
+	}
+	return cfg_id(colon + 1, strlen(colon + 1), gid);
+}

@@ -52,6 +52,8 @@ struct cfg_dhcp6_opts {
 	struct cfg_dhcp6_rawopt rawopt[CFG_MAX_RAWOPT];
 };
 
+#define CFG_USER_LEN 33 /* a user name of 1..32 characters, or "uid:gid" */
+
 /* v6link.ini. */
 struct cfg_param {
 	unsigned func_trace;              /* 0 minimum, 1 all but data, 2 also data */
@@ -71,6 +73,7 @@ struct cfg_param {
 	unsigned option_dasp;             /* RFC 7078 OPTION_ADDRSEL code, default 84 */
 	enum log_level log_level;         /* default LOG_LVL_INFO */
 	bool seccomp;                     /* default 1: the allow-list after start-up */
+	char user[CFG_USER_LEN];          /* "" = v6link if it exists; a name, "uid[:gid]", root */
 	unsigned n_passthrough;
 	char passthrough[CFG_MAX_PASSTHROUGH][CFG_PASSTHROUGH_LEN]; /* adapter name substrings */
 	struct cfg_dhcp6_opts dhcp6_stateful;
@@ -174,6 +177,10 @@ const struct cfg_conn *cfg_conn_find(const struct cfg_conns *cs, const char *nam
 
 /* True if name is a valid connection name: [A-Za-z0-9_.-]{1,32}. */
 bool cfg_conn_name_valid(const char *name);
+
+/* The numeric form of user= ("UID" or "UID:GID", each 0..4294967294; GID defaults to UID):
+ * true with *uid and *gid set; false for a name (or anything else). */
+bool cfg_user_numeric(const char *user, uint32_t *uid, uint32_t *gid);
 
 #define CFG_DEFAULT_CONFDIR "/etc/v6link"
 #define CFG_DEFAULT_STATE_DIR "/var/lib/v6link"

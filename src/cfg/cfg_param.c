@@ -1,6 +1,7 @@
 /* v6link.ini: [param] (key table), [passthrough] (adapter-name substrings) and
  * [DHCPv6_stateful_options] / [DHCPv6_stateless_options] (oroN=code, optionN=raw option hex). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,6 +40,28 @@ bad:
 	return false;
 }
 
+/* user=: a user name (letters, digits, '_', '.', '-', not starting with a digit or '-'), or
+ * "UID[:GID]"; the account itself is looked up when the daemon starts. */
+static bool param_parse_user(struct cfg_ctx *c, const struct cfg_key *k, void *base,
+			     const char *val)
+{
+	size_t n = strlen(val);
+	uint32_t uid, gid;
+	bool ok = n < CFG_USER_LEN && (n == 0 || cfg_user_numeric(val, &uid, &gid));
+	if (!ok && n > 0 && n < CFG_USER_LEN && !strchr("0123456789-", val[0])) {
+		ok = true;
+		for (size_t i = 0; i < n; i++)
+			ok = ok && (isalnum((unsigned char)val[i]) || strchr("_.-", val[i]));
+	}
+	if (!ok) {
+		cfg_bad(c, k, val, "expected a user name of at most %d characters, or UID[:GID]",
+			CFG_USER_LEN - 1);
+		return false;
+	}
+	memcpy((char *)base + k->off, val, n + 1);
+	return true;
+}
+
 /* [param]: the original product's keys, then Linux additions. */
 static const struct cfg_key param_keys[] = {
 	{ "func_trace", cfg_parse_uint, P(func_trace), 0, 2, "0", NULL,
@@ -74,6 +97,9 @@ static const struct cfg_key param_keys[] = {
 	  "error, warning, info or debug" },
 	{ "seccomp", cfg_parse_bool, P(seccomp), 0, 1, "1", NULL,
 	  "system call allow-list after start-up (0: off, for debugging)" },
+	{ "user", param_parse_user, P(user), 0, 0, "", NULL,
+	  "the user the daemon runs as after start-up; empty: v6link if that account exists; "
+	  "root: stay uid 0" },
 };
 #define PARAM_N_KEYS (sizeof(param_keys) / sizeof(param_keys[0]))
 

@@ -58,6 +58,7 @@ static void test_defaults(void **state)
 	assert_int_equal(par.option_dasp, 84);
 	assert_int_equal(par.log_level, LOG_LVL_INFO);
 	assert_true(par.seccomp);
+	assert_string_equal(par.user, "");
 	assert_int_equal(par.n_passthrough, 0);
 	assert_int_equal(par.dhcp6_stateful.n_oro + par.dhcp6_stateful.n_rawopt, 0);
 	assert_int_equal(par.dhcp6_stateless.n_oro + par.dhcp6_stateless.n_rawopt, 0);
@@ -88,7 +89,8 @@ static void test_all_keys(void **state)
 			       "keep_ppinfo=1\n"
 			       "option_dasp=65535\n"
 			       "log_level=debug\n"
-			       "seccomp=0\n"),
+			       "seccomp=0\n"
+			       "user=64999:64998\n"),
 			 0);
 	assert_int_equal(par.func_trace, 2);
 	assert_true(par.dump_unknown_frames);
@@ -107,6 +109,25 @@ static void test_all_keys(void **state)
 	assert_int_equal(par.option_dasp, 65535);
 	assert_int_equal(par.log_level, LOG_LVL_DEBUG);
 	assert_false(par.seccomp);
+	assert_string_equal(par.user, "64999:64998");
+	uint32_t uid = 1, gid = 1;
+	assert_true(cfg_user_numeric(par.user, &uid, &gid));
+	assert_int_equal(uid, 64999);
+	assert_int_equal(gid, 64998);
+	assert_true(cfg_user_numeric("0", &uid, &gid));
+	assert_int_equal(uid + gid, 0);
+	assert_true(cfg_user_numeric("4294967294", &uid, &gid));
+	assert_int_equal(gid, 4294967294u);
+	const char *not_numeric[] = { "v6link", "", ":1", "1:", "01", "4294967295", "1:2:3", "-1" };
+	for (size_t i = 0; i < sizeof(not_numeric) / sizeof(not_numeric[0]); i++)
+		assert_false(cfg_user_numeric(not_numeric[i], &uid, &gid));
+	const char *users[] = { "v6link", "root", "_v6.link-1", "0", "12:34" };
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "[param]\nuser=%s\n", users[i]);
+		assert_int_equal(parse(text), 0);
+		assert_string_equal(par.user, users[i]);
+	}
 	assert_int_equal(parse("[PARAM]\nLog_Level=Error\nfunc_trace=1\n"), 0); /* any case */
 	assert_int_equal(par.log_level, LOG_LVL_ERR);
 	assert_int_equal(par.func_trace, 1);
@@ -170,8 +191,21 @@ static const struct bad_case bad_param[] = {
 	  "unknown key 'nosuchkey' (accepted: func_trace, dump_unknown_frames, ipv4_router_addr, "
 	  "nat46_pool, allow_mixed_mode, check_traffic, default_use_ipv4, default_use_ipv6, "
 	  "ipv4_mcast_is_unicast, trace_dir, run_dir, state_dir, keep_ppinfo, option_dasp, "
-	  "log_level, seccomp)" },
+	  "log_level, seccomp, user)" },
 	{ "seccomp=2", "key 'seccomp': expected 0 or 1, got '2'" },
+	{ "user=1v6link", "key 'user': expected a user name of at most 32 characters, or "
+			  "UID[:GID], got '1v6link'" },
+	{ "user=v6 link", "key 'user': expected a user name of at most 32 characters, or "
+			  "UID[:GID], got 'v6 link'" },
+	{ "user=1:", "key 'user': expected a user name of at most 32 characters, or UID[:GID], "
+		     "got '1:'" },
+	{ "user=4294967295", "key 'user': expected a user name of at most 32 characters, or "
+			     "UID[:GID], got '4294967295'" },
+	{ "user=-x", "key 'user': expected a user name of at most 32 characters, or UID[:GID], "
+		     "got '-x'" },
+	{ "user=abcdefghijabcdefghijabcdefghijabc",
+	  "key 'user': expected a user name of at most 32 characters, or UID[:GID], got "
+	  "'abcdefghijabcdefghijabcdefghijabc'" },
 };
 
 static void test_bad_values(void **state)
