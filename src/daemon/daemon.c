@@ -397,8 +397,26 @@ static void daemon_text_trace(const struct cfg_param *p)
 	log_info("daemon: text trace %s (func_trace=%u)", path, p->func_trace);
 }
 
+/* Gives the daemon's directories to its user (sandbox_user_dirs): run, state, trace and the
+ * control socket's; the resolver's backup in the state directory stays as the spawner made it,
+ * and the state directory writable by group root for the spawner to make it. */
+static void daemon_give_dirs(struct daemon *d, const struct cli_opts *o,
+			     const struct cfg_param *p, struct sandbox_user *u)
+{
+	char sock_dir[CFG_PATH_MAX];
+	snprintf(sock_dir, sizeof(sock_dir), "%s", o->socket);
+	char *slash = strrchr(sock_dir, '/');
+	if (slash && slash != sock_dir)
+		*slash = 0;
+	else
+		sock_dir[0] = 0;
+	const char *dirs[] = { d->run_dir, d->state_dir, p->trace_dir, sock_dir };
+	sandbox_user_dirs(u, dirs, 4, RESOLVER_BACKUP_FILE, d->state_dir);
+}
+
 int daemon_run(const struct cli_opts *o, const char *only)
 {
+	struct sandbox_user user;
 	static struct cfg_param p;
 	static struct cfg_conns cs;
 	static struct daemon d;
@@ -412,6 +430,9 @@ int daemon_run(const struct cli_opts *o, const char *only)
 	if (rc)
 		return rc;
 	log_init("v6link", o->syslog, o->debug ? LOG_LVL_DEBUG : p.log_level, LOGC_ALL);
+	rc = sandbox_user_resolve(p.user, &user);
+	if (rc)
+		return rc;
 	daemon_dirs(&d, o, &p);
 	if (daemon_start_spawner(&d, &cs, only))
 		return 1;
@@ -426,8 +447,11 @@ int daemon_run(const struct cli_opts *o, const char *only)
 		rc = daemon_open_owners(&d);
 	if (!rc)
 		rc = daemon_add_conns(&d, o, &p, &cs, only);
-	/* Before any connection starts a thread or a hook: they inherit what is left. */
-	if (!rc && sandbox_drop(sandbox_needs_bind(&cs, only), "daemon") < 0)
+	/* Before any connection starts a thread or a hook: they inherit what is left, the user
+	 * (user=) included. */
+	if (!rc)
+		daemon_give_dirs(&d, o, &p, &user);
+	if (!rc && sandbox_drop(sandbox_needs_bind(&cs, only), "daemon", &user) < 0)
 		rc = 1;
 	/* Sockets, netlink and the control socket are open, hooks go through the spawner: from
 	 * here on only the allow-list (seccomp=0 in v6link.ini: none). */

@@ -167,11 +167,17 @@ static bool spawner_file_allowed(const struct spawner *s, const char *path)
 	return false;
 }
 
-/* Sends a file report: ret (-1 with err), and for a read the mode, owner and size bytes that
- * wait in s->rep after the header. */
+/* Sends a file report: ret (-1 with err), for a read the mode, owner and size bytes that wait
+ * in s->rep after the header, and fd (>= 0) as SCM_RIGHTS. */
 static void spawner_file_report(struct spawner *s, uint32_t id, ssize_t ret, int err,
-				const struct stat *sb)
+				const struct stat *sb, int fd)
 {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct spawn_file_rep r = { .kind = SPAWN_REP_FILE, .id = id, .ret = (int32_t)ret,
 				    .err = ret < 0 ? (err ? err : EIO) : 0 };
 	if (ret >= 0 && sb) {
@@ -181,8 +187,33 @@ static void spawner_file_report(struct spawner *s, uint32_t id, ssize_t ret, int
 		r.size = (uint32_t)ret;
 	}
 	memcpy(s->rep, &r, sizeof(r));
-	while (send(s->sock, s->rep, sizeof(r) + r.size, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+	iov = (struct iovec){ .iov_base = s->rep, .iov_len = sizeof(r) + r.size };
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
+	while (sendmsg(s->sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+	}
+}
+
+/* Opens the device path (SPAWN_DEV_TUN) read-write; a descriptor of a character device, or -1
+ * with errno. */
+static int spawner_open_dev(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode))) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
 }
 
 /* Runs the operation v asks on its (allowed) path; the result and errno. */
@@ -208,6 +239,8 @@ static ssize_t spawner_file_do(struct spawner *s, const struct spawn_file_view *
 	case SPAWN_FILE_RMDIRS:
 		hostcfg_file_rmdirs(v->path, v->arg);
 		return 0;
+	case SPAWN_FILE_OPEN_DEV:
+		break; /* spawner_on_file */
 	}
 	errno = EINVAL;
 	return -1;
@@ -220,16 +253,24 @@ static void spawner_on_file(struct spawner *s, size_t len)
 	struct stat sb;
 	memset(&sb, 0, sizeof(sb));
 	if (spawn_file_req_parse(s->buf, len, &v) < 0) {
-		spawner_file_report(s, 0, -1, EBADMSG, NULL);
+		spawner_file_report(s, 0, -1, EBADMSG, NULL, -1);
 		return;
 	}
-	if (!spawner_file_allowed(s, v.path)) {
-		spawner_file_report(s, v.id, -1, EPERM, NULL);
+	bool is_dev = v.op == SPAWN_FILE_OPEN_DEV;
+	if (is_dev ? strcmp(v.path, SPAWN_DEV_TUN) != 0 : !spawner_file_allowed(s, v.path)) {
+		spawner_file_report(s, v.id, -1, EPERM, NULL, -1);
+		return;
+	}
+	if (is_dev) {
+		int fd = spawner_open_dev(v.path);
+		spawner_file_report(s, v.id, fd < 0 ? -1 : 0, errno, NULL, fd);
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	errno = 0;
 	ssize_t ret = spawner_file_do(s, &v, &sb);
-	spawner_file_report(s, v.id, ret, errno, v.op == SPAWN_FILE_READ ? &sb : NULL);
+	spawner_file_report(s, v.id, ret, errno, v.op == SPAWN_FILE_READ ? &sb : NULL, -1);
 }
 
 static void spawner_reap(struct spawner *s)
@@ -284,7 +325,7 @@ __attribute__((noreturn)) static void spawner_main(struct spawner *s, int sock, 
 		_exit(1);
 	}
 	/* The daemon's own capabilities, as hooks were promised (connections.ini(5), HOOKS). */
-	if (sandbox_drop(needs_bind, "spawner") < 0)
+	if (sandbox_drop(needs_bind, "spawner", NULL) < 0)
 		_exit(1);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->sock, .events = POLLIN }, { .fd = s->sfd, .events = POLLIN } };
@@ -325,7 +366,8 @@ static struct {
 	uint8_t buf[SPAWN_MSG_MAX];
 	uint8_t rbuf[SPAWN_FILE_REP_MAX]; /* the last report read */
 	struct spawn_file_rep frep;       /* the last file report, checked */
-} sp = { .fd = -1, .pid = -1 };
+	int rfd;                          /* the descriptor it carried, or -1 */
+} sp = { .fd = -1, .pid = -1, .rfd = -1 };
 
 /* Copies paths[0..n) (at most max, each shorter than SPAWN_PATH_MAX) into out; false, logged,
  * if they do not fit. */
@@ -439,18 +481,35 @@ static void spawn_on_report(const struct spawn_rep *r)
  * report is not logged: r gets its kind and id, sp.frep its header, sp.rbuf its bytes. */
 static int spawn_read_one(struct spawn_rep *r)
 {
-	ssize_t n = recv(sp.fd, sp.rbuf, sizeof(sp.rbuf), MSG_DONTWAIT | MSG_TRUNC);
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { .iov_base = sp.rbuf, .iov_len = sizeof(sp.rbuf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	int fd = -1;
+	ssize_t n = recvmsg(sp.fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
 		spawn_lost();
 		return -1;
 	}
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	if ((size_t)n <= sizeof(sp.rbuf) &&
 	    spawn_file_rep_parse(sp.rbuf, (size_t)n, &sp.frep) == 0) {
 		*r = (struct spawn_rep){ .kind = SPAWN_REP_FILE, .id = sp.frep.id };
+		if (sp.rfd >= 0)
+			close(sp.rfd);
+		sp.rfd = fd;
 		return 1;
 	}
+	if (fd >= 0)
+		close(fd);
 	if (n != (ssize_t)sizeof(*r)) {
 		log_warnx("spawner: report of %zd bytes ignored", n);
 		return 0;
@@ -648,6 +707,14 @@ ssize_t spawn_file_call(struct spawn_file_view *v, char *out, size_t cap, struct
 		}
 		if (rc == 0 || r.kind != SPAWN_REP_FILE || r.id != v->id)
 			continue;
+		int fd = sp.rfd;
+		sp.rfd = -1;
+		if (v->op == SPAWN_FILE_OPEN_DEV && sp.frep.ret == 0) {
+			errno = EIO;
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
 		if (sp.frep.ret < 0 || sp.frep.size >= cap) {
 			errno = sp.frep.ret < 0 ? sp.frep.err : EFBIG;
 			return -1;
@@ -726,6 +793,12 @@ static void spawn_file_rmdirs(const char *path, const char *made)
 	spawn_file_simple(SPAWN_FILE_RMDIRS, path, made);
 }
 
+static int spawn_file_open_dev(const char *path)
+{
+	struct spawn_file_view v = { .op = SPAWN_FILE_OPEN_DEV, .path = path, .arg = "" };
+	return (int)spawn_file_call(&v, NULL, 1, NULL);
+}
+
 const struct hostcfg_file_broker spawn_file_broker = {
 	.owns = spawn_file_owns,
 	.read = spawn_file_read,
@@ -735,6 +808,7 @@ const struct hostcfg_file_broker spawn_file_broker = {
 	.drop_tmp = spawn_file_drop_tmp,
 	.mkdirs = spawn_file_mkdirs,
 	.rmdirs = spawn_file_rmdirs,
+	.open_dev = spawn_file_open_dev,
 };
 
 void spawn_stop(void)

@@ -109,7 +109,7 @@ static bool spawn_file_fields_ok(const struct spawn_file_view *v)
 {
 	bool has_arg = v->op == SPAWN_FILE_SYMLINK || v->op == SPAWN_FILE_RMDIRS;
 	bool is_replace = v->op == SPAWN_FILE_REPLACE, is_read = v->op == SPAWN_FILE_READ;
-	if (v->op < SPAWN_FILE_READ || v->op > SPAWN_FILE_RMDIRS || !v->path || !v->arg)
+	if (v->op < SPAWN_FILE_READ || v->op > SPAWN_FILE_OPEN_DEV || !v->path || !v->arg)
 		return false;
 	if (v->path[0] != '/' || strlen(v->path) >= SPAWN_FILE_PATH_MAX ||
 	    strlen(v->arg) >= SPAWN_FILE_PATH_MAX || has_arg != (v->arg[0] != 0))

@@ -70,7 +70,12 @@ enum spawn_file_op {
 	SPAWN_FILE_DROP_TMP,
 	SPAWN_FILE_MKDIRS,     /* the missing directories above path */
 	SPAWN_FILE_RMDIRS,     /* arg: the outermost directory made, an ancestor of path */
+	SPAWN_FILE_OPEN_DEV,   /* SPAWN_DEV_TUN only: its descriptor back (SCM_RIGHTS) */
 };
+
+/* The one device the spawner opens for the daemon, read-write: each TUN needs a new open of
+ * it, which a daemon that is not root may not make where it is root's mode 0600. */
+#define SPAWN_DEV_TUN "/dev/net/tun"
 
 /* A parsed (or to be built) file request; pointers point into the message parsed. */
 struct spawn_file_view {

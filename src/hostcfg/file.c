@@ -22,6 +22,14 @@ static const struct hostcfg_file_broker *file_brokered(const char *path)
 	return file_broker && file_broker->owns(path) ? file_broker : NULL;
 }
 
+int hostcfg_file_open_dev(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && file_broker && file_broker->open_dev)
+		return file_broker->open_dev(path);
+	return fd;
+}
+
 bool hostcfg_crash_now(struct hostcfg_crash *c, const char *step)
 {
 	if (!c)

@@ -41,7 +41,13 @@ struct hostcfg_file_broker {
 	void (*drop_tmp)(const char *path);
 	int (*mkdirs)(const char *path);
 	void (*rmdirs)(const char *path, const char *made);
+	int (*open_dev)(const char *path); /* a descriptor of the device, read-write */
 };
+
+/* Opens the character device path read-write (O_NONBLOCK, close-on-exec); where this process
+ * may not (EACCES, EPERM) and a broker is set, the broker's open_dev. A descriptor, or
+ * -1/errno. */
+int hostcfg_file_open_dev(const char *path);
 
 /* Sets the broker (NULL: none, every path is done here); b must outlive its use. */
 void hostcfg_file_set_broker(const struct hostcfg_file_broker *b);

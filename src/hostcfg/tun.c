@@ -1,6 +1,8 @@
 /* TUN device glue: /dev/net/tun + TUNSETIFF, queue attach/detach, persistence, offloads. */
 #include "hostcfg/tun.h"
 
+#include "hostcfg/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -27,7 +29,8 @@ static int tun_attach(char *name, short flags, int *fd)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int f = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	/* The spawner opens it for a daemon that is not root where it is root's mode 0600. */
+	int f = hostcfg_file_open_dev("/dev/net/tun");
 	if (f < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));

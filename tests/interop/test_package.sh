@@ -2,7 +2,9 @@
 # Packaging (issue #6): `make deb` builds the Debian package from the tracked tree; it is installed
 # into a throwaway root (an overlay of / in a private mount namespace, so the host is never
 # touched) where it runs, reads /etc/v6link, carries its man pages and a unit systemd-analyze
-# accepts, and purges cleanly; `make install` lays out sbin, the man pages and the unit.
+# accepts, and purges cleanly; the postinst creates the system user v6link, which the daemon
+# becomes under the unit; `make install` lays out sbin, the man pages, the unit and the
+# sysusers.d file.
 source "$(dirname "$0")/lib.sh"
 
 W=$(mktemp -d /tmp/v6l-pkg.XXXXXX)
@@ -75,6 +77,11 @@ in_root() { chroot "$R" "$@"; }
 in_root dpkg -i --path-include='/usr/share/man/*' --path-include='/usr/share/doc/v6link/*' \
 	/tmp/v6link.deb >"$W/dpkg-i.log" 2>&1
 check "dpkg -i in a throwaway root" test $? = 0 || { cat "$W/dpkg-i.log"; exit 1; }
+# The daemon's user (debian: dh_installsysusers, the postinst runs systemd-sysusers): a system
+# account without a login shell.
+pw=$(in_root getent passwd v6link)
+sysuser() { IFS=: read -r _ _ uid _ _ _ shell <<<"$pw" && [ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ] && [ "$shell" = /usr/sbin/nologin ]; }
+check "dpkg -i creates the system user v6link ($pw)" sysuser
 out=$(in_root /usr/sbin/v6link version 2>&1)
 check "installed /usr/sbin/v6link version prints '$out'" test "$out" = "v6link $VERSION"
 
@@ -226,10 +233,26 @@ else
 	}
 	name="package: under systemd the sandboxed daemon makes v6link0, its sysctls, status, warnings; router mode binds UDP 546"
 	if up; then t_ok "$name"; else t_fail "$name"; sd journalctl -u v6link --no-pager | tail -20; fi
-	# What the daemon and its hooks may ever hold (connections.ini(5), HOOKS).
+	# What the unit allows at start (the change of user needs CAP_SETUID, CAP_SETGID, CAP_CHOWN,
+	# CAP_SETPCAP), and what the daemon and its hooks may ever hold once started
+	# (connections.ini(5), HOOKS): its threads and the spawner have CAP_NET_ADMIN CAP_NET_RAW
+	# CAP_NET_BIND_SERVICE (0x3400; router mode binds 546) as bounding and effective set.
 	caps=$(sd systemctl show -p CapabilityBoundingSet --value v6link)
-	t_check "package: capability bounding set is CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE ($caps)" \
-		test "$(tr ' ' '\n' <<<"$caps" | sort | tr '\n' ' ')" = "cap_net_admin cap_net_bind_service cap_net_raw "
+	t_check "package: unit bounding set: the three network ones, and the four for the change of user ($caps)" \
+		test "$(tr ' ' '\n' <<<"$caps" | sort | tr '\n' ' ')" = "cap_chown cap_net_admin cap_net_bind_service cap_net_raw cap_setgid cap_setpcap cap_setuid "
+	main=$(sd systemctl show -p MainPID --value v6link)
+	vuid=$(sd id -u v6link)
+	# every thread: "Uid real eff saved fs Gid ... CapEff CapBnd", one line each
+	threads() { sd sh -c "for t in /proc/$1/task/*; do awk '/^(Uid|Gid|CapEff|CapBnd):/ { printf \"%s \", \$0 }' \$t/status | tr -s ' \t' '  '; echo; done"; }
+	vgid=$(sd id -g v6link)
+	want="Uid: $vuid $vuid $vuid $vuid Gid: $vgid $vgid $vgid $vgid CapEff: 0000000000003400 CapBnd: 0000000000003400 "
+	as_user() { local l n=0; while read -r l; do n=$((n + 1)); [ "$l " = "$want" ] || [ "$l" = "$want" ] || { echo "thread: $l"; return 1; }; done < <(threads "$main"); [ $n -gt 1 ]; }
+	t_check "package: under the unit every thread of the daemon (pid $main) is the user v6link ($vuid:$vgid) with CapEff = CapBnd = 0x3400" as_user
+	spawner=$(sd pgrep -P "$main" | head -1)
+	t_check "package: its spawner (pid $spawner) is uid 0 with the same capabilities" \
+		test "$(threads "$spawner")" = "Uid: 0 0 0 0 Gid: 0 0 0 0 CapEff: 0000000000003400 CapBnd: 0000000000003400 "
+	t_check "package: /var/lib/v6link is v6link's, group root writable" \
+		test "$(sd stat -c %U:%G:%A /var/lib/v6link)" = v6link:root:drwxrwxr-x
 	# Type=notify: active means READY=1 came; STATUS= names both connections' states.
 	st=$(sd systemctl show -p StatusText --value v6link)
 	t_check "package: Type=notify unit ready, STATUS= shows every connection ($st)" \
@@ -265,13 +288,15 @@ laid_out() { # DESTDIR PREFIX
 	local d=$1$2 f
 	for f in sbin/v6link share/man/man8/v6link.8 share/man/man5/v6link.ini.5 \
 		share/man/man5/connections.ini.5 share/doc/v6link/examples/v6link.ini \
-		share/doc/v6link/examples/connections.ini lib/systemd/system/v6link.service; do
+		share/doc/v6link/examples/connections.ini lib/systemd/system/v6link.service \
+		lib/sysusers.d/v6link.conf; do
 		[ -f "$d/$f" ] || { echo "make install: no $2/$f"; return 1; }
 	done
 	[ -x "$d/sbin/v6link" ] &&
-		grep -qxF "ExecStart=$2/sbin/v6link -s run" "$d/lib/systemd/system/v6link.service"
+		grep -qxF "ExecStart=$2/sbin/v6link -s run" "$d/lib/systemd/system/v6link.service" &&
+		grep -qE '^u v6link - ' "$d/lib/sysusers.d/v6link.conf"
 }
-t_check "package: make install PREFIX=/usr DESTDIR: sbin, 3 man pages, examples, unit" \
+t_check "package: make install PREFIX=/usr DESTDIR: sbin, 3 man pages, examples, unit, sysusers.d/v6link.conf" \
 	eval '[ $rc = 0 ] && laid_out "$W/dest" /usr'
 make -C "$W/src" install BUILD="$W/build-inst" DESTDIR="$W/dest-local" >>"$W/install.log" 2>&1
 rc=$?

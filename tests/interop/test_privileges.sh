@@ -11,6 +11,12 @@
 # come from the spawner, forked before it); the spawner is uid 0 with the daemon's capabilities
 # and no_new_privs, and ends with the daemon: at SIGTERM after the last hook, and at SIGKILL
 # (PR_SET_PDEATHSIG). seccomp=0 in v6link.ini leaves the daemon unfiltered.
+# Runs 1-3 set user=root: the daemon stays uid 0. Runs 4-5 set user=64999:64999 (no account
+# needed): every thread of the daemon has that uid and gid (real, effective, saved, fs) and no
+# other group, the same capabilities, the spawner and hooks stay uid 0, /etc/netns/NS/resolv.conf
+# and its backup stay root's (the spawner writes them), the run, state and trace directories
+# and what the daemon writes there are 64999's, and the same cycle works: connect, down/up,
+# redial after a PADT, SIGTERM restoring everything, and NAT46's port 53 after a down/up.
 source "$(dirname "$0")/lib.sh"
 t_begin
 CLI_RESOLV=/etc/netns/$NS_CLI/resolv.conf
@@ -74,8 +80,12 @@ status_of() {
 with_daemon_caps() { setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+net_admin,+net_raw "$@"; }
 read_environ() { with_daemon_caps cat "/proc/$1/environ" >/dev/null 2>&1; }
 
+# as_user USER: user=USER in v6link.ini's [param]
+as_user() { sed -i "s/^\[param\]\$/[param]\nuser=$1/" "$V6L_CONF/v6link.ini"; }
+
 # ================= run 1: dial-up, IPv4 on the line, no NAT46 =================
 v6l_conf "hook=$hook"
+as_user root
 v6l_start
 v6l_wait_state up 20 || { t_fail "dial"; t_dump; exit 1; }
 for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
@@ -160,6 +170,7 @@ t_check "priv_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permi
 # ================= run 2: IPv6-only line, NAT46 with its DNS proxy on port 53 =================
 : >"$V6L_LOG"
 v6l_conf use_ipv4=0
+as_user root
 v6l_start
 v6l_wait_state up 20 || { t_fail "nat46 dial"; t_dump; exit 1; }
 wait_json "c['nat46']['state'] == 'on'" 20
@@ -193,10 +204,18 @@ t_check "priv_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted
 : >"$V6L_LOG"
 v6l_conf use_ipv4=1
 sed -i 's/^\[param\]$/[param]\nseccomp=0/' "$V6L_CONF/v6link.ini"
+# (no user=: the account v6link if it exists; the test machine has none, and neither uid 0
+# run above would be one if it had)
+if getent passwd v6link >/dev/null; then as_user root; fi
 v6l_start
 v6l_wait_state up 20 || { t_fail "seccomp=0 dial"; t_dump; }
 t_check "priv_seccomp_0_logged" grep -q 'daemon: seccomp=0: no system call filter' "$V6L_LOG"
 t_check "priv_seccomp_0_no_filter" test "$(status_of "$V6L_PID" Seccomp)" = "Seccomp 0"
+if ! getent passwd v6link >/dev/null; then
+	t_check "priv_default_user_no_v6link_account_stays_uid_0" \
+		grep -q 'daemon: no user v6link: staying uid 0 (user= in v6link.ini)' "$V6L_LOG"
+	t_check "priv_default_user_uid_0" test "$(status_of "$V6L_PID" Uid)" = "Uid 0"
+fi
 SPAWNER=$(spawner_of "$V6L_PID")
 t_log "spawner: pid $SPAWNER"
 kill -KILL "$V6L_PID"
@@ -204,5 +223,152 @@ wait "$V6L_PID" 2>/dev/null
 V6L_PID=
 for _ in $(seq 20); do [ -e "/proc/$SPAWNER" ] || break; sleep 0.1; done
 t_check "priv_spawner_ends_at_daemon_sigkill" test -n "$SPAWNER" -a ! -e "/proc/$SPAWNER"
+
+# A user= that names no account: exit status 2 before anything starts.
+v6l_conf
+as_user nosuchuser-v6l
+err=$(ip netns exec "$NS_CLI" "$V6L_BIN" -C "$V6L_CONF" -S "$V6L_SOCK" run dsl 2>&1)
+rc=$?
+t_check "priv_unknown_user_exit_2 (rc $rc: $err)" \
+	test "$rc:$err" = "2:v6link: v6link.ini: user 'nosuchuser-v6l': no such user"
+
+# A directory the rest of the system shares is never given to the user: trace_dir=/tmp keeps
+# the daemon uid 0, and none of its other directories is changed either (no connection
+# started: `run` waits for `up`; what it wrote to /tmp goes). Run and socket directory:
+# $T_RUN/u (the daemon may give it to 64999; $T_RUN holds the hook, whose directory must stay
+# root's).
+V6L_SOCK=$T_RUN/u/ctl.sock
+mkdir -p "$T_RUN/u"
+v6l_conf
+as_user 64999:64999
+sed -i "s|^trace_dir = .*|trace_dir = /tmp|" "$V6L_CONF/v6link.ini"
+: >"$V6L_LOG"
+v6l_start run
+for _ in $(seq 50); do grep -q 'running: 1 connection' "$V6L_LOG" && break; sleep 0.1; done
+t_check "priv_shared_trace_dir_not_given" grep -q 'daemon: /tmp is shared with the rest of the system: not given to user 64999:64999' "$V6L_LOG"
+t_check "priv_shared_trace_dir_stays_uid_0" bash -c "grep -q 'daemon: staying uid 0' '$V6L_LOG' && [ \"\$(awk '/^Uid:/ { print \$2 \$3 }' /proc/$V6L_PID/status)\" = 00 ]"
+t_check "priv_shared_tmp_and_the_other_dirs_still_root_s" test "$(stat -c %u /tmp "$T_RUN/u" "$V6L_CONF/state" | sort -u)" = 0
+v6l_stop
+for f in $(sed -n 's/.*text trace \(\/tmp\/v6link-[0-9-]*\.txt\).*/\1/p; s/.*trace\[dsl\]: writing \(\/tmp\/dsl-[0-9-]*\.pcapng\).*/\1/p' "$V6L_LOG"); do rm -f "$f"; done
+
+# ================= run 4: user=64999:64999, dial-up with IPv4, a hook =================
+STATE=$V6L_CONF/state
+: >"$V6L_LOG"
+: >"$T_RUN/hook-caps"
+cat >"$hook" <<HOOK
+#!/bin/sh
+echo "\$1 \$(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/\$\$/status | tr -s '\t\n' '  ')" >>"$T_RUN/hook-caps"
+HOOK
+v6l_conf "hook=$hook"
+as_user 64999:64999
+v6l_start
+v6l_wait_state up 20 || { t_fail "user dial"; t_dump; exit 1; }
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 20
+# ids_of_all_threads PID: one line per thread: "TID Uid: real effective saved fs Gid: ... Groups: ..."
+ids_of_all_threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(awk '/^(Uid|Gid|Groups):/ { printf "%s ", $0 }' "$t/status" | tr -s ' \t' '  ')"
+	done
+}
+# threads_are ID PID: every thread's real, effective, saved and file system uid and gid are ID,
+# and ID is its only supplementary group.
+threads_are() {
+	local line bad=0 want="Uid: $1 $1 $1 $1 Gid: $1 $1 $1 $1 Groups: $1"
+	while read -r line; do
+		[ "${line#* }" = "$want" ] || { t_log "thread ${line%% *}: ${line#* } (want $want)"; bad=1; }
+	done < <(ids_of_all_threads "$2")
+	[ $bad = 0 ]
+}
+n_threads=$(ls /proc/"$V6L_PID"/task | wc -l)
+ids_of_all_threads "$V6L_PID"
+t_check "user_log_names_uid_and_caps" grep -q 'daemon: running as uid 64999 with CAP_NET_ADMIN CAP_NET_RAW, no_new_privs' "$V6L_LOG"
+t_check "user_log_names_user" grep -q 'daemon: user 64999:64999 (uid 64999, gid 64999)' "$V6L_LOG"
+t_check "user_all_${n_threads}_threads_uid_gid_64999_no_other_group" threads_are 64999 "$V6L_PID"
+t_check "user_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
+t_check "user_all_${n_threads}_threads_seccomp_filter" threads_seccomp "$V6L_PID"
+t_check "user_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
+# (a process that is not dumpable has its /proc files owned by root; the directory keeps the
+# euid)
+t_check "user_not_dumpable" test "$(stat -c %u /proc/"$V6L_PID"/environ)" = 0
+SPAWNER=$(spawner_of "$V6L_PID")
+t_log "spawner: pid $SPAWNER, $(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)"
+t_check "user_spawner_uid_0_daemon_caps_no_filter" test "$(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)" = \
+	"Uid 0 CapEff 0000000000003000 CapBnd 0000000000003000 NoNewPrivs 1 Seccomp 0"
+t_check "user_up_ipv4_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "user_up_ipv6_ping_far" in_cli ping -6 -c 2 -i 0.2 -W 2 "$FAR6"
+t_check "user_up_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+t_check "user_up_resolver_and_backup_root_s" test "$(stat -c %u:%g "$CLI_RESOLV" "$STATE/resolver.orig" | sort -u)" = 0:0
+t_check "user_backup_is_the_original" cmp -s "$STATE/resolver.orig" "$T_RUN/resolv.orig"
+t_check "user_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
+owned_by_user() {
+	local f bad=0
+	for f in "$@"; do [ "$(stat -c %u:%g "$f")" = 64999:64999 ] || { t_log "$f: $(stat -c %u:%g "$f")"; bad=1; }; done
+	[ $bad = 0 ]
+}
+# (the state directory keeps group root, writable: the spawner makes the backup there)
+t_check "user_state_dir_64999_group_root_writable" test "$(stat -c %u:%g:%A "$STATE")" = 64999:0:drwxrwxr-x
+t_check "user_hook_and_its_dir_stay_root_s" test "$(stat -c %u "$hook" "$T_RUN" | sort -u)" = 0
+t_check "user_run_state_trace_files_are_64999_s" owned_by_user "$T_RUN/u" "$T_RUN/u/dsl.session" "$T_RUN/u/dsl.env" "$STATE/resolver.state" "$T_RUN/trace" $(ls "$T_RUN"/trace/dsl-*.pcapng | tail -1) "$STATE"/dsl.*
+ls -l "$STATE" "$T_RUN/u"
+sleep 0.5
+cat "$T_RUN/hook-caps"
+t_check "user_hook_runs_as_uid_0_with_same_caps" grep -qE '^up Uid: 0 0 0 0 CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0' "$T_RUN/hook-caps"
+v6l down dsl >/dev/null
+t_check "user_down_idle" v6l_wait_state idle 20
+for _ in $(seq 50); do down_clean && break; sleep 0.1; done
+t_check "user_down_addresses_and_routes_removed" down_clean
+t_check "user_down_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+t_check "user_down_backup_removed" test ! -e "$STATE/resolver.orig"
+v6l up dsl >/dev/null
+t_check "user_up_again" v6l_wait_state up 30
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+t_check "user_up_again_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "user_up_again_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+sid0=$(v6l_json "c['session_id']")
+isp padt >/dev/null
+for _ in $(seq 150); do [ "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True ] && break; sleep 0.2; done
+t_check "user_redial_after_padt" test "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True
+for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+t_check "user_redial_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+t_check "user_after_redial_threads_still_64999" threads_are 64999 "$V6L_PID"
+t_check "user_after_redial_threads_still_reduced" threads_have "$V6L_PID" 0000000000003000
+v6l_stop
+rc=$?
+t_check "user_sigterm_exit_0 (rc $rc)" test "$rc" = 0
+t_check "user_sigterm_host_clean" v6l_host_clean
+t_check "user_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+t_check "user_sigterm_resolver_root_s" test "$(stat -c %u:%g "$CLI_RESOLV")" = 0:0
+t_check "user_sigterm_no_state_backup_socket_session_left" bash -c "[ ! -e '$STATE/resolver.state' ] && [ ! -e '$STATE/resolver.orig' ] && [ ! -e '$V6L_SOCK' ] && [ ! -e '$T_RUN/u/dsl.session' ]"
+t_check "user_trace_files_written" bash -c "test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
+t_check "user_hook_down_event_as_uid_0" grep -qE '^down Uid: 0 0 0 0 ' "$T_RUN/hook-caps"
+t_check "user_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
+t_check "user_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied|staying uid 0' '$V6L_LOG'"
+
+# ================= run 5: user=64999:64999, IPv6-only line, NAT46's DNS proxy on port 53 =================
+: >"$V6L_LOG"
+v6l_conf use_ipv4=0
+as_user 64999:64999
+v6l_start
+v6l_wait_state up 20 || { t_fail "user nat46 dial"; t_dump; exit 1; }
+wait_json "c['nat46']['state'] == 'on'" 20
+t_check "user_nat46_log_names_bind_service" grep -q 'running as uid 64999 with CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE, no_new_privs' "$V6L_LOG"
+t_check "user_nat46_threads_64999" threads_are 64999 "$V6L_PID"
+t_check "user_nat46_threads_keep_net_bind_service" threads_have "$V6L_PID" 0000000000003400
+t_check "user_nat46_proxy_answers" dns_answers
+v6l down dsl >/dev/null
+v6l_wait_state idle 20
+for _ in $(seq 50); do in_cli ip link show v6link46 >/dev/null 2>&1 || break; sleep 0.1; done
+t_check "user_nat46_down_removes_v6link46" bash -c "! ip -n $NS_CLI link show v6link46 >/dev/null 2>&1"
+v6l up dsl >/dev/null
+v6l_wait_state up 30
+wait_json "c['nat46']['state'] == 'on'" 20
+t_check "user_nat46_up_creates_v6link46_again" in_cli ip link show v6link46
+t_check "user_nat46_proxy_binds_port_53_again_after_down_up" dns_answers
+v6l_stop
+t_check "user_nat46_sigterm_host_clean" v6l_host_clean
+t_check "user_nat46_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+t_check "user_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied|staying uid 0' '$V6L_LOG'"
 [ $T_FAILED = 0 ] || t_dump
 exit $T_FAILED
