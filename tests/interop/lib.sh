@@ -47,6 +47,8 @@ v6l_conf() {
 	func_trace = ${V6L_FUNC_TRACE:-1}
 	trace_dir = $T_RUN/trace
 	INI
+	# V6L_USER=UID:GID runs a script's daemon as that user (user= in [param]).
+	[ -z "${V6L_USER:-}" ] || echo "user = $V6L_USER" >>"$V6L_CONF/v6link.ini"
 	# mode=dial-up skips detection (tested in test_mixed_mode and test_router_mode), so that
 	# timings measure the dial-up itself.
 	local -A kv=([dial_string]="if=eth0" [user_name]="$ISP_USER" [redial_delay]=1 [redial_delay_max]=4
