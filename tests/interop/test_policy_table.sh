@@ -71,6 +71,7 @@ echo "getaddrinfo order before: $ORDER0"
 
 # --- 1. apply: RFC 6724 defaults + the ISP's rows --------------------------------------------
 coproc SM { ip netns exec "$NS" "$SMOKE" 2001:db8:1::/48,45,14 2001:db8:2::/48,60,20 2>>"$LOG"; }
+sm_pid=$SM_PID # bash unsets SM_PID once it has reaped the coprocess (set -u)
 smoke_wait || fail "policy-smoke apply"
 L=$(labels)
 echo "kernel labels applied:"; echo "$L" | sed 's/^/  /'
@@ -110,7 +111,7 @@ verdict rfc7078_policy_update_replaces
 
 # --- 3. undo: everything back ----------------------------------------------------------------
 smoke_say "undo" || fail "policy-smoke undo"
-wait "$SM_PID" 2>/dev/null
+wait "$sm_pid" 2>/dev/null
 AFTER=$(labels)
 if [ "$AFTER" != "$BEFORE" ]; then
 	fail "kernel labels differ after undo"
@@ -127,6 +128,7 @@ printf '# my gai.conf\nreload no\nscopev4 ::ffff:169.254.0.0/112 2\n' >"$GAI"
 chmod 0640 "$GAI"
 cp -p "$GAI" "$ORIG"
 coproc SM { ip netns exec "$NS" "$SMOKE" 2>>"$LOG"; }
+sm_pid=$SM_PID # bash unsets SM_PID once it has reaped the coprocess (set -u)
 smoke_wait || fail "policy-smoke apply (no rows)"
 L=$(labels)
 G=$(cat "$GAI")
@@ -136,13 +138,14 @@ has "$G" "precedence ::ffff:0.0.0.0/96 35"
 has "$G" "label 2002::/16 2"
 [ "$(stat -c %a "$GAI")" = 640 ] || fail "mode not kept"
 smoke_say "undo" || fail "policy-smoke undo"
-wait "$SM_PID" 2>/dev/null
+wait "$sm_pid" 2>/dev/null
 cmp -s "$GAI" "$ORIG" || fail "gai.conf not restored byte for byte"
 [ "$(stat -c %a "$GAI")" = 640 ] || fail "mode not kept after undo"
 verdict policy_defaults_keep_admin_gai_conf
 
 # --- 5. two connections: one merged table; each one's rows leave with it -------------------
 coproc SM { ip netns exec "$NS" "$SMOKE" -s "$STATE" 2001:db8:1::/48,45,14 2>>"$LOG"; }
+sm_pid=$SM_PID # bash unsets SM_PID once it has reaped the coprocess (set -u)
 smoke_wait || fail "policy-smoke apply (connection 1)"
 smoke_say "set 2 2001:db8:1::/48,60,30 2001:db8:2::/48,50,21" || fail "policy-smoke set 2"
 L=$(labels)
@@ -154,7 +157,7 @@ L=$(labels)
 has "$L" "prefix 2001:db8:1::/48 label 30"   # now the second connection's
 has "$L" "prefix 2001:db8:2::/48 label 21"
 smoke_say "undo" || fail "policy-smoke undo"
-wait "$SM_PID" 2>/dev/null
+wait "$sm_pid" 2>/dev/null
 AFTER=$(labels)
 if [ "$AFTER" != "$BEFORE" ]; then
 	fail "kernel labels differ after undo"
