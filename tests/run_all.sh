@@ -177,6 +177,9 @@ run_interop() {
 		return
 	fi
 	T_ROOT=$(mktemp -d /tmp/v6l-run.XXXXXX)
+	# 0755 as /tmp/v6l-NAME was: tests reach their files as other users (test_ctl_clients' non-root
+	# client, test_privileges' daemon as uid 64999), which mktemp's 0700 would stop at this level.
+	chmod 0755 "$T_ROOT"
 	echo "interop: logs, traces and captures in $T_ROOT (removed when every check passed)"
 	local jobs=${INTEROP_JOBS:-$(nproc)} q s t all=() queue=()
 	for t in tests/interop/test_*.sh; do [ -f "$t" ] && all+=("$t"); done
