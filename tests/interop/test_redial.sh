@@ -80,6 +80,7 @@ sys.exit(0 if ok else 1)
 	name="rfc1661_5_8_silent_isp_link_closed_after_lcp_echo_failure_unanswered_echo_requests"
 	if [ $n = 0 ]; then t_ok "$name ($verdict)"; else t_fail "$name ($verdict)"; t_dump; fi
 	if v6l_wait_state up 40 && [ "$(v6l_json "c['session_id'] != $sid0")" = True ]; then
+		wait_json "c['ipv4']['address'] is not None" 10 # "up" comes with the first NCP
 		t_check "silent_isp_back_redialled_new_session_traffic" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
 	else
 		t_fail "silent_isp_back_redialled_new_session_traffic"; t_dump

@@ -10,6 +10,8 @@ cap=$!
 sleep 0.5
 v6l_start
 v6l_wait_state up 20 && t_ok "ieee8021q_vlan7_session_up" || { t_fail "ieee8021q_vlan7_session_up"; t_dump; }
+# "up" comes with the first NCP; IPCP may finish a little later (CI once pinged 46 ms before it).
+wait_json "c['ipv4']['address'] is not None" 10
 t_check "ieee8021q_vlan7_ping_far_host" in_cli ping -c 3 -i 0.2 -W 2 "$FAR4"
 sleep 0.5
 kill "$cap" 2>/dev/null; wait "$cap" 2>/dev/null
