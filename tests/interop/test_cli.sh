@@ -99,6 +99,7 @@ perm_case_fine() {
 	echo pw | "$V6L_BIN" -C "$d" passwd dsl >/dev/null 2>&1
 }
 perm_case_fine
+rm -f "$d/log"
 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do grep -q 'running' "$d/log" 2>/dev/null && break; sleep 0.1; done
@@ -118,6 +119,10 @@ rc=$?
 t_check "cli_credential_passwd_uses_it_creates_no_secret_key (rc $rc)" test "$rc" = 0 -a ! -e "$d/secret.key" -a \
 	-n "$(grep '^password=enc:v1:' "$d/connections.ini")"
 run_briefly() { # ENV...: runs the daemon with ENV, prints its output and exit status
+	# The previous run's log goes first: its "running" would otherwise end the wait below at
+	# once, and the TERM could reach the child before it has even truncated the log (CI once
+	# read the previous run's output that way).
+	rm -f "$d/log"
 	env "$@" timeout 5 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
 	local pid=$! i
 	for i in $(seq 30); do grep -q running "$d/log" 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
@@ -127,7 +132,9 @@ run_briefly() { # ENV...: runs the daemon with ENV, prints its output and exit s
 	cat "$d/log"
 }
 out=$(run_briefly CREDENTIALS_DIRECTORY="$T_RUN/creds")
-t_check "cli_credential_run_decrypts_with_it" grep -q running <<<"$out"
+# "daemon: running as" comes after the passwords are decrypted (the spawner's "running as" line
+# comes before, so a bare "running" would also match a run that failed on the password).
+t_check "cli_credential_run_decrypts_with_it" bash -c 'grep -q "daemon: running as" && ! grep -q "password:"' <<<"$out"
 out=$(run_briefly CREDENTIALS_DIRECTORY=)
 t_log "without the credential: $(grep -v '^rc=' <<<"$out" | head -2)"
 t_check "cli_credential_absent_secret_key_missing_exit_2" test -n "$(grep -x rc=2 <<<"$out")" -a \
