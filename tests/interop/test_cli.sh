@@ -22,7 +22,7 @@ printf '[param]\nkeep_ppinfo=1\ntrace_dir=%s/kp/trace\n' "$T_RUN" >"$T_RUN/kp/v6
 printf '[dsl]\ndial_string=if=nosuch0\nuser_name=u\n' >"$T_RUN/kp/connections.ini"
 "$V6L_BIN" -C "$T_RUN/kp" -S "$T_RUN/kp/ctl" run >"$T_RUN/kp/log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q 'running' "$T_RUN/kp/log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q 'daemon: running as' "$T_RUN/kp/log" 2>/dev/null && break; sleep 0.1; done
 kill -TERM "$pid"
 wait "$pid"
 t_check "cli_keep_ppinfo_logged_as_meaningless" grep -q 'keep_ppinfo=1 in v6link.ini has no meaning on Linux' "$T_RUN/kp/log"
@@ -102,11 +102,11 @@ perm_case_fine
 rm -f "$d/log"
 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q 'running' "$d/log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q 'daemon: running as' "$d/log" 2>/dev/null && break; sleep 0.1; done
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
-t_check "cli_strict_modes_root_files_0644_0755_start (rc $rc)" grep -q running "$d/log"
+t_check "cli_strict_modes_root_files_0644_0755_start (rc $rc)" grep -q 'daemon: running as' "$d/log"
 
 # A key outside the configuration directory: the systemd credential v6link.key in
 # $CREDENTIALS_DIRECTORY (LoadCredential=, LoadCredentialEncrypted=), read by passwd and run.
@@ -119,13 +119,14 @@ rc=$?
 t_check "cli_credential_passwd_uses_it_creates_no_secret_key (rc $rc)" test "$rc" = 0 -a ! -e "$d/secret.key" -a \
 	-n "$(grep '^password=enc:v1:' "$d/connections.ini")"
 run_briefly() { # ENV...: runs the daemon with ENV, prints its output and exit status
-	# The previous run's log goes first: its "running" would otherwise end the wait below at
-	# once, and the TERM could reach the child before it has even truncated the log (CI once
-	# read the previous run's output that way).
+	# The previous run's log goes first: its "running" line would otherwise end the wait below
+	# at once, and the TERM could reach the child before it has even truncated the log (CI once
+	# read the previous run's output that way). The wait is for the daemon's own line: the
+	# spawner's comes before the passwords are decrypted.
 	rm -f "$d/log"
 	env "$@" timeout 5 "$V6L_BIN" -C "$d" -S "$d/ctl" run dsl >"$d/log" 2>&1 &
 	local pid=$! i
-	for i in $(seq 30); do grep -q running "$d/log" 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for i in $(seq 30); do grep -q 'daemon: running as' "$d/log" 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -TERM $pid 2>/dev/null
 	wait $pid
 	echo "rc=$?"
