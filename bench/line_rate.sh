@@ -13,9 +13,10 @@ ROUNDS=${ROUNDS:-3}           # alternating rounds (ceiling, v6link) of every te
 DURATION=${DURATION:-5}       # seconds per iperf3 run
 UP_WAIT=${UP_WAIT:-30}        # seconds to wait for the session
 FAMILY=${FAMILY:-4}           # 4: measure over IPCP's IPv4, 6: over the RA's /64
-TESTS=${TESTS:-"tcp1-up tcp1-down tcp4-up tcp4-down udp64-up udp64-down"}
+TESTS=${TESTS:-"ping tcp1-up tcp1-down tcp4-up tcp4-down udp64-up udp64-down"}
 V6L_CPU=${V6L_CPU:-1}         # v6link's CPU; iperf3, the peer's control plane and RPS: LOAD_CPU
 LOAD_CPU=${LOAD_CPU:-0}
+RX_RING=${RX_RING:-auto}     # v6link's rx_ring= (auto|on|off)
 QUIET_WAIT=${QUIET_WAIT:-0}   # before each run, wait up to this long for other load to go away
 QUIET_MAX=${QUIET_MAX:-15}    # ... until it is below this % of one CPU
 BACKLOG=${BACKLOG:-10000}     # net.core.netdev_max_backlog for the run (restored afterwards)
@@ -127,13 +128,16 @@ setup_topology() {
 	# The same offloads for both paths: no checksum offload anywhere (each packet carries a
 	# complete checksum, as from a wire, so the receiver verifies it in both paths), hence no
 	# TSO; the client's TCP still builds GSO super-packets that are cut into 1514-byte frames in
-	# software (the ceiling at its veth, the v6link path at its TUN). The server sends single
-	# segments (gso_max_segs 1): the kernel cannot segment a GSO skb the encap made PPPoE.
+	# software (the ceiling at its veth, the v6link path at its TUN). The server's TCP builds
+	# GSO super-packets too; without TSO on its veth the kernel cuts them before the veth, so the
+	# encap (which cannot make a GSO skb PPPoE) sees single segments, counted by the programs'
+	# drop_big and over_1514 (0 in every run). gso_max_segs 1 on the server, as here until
+	# 2026-12-07, made its TCP send one segment per skb and held the ceiling's download to a
+	# tenth (0.30 against 2.35 Gbit/s).
 	in_ns "$NS_CLI" ethtool -K eth0 tx off tso off >/dev/null 2>&1
 	in_ns "$NS_AC" ethtool -K ac0 tx off tso off >/dev/null 2>&1
 	in_ns "$NS_AC" ethtool -K srv0 tx off tso off >/dev/null 2>&1
 	in_ns "$NS_SRV" ethtool -K eth0 tx off tso off >/dev/null 2>&1
-	ip -n "$NS_SRV" link set eth0 gso_max_segs 1
 	ip -n "$NS_AC" link set ac0 gso_max_segs 1
 	ip -n "$NS_AC" link set srv0 gso_max_segs 1
 	ip -n "$NS_CLI" link set eth0 up
@@ -228,6 +232,7 @@ start_v6link() {
 	prefix_delegation = 0
 	nat46 = off
 	redial_delay = 1
+	rx_ring = $RX_RING
 	EOF
 	printf '%s\n' "$ISP_PASS" | "$V6L_BIN" -C "$CONF" passwd dsl >>"$RUN/v6link.log" 2>&1 ||
 		{ log "'v6link passwd dsl' failed; see $RUN/v6link.log"; return 1; }
@@ -263,7 +268,12 @@ bpf_stat() { # PROG_ID -> "run_time_ns run_cnt"
 }
 proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime ticks
 # Whole machine: busy, all, and irq+softirq ticks (the kernel's packet work, whoever caused it).
-machine_cpu() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6, $7+$8}' /proc/stat; }
+# Then busy and all ticks of LOAD_CPU and of V6L_CPU: which of the two is the bottleneck.
+machine_cpu() {
+	awk -v l="cpu$LOAD_CPU" -v v="cpu$V6L_CPU" '
+		$1 ~ /^cpu/ { b[$1] = $2 + $3 + $4 + $7 + $8 + $9; t[$1] = b[$1] + $5 + $6; i[$1] = $7 + $8 }
+		END { print b["cpu"], t["cpu"], i["cpu"], b[l], t[l], b[v], t[v] }' /proc/stat
+}
 # Frames dropped at a full per-CPU input queue (netdev_max_backlog), all CPUs: where RPS hands
 # v6link's frames to LOAD_CPU faster than it drains them (v6link counts them as io_error).
 backlog_drops() { python3 -c 'print(sum(int(l.split()[1], 16) for l in open("/proc/net/softnet_stat")))'; }
@@ -292,6 +302,7 @@ wait_quiet() {
 # One iperf3 run; appends a record to $RUN/runs.tsv:
 # round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6l_ticks
 #   decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops
+#   load_cpu_busy_pct v6link_cpu_busy_pct
 measure() { # ROUND PATH TEST
 	local round=$1 path=$2 test=$3 srv out
 	if [ "$path" = ceiling ]; then
@@ -316,7 +327,13 @@ measure() { # ROUND PATH TEST
 	d0=$(bpf_stat "$PROG_DECAP")
 	e0=$(bpf_stat "$PROG_ENCAP")
 	t0=$(date +%s.%N)
-	run_fg "$out" timeout $((DURATION + 20)) ip netns exec "$NS_CLI" iperf3 "${args[@]}"
+	if [ "$test" = ping ]; then
+		# Round trip of a quiet link: one 56-byte echo every 10 ms for DURATION s.
+		run_fg "$out" timeout $((DURATION + 20)) ip netns exec "$NS_CLI" ping -q -i 0.01 \
+			-w "$DURATION" -c $((DURATION * 100)) "$srv"
+	else
+		run_fg "$out" timeout $((DURATION + 20)) ip netns exec "$NS_CLI" iperf3 "${args[@]}"
+	fi
 	t1=$(date +%s.%N)
 	m1=$(machine_cpu)
 	o1=$(ours_cpu)
@@ -330,6 +347,12 @@ measure() { # ROUND PATH TEST
 	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop = sys.argv[1:]
 	g = p = "nan"
 	try:
+	    if test == "ping":
+	        # "rtt min/avg/max/mdev = 0.031/0.045/0.210/0.012 ms": the average, in microseconds
+	        for line in open(f):
+	            if line.startswith("rtt ") or line.startswith("round-trip"):
+	                p = f"{float(line.split('=')[1].split('/')[1]) * 1000:.0f}"
+	        raise StopIteration
 	    d = json.load(open(f))
 	    e = d["end"]
 	    if "error" not in d:
@@ -340,14 +363,16 @@ measure() { # ROUND PATH TEST
 	            got = max(s["packets"] - s.get("lost_packets", 0), 0)
 	            p = f"{got / (s['seconds'] or 1):.0f}"
 	            g = f"{got * 64 * 8 / (s['seconds'] or 1) / 1e9:.4f}"
-	except Exception:
+	except (Exception, StopIteration):
 	    pass
-	mb0, mt0, mi0 = map(int, m0.split()); mb1, mt1, mi1 = map(int, m1.split())
+	mb0, mt0, mi0, lb0, lt0, vb0, vt0 = map(int, m0.split())
+	mb1, mt1, mi1, lb1, lt1, vb1, vt1 = map(int, m1.split())
 	dn0, dc0 = map(int, d0.split()); dn1, dc1 = map(int, d1.split())
 	en0, ec0 = map(int, e0.split()); en1, ec1 = map(int, e1.split())
 	print("\t".join(map(str, [rnd, path, test, g, p, f"{float(t1) - float(t0):.3f}", mb1 - mb0,
 	      mt1 - mt0, int(v1) - int(v0), dn1 - dn0, dc1 - dc0, en1 - en0, ec1 - ec0, mi1 - mi0,
-	      int(ours), int(bdrop)])))
+	      int(ours), int(bdrop), f"{100 * (lb1 - lb0) / max(lt1 - lt0, 1):.0f}",
+	      f"{100 * (vb1 - vb0) / max(vt1 - vt0, 1):.0f}"])))
 	PY
 	log "round $round $path $test: $(tail -n 1 "$RUN/runs.tsv" | cut -f4,5 | tr '\t' ' ')"
 }
@@ -374,8 +399,8 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7}")
-	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5}")
+	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5}")
 	summary = []
 	for t in tests:
 	    med = {}
@@ -383,7 +408,7 @@ report() {
 	        rs = [r for r in rows if r[2] == t and r[1] == path]
 	        if not rs:
 	            continue
-	        udp = t.startswith("udp")
+	        udp = t.startswith("udp") or t == "ping"
 	        val = [fl(r[4] if udp else r[3]) for r in rs]
 	        lo, md, hi = mmm(val)
 	        med[path] = md
@@ -396,17 +421,22 @@ report() {
 	        bd = sum(int(r[15]) for r in rs if len(r) > 15)
 	        fc = st.median([100 * ncpu * (int(r[6]) - int(r[13]) - int(r[14])) / max(int(r[7]), 1) for r in rs])
 	        vc = st.median(vcpu) if vcpu else None
+	        # busy % of LOAD_CPU and of V6L_CPU (runs of older versions have neither)
+	        lcpu = st.median([float(r[16]) for r in rs]) if all(len(r) > 17 for r in rs) else None
+	        v6cpu = st.median([float(r[17]) for r in rs]) if all(len(r) > 17 for r in rs) else None
 	        gb = st.median([x for x in (fl(r[3]) for r in rs) if x] or [0])
 	        mpg = mc / gb if gb and not udp else None
 	        vpg = vc / gb if (gb and vc is not None and not udp) else None
 	        nd = 0 if udp else 3
-	        rng = f"{fmt(lo, nd)} / {fmt(md, nd)} / {fmt(hi, nd)}" + (" pkt/s" if udp else "")
+	        unit = " us RTT" if t == "ping" else " pkt/s" if udp else ""
+	        rng = f"{fmt(lo, nd)} / {fmt(md, nd)} / {fmt(hi, nd)}" + unit
 	        ratio = ""
 	        if path == "v6link" and med.get("ceiling") and md is not None:
 	            ratio = f"{md / med['ceiling']:.2f}"
-	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7}")
+	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7} {fmt(lcpu, 0):>5} {fmt(v6cpu, 0):>5}")
 	        summary.append([t, path, fmt(lo, nd), fmt(md, nd), fmt(hi, nd), f"{mc:.1f}", fmt(vc, 1),
-	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}", f"{whole:.1f}", str(bd)])
+	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}", f"{whole:.1f}", str(bd),
+	                        fmt(lcpu, 0), fmt(v6cpu, 0)])
 	# The peer's own cost (BPF_ENABLE_STATS): ns per frame of each program, v6link runs only.
 	dn = sum(int(r[9]) for r in rows if r[1] == "v6link"); dc = sum(int(r[10]) for r in rows if r[1] == "v6link")
 	en = sum(int(r[11]) for r in rows if r[1] == "v6link"); ec = sum(int(r[12]) for r in rows if r[1] == "v6link")
@@ -423,10 +453,10 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
-	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops\n")
+	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct\n")
 	        for r in rows:
 	            f.write("\t".join(r) + "\n")
 	PY
