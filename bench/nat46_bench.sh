@@ -195,8 +195,10 @@ setup_net() {
 
 # --- --pppoe: cli eth0 -- ac0 [middle box: fastisp tc BPF + control plane; IPv6 router] srv0 -- eth0 srv
 # Offloads as in line_rate.sh: no checksum offload or TSO on any veth (complete checksums in
-# 1514-byte frames on the client's wire), the server sends single segments (the encap cannot
-# segment a GSO packet it made PPPoE), frames from the client are received on LOAD_CPU (RPS).
+# 1514-byte frames on the client's wire; the server's GSO packets are cut before its veth, so the
+# encap, which cannot segment a GSO packet it made PPPoE, sees single segments), frames from the
+# client are received on LOAD_CPU (RPS). gso_max_segs 1 on the server's veth, as here until
+# 2026-12-07, made its TCP send one segment per skb: the download's ceiling fell to a tenth.
 setup_net_pppoe() {
 	local ns
 	for ns in "$NS_C" "$NS_A" "$NS_S"; do
@@ -212,7 +214,6 @@ setup_net_pppoe() {
 	in_ns "$NS_A" ethtool -K ac0 tx off tso off >/dev/null 2>&1
 	in_ns "$NS_A" ethtool -K srv0 tx off tso off >/dev/null 2>&1
 	in_ns "$NS_S" ethtool -K eth0 tx off tso off >/dev/null 2>&1
-	ip -n "$NS_S" link set eth0 gso_max_segs 1
 	ip -n "$NS_A" link set ac0 gso_max_segs 1
 	ip -n "$NS_A" link set srv0 gso_max_segs 1
 	ip -n "$NS_C" link set eth0 up
