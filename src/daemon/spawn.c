@@ -604,6 +604,39 @@ static int64_t spawn_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int spawn_left_ms(int64_t end)
+{
+	int64_t left = end - spawn_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Reads reports until the one for request id: with is_file its file report, else the end of
+ * its run (a report of any kind but STARTED or FILE). Other reports are handled meanwhile.
+ * 0 with *rep, or -1/errno (ETIMEDOUT at end, ENOTCONN when the spawner is gone). */
+static int spawn_wait_reply(uint32_t id, bool is_file, int64_t end, struct spawn_rep *rep)
+{
+	for (;;) {
+		struct pollfd p = { .fd = sp.fd, .events = POLLIN };
+		int left = spawn_left_ms(end);
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return -1;
+		int rc = spawn_read_one(rep);
+		if (rc < 0) {
+			errno = ENOTCONN;
+			return -1;
+		}
+		if (rc == 0 || rep->id != id)
+			continue;
+		if (is_file ? rep->kind == SPAWN_REP_FILE
+			    : rep->kind != SPAWN_REP_STARTED && rep->kind != SPAWN_REP_FILE)
+			return 0;
+	}
+}
+
 int spawn_run_wait(const char *label, const char *path, char *const argv[], char *const envp[],
 		   const char *input, unsigned flags, int timeout_ms, int *status)
 {
@@ -612,41 +645,18 @@ int spawn_run_wait(const char *label, const char *path, char *const argv[], char
 	uint32_t id = spawn_send(label, path, argv, envp, input, flags);
 	if (!id)
 		return -1;
-	int64_t end = spawn_now_ms() + timeout_ms;
-	for (;;) {
-		struct spawn_rep r;
-		int left = (int)(end - spawn_now_ms());
-		struct pollfd p = { .fd = sp.fd, .events = POLLIN };
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (poll(&p, 1, left) < 0 && errno != EINTR)
-			return -1;
-		int rc = spawn_read_one(&r);
-		if (rc < 0) {
-			errno = ENOTCONN;
-			return -1;
-		}
-		if (rc == 0 || r.id != id || r.kind == SPAWN_REP_STARTED ||
-		    r.kind == SPAWN_REP_FILE)
-			continue;
-		if (r.kind == SPAWN_REP_FAILED) {
-			errno = r.err;
-			return -1;
-		}
-		*status = r.status;
-		return 0;
+	struct spawn_rep r;
+	if (spawn_wait_reply(id, false, spawn_now_ms() + timeout_ms, &r) < 0)
+		return -1;
+	if (r.kind == SPAWN_REP_FAILED) {
+		errno = r.err;
+		return -1;
 	}
+	*status = r.status;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- host files */
-
-static int spawn_left_ms(int64_t end)
-{
-	int64_t left = end - spawn_now_ms();
-	return left > 0 ? (int)left : 0;
-}
 
 /* Sends msg[len], reading (and logging) reports meanwhile so that neither side waits on the
  * other with a full socket. 0, or -1/errno. */
@@ -688,50 +698,34 @@ ssize_t spawn_file_call(struct spawn_file_view *v, char *out, size_t cap, struct
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (spawn_send_file(sp.buf, (size_t)n, end) < 0)
+	struct spawn_rep r;
+	if (spawn_send_file(sp.buf, (size_t)n, end) < 0 ||
+	    spawn_wait_reply(v->id, true, end, &r) < 0)
 		return -1;
-	for (;;) {
-		struct spawn_rep r;
-		struct pollfd p = { .fd = sp.fd, .events = POLLIN };
-		int left = spawn_left_ms(end);
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (poll(&p, 1, left) < 0 && errno != EINTR)
-			return -1;
-		int rc = spawn_read_one(&r);
-		if (rc < 0) {
-			errno = ENOTCONN;
-			return -1;
-		}
-		if (rc == 0 || r.kind != SPAWN_REP_FILE || r.id != v->id)
-			continue;
-		int fd = sp.rfd;
-		sp.rfd = -1;
-		if (v->op == SPAWN_FILE_OPEN_DEV && sp.frep.ret == 0) {
-			errno = EIO;
-			return fd;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (sp.frep.ret < 0 || sp.frep.size >= cap) {
-			errno = sp.frep.ret < 0 ? sp.frep.err : EFBIG;
-			return -1;
-		}
-		if (out) {
-			memcpy(out, sp.rbuf + sizeof(sp.frep), sp.frep.size);
-			out[sp.frep.size] = 0;
-		}
-		if (st) {
-			memset(st, 0, sizeof(*st));
-			st->st_mode = sp.frep.mode;
-			st->st_uid = sp.frep.uid;
-			st->st_gid = sp.frep.gid;
-			st->st_size = sp.frep.size;
-		}
-		return sp.frep.ret;
+	int fd = sp.rfd;
+	sp.rfd = -1;
+	if (v->op == SPAWN_FILE_OPEN_DEV && sp.frep.ret == 0) {
+		errno = EIO;
+		return fd;
 	}
+	if (fd >= 0)
+		close(fd);
+	if (sp.frep.ret < 0 || sp.frep.size >= cap) {
+		errno = sp.frep.ret < 0 ? sp.frep.err : EFBIG;
+		return -1;
+	}
+	if (out) {
+		memcpy(out, sp.rbuf + sizeof(sp.frep), sp.frep.size);
+		out[sp.frep.size] = 0;
+	}
+	if (st) {
+		memset(st, 0, sizeof(*st));
+		st->st_mode = sp.frep.mode;
+		st->st_uid = sp.frep.uid;
+		st->st_gid = sp.frep.gid;
+		st->st_size = sp.frep.size;
+	}
+	return sp.frep.ret;
 }
 
 static bool spawn_file_owns(const char *path)
