@@ -83,24 +83,149 @@ read_environ() { with_daemon_caps cat "/proc/$1/environ" >/dev/null 2>&1; }
 # as_user USER: user=USER in v6link.ini's [param]
 as_user() { sed -i "s/^\[param\]\$/[param]\nuser=$1/" "$V6L_CONF/v6link.ini"; }
 
+# dial USER FAIL [KEY=VALUE...]: a config with user=USER, the daemon started and up (if not:
+# check FAIL fails and the script ends).
+dial() {
+	local user=$1 fail=$2
+	shift 2
+	v6l_conf "$@"
+	as_user "$user"
+	v6l_start
+	v6l_wait_state up 20 || { t_fail "$fail"; t_dump; exit 1; }
+}
+far4_reachable() { # (until the first IPv4 ping to the far host answers; 50 tries)
+	for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+}
+# ids_of_all_threads PID: one line per thread: "TID Uid: real effective saved fs Gid: ... Groups: ..."
+ids_of_all_threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(awk '/^(Uid|Gid|Groups):/ { printf "%s ", $0 }' "$t/status" | tr -s ' \t' '  ')"
+	done
+}
+# threads_are ID PID: every thread's real, effective, saved and file system uid and gid are ID,
+# and ID is its only supplementary group.
+threads_are() {
+	local line bad=0 want="Uid: $1 $1 $1 $1 Gid: $1 $1 $1 $1 Groups: $1"
+	while read -r line; do
+		[ "${line#* }" = "$want" ] || { t_log "thread ${line%% *}: ${line#* } (want $want)"; bad=1; }
+	done < <(ids_of_all_threads "$2")
+	[ $bad = 0 ]
+}
+# (v6link0 itself stays until the daemon ends: test_redial.sh)
+down_clean() {
+	! in_cli ip addr show dev v6link0 | grep -q inet && ! in_cli ip route | grep -q v6link0 &&
+		! in_cli ip -6 route | grep -q v6link0
+}
+# (retried: the ISP's routes to a fresh address may take a moment; each try is a new query)
+dns_answers() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		in_cli dig +time=2 +tries=1 +short @192.0.0.1 A v6only.isp.example | grep -E '^198\.1[89]\.' >/dev/null &&
+			{ t_log "proxy answered at try $i"; return 0; }
+		sleep 1
+	done
+	return 1
+}
+
+# The checks runs 1 and 4 (and 2 and 5) share, named PREFIX_...: PREFIX priv for uid 0, user
+# for 64999.
+# daemon_checks PREFIX: every thread keeps CAP_NET_ADMIN and CAP_NET_RAW only, with
+# no_new_privs and one seccomp filter, RLIMIT_CORE 0; the spawner (SPAWNER) is uid 0 with the
+# same capabilities and no filter. Sets n_threads.
+daemon_checks() {
+	local p=$1 st
+	n_threads=$(ls /proc/"$V6L_PID"/task | wc -l)
+	t_check "${p}_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
+	t_check "${p}_all_${n_threads}_threads_seccomp_filter" threads_seccomp "$V6L_PID"
+	t_check "${p}_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
+	SPAWNER=$(spawner_of "$V6L_PID")
+	st=$(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)
+	t_log "spawner: pid $SPAWNER, $st"
+	t_check "${p}_spawner_uid_0_daemon_caps_no_filter" test "$st" = \
+		"Uid 0 CapEff 0000000000003000 CapBnd 0000000000003000 NoNewPrivs 1 Seccomp 0"
+}
+# up_checks PREFIX: the host is configured: routes, addresses, resolver.
+up_checks() {
+	t_check "$1_up_ipv4_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+	t_check "$1_up_ipv6_ping_far" in_cli ping -6 -c 2 -i 0.2 -W 2 "$FAR6"
+	t_check "$1_up_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+	t_check "$1_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
+}
+# hook_check NAME REGEX: the hook's "up" line (after half a second) matches REGEX.
+hook_check() {
+	sleep 0.5
+	cat "$T_RUN/hook-caps"
+	t_check "$1" grep -qE "$2" "$T_RUN/hook-caps"
+}
+# down_checks PREFIX: down: idle, everything undone.
+down_checks() {
+	v6l down dsl >/dev/null
+	t_check "$1_down_idle" v6l_wait_state idle 20
+	for _ in $(seq 50); do down_clean && break; sleep 0.1; done
+	t_check "$1_down_addresses_and_routes_removed" down_clean
+	t_check "$1_down_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+}
+# redial_checks PREFIX: up again (a new TUN and session with the reduced capabilities), then a
+# redial after the AC ends the session (PADT).
+redial_checks() {
+	local p=$1 sid0
+	v6l up dsl >/dev/null
+	t_check "${p}_up_again" v6l_wait_state up 30
+	far4_reachable
+	t_check "${p}_up_again_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+	t_check "${p}_up_again_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+	sid0=$(v6l_json "c['session_id']")
+	isp padt >/dev/null
+	for _ in $(seq 150); do [ "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True ] && break; sleep 0.2; done
+	t_check "${p}_redial_after_padt" test "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True
+	far4_reachable
+	t_check "${p}_redial_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+	t_check "${p}_after_redial_threads_still_reduced" threads_have "$V6L_PID" 0000000000003000
+}
+# stop_checks PREFIX ERRORS: SIGTERM: exit status 0, the host as before, a trace written, the
+# spawner gone with the daemon, no line matching the regex ERRORS in the log.
+stop_checks() {
+	local p=$1 rc
+	v6l_stop
+	rc=$?
+	t_check "${p}_sigterm_exit_0 (rc $rc)" test "$rc" = 0
+	t_check "${p}_sigterm_host_clean" v6l_host_clean
+	t_check "${p}_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+	t_check "${p}_trace_files_written" bash -c "ls '$T_RUN'/trace/dsl-*.pcapng && test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
+	# (gone, not a zombie: the daemon reaps it before it exits)
+	t_check "${p}_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
+	t_check "${p}_no_error_logged" bash -c "! grep -E '$2' '$V6L_LOG'"
+}
+# nat46_checks PREFIX ERRORS: NAT46 keeps CAP_NET_BIND_SERVICE, its DNS proxy answers on port 53,
+# and again after a down/up; SIGTERM restores the host; no line matching ERRORS in the log.
+nat46_checks() {
+	local p=$1_nat46
+	t_check "${p}_threads_keep_net_bind_service" threads_have "$V6L_PID" 0000000000003400
+	t_check "${p}_proxy_answers" dns_answers
+	v6l down dsl >/dev/null
+	v6l_wait_state idle 20
+	for _ in $(seq 50); do in_cli ip link show v6link46 >/dev/null 2>&1 || break; sleep 0.1; done
+	t_check "${p}_down_removes_v6link46" bash -c "! ip -n $NS_CLI link show v6link46 >/dev/null 2>&1"
+	v6l up dsl >/dev/null
+	v6l_wait_state up 30
+	wait_json "c['nat46']['state'] == 'on'" 20
+	t_check "${p}_up_creates_v6link46_again" in_cli ip link show v6link46
+	t_check "${p}_proxy_binds_port_53_again_after_down_up" dns_answers
+	v6l_stop
+	t_check "${p}_sigterm_host_clean" v6l_host_clean
+	t_check "${p}_no_error_logged" bash -c "! grep -E '$2' '$V6L_LOG'"
+}
+
 # ================= run 1: dial-up, IPv4 on the line, no NAT46 =================
-v6l_conf "hook=$hook"
-as_user root
-v6l_start
-v6l_wait_state up 20 || { t_fail "dial"; t_dump; exit 1; }
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+dial root dial "hook=$hook"
+far4_reachable
 wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 20
-n_threads=$(ls /proc/"$V6L_PID"/task | wc -l)
 caps_of_all_threads "$V6L_PID"
 t_check "priv_log_names_what_is_kept" grep -q 'daemon: running as uid 0 with CAP_NET_ADMIN CAP_NET_RAW, no_new_privs' "$V6L_LOG"
-t_check "priv_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
 t_check "priv_uid_0" test "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' /proc/"$V6L_PID"/status)" = 0000
-t_check "priv_all_${n_threads}_threads_seccomp_filter" threads_seccomp "$V6L_PID"
 t_check "priv_seccomp_log_line" grep -qE 'daemon: seccomp filter on: [0-9]+ system calls allowed' "$V6L_LOG"
-SPAWNER=$(spawner_of "$V6L_PID")
-t_log "spawner: pid $SPAWNER, $(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)"
-t_check "priv_spawner_uid_0_daemon_caps_no_filter" test "$(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)" = \
-	"Uid 0 CapEff 0000000000003000 CapBnd 0000000000003000 NoNewPrivs 1 Seccomp 0"
+daemon_checks priv
 # its descriptors: stdio, the socket to the daemon and its own signalfd, nothing of the daemon's
 spawner_fds() {
 	local fds
@@ -113,7 +238,6 @@ t_check "priv_spawner_only_its_socket_and_signalfd" spawner_fds
 kill -TERM "$SPAWNER"
 sleep 0.3
 t_check "priv_spawner_ignores_sigterm" test -e "/proc/$SPAWNER"
-t_check "priv_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
 setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+net_admin,+net_raw sleep 600 &
 SLEEP_PID=$!
 sleep 0.2
@@ -122,83 +246,21 @@ t_check "priv_control_dumpable_process_environ_readable" read_environ "$SLEEP_PI
 if read_environ "$V6L_PID"; then t_fail "priv_not_dumpable_environ_unreadable"; else t_ok "priv_not_dumpable_environ_unreadable"; fi
 kill "$SLEEP_PID"; wait "$SLEEP_PID" 2>/dev/null; SLEEP_PID=
 
-# the host is configured: routes, addresses, resolver
-t_check "priv_up_ipv4_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
-t_check "priv_up_ipv6_ping_far" in_cli ping -6 -c 2 -i 0.2 -W 2 "$FAR6"
-t_check "priv_up_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+up_checks priv
 t_check "priv_up_ipv6_default_route_via_v6link0" bash -c "ip -n $NS_CLI -6 route | grep -q '^default .*dev v6link0'"
-t_check "priv_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
-sleep 0.5
-cat "$T_RUN/hook-caps"
-t_check "priv_hook_runs_with_same_caps_no_new_privs_no_filter" grep -qE '^up CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0' "$T_RUN/hook-caps"
-
-# down: everything undone; up: a new TUN and session with the reduced capabilities
-v6l down dsl >/dev/null
-t_check "priv_down_idle" v6l_wait_state idle 20
-# (v6link0 itself stays until the daemon ends: test_redial.sh)
-down_clean() {
-	! in_cli ip addr show dev v6link0 | grep -q inet && ! in_cli ip route | grep -q v6link0 &&
-		! in_cli ip -6 route | grep -q v6link0
-}
-for _ in $(seq 50); do down_clean && break; sleep 0.1; done
-t_check "priv_down_addresses_and_routes_removed" down_clean
-t_check "priv_down_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
-v6l up dsl >/dev/null
-t_check "priv_up_again" v6l_wait_state up 30
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
-t_check "priv_up_again_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
-t_check "priv_up_again_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
-# redial: the AC ends the session (PADT)
-sid0=$(v6l_json "c['session_id']")
-isp padt >/dev/null
-for _ in $(seq 150); do [ "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True ] && break; sleep 0.2; done
-t_check "priv_redial_after_padt" test "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
-t_check "priv_redial_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
-t_check "priv_after_redial_threads_still_reduced" threads_have "$V6L_PID" 0000000000003000
-v6l_stop
-rc=$?
-t_check "priv_sigterm_exit_0 (rc $rc)" test "$rc" = 0
-t_check "priv_sigterm_host_clean" v6l_host_clean
-t_check "priv_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
-t_check "priv_trace_files_written" bash -c "ls '$T_RUN'/trace/dsl-*.pcapng && test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
+hook_check priv_hook_runs_with_same_caps_no_new_privs_no_filter \
+	'^up CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0'
+down_checks priv
+redial_checks priv
+stop_checks priv 'Operation not permitted|Permission denied'
 t_check "priv_hook_down_event" grep -q '^down ' "$T_RUN/hook-caps"
-# (gone, not a zombie: the daemon reaps it before it exits)
-t_check "priv_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
-t_check "priv_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
 
 # ================= run 2: IPv6-only line, NAT46 with its DNS proxy on port 53 =================
 : >"$V6L_LOG"
-v6l_conf use_ipv4=0
-as_user root
-v6l_start
-v6l_wait_state up 20 || { t_fail "nat46 dial"; t_dump; exit 1; }
+dial root "nat46 dial" use_ipv4=0
 wait_json "c['nat46']['state'] == 'on'" 20
 t_check "priv_nat46_log_names_bind_service" grep -q 'with CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE, no_new_privs' "$V6L_LOG"
-t_check "priv_nat46_threads_keep_net_bind_service" threads_have "$V6L_PID" 0000000000003400
-# (retried: the ISP's routes to a fresh address may take a moment; each try is a new query)
-dns_answers() {
-	local i
-	for i in 1 2 3 4 5 6; do
-		in_cli dig +time=2 +tries=1 +short @192.0.0.1 A v6only.isp.example | grep -E '^198\.1[89]\.' >/dev/null &&
-			{ t_log "proxy answered at try $i"; return 0; }
-		sleep 1
-	done
-	return 1
-}
-t_check "priv_nat46_proxy_answers" dns_answers
-v6l down dsl >/dev/null
-v6l_wait_state idle 20
-for _ in $(seq 50); do in_cli ip link show v6link46 >/dev/null 2>&1 || break; sleep 0.1; done
-t_check "priv_nat46_down_removes_v6link46" bash -c "! ip -n $NS_CLI link show v6link46 >/dev/null 2>&1"
-v6l up dsl >/dev/null
-v6l_wait_state up 30
-wait_json "c['nat46']['state'] == 'on'" 20
-t_check "priv_nat46_up_creates_v6link46_again" in_cli ip link show v6link46
-t_check "priv_nat46_proxy_binds_port_53_again_after_down_up" dns_answers
-v6l_stop
-t_check "priv_nat46_sigterm_host_clean" v6l_host_clean
-t_check "priv_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied' '$V6L_LOG'"
+nat46_checks priv 'Operation not permitted|Permission denied'
 
 # ================= run 3: seccomp=0; the daemon killed outright takes the spawner along =================
 : >"$V6L_LOG"
@@ -259,49 +321,20 @@ cat >"$hook" <<HOOK
 #!/bin/sh
 echo "\$1 \$(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/\$\$/status | tr -s '\t\n' '  ')" >>"$T_RUN/hook-caps"
 HOOK
-v6l_conf "hook=$hook"
-as_user 64999:64999
-v6l_start
-v6l_wait_state up 20 || { t_fail "user dial"; t_dump; exit 1; }
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
+dial 64999:64999 "user dial" "hook=$hook"
+far4_reachable
 wait_json "len(c['ipv6']['delegated_prefixes']) > 0" 20
-# ids_of_all_threads PID: one line per thread: "TID Uid: real effective saved fs Gid: ... Groups: ..."
-ids_of_all_threads() {
-	local t
-	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(awk '/^(Uid|Gid|Groups):/ { printf "%s ", $0 }' "$t/status" | tr -s ' \t' '  ')"
-	done
-}
-# threads_are ID PID: every thread's real, effective, saved and file system uid and gid are ID,
-# and ID is its only supplementary group.
-threads_are() {
-	local line bad=0 want="Uid: $1 $1 $1 $1 Gid: $1 $1 $1 $1 Groups: $1"
-	while read -r line; do
-		[ "${line#* }" = "$want" ] || { t_log "thread ${line%% *}: ${line#* } (want $want)"; bad=1; }
-	done < <(ids_of_all_threads "$2")
-	[ $bad = 0 ]
-}
-n_threads=$(ls /proc/"$V6L_PID"/task | wc -l)
 ids_of_all_threads "$V6L_PID"
 t_check "user_log_names_uid_and_caps" grep -q 'daemon: running as uid 64999 with CAP_NET_ADMIN CAP_NET_RAW, no_new_privs' "$V6L_LOG"
 t_check "user_log_names_user" grep -q 'daemon: user 64999:64999 (uid 64999, gid 64999)' "$V6L_LOG"
+daemon_checks user
 t_check "user_all_${n_threads}_threads_uid_gid_64999_no_other_group" threads_are 64999 "$V6L_PID"
-t_check "user_all_${n_threads}_threads_net_admin_net_raw_only_no_new_privs" threads_have "$V6L_PID" 0000000000003000
-t_check "user_all_${n_threads}_threads_seccomp_filter" threads_seccomp "$V6L_PID"
-t_check "user_rlimit_core_0" grep -qE '^Max core file size +0 +0 ' /proc/"$V6L_PID"/limits
 # (a process that is not dumpable has its /proc files owned by root; the directory keeps the
 # euid)
 t_check "user_not_dumpable" test "$(stat -c %u /proc/"$V6L_PID"/environ)" = 0
-SPAWNER=$(spawner_of "$V6L_PID")
-t_log "spawner: pid $SPAWNER, $(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)"
-t_check "user_spawner_uid_0_daemon_caps_no_filter" test "$(status_of "$SPAWNER" Uid CapEff CapBnd NoNewPrivs Seccomp)" = \
-	"Uid 0 CapEff 0000000000003000 CapBnd 0000000000003000 NoNewPrivs 1 Seccomp 0"
-t_check "user_up_ipv4_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
-t_check "user_up_ipv6_ping_far" in_cli ping -6 -c 2 -i 0.2 -W 2 "$FAR6"
-t_check "user_up_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
+up_checks user
 t_check "user_up_resolver_and_backup_root_s" test "$(stat -c %u:%g "$CLI_RESOLV" "$STATE/resolver.orig" | sort -u)" = 0:0
 t_check "user_backup_is_the_original" cmp -s "$STATE/resolver.orig" "$T_RUN/resolv.orig"
-t_check "user_up_ipv6_global_address_on_v6link0" bash -c "ip -n $NS_CLI -6 addr show dev v6link0 scope global | grep -q 'inet6 2001:db8:'"
 owned_by_user() {
 	local f bad=0
 	for f in "$@"; do [ "$(stat -c %u:%g "$f")" = 64999:64999 ] || { t_log "$f: $(stat -c %u:%g "$f")"; bad=1; }; done
@@ -312,63 +345,24 @@ t_check "user_state_dir_64999_group_root_writable" test "$(stat -c %u:%g:%A "$ST
 t_check "user_hook_and_its_dir_stay_root_s" test "$(stat -c %u "$hook" "$T_RUN" | sort -u)" = 0
 t_check "user_run_state_trace_files_are_64999_s" owned_by_user "$T_RUN/u" "$T_RUN/u/dsl.session" "$T_RUN/u/dsl.env" "$STATE/resolver.state" "$T_RUN/trace" $(ls "$T_RUN"/trace/dsl-*.pcapng | tail -1) "$STATE"/dsl.*
 ls -l "$STATE" "$T_RUN/u"
-sleep 0.5
-cat "$T_RUN/hook-caps"
-t_check "user_hook_runs_as_uid_0_with_same_caps" grep -qE '^up Uid: 0 0 0 0 CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0' "$T_RUN/hook-caps"
-v6l down dsl >/dev/null
-t_check "user_down_idle" v6l_wait_state idle 20
-for _ in $(seq 50); do down_clean && break; sleep 0.1; done
-t_check "user_down_addresses_and_routes_removed" down_clean
-t_check "user_down_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+hook_check user_hook_runs_as_uid_0_with_same_caps \
+	'^up Uid: 0 0 0 0 CapEff: 0000000000003000 CapBnd: 0000000000003000 NoNewPrivs: 1 Seccomp: 0'
+down_checks user
 t_check "user_down_backup_removed" test ! -e "$STATE/resolver.orig"
-v6l up dsl >/dev/null
-t_check "user_up_again" v6l_wait_state up 30
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
-t_check "user_up_again_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
-t_check "user_up_again_resolver_written" grep -q '^nameserver 203.0.113.53' "$CLI_RESOLV"
-sid0=$(v6l_json "c['session_id']")
-isp padt >/dev/null
-for _ in $(seq 150); do [ "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True ] && break; sleep 0.2; done
-t_check "user_redial_after_padt" test "$(v6l_json "c['state'] == 'up' and c['session_id'] != $sid0")" = True
-for _ in $(seq 50); do in_cli ping -c 1 -W 1 "$FAR4" >/dev/null 2>&1 && break; done
-t_check "user_redial_ping_far" in_cli ping -c 2 -i 0.2 -W 2 "$FAR4"
+redial_checks user
 t_check "user_after_redial_threads_still_64999" threads_are 64999 "$V6L_PID"
-t_check "user_after_redial_threads_still_reduced" threads_have "$V6L_PID" 0000000000003000
-v6l_stop
-rc=$?
-t_check "user_sigterm_exit_0 (rc $rc)" test "$rc" = 0
-t_check "user_sigterm_host_clean" v6l_host_clean
-t_check "user_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
+stop_checks user 'Operation not permitted|Permission denied|staying uid 0'
 t_check "user_sigterm_resolver_root_s" test "$(stat -c %u:%g "$CLI_RESOLV")" = 0:0
 t_check "user_sigterm_no_state_backup_socket_session_left" bash -c "[ ! -e '$STATE/resolver.state' ] && [ ! -e '$STATE/resolver.orig' ] && [ ! -e '$V6L_SOCK' ] && [ ! -e '$T_RUN/u/dsl.session' ]"
-t_check "user_trace_files_written" bash -c "test -s \"\$(ls '$T_RUN'/trace/dsl-*.pcapng | tail -1)\""
 t_check "user_hook_down_event_as_uid_0" grep -qE '^down Uid: 0 0 0 0 ' "$T_RUN/hook-caps"
-t_check "user_spawner_ends_with_daemon" test ! -e "/proc/$SPAWNER"
-t_check "user_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied|staying uid 0' '$V6L_LOG'"
 
 # ================= run 5: user=64999:64999, IPv6-only line, NAT46's DNS proxy on port 53 =================
 : >"$V6L_LOG"
-v6l_conf use_ipv4=0
-as_user 64999:64999
-v6l_start
-v6l_wait_state up 20 || { t_fail "user nat46 dial"; t_dump; exit 1; }
+dial 64999:64999 "user nat46 dial" use_ipv4=0
 wait_json "c['nat46']['state'] == 'on'" 20
 t_check "user_nat46_log_names_bind_service" grep -q 'running as uid 64999 with CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE, no_new_privs' "$V6L_LOG"
 t_check "user_nat46_threads_64999" threads_are 64999 "$V6L_PID"
-t_check "user_nat46_threads_keep_net_bind_service" threads_have "$V6L_PID" 0000000000003400
-t_check "user_nat46_proxy_answers" dns_answers
-v6l down dsl >/dev/null
-v6l_wait_state idle 20
-for _ in $(seq 50); do in_cli ip link show v6link46 >/dev/null 2>&1 || break; sleep 0.1; done
-t_check "user_nat46_down_removes_v6link46" bash -c "! ip -n $NS_CLI link show v6link46 >/dev/null 2>&1"
-v6l up dsl >/dev/null
-v6l_wait_state up 30
-wait_json "c['nat46']['state'] == 'on'" 20
-t_check "user_nat46_up_creates_v6link46_again" in_cli ip link show v6link46
-t_check "user_nat46_proxy_binds_port_53_again_after_down_up" dns_answers
-v6l_stop
-t_check "user_nat46_sigterm_host_clean" v6l_host_clean
+nat46_checks user 'Operation not permitted|Permission denied|staying uid 0'
 t_check "user_nat46_sigterm_resolver_restored" cmp -s "$CLI_RESOLV" "$T_RUN/resolv.orig"
-t_check "user_nat46_no_error_logged" bash -c "! grep -E 'Operation not permitted|Permission denied|staying uid 0' '$V6L_LOG'"
 [ $T_FAILED = 0 ] || t_dump
 exit $T_FAILED
