@@ -178,7 +178,26 @@ cap_clean() {
 	[ "$n" -gt 0 ] && [ -z "$bad" ]
 }
 
+# iperf3 against the far host: far_iperf3_serve LOG SECS starts a one-test server there on port
+# 5201 (FAR_IPERF_PID; killed after SECS, or by t_cleanup) and gives it half a second to listen;
+# far_iperf3_done waits for it to end. iperf3_bps JSON prints the bits per second received in a
+# client's iperf3 -J output (nothing if the run has none).
+FAR_IPERF_PID=
+far_iperf3_serve() {
+	ip netns exec "$NS_FAR" timeout "$2" iperf3 -s -1 -p 5201 >"$1" 2>&1 &
+	FAR_IPERF_PID=$!
+	sleep 0.5
+}
+far_iperf3_done() {
+	[ -n "$FAR_IPERF_PID" ] && wait "$FAR_IPERF_PID" 2>/dev/null
+	FAR_IPERF_PID=
+}
+iperf3_bps() {
+	/usr/bin/python3 -c "import json; print(int(json.load(open('$1'))['end']['sum_received']['bits_per_second']))" 2>/dev/null
+}
+
 t_cleanup() {
+	[ -n "$FAR_IPERF_PID" ] && kill "$FAR_IPERF_PID" 2>/dev/null && wait "$FAR_IPERF_PID" 2>/dev/null
 	v6l_stop >/dev/null 2>&1
 	bash "$T_HERE/isp.sh" down "$ISP_RUN" >/dev/null 2>&1
 }

@@ -6,14 +6,6 @@
 # lcp_echo_failure unanswered requests (so the filter is real, not a no-op).
 source "$(dirname "$0")/lib.sh"
 t_begin
-FAR_PID=
-la_cleanup() {
-	[ -n "$FAR_PID" ] && kill "$FAR_PID" 2>/dev/null && wait "$FAR_PID" 2>/dev/null
-	t_cleanup
-}
-trap la_cleanup EXIT
-
-NS_FAR=${NS_FAR:-v6l-far}
 isp_up LCP_ECHO_INTERVAL=0 >"$T_RUN/isp.log" 2>&1 || { t_fail "isp up"; cat "$T_RUN/isp.log"; exit 1; }
 v6l_conf lcp_echo_interval=1 lcp_echo_failure=3 persist=0
 v6l_start
@@ -30,9 +22,7 @@ drop_replies="tc qdisc replace dev eth0 root handle 1: prio &&
 	tc filter add dev eth0 parent 1: protocol 0x8864 prio 1 u32 \
 		match u16 0xc021 0xffff at 6 match u8 0x0a 0xff at 8 action drop"
 
-ip netns exec "$NS_FAR" timeout 40 iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s.log" 2>&1 &
-FAR_PID=$!
-sleep 0.5
+far_iperf3_serve "$T_RUN/iperf3-s.log" 40
 # 15 s of download; the filter goes in once data flows (so that a slow start on a loaded
 # machine is not 3 echo intervals without data) and stays for at least 8 echo intervals of it,
 # more than twice what lcp_echo_failure allows without data.
@@ -49,7 +39,7 @@ wait "$IPERF_PID"
 # session ends 3 s later, as the last checks want).
 after=$(v6l_json "c['state'] + '|' + str(c['session_id'])")
 cp "$V6L_LOG" "$T_RUN/v6link-after-download.log"
-bps=$(python3 -c "import json; print(int(json.load(open('$T_RUN/iperf3.json'))['end']['sum_received']['bits_per_second']))" 2>/dev/null)
+bps=$(iperf3_bps "$T_RUN/iperf3.json")
 t_check "lcp_adaptive_download_completed (${bps:-0} bit/s)" test "${bps:-0}" -gt 0
 dropped=$(isp exec "tc -s filter show dev eth0 parent 1:" 2>/dev/null | sed -n 's/.*Sent [0-9]* bytes \([0-9]*\) pkt.*/\1/p' | head -1)
 t_check "lcp_adaptive_echo_replies_were_dropped (${dropped:-?} by the filter)" test "${dropped:-0}" -ge 8

@@ -9,12 +9,6 @@
 #         still coalesces
 source "$(dirname "$0")/lib.sh"
 t_begin
-FAR_PID=
-rr_cleanup() {
-	[ -n "$FAR_PID" ] && kill "$FAR_PID" 2>/dev/null && wait "$FAR_PID" 2>/dev/null
-	t_cleanup
-}
-trap rr_cleanup EXIT
 SECS=${RX_RING_SECS:-4}
 
 isp_up >"$T_RUN/isp.log" 2>&1 || { t_fail "rx_ring_isp_up"; cat "$T_RUN/isp.log"; exit 1; }
@@ -23,15 +17,12 @@ ring() { v6l_json "c['counters']['rx_ring']['$1']"; }
 
 # download NAME: iperf3 -R from the far host for SECS seconds; logs the rate
 download() {
-	ip netns exec "$NS_FAR" timeout $((SECS + 20)) iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s-$1.log" 2>&1 &
-	FAR_PID=$!
-	sleep 0.5
+	far_iperf3_serve "$T_RUN/iperf3-s-$1.log" $((SECS + 20))
 	in_cli timeout $((SECS + 15)) iperf3 -c "$FAR4" -p 5201 -R -t "$SECS" -J >"$T_RUN/iperf3-$1.json" \
 		2>"$T_RUN/iperf3-$1.err"
-	wait "$FAR_PID" 2>/dev/null
-	FAR_PID=
+	far_iperf3_done
 	local bps
-	bps=$(/usr/bin/python3 -c "import json; print(int(json.load(open('$T_RUN/iperf3-$1.json'))['end']['sum_received']['bits_per_second']))" 2>/dev/null)
+	bps=$(iperf3_bps "$T_RUN/iperf3-$1.json")
 	t_log "$1: download at ${bps:-0} bit/s; rx_ring $(v6l_json "c['counters']['rx_ring']"), offload $(v6l_json "c['counters']['offload']")"
 	t_check "rx_ring_${1}_download_completed" test "${bps:-0}" -gt 0
 }
@@ -61,12 +52,9 @@ session_up off
 t_check "rx_ring_off_at_start" test "$(ring on)" = False
 download off
 # 64-byte UDP from the far host as fast as it goes: frames per second the client received
-ip netns exec "$NS_FAR" timeout 20 iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s-udp.log" 2>&1 &
-FAR_PID=$!
-sleep 0.5
+far_iperf3_serve "$T_RUN/iperf3-s-udp.log" 20
 in_cli timeout 15 iperf3 -c "$FAR4" -p 5201 -R -u -b 0 -l 64 -t 3 -J >"$T_RUN/iperf3-udp.json" 2>"$T_RUN/iperf3-udp.err"
-wait "$FAR_PID" 2>/dev/null
-FAR_PID=
+far_iperf3_done
 read -r pps sent < <(/usr/bin/python3 -c "import json; s=json.load(open('$T_RUN/iperf3-udp.json'))['end']['sum']
 print(int((s['packets'] - s['lost_packets']) / s['seconds']), int(s['packets'] / s['seconds']))" 2>/dev/null)
 t_log "off: UDP 64-byte download, ${sent:-?} datagrams/s sent, ${pps:-?} received (auto turns the ring on at 20000 frames/s)"
