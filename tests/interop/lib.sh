@@ -127,12 +127,14 @@ v6l_stop() {
 }
 
 # Nothing of v6link left in the client namespace: no TUN, no route through it, no address.
+# (A negated `cmd | grep -q` is wrong under pipefail: grep -q exits at the first match, cmd may
+# die of SIGPIPE, and `!` turns the failed pipeline into success. grep >/dev/null reads it all.)
 v6l_host_clean() {
 	! in_cli ip link show v6link0 >/dev/null 2>&1 &&
 		! in_cli ip link show v6link46 >/dev/null 2>&1 &&
-		! in_cli ip -4 route | grep -q v6link &&
-		! in_cli ip -6 route | grep -q v6link &&
-		! in_cli ip addr | grep -q -E '100\.64\.|192\.0\.0\.8'
+		! in_cli ip -4 route | grep v6link >/dev/null &&
+		! in_cli ip -6 route | grep v6link >/dev/null &&
+		! in_cli ip addr | grep -E '100\.64\.|192\.0\.0\.8' >/dev/null
 }
 
 # Packet captures of a test (tcpdump, whole frames): cap_start NS DEV NAME [FILTER...] writes

@@ -27,7 +27,7 @@ idle_with_redial() {
 }
 t_check "auth_failure_state_idle_and_redial_scheduled" idle_with_redial
 t_check "auth_failure_no_address_or_route_left" \
-	bash -c "! ip netns exec $NS_CLI ip addr show dev v6link0 | grep -q 'inet' && ! ip netns exec $NS_CLI ip route | grep -q v6link0"
+	bash -c "! ip netns exec $NS_CLI ip addr show dev v6link0 | grep 'inet' >/dev/null && ! ip netns exec $NS_CLI ip route | grep v6link0 >/dev/null"
 # Back-off: attempts are spaced by 1, 2, 4 s (redial_delay=1, doubling): at most 5 in 12 s.
 sleep 12
 n=$(grep -c "refused" "$V6L_LOG")

@@ -52,7 +52,7 @@ t_check "demand6_tcp_from_last_prefix_dials_and_connects" test -n "$out"
 t_check "demand6_second_session_same_address" \
 	test "$(v6l_json "any(a['address'] == '$gua' for a in c['ipv6']['addresses'])")" = True
 v6l_stop
-no_gua_left() { ! ip -n "$NS_CLI" -6 addr | grep -q "$gua"; }
+no_gua_left() { ! ip -n "$NS_CLI" -6 addr | grep "$gua" >/dev/null; }
 t_check "demand6_exit_leaves_nothing" v6l_host_clean
 t_check "demand6_exit_removes_the_waiting_address" no_gua_left
 exit $T_FAILED

@@ -37,7 +37,7 @@ t_log "mixed mode up $(( ($(date +%s%N) - t0) / 1000000 )) ms after run (detecti
 t_check "mixed_mode_status" wait_json "c['mode'] == 'mixed' and 'DHCPv4' in (c['mode_reason'] or '')" 15
 t_check "mixed_mode_ipcp_closed" wait_json "c['ipv4']['address'] is None" 10
 t_check "mixed_mode_no_ipcp_no_ipv4_address" test "$(v6l_json "c['ipv4']['address']")" = None
-t_check "mixed_mode_no_ipv4_route_via_v6link" bash -c "! ip -n $NS_CLI -4 route | grep -q v6link0 && ! ip -n $NS_CLI -4 addr show dev v6link0 | grep -q inet"
+t_check "mixed_mode_no_ipv4_route_via_v6link" bash -c "! ip -n $NS_CLI -4 route | grep v6link0 >/dev/null && ! ip -n $NS_CLI -4 addr show dev v6link0 | grep inet >/dev/null"
 t_check "mixed_mode_host_dhcpv4_client_bound" in_cli busybox udhcpc -i eth0 -n -q -t 5 -T 2 -s "$UDHCPC_SCRIPT"
 t_check "mixed_mode_ipv4_via_adapter" bash -c "ip -n $NS_CLI route get $FAR4 | grep -q 'via 192.0.2.1 dev eth0'"
 t_check "mixed_mode_ipv4_reaches_far_host_via_dhcpv4_router" in_cli ping -4 -c 2 -W 2 "$FAR4"

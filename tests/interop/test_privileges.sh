@@ -114,8 +114,8 @@ threads_are() {
 }
 # (v6link0 itself stays until the daemon ends: test_redial.sh)
 down_clean() {
-	! in_cli ip addr show dev v6link0 | grep -q inet && ! in_cli ip route | grep -q v6link0 &&
-		! in_cli ip -6 route | grep -q v6link0
+	! in_cli ip addr show dev v6link0 | grep inet >/dev/null &&
+		! in_cli ip route | grep v6link0 >/dev/null && ! in_cli ip -6 route | grep v6link0 >/dev/null
 }
 # (retried: the ISP's routes to a fresh address may take a moment; each try is a new query)
 dns_answers() {

@@ -90,6 +90,6 @@ silent
 v6l down dsl >/dev/null
 v6l_wait_state idle 10
 t_check "down_removes_address_and_routes_tun_kept" \
-	bash -c "ip netns exec $NS_CLI ip link show v6link0 >/dev/null && ! ip netns exec $NS_CLI ip addr show dev v6link0 | grep -q inet && ! ip netns exec $NS_CLI ip route | grep -q v6link0 && ! ip netns exec $NS_CLI ip -6 route | grep -q v6link0"
+	bash -c "ip netns exec $NS_CLI ip link show v6link0 >/dev/null && ! ip netns exec $NS_CLI ip addr show dev v6link0 | grep inet >/dev/null && ! ip netns exec $NS_CLI ip route | grep v6link0 >/dev/null && ! ip netns exec $NS_CLI ip -6 route | grep v6link0 >/dev/null"
 v6l_stop
 exit $T_FAILED

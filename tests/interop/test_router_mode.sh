@@ -56,8 +56,8 @@ t_check "ping6_far_host_from_delegated_prefix" in_cli ping -6 -c 2 -W 2 -I "$pd"
 out=$(in_cli "$V6L_BIN" -C "$V6L_CONF" detect --json eth0 2>/dev/null)
 t_check "detect_router_mode_with_kea" test "$(echo "$out" | python3 -c "import json,sys; a=json.load(sys.stdin)['adapters'][0]; print(a['mode'], a['routers'][0]['prefixes'], a['dhcpv6_servers'][0]['prefixes'])")" = "router ['2001:db8:1::/64'] True"
 v6l_stop
-t_check "router_mode_exit_removes_dhcpv6_address" bash -c "! ip -n $NS_CLI -6 addr show dev eth0 | grep -q -e '$na' -e '$pd'"
-t_check "router_mode_exit_removes_source_routes" bash -c "! ip -n $NS_CLI -6 route show | grep -q '^default from'"
+t_check "router_mode_exit_removes_dhcpv6_address" bash -c "! ip -n $NS_CLI -6 addr show dev eth0 | grep -e '$na' -e '$pd' >/dev/null"
+t_check "router_mode_exit_removes_source_routes" bash -c "! ip -n $NS_CLI -6 route show | grep '^default from' >/dev/null"
 t_check "router_mode_exit_restores_sysctls" test "$(sysctl_cli optimistic_dad)$(sysctl_cli accept_ra)" = 00
 t_check "router_mode_exit_restores_resolver" test "$(cat "$CLI_RESOLV")" = "nameserver 192.0.2.53"
 t_check "rfc8415_18_2_7_release_sent_on_exit" bash -c "grep -q 'RELEASE' $V6L_LOG"
@@ -97,7 +97,7 @@ v6l trace -w "$T_RUN/router-live.pcapng" lan 2>/dev/null &
 TR=$!
 sleep 0.3
 v6l down lan >/dev/null
-t_check "router_mode_down_idle_and_clean" bash -c "for i in \$(seq 30); do ip -n $NS_CLI -6 addr show dev eth0 | grep -q '$na' || exit 0; sleep 0.1; done; exit 1"
+t_check "router_mode_down_idle_and_clean" bash -c "for i in \$(seq 30); do ip -n $NS_CLI -6 addr show dev eth0 | grep '$na' >/dev/null || exit 0; sleep 0.1; done; exit 1"
 t_check "router_mode_down_state" test "$(v6l_json "c['state']")" = idle
 v6l up lan >/dev/null
 t_check "router_mode_up_again" wait_json "c['state'] == 'up' and any(a['source'] == 'dhcpv6' for a in c['ipv6']['addresses'])" 20
@@ -138,9 +138,9 @@ t_check "rfc8028_prefix2_leaves_via_router2 (r1 $((r1c - r1b)) r2 $((r2c - r2b))
 t_check "status_lists_both_routers" test "$(v6l_json "sorted(r['address'] for r in c['ipv6']['routers'])")" = "['fe80::1', 'fe80::2']"
 # radvd sends a final RA with router lifetime 0 when it stops (RFC 4861 §6.2.5).
 kill "$LAN_RADVD_2"
-t_check "rfc8028_route_follows_router_lifetime" bash -c "for i in \$(seq 50); do ip -n $NS_CLI -6 route | grep -q '^default from 2001:db8:2::/64' || exit 0; sleep 0.2; done; exit 1"
+t_check "rfc8028_route_follows_router_lifetime" bash -c "for i in \$(seq 50); do ip -n $NS_CLI -6 route | grep '^default from 2001:db8:2::/64' >/dev/null || exit 0; sleep 0.2; done; exit 1"
 t_check "router1_route_kept" has_src_route 2001:db8:1::/64 fe80::1
 v6l_stop
-t_check "two_routers_exit_clean" bash -c "! ip -n $NS_CLI -6 route show | grep -q '^default from'"
+t_check "two_routers_exit_clean" bash -c "! ip -n $NS_CLI -6 route show | grep '^default from' >/dev/null"
 [ "$T_FAILED" = 0 ] || t_dump
 exit 0

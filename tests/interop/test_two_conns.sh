@@ -109,8 +109,8 @@ ping_via() { # DEV|SOURCE FAMILY
 # Nothing of either connection left: no TUN, no route through one (any table), no address.
 host_clean_two() {
 	v6l_host_clean && ! in_cli ip link show v6link1 >/dev/null 2>&1 &&
-		! in_cli ip -4 route show table all | grep -q v6link &&
-		! in_cli ip -6 route show table all | grep -q v6link
+		! in_cli ip -4 route show table all | grep v6link >/dev/null &&
+		! in_cli ip -6 route show table all | grep v6link >/dev/null
 }
 
 case_begin() { # CASE TITLE ENABLED [KEY=VALUE ...]: fresh ISP, config, daemon
