@@ -267,6 +267,17 @@ uint64_t dp_tap_drain(struct dataplane *dp, dp_tap_cb cb, void *ctx)
 	       atomic_exchange(&dp->tap_inj->dropped, 0);
 }
 
+/* The kernel's drops on the session socket since the data plane started (PACKET_STATISTICS
+ * counts since its last read, so they are summed here). */
+static uint64_t dp_sock_drops(struct dataplane *dp)
+{
+	struct tpacket_stats ps;
+	socklen_t len = sizeof(ps);
+	if (getsockopt(dp->sess_fd, SOL_PACKET, PACKET_STATISTICS, &ps, &len) == 0)
+		return atomic_fetch_add(&dp->sock_drops, ps.tp_drops) + ps.tp_drops;
+	return atomic_load(&dp->sock_drops);
+}
+
 void dp_get_stats(struct dataplane *dp, struct dp_stats *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -287,6 +298,6 @@ void dp_get_stats(struct dataplane *dp, struct dp_stats *o)
 		.gro_coalesced = atomic_load(&dp->rx.segs),
 		.csum_partial_rx = atomic_load(&dp->rx.csum),
 		.rx_ring_on = atomic_load(&dp->ring_on),
-		.rx_ring_switches = atomic_load(&dp->ring_switches),
+		.rx_ring_drops = dp_sock_drops(dp),
 	};
 }

@@ -20,8 +20,8 @@ struct dp_offload_stats {
 	uint64_t gro_super;       /* super-packets written into the TUN (2 or more frames each) */
 	uint64_t gro_coalesced;   /* frames coalesced into them */
 	uint64_t csum_partial_rx; /* CHECKSUM_PARTIAL frames received (NEEDS_CSUM or finished) */
-	bool rx_ring_on;          /* the downlink reads from its TPACKET_V3 ring now */
-	uint64_t rx_ring_switches; /* times the ring went on or off */
+	bool rx_ring_on;          /* the downlink reads from its TPACKET_V2 ring */
+	uint64_t rx_ring_drops;   /* frames the kernel dropped: ring (or socket queue) full */
 };
 
 struct dp_stats {
@@ -35,10 +35,10 @@ struct dp_stats {
 /* Takes no ownership of tun_fd (opened with IFF_VNET_HDR: a 10-byte struct virtio_net_hdr before
  * each packet) or sess_fd (an AF_PACKET socket bound to ETH_P_PPP_SES). */
 struct dataplane *dp_new(int tun_fd, int sess_fd, int ifindex);
-/* The downlink's TPACKET_V3 receive ring (dp_ring.c). */
+/* The downlink's TPACKET_V2 receive ring (dp_ring.c). */
 enum dp_rx_ring {
-	DP_RX_RING_AUTO, /* on while frames come fast, off when the link is quiet */
-	DP_RX_RING_ON,   /* from the start, always */
+	DP_RX_RING_AUTO, /* the ring, or recvmmsg when the kernel gives none (logged) */
+	DP_RX_RING_ON,   /* the same (kept for configurations that name it) */
 	DP_RX_RING_OFF,  /* never: recvmmsg only */
 };
 /* Before dp_start; the default is DP_RX_RING_AUTO. */

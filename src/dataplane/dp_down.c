@@ -291,49 +291,17 @@ static void dp_rx_ring(struct dataplane *dp, struct dp_ring *r, struct dp_rx_chu
 	}
 }
 
-/* The ring is used only while frames come fast (DP_RING_ON_PKTS in a DP_RING_WINDOW_MS window):
- * it saves a wakeup and a copy per frame, but a frame of a quiet link waits in its block until
- * the retire timeout (1 ms; a jiffy or more on HZ=250 kernels, 4 ms), which pppd's kernel PPPoE
- * never adds. After DP_RING_IDLE_MS without a frame the ring goes again, every block read.
- * rx_ring= in connections.ini (dp_set_rx_ring) can make it always or never; V6L_DP_RING_TOV=ms
- * and V6L_DP_GRO=0 (coalescing off) are for measuring. */
-#define DP_RING_WINDOW_MS 100
-#define DP_RING_ON_PKTS 2000 /* 20 kframes/s */
-#define DP_RING_IDLE_MS 200
-
+/* The ring is used from the start unless rx_ring=off (dp_set_rx_ring): a slot per frame, no
+ * added latency (see dp_ring.h), so it never needs to be switched off for a quiet link; turning
+ * a ring on or off detaches the socket from the device for an RCU grace period, which drops
+ * every frame that arrives meanwhile. V6L_DP_GRO=0 (coalescing off) is for measuring. */
 static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 {
-	const char *t = getenv("V6L_DP_RING_TOV");
-	unsigned tov = t ? (unsigned)strtoul(t, NULL, 10) : DP_RING_TOV_MS;
-	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, tov) == 0)
+	if (dp_ring_open(r, dp->sess_fd, DP_RING_BLOCK_SIZE, DP_RING_BLOCKS, DP_RING_FRAME) == 0)
 		return true;
-	log_warn("dataplane: TPACKET_V3 receive ring (%u x %u bytes), using recvmmsg",
+	log_warn("dataplane: TPACKET_V2 receive ring (%u x %u bytes), using recvmmsg",
 		 DP_RING_BLOCKS, DP_RING_BLOCK_SIZE);
 	return false;
-}
-
-/* For `status`: the ring on or off now, and one more switch. */
-static void dp_ring_state(struct dataplane *dp, bool on)
-{
-	atomic_store_explicit(&dp->ring_on, on, memory_order_relaxed);
-	atomic_fetch_add_explicit(&dp->ring_switches, 1, memory_order_relaxed);
-}
-
-/* Frames counted per window while the ring is off; true once the rate calls for it. */
-struct dp_rate {
-	uint64_t window_start_ms;
-	unsigned n;
-};
-
-static bool dp_rate_high(struct dp_rate *rt, int n)
-{
-	uint64_t now = clock_now_ms();
-	if (now - rt->window_start_ms >= DP_RING_WINDOW_MS) {
-		rt->window_start_ms = now;
-		rt->n = 0;
-	}
-	rt->n += (unsigned)n;
-	return rt->n >= DP_RING_ON_PKTS;
 }
 
 void *dp_down_main(void *arg)
@@ -342,55 +310,31 @@ void *dp_down_main(void *arg)
 	struct dp_rx_chunk *c = calloc(1, sizeof(*c));
 	struct dp_mmsg *mm = calloc(1, sizeof(*mm));
 	struct dp_ring r = { 0 };
-	struct dp_rate rate = { 0 };
-	if (!c || !mm) {
+		if (!c || !mm) {
 		log_warnx("dataplane: out of memory for the downlink");
 		goto out;
 	}
-	enum dp_rx_ring use = dp->rx_ring;
-	bool has_ring = use == DP_RX_RING_ON && dp_down_ring_open(dp, &r);
-	if (has_ring)
-		dp_ring_state(dp, true);
-	bool ring_failed = false;
+	bool has_ring = dp->rx_ring != DP_RX_RING_OFF && dp_down_ring_open(dp, &r);
+	atomic_store_explicit(&dp->ring_on, has_ring, memory_order_relaxed);
 	const char *e = getenv("V6L_DP_GRO");
 	c->is_gro_off = e && strcmp(e, "0") == 0;
 	struct pollfd pf[2] = { { dp->sess_fd, POLLIN, 0 }, { dp->stop_efd, POLLIN, 0 } };
 	for (;;) {
 		if (has_ring)
 			dp_rx_ring(dp, &r, c);
-		int timeout = has_ring && use == DP_RX_RING_AUTO ? DP_RING_IDLE_MS : -1;
-		int k = poll(pf, 2, timeout);
-		if (k < 0 && errno != EINTR)
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (k == 0 && has_ring && !dp_ring_ready(&r)) {
-			/* Quiet: every block read, none filling. */
-			dp_ring_close(&r, dp->sess_fd);
-			has_ring = false;
-			dp_ring_state(dp, false);
-			log_debug(LOGC_DATA, "dataplane: receive ring off (%d ms without a frame)",
-				  DP_RING_IDLE_MS);
-			continue;
-		}
 		if (pf[1].revents)
 			break;
 		if (!(pf[0].revents & POLLIN)) {
 			dp_error_pause(pf[0].revents);
 			continue;
 		}
-		/* With the ring, POLLIN without a block means frames queued on the socket before the
-		 * ring existed: read them the old way. */
+		/* With the ring, POLLIN without a frame in it means frames queued on the socket
+		 * before the ring existed: read them the old way. */
 		if (has_ring && dp_ring_ready(&r))
 			continue;
-		int n = dp_rx_mmsg(dp, mm, c);
-		if (!has_ring && use == DP_RX_RING_AUTO && !ring_failed && dp_rate_high(&rate, n)) {
-			log_debug(LOGC_DATA, "dataplane: receive ring on (%u frames in %u ms)", rate.n,
-				  (unsigned)(clock_now_ms() - rate.window_start_ms));
-			has_ring = dp_down_ring_open(dp, &r);
-			ring_failed = !has_ring;
-			if (has_ring)
-				dp_ring_state(dp, true);
-			rate.n = 0;
-		}
+		dp_rx_mmsg(dp, mm, c);
 	}
 	if (has_ring) {
 		dp_ring_close(&r, dp->sess_fd);

@@ -61,9 +61,10 @@ struct dataplane {
 	_Atomic bool demand_armed;
 	struct dp_counters tx, rx;
 	enum dp_rx_ring rx_ring; /* set before the threads start */
-	/* The downlink's receive ring: on now, and how often it went on or off. */
+	/* The downlink reads from its receive ring; frames the kernel dropped for want of room
+	 * in it (or in the socket's queue), summed from PACKET_STATISTICS, which resets. */
 	_Atomic bool ring_on;
-	_Atomic uint64_t ring_switches;
+	_Atomic uint64_t sock_drops;
 	pthread_mutex_t ctl_lock;
 	struct dp_ctl_frame ctlq[DP_CTLQ];
 	unsigned ctl_head, ctl_n;

@@ -101,11 +101,11 @@ static void st_json_offload(const struct dp_stats *st, struct strbuf *sb)
 	sb_printf(sb,
 		  ",\"offload\":{\"tso_super\":%llu,\"tso_segments\":%llu,\"csum_tx\":%llu,"
 		  "\"gro_super\":%llu,\"gro_coalesced\":%llu,\"csum_partial_rx\":%llu},"
-		  "\"rx_ring\":{\"on\":%s,\"switches\":%llu}",
+		  "\"rx_ring\":{\"on\":%s,\"drops\":%llu}",
 		  (unsigned long long)o->tso_super, (unsigned long long)o->tso_segments,
 		  (unsigned long long)o->csum_tx, (unsigned long long)o->gro_super,
 		  (unsigned long long)o->gro_coalesced, (unsigned long long)o->csum_partial_rx,
-		  o->rx_ring_on ? "true" : "false", (unsigned long long)o->rx_ring_switches);
+		  o->rx_ring_on ? "true" : "false", (unsigned long long)o->rx_ring_drops);
 }
 
 static void st_json_counters(struct conn *c, struct strbuf *sb)
@@ -185,8 +185,8 @@ static void st_text_offload(const struct dp_stats *st, struct strbuf *sb)
 	sb_printf(sb, "  %-12s down %llu GRO of %llu frames, %llu CHECKSUM_PARTIAL\n", "",
 		  (unsigned long long)o->gro_super, (unsigned long long)o->gro_coalesced,
 		  (unsigned long long)o->csum_partial_rx);
-	sb_printf(sb, "  %-12s %s, switched %llu times\n", "rx ring", o->rx_ring_on ? "on" : "off",
-		  (unsigned long long)o->rx_ring_switches);
+	sb_printf(sb, "  %-12s %s, %llu frames dropped by the kernel\n", "rx ring",
+		  o->rx_ring_on ? "on" : "off", (unsigned long long)o->rx_ring_drops);
 }
 
 void conn_status_text(struct conn *c, struct strbuf *sb, uint64_t now)
