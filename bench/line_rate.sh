@@ -302,7 +302,7 @@ wait_quiet() {
 # One iperf3 run; appends a record to $RUN/runs.tsv:
 # round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6l_ticks
 #   decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops
-#   load_cpu_busy_pct v6link_cpu_busy_pct
+#   load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits
 measure() { # ROUND PATH TEST
 	local round=$1 path=$2 test=$3 srv out
 	if [ "$path" = ceiling ]; then
@@ -323,7 +323,8 @@ measure() { # ROUND PATH TEST
 	m0=$(machine_cpu)
 	o0=$(ours_cpu)
 	b0=$(backlog_drops)
-	[ "$path" = v6link ] && v0=$(proc_cpu "$V6L_PID")
+	local r0=0 r1=0
+	[ "$path" = v6link ] && v0=$(proc_cpu "$V6L_PID") && r0=$(v6l_json "c['counters']['rx_ring']['drops']")
 	d0=$(bpf_stat "$PROG_DECAP")
 	e0=$(bpf_stat "$PROG_ENCAP")
 	t0=$(date +%s.%N)
@@ -338,14 +339,15 @@ measure() { # ROUND PATH TEST
 	m1=$(machine_cpu)
 	o1=$(ours_cpu)
 	b1=$(backlog_drops)
-	[ "$path" = v6link ] && v1=$(proc_cpu "$V6L_PID")
+	[ "$path" = v6link ] && v1=$(proc_cpu "$V6L_PID") && r1=$(v6l_json "c['counters']['rx_ring']['drops']")
 	d1=$(bpf_stat "$PROG_DECAP")
 	e1=$(bpf_stat "$PROG_ENCAP")
 	python3 - "$out" "$test" "$round" "$path" "$t0" "$t1" "$m0" "$m1" "$v0" "$v1" "$d0" "$d1" \
-		"$e0" "$e1" "$((o1 - o0))" "$((b1 - b0))" >>"$RUN/runs.tsv" <<-'PY'
+		"$e0" "$e1" "$((o1 - o0))" "$((b1 - b0))" "$((${r1:-0} - ${r0:-0}))" >>"$RUN/runs.tsv" <<-'PY'
 	import json, sys
-	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop = sys.argv[1:]
+	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop, rdrop = sys.argv[1:]
 	g = p = "nan"
+	retr = -1
 	try:
 	    if test == "ping":
 	        # "rtt min/avg/max/mdev = 0.031/0.045/0.210/0.012 ms": the average, in microseconds
@@ -358,6 +360,7 @@ measure() { # ROUND PATH TEST
 	    if "error" not in d:
 	        if test.startswith("tcp"):
 	            g = f"{e['sum_received']['bits_per_second'] / 1e9:.4f}"
+	            retr = e["sum_sent"].get("retransmits", -1)
 	        else:
 	            s = e.get("sum_received") or e["sum"]
 	            got = max(s["packets"] - s.get("lost_packets", 0), 0)
@@ -372,7 +375,7 @@ measure() { # ROUND PATH TEST
 	print("\t".join(map(str, [rnd, path, test, g, p, f"{float(t1) - float(t0):.3f}", mb1 - mb0,
 	      mt1 - mt0, int(v1) - int(v0), dn1 - dn0, dc1 - dc0, en1 - en0, ec1 - ec0, mi1 - mi0,
 	      int(ours), int(bdrop), f"{100 * (lb1 - lb0) / max(lt1 - lt0, 1):.0f}",
-	      f"{100 * (vb1 - vb0) / max(vt1 - vt0, 1):.0f}"])))
+	      f"{100 * (vb1 - vb0) / max(vt1 - vt0, 1):.0f}", int(rdrop), retr])))
 	PY
 	log "round $round $path $test: $(tail -n 1 "$RUN/runs.tsv" | cut -f4,5 | tr '\t' ' ')"
 }
@@ -399,8 +402,8 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5}")
-	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5} {'ring':>6} {'TCP':>6}")
+	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5} {'drops':>6} {'retr':>6}")
 	summary = []
 	for t in tests:
 	    med = {}
@@ -424,6 +427,9 @@ report() {
 	        # busy % of LOAD_CPU and of V6L_CPU (runs of older versions have neither)
 	        lcpu = st.median([float(r[16]) for r in rs]) if all(len(r) > 17 for r in rs) else None
 	        v6cpu = st.median([float(r[17]) for r in rs]) if all(len(r) > 17 for r in rs) else None
+	        # v6link's receive-ring drops (kernel) and the TCP sender's retransmits, summed
+	        rdr = sum(int(r[18]) for r in rs) if all(len(r) > 19 for r in rs) else None
+	        rtr = sum(int(r[19]) for r in rs) if all(len(r) > 19 and int(r[19]) >= 0 for r in rs) else None
 	        gb = st.median([x for x in (fl(r[3]) for r in rs) if x] or [0])
 	        mpg = mc / gb if gb and not udp else None
 	        vpg = vc / gb if (gb and vc is not None and not udp) else None
@@ -433,10 +439,10 @@ report() {
 	        ratio = ""
 	        if path == "v6link" and med.get("ceiling") and md is not None:
 	            ratio = f"{md / med['ceiling']:.2f}"
-	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7} {fmt(lcpu, 0):>5} {fmt(v6cpu, 0):>5}")
+	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7} {fmt(lcpu, 0):>5} {fmt(v6cpu, 0):>5} {fmt(rdr, 0):>6} {fmt(rtr, 0):>6}")
 	        summary.append([t, path, fmt(lo, nd), fmt(md, nd), fmt(hi, nd), f"{mc:.1f}", fmt(vc, 1),
 	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}", f"{whole:.1f}", str(bd),
-	                        fmt(lcpu, 0), fmt(v6cpu, 0)])
+	                        fmt(lcpu, 0), fmt(v6cpu, 0), fmt(rdr, 0), fmt(rtr, 0)])
 	# The peer's own cost (BPF_ENABLE_STATS): ns per frame of each program, v6link runs only.
 	dn = sum(int(r[9]) for r in rows if r[1] == "v6link"); dc = sum(int(r[10]) for r in rows if r[1] == "v6link")
 	en = sum(int(r[11]) for r in rows if r[1] == "v6link"); ec = sum(int(r[12]) for r in rows if r[1] == "v6link")
@@ -453,10 +459,10 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\tv6link_rx_ring_drops\ttcp_retransmits\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
-	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct\n")
+	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits\n")
 	        for r in rows:
 	            f.write("\t".join(r) + "\n")
 	PY
