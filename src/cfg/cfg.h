@@ -98,7 +98,8 @@ enum cfg_mode { CFG_MODE_AUTO, CFG_MODE_DIALUP, CFG_MODE_ROUTER, CFG_MODE_MIXED 
 enum cfg_nat46 { CFG_NAT46_AUTO, CFG_NAT46_ON, CFG_NAT46_OFF };
 /* How DHCPv6 runs: from the RA's M/O flags, or forced. */
 enum cfg_dhcpv6 { CFG_DHCPV6_AUTO, CFG_DHCPV6_STATEFUL, CFG_DHCPV6_STATELESS, CFG_DHCPV6_OFF };
-/* The downlink's TPACKET_V3 receive ring: while the download is fast, always, or never. */
+/* The downlink's TPACKET_V2 receive ring: auto and on use it (recvmmsg if the kernel gives
+ * none), off never. */
 enum cfg_rx_ring { CFG_RX_RING_AUTO, CFG_RX_RING_ON, CFG_RX_RING_OFF };
 
 /* One [NAME] section of connections.ini. Addresses are in network byte order. */

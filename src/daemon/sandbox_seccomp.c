@@ -1,6 +1,6 @@
 /* The seccomp allow-list; see sandbox_seccomp.h. Names, not numbers, so that the list reads the
  * same on every architecture; a name the architecture lacks (open on arm64) is skipped. What the
- * daemon and libc call, plus what the data path uses by design (TPACKET_V3 rings, vnet headers,
+ * daemon and libc call, plus what the data path uses by design (TPACKET_V2 rings, vnet headers,
  * batched I/O); checked by running every interop script with the filter on, where a missing call
  * shows as the report line (README "Security model"). A build with
  * -Dc_args=-DV6L_SECCOMP_DEFAULT=SCMP_ACT_LOG only logs instead, through the kernel's audit

@@ -1,6 +1,6 @@
 /* The downlink thread: PPPoE session frames from the AF_PACKET socket -> IP packets into the
- * TUN; control frames to the control loop. Frames come from recvmmsg, and while they come fast
- * from a TPACKET_V3 ring (dp_ring.c; one wakeup per block, no copy). Consecutive TCP
+ * TUN; control frames to the control loop. Frames come from a TPACKET_V2 ring (dp_ring.c: no
+ * system call while frames come, no copy), or from recvmmsg with rx_ring=off. Consecutive TCP
  * segments of a flow go into the TUN as one GSO super-packet (dp_gro.c), and a CHECKSUM_PARTIAL
  * frame's checksum is left to the kernel through the vnet header. See dp_int.h. */
 #include "dp_int.h"
