@@ -402,7 +402,7 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'bench/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5} {'ring':>6} {'TCP':>6}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'mach/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5} {'ring':>6} {'TCP':>6}")
 	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5} {'drops':>6} {'retr':>6}")
 	summary = []
 	for t in tests:
@@ -416,7 +416,9 @@ report() {
 	        lo, md, hi = mmm(val)
 	        med[path] = md
 	        # bench CPU: the bench's processes + irq/softirq (the kernel's packet work), in % of
-	        # one CPU; unlike the machine's busy time it leaves out other work on the machine.
+	        # one CPU. It counts some softirq work twice (in a process's system time and as
+	        # softirq, without IRQ time accounting), so "foreign" (machine - bench) reads
+	        # negative on a quiet machine; only a large positive value means other work.
 	        mcpu = [100 * ncpu * (int(r[13]) + int(r[14])) / max(int(r[7]), 1) for r in rs]
 	        vcpu = [100 * int(r[8]) / hz / float(r[5]) for r in rs] if path == "v6link" else []
 	        mc = st.median(mcpu)
@@ -431,7 +433,9 @@ report() {
 	        rdr = sum(int(r[18]) for r in rs) if all(len(r) > 19 for r in rs) else None
 	        rtr = sum(int(r[19]) for r in rs) if all(len(r) > 19 and int(r[19]) >= 0 for r in rs) else None
 	        gb = st.median([x for x in (fl(r[3]) for r in rs) if x] or [0])
-	        mpg = mc / gb if gb and not udp else None
+	        # per Gbit/s: the machine's busy CPU (right on a quiet machine: the load columns show
+	        # it) and v6link's own
+	        mpg = whole / gb if gb and not udp else None
 	        vpg = vc / gb if (gb and vc is not None and not udp) else None
 	        nd = 0 if udp else 3
 	        unit = " us RTT" if t == "ping" else " pkt/s" if udp else ""
@@ -459,7 +463,7 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tbench_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\tv6link_rx_ring_drops\ttcp_retransmits\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tmachine_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\tv6link_rx_ring_drops\ttcp_retransmits\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
 	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits\n")
