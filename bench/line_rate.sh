@@ -267,6 +267,18 @@ bpf_stat() { # PROG_ID -> "run_time_ns run_cnt"
 		echo "0 0"
 }
 proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime ticks
+# utime+stime ticks of v6link's data threads (named by prctl): uplink, downlink
+thread_cpu() {
+	local t up=0 down=0 n
+	for t in /proc/"$V6L_PID"/task/*; do
+		n=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null) || continue
+		case $(cat "$t/comm" 2>/dev/null) in
+		v6l-dp-up) up=$((up + n)) ;;
+		v6l-dp-down) down=$((down + n)) ;;
+		esac
+	done
+	echo "$up $down"
+}
 # Whole machine: busy, all, and irq+softirq ticks (the kernel's packet work, whoever caused it).
 # Then busy and all ticks of LOAD_CPU and of V6L_CPU: which of the two is the bottleneck.
 machine_cpu() {
@@ -303,6 +315,7 @@ wait_quiet() {
 # round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6l_ticks
 #   decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops
 #   load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits
+#   uplink_thread_ticks downlink_thread_ticks
 measure() { # ROUND PATH TEST
 	local round=$1 path=$2 test=$3 srv out
 	if [ "$path" = ceiling ]; then
@@ -323,8 +336,9 @@ measure() { # ROUND PATH TEST
 	m0=$(machine_cpu)
 	o0=$(ours_cpu)
 	b0=$(backlog_drops)
-	local r0=0 r1=0
-	[ "$path" = v6link ] && v0=$(proc_cpu "$V6L_PID") && r0=$(v6l_json "c['counters']['rx_ring']['drops']")
+	local r0=0 r1=0 th0="0 0" th1="0 0"
+	[ "$path" = v6link ] && v0=$(proc_cpu "$V6L_PID") && r0=$(v6l_json "c['counters']['rx_ring']['drops']") &&
+		th0=$(thread_cpu)
 	d0=$(bpf_stat "$PROG_DECAP")
 	e0=$(bpf_stat "$PROG_ENCAP")
 	t0=$(date +%s.%N)
@@ -339,13 +353,15 @@ measure() { # ROUND PATH TEST
 	m1=$(machine_cpu)
 	o1=$(ours_cpu)
 	b1=$(backlog_drops)
-	[ "$path" = v6link ] && v1=$(proc_cpu "$V6L_PID") && r1=$(v6l_json "c['counters']['rx_ring']['drops']")
+	[ "$path" = v6link ] && v1=$(proc_cpu "$V6L_PID") && r1=$(v6l_json "c['counters']['rx_ring']['drops']") &&
+		th1=$(thread_cpu)
 	d1=$(bpf_stat "$PROG_DECAP")
 	e1=$(bpf_stat "$PROG_ENCAP")
 	python3 - "$out" "$test" "$round" "$path" "$t0" "$t1" "$m0" "$m1" "$v0" "$v1" "$d0" "$d1" \
-		"$e0" "$e1" "$((o1 - o0))" "$((b1 - b0))" "$((${r1:-0} - ${r0:-0}))" >>"$RUN/runs.tsv" <<-'PY'
+		"$e0" "$e1" "$((o1 - o0))" "$((b1 - b0))" "$((${r1:-0} - ${r0:-0}))" "$th0" "$th1" >>"$RUN/runs.tsv" <<-'PY'
 	import json, sys
-	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop, rdrop = sys.argv[1:]
+	f, test, rnd, path, t0, t1, m0, m1, v0, v1, d0, d1, e0, e1, ours, bdrop, rdrop, th0, th1 = sys.argv[1:]
+	up0, down0 = map(int, th0.split()); up1, down1 = map(int, th1.split())
 	g = p = "nan"
 	retr = -1
 	try:
@@ -375,7 +391,7 @@ measure() { # ROUND PATH TEST
 	print("\t".join(map(str, [rnd, path, test, g, p, f"{float(t1) - float(t0):.3f}", mb1 - mb0,
 	      mt1 - mt0, int(v1) - int(v0), dn1 - dn0, dc1 - dc0, en1 - en0, ec1 - ec0, mi1 - mi0,
 	      int(ours), int(bdrop), f"{100 * (lb1 - lb0) / max(lt1 - lt0, 1):.0f}",
-	      f"{100 * (vb1 - vb0) / max(vt1 - vt0, 1):.0f}", int(rdrop), retr])))
+	      f"{100 * (vb1 - vb0) / max(vt1 - vt0, 1):.0f}", int(rdrop), retr, up1 - up0, down1 - down0])))
 	PY
 	log "round $round $path $test: $(tail -n 1 "$RUN/runs.tsv" | cut -f4,5 | tr '\t' ' ')"
 }
@@ -402,8 +418,8 @@ report() {
 	    return v[0], st.median(v), v[-1]
 	def fmt(x, nd):
 	    return "-" if x is None else f"{x:.{nd}f}"
-	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'mach/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5} {'ring':>6} {'TCP':>6}")
-	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5} {'drops':>6} {'retr':>6}")
+	print(f"\n{'test':<11} {'path':<8} {'Gbit/s or pkt/s (min / median / max)':<38} {'machine':>7} {'bench':>6} {'v6link':>7} {'mach/Gb':>8} {'v6l/Gb':>7} {'ratio':>6} {'foreign':>7} {'backlog':>7} {'load':>5} {'v6l':>5} {'ring':>6} {'TCP':>6} {'up':>5} {'down':>5}")
+	print(f"{'':<11} {'':<8} {'':<38} {'CPU %':>7} {'CPU %':>6} {'CPU %':>7} {'%CPU':>8} {'%CPU':>7} {'v6l/ceil':>6} {'CPU %':>7} {'drops':>7} {'CPU%':>5} {'CPU%':>5} {'drops':>6} {'retr':>6} {'thr%':>5} {'thr%':>5}")
 	summary = []
 	for t in tests:
 	    med = {}
@@ -432,6 +448,9 @@ report() {
 	        # v6link's receive-ring drops (kernel) and the TCP sender's retransmits, summed
 	        rdr = sum(int(r[18]) for r in rs) if all(len(r) > 19 for r in rs) else None
 	        rtr = sum(int(r[19]) for r in rs) if all(len(r) > 19 and int(r[19]) >= 0 for r in rs) else None
+	        # v6link's uplink and downlink threads, % of one CPU
+	        upc = st.median([100 * int(r[20]) / hz / float(r[5]) for r in rs]) if path == "v6link" and all(len(r) > 21 for r in rs) else None
+	        dnc = st.median([100 * int(r[21]) / hz / float(r[5]) for r in rs]) if path == "v6link" and all(len(r) > 21 for r in rs) else None
 	        gb = st.median([x for x in (fl(r[3]) for r in rs) if x] or [0])
 	        # per Gbit/s: the machine's busy CPU (right on a quiet machine: the load columns show
 	        # it) and v6link's own
@@ -443,10 +462,10 @@ report() {
 	        ratio = ""
 	        if path == "v6link" and med.get("ceiling") and md is not None:
 	            ratio = f"{md / med['ceiling']:.2f}"
-	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7} {fmt(lcpu, 0):>5} {fmt(v6cpu, 0):>5} {fmt(rdr, 0):>6} {fmt(rtr, 0):>6}")
+	        print(f"{t:<11} {path:<8} {rng:<38} {whole:>7.0f} {mc:>6.0f} {fmt(vc, 0):>7} {fmt(mpg, 1):>8} {fmt(vpg, 1):>7} {ratio:>6} {fc:>7.0f} {bd:>7} {fmt(lcpu, 0):>5} {fmt(v6cpu, 0):>5} {fmt(rdr, 0):>6} {fmt(rtr, 0):>6} {fmt(upc, 0):>5} {fmt(dnc, 0):>5}")
 	        summary.append([t, path, fmt(lo, nd), fmt(md, nd), fmt(hi, nd), f"{mc:.1f}", fmt(vc, 1),
 	                        fmt(mpg, 2), fmt(vpg, 2), ratio, f"{fc:.1f}", f"{whole:.1f}", str(bd),
-	                        fmt(lcpu, 0), fmt(v6cpu, 0), fmt(rdr, 0), fmt(rtr, 0)])
+	                        fmt(lcpu, 0), fmt(v6cpu, 0), fmt(rdr, 0), fmt(rtr, 0), fmt(upc, 1), fmt(dnc, 1)])
 	# The peer's own cost (BPF_ENABLE_STATS): ns per frame of each program, v6link runs only.
 	dn = sum(int(r[9]) for r in rows if r[1] == "v6link"); dc = sum(int(r[10]) for r in rows if r[1] == "v6link")
 	en = sum(int(r[11]) for r in rows if r[1] == "v6link"); ec = sum(int(r[12]) for r in rows if r[1] == "v6link")
@@ -463,10 +482,10 @@ report() {
 	print(f"v6link peak RSS (VmHWM): {hwm}")
 	if out:
 	    with open(out, "w") as f:
-	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tmachine_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\tv6link_rx_ring_drops\ttcp_retransmits\n")
+	        f.write("test\tpath\tmin\tmedian\tmax\tbench_cpu_pct\tv6link_cpu_pct\tmachine_cpu_pct_per_gbit\tv6link_cpu_pct_per_gbit\tratio\tforeign_cpu_pct\tmachine_cpu_pct\tbacklog_drops\tload_cpu_busy_pct\tv6link_cpu_busy_pct\tv6link_rx_ring_drops\ttcp_retransmits\tuplink_thread_cpu_pct\tdownlink_thread_cpu_pct\n")
 	        for s in summary:
 	            f.write("\t".join(s) + "\n")
-	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits\n")
+	        f.write("\n# every run: round path test gbit_s pkt_s wall_s machine_busy_ticks machine_total_ticks v6link_ticks decap_ns decap_cnt encap_ns encap_cnt irq_softirq_ticks our_process_ticks backlog_drops load_cpu_busy_pct v6link_cpu_busy_pct v6link_rx_ring_drops tcp_retransmits uplink_thread_ticks downlink_thread_ticks\n")
 	        for r in rows:
 	            f.write("\t".join(r) + "\n")
 	PY

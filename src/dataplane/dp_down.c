@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -307,6 +308,7 @@ static bool dp_down_ring_open(struct dataplane *dp, struct dp_ring *r)
 void *dp_down_main(void *arg)
 {
 	struct dataplane *dp = arg;
+	prctl(PR_SET_NAME, "v6l-dp-down"); /* top -H, /proc/PID/task/TID/comm, line_rate.sh */
 	struct dp_rx_chunk *c = calloc(1, sizeof(*c));
 	struct dp_mmsg *mm = calloc(1, sizeof(*mm));
 	struct dp_ring r = { 0 };

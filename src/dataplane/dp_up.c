@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -196,6 +197,7 @@ static void dp_tx_batch(struct dp_up *u)
 void *dp_up_main(void *arg)
 {
 	struct dataplane *dp = arg;
+	prctl(PR_SET_NAME, "v6l-dp-up");
 	_Static_assert(DP_VNET_HDR_LEN == sizeof(struct virtio_net_hdr), "vnet header size");
 	struct dp_up *u = malloc(sizeof(*u));
 	if (!u)

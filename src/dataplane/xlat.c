@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -306,6 +307,7 @@ static void xlat_run(struct xlat *x, int fd, void (*batch)(struct xlat *))
 static void *xlat_t4_main(void *arg)
 {
 	struct xlat *x = arg;
+	prctl(PR_SET_NAME, "v6l-xlat-tun");
 	xlat_run(x, x->tun_fd, xlat_batch4);
 	return NULL;
 }
@@ -437,6 +439,7 @@ static void xlat_link_batch(struct xlat *x)
 static void *xlat_link_main(void *arg)
 {
 	struct xlat *x = arg;
+	prctl(PR_SET_NAME, "v6l-xlat-link");
 	xlat_run(x, x->pkt_fd, xlat_link_batch);
 	return NULL;
 }

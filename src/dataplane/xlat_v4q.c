@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -117,6 +118,7 @@ static bool xlat_v4q_batch(struct xlat_v4q *q)
 static void *xlat_v4q_main(void *arg)
 {
 	struct xlat_v4q *q = arg;
+	prctl(PR_SET_NAME, "v6l-xlat-v4w");
 	struct pollfd pf[2] = { { q->wake_efd, POLLIN, 0 }, { q->stop_efd, POLLIN, 0 } };
 	for (;;) {
 		if (xlat_v4q_batch(q))

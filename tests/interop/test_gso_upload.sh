@@ -49,14 +49,14 @@ gso_clean() {
 
 upload() { # FAMILY DST NAME
 	local fam=$1 dst=$2 name=$3 d0 c0 c1 bps rtx
-	ip netns exec "$NS_FAR" timeout $((SECS + 20)) iperf3 -s -1 -p 5201 >"$T_RUN/iperf3-s-$name.log" 2>&1 &
-	sleep 0.5
+	far_iperf3_serve "$T_RUN/iperf3-s-$name.log" $((SECS + 20))
 	cap_start "$NS_CLI" eth0 "$name" -c 3000 "ether src $MAC_CLI and pppoes"
 	d0=$(tx_dropped) c0=$(cpu_ticks)
 	in_cli timeout $((SECS + 15)) iperf3 "-$fam" -c "$dst" -p 5201 -t "$SECS" -J \
 		>"$T_RUN/iperf3-$name.json" 2>"$T_RUN/iperf3-$name.err"
 	local rc=$?
 	c1=$(cpu_ticks)
+	far_iperf3_done
 	sleep 1
 	cap_stop "$name"
 	read -r bps rtx < <(python3 -c "import json; d=json.load(open('$T_RUN/iperf3-$name.json'))['end']
@@ -86,6 +86,8 @@ st_text=$(v6l status)
 t_check "gso_status_text_offload_line" grep -Eq '^  offload +up [1-9][0-9]* TSO/USO -> [1-9][0-9]* segments' <<<"$st_text"
 t_check "gso_status_text_gro_line" grep -Eq '^ +down [0-9]+ GRO of [0-9]+ frames, [0-9]+ CHECKSUM_PARTIAL$' <<<"$st_text"
 t_check "gso_status_text_rx_ring_line" grep -Eq '^  rx ring +(on|off), [0-9]+ frames dropped by the kernel$' <<<"$st_text"
+# the data threads carry names (top -H, bench/line_rate.sh reads them)
+t_check "gso_data_threads_named" bash -c "cat /proc/$V6L_PID/task/*/comm | sort | tr '\n' ' ' | grep -E 'v6l-dp-down v6l-dp-up' >/dev/null"
 for d in malformed too_big; do
 	t_check "gso_no_${d}_drops" test "$(drop_of $d)" = 0
 done
