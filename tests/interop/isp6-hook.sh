@@ -788,7 +788,13 @@ case "$cmd" in
         # (from pppd, late: IFNAME may belong to a newer session already, whose radvd stays)
         [ -z "${PPPD_PID:-}" ] || [ "$(cat "$ST/pppd-$IFN" 2>/dev/null)" = "$PPPD_PID" ] || exit 0
         [ "$RA" != none ] && [ "$V6READY" != 1 ] && radvd_stop "$IFN"
-        rm -f "$ST/ra-prefix-$IFN" "$ST/ra-old-$IFN"
+        # With V6READY the agent owns ra-prefix-IFN: it writes it at the link's first IPv6
+        # address and removes it with the link. pppd runs ipv6-down and ipv6-up on the same
+        # ppp0 when IPv6CP renegotiates within a session (a Configure-Request repeated under
+        # loss reaches it once Opened, RFC 1661 4.3); removing the file here left the second
+        # ipv6-up without the session's /64 on the link and the client without IPv6 replies
+        # (a CI run of test_fault_link's 30 % loss case, 2026-12-07).
+        [ "$V6READY" = 1 ] || rm -f "$ST/ra-prefix-$IFN" "$ST/ra-old-$IFN"
         ;;
     ra-renumber)
         NEW=$1 IFN=${2:-$(ifname_newest)}
