@@ -40,12 +40,16 @@ echo "\$1 \$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/\$\$/status | 
 HOOK
 chmod 755 "$hook"
 
-# caps_of_all_threads PID: one line per thread: "TID CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs"
-caps_of_all_threads() {
+# thread_status PID AWK: one line per thread of PID: "TID " and what AWK prints of its status
+thread_status() {
 	local t
 	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(awk '/^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):/ { printf "%s ", $2 }' "$t/status")"
+		echo "${t##*/} $(awk "$2" "$t/status")"
 	done
+}
+# caps_of_all_threads PID: one line per thread: "TID CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs"
+caps_of_all_threads() {
+	thread_status "$1" '/^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):/ { printf "%s ", $2 }'
 }
 # threads_have PID EFF: every thread has EFF as permitted, effective and bounding set, nothing
 # inheritable or ambient, and no_new_privs.
@@ -98,10 +102,7 @@ far4_reachable() { # (until the first IPv4 ping to the far host answers; 50 trie
 }
 # ids_of_all_threads PID: one line per thread: "TID Uid: real effective saved fs Gid: ... Groups: ..."
 ids_of_all_threads() {
-	local t
-	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(awk '/^(Uid|Gid|Groups):/ { printf "%s ", $0 }' "$t/status" | tr -s ' \t' '  ')"
-	done
+	thread_status "$1" '/^(Uid|Gid|Groups):/ { printf "%s ", $0 }' | tr -s ' \t' '  '
 }
 # threads_are ID PID: every thread's real, effective, saved and file system uid and gid are ID,
 # and ID is its only supplementary group.
